@@ -1,0 +1,154 @@
+"""The ``hotline`` command.
+
+``hotline`` with no sub-command opens the desk. Sub-commands are grouped in
+modules that each expose ``register(subparsers, parents)``; their handlers
+take the parsed arguments and a :class:`CliContext` and return an exit code.
+Every expected failure is a :class:`~hotline.errors.HotlineError` whose
+message is printed as it is (exit code 1; 2 for bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from hotline.clock import Clock, SystemClock
+from hotline.config import Settings, load_settings
+from hotline.errors import ConfigError, HotlineError, InputError
+from hotline.i18n import _, normalise_lang_env, set_language
+
+if TYPE_CHECKING:
+    from hotline.desk import Desk
+
+#: Modules that add sub-commands, in the order they appear in ``--help``.
+COMMAND_MODULES = [
+    "hotline.commands",
+    "hotline.sla.cli",
+]
+
+Handler = Callable[[argparse.Namespace, "CliContext"], int]
+
+
+class UsageError(InputError):
+    """Bad command-line arguments: exit code 2."""
+
+
+class CliContext:
+    """What a sub-command needs, built lazily from the global options."""
+
+    def __init__(self, args: argparse.Namespace, clock: Clock | None = None) -> None:
+        self.args = args
+        self._clock = clock
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(
+            db=self.args.db,
+            tz=self.args.tz,
+            lang=self.args.lang,
+            policy_dir=self.args.policy_dir,
+            login=self.args.login,
+            config=self.args.config,
+        )
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            from hotline.clock import clock_from_env
+
+            self._clock = clock_from_env() or SystemClock()
+        return self._clock
+
+    def desk(self, *, migrate: bool = True) -> Desk:
+        from hotline.desk import open_desk
+
+        return open_desk(self.settings, self.clock, migrate=migrate)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # noqa: D401 - argparse API
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def global_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group(_("settings (flag > environment > config file > default)"))
+    g.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                   help=_("database URL or SQLite file path (HOTLINE_DB)"))
+    g.add_argument("--tz", metavar="ZONE", default=argparse.SUPPRESS,
+                   help=_("the desk's time zone, default Asia/Shanghai (HOTLINE_TZ)"))
+    g.add_argument("--lang", metavar="LANG", default=argparse.SUPPRESS,
+                   help=_("language: en or zh_CN (HOTLINE_LANG, then LANG)"))
+    g.add_argument("--policy-dir", metavar="DIR", default=argparse.SUPPRESS,
+                   help=_("folder of extra policy files (HOTLINE_POLICY_DIR)"))
+    g.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
+                   help=_("sign in as this engineer (HOTLINE_AS)"))
+    g.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                   help=_("config file (HOTLINE_CONFIG)"))
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = global_options()
+    parser = _Parser(
+        prog="hotline",
+        description=_("The 7x24 technical-support hotline desk."),
+        parents=[common],
+    )
+    parser.set_defaults(handler=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        module.register(sub, [common])
+    return parser
+
+
+_GLOBAL_DEFAULTS = {"db": None, "tz": None, "lang": None, "policy_dir": None, "login": None,
+                    "config": None}
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    for key, value in _GLOBAL_DEFAULTS.items():
+        if not hasattr(args, key):
+            setattr(args, key, value)
+    return args
+
+
+def run(argv: Sequence[str], clock: Clock | None = None) -> int:
+    """Parse ``argv`` and run it; returns the exit code. Used by tests too."""
+    set_language(normalise_lang_env())
+    try:
+        args = parse_args(argv)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    ctx = CliContext(args, clock)
+    try:
+        set_language(ctx.settings.lang)
+        handler: Handler | None = args.handler
+        if handler is None:
+            from hotline.commands import open_desk_command
+
+            return open_desk_command(args, ctx)
+        return handler(args, ctx)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(_("Configuration: {error}").format(error=exc), file=sys.stderr)
+        return 2
+    except HotlineError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,176 @@
+"""Settings, resolved from flags, environment, a config file and defaults.
+
+Precedence, highest first: command-line flag, environment variable, the
+config file (``config.toml`` in the user's config folder, or the file named
+by ``--config`` / ``HOTLINE_CONFIG``), built-in default.
+
+=============  =====================  ==================  ===========================
+setting        flag                   environment         config key
+=============  =====================  ==================  ===========================
+database URL   ``--db``               ``HOTLINE_DB``      ``db``
+time zone      ``--tz``               ``HOTLINE_TZ``      ``timezone``
+language       ``--lang``             ``HOTLINE_LANG``    ``language`` (then ``LANG``)
+policy folder  ``--policy-dir``       ``HOTLINE_POLICY_DIR``  ``policy_dir``
+signed-in as   ``--as``               ``HOTLINE_AS``      ``login``
+=============  =====================  ==================  ===========================
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hotline.errors import ConfigError
+from hotline.i18n import _, normalise_lang
+from hotline.paths import shipped_data_dir, user_config_dir, user_data_dir
+
+DEFAULT_TZ = "Asia/Shanghai"
+LANGUAGES = ("en", "zh_CN")
+
+_CONFIG_KEYS = {
+    "db",
+    "timezone",
+    "language",
+    "policy_dir",
+    "calendar_file",
+    "login",
+    "bell",
+    "keymap",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the program needs to know about where and how it runs."""
+
+    db_url: str
+    tz: ZoneInfo
+    lang: str
+    policy_dirs: tuple[Path, ...]
+    calendar_files: tuple[Path, ...]
+    login: str | None = None
+    bell: bool = True
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    config_file: Path | None = None
+
+    @property
+    def is_default_sqlite(self) -> bool:
+        return self.db_url == default_db_url()
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{user_data_dir() / 'hotline.db'}"
+
+
+def default_config_file() -> Path:
+    return user_config_dir() / "config.toml"
+
+
+def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
+    if not path.exists():
+        if required:
+            raise ConfigError(_("Config file {path} does not exist.").format(path=path))
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_("Config file {path} is not valid TOML: {error}").format(
+            path=path, error=exc)) from exc
+    except OSError as exc:
+        raise ConfigError(_("Config file {path} cannot be read: {error}").format(
+            path=path, error=exc.strerror or exc)) from exc
+    unknown = sorted(set(data) - _CONFIG_KEYS)
+    if unknown:
+        raise ConfigError(_("Config file {path}: unknown key {key} (known: {known}).").format(
+            path=path, key=unknown[0], known=", ".join(sorted(_CONFIG_KEYS))))
+    return data
+
+
+def load_settings(
+    *,
+    db: str | None = None,
+    tz: str | None = None,
+    lang: str | None = None,
+    policy_dir: str | None = None,
+    login: str | None = None,
+    config: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve the settings; raises :class:`ConfigError` with a precise message."""
+    env = os.environ if environ is None else environ
+    config_path_text = config or env.get("HOTLINE_CONFIG")
+    config_path = Path(config_path_text).expanduser() if config_path_text else default_config_file()
+    file_values = _read_config_file(config_path, required=bool(config_path_text))
+
+    def pick(flag: str | None, env_key: str, file_key: str) -> Any:
+        if flag not in (None, ""):
+            return flag
+        if env.get(env_key):
+            return env[env_key]
+        return file_values.get(file_key)
+
+    db_url = pick(db, "HOTLINE_DB", "db") or default_db_url()
+    if not isinstance(db_url, str):
+        raise ConfigError(_("The database setting must be a URL or a file path."))
+    db_url = _db_url_from(db_url)
+
+    tz_name = pick(tz, "HOTLINE_TZ", "timezone") or DEFAULT_TZ
+    try:
+        zone = ZoneInfo(str(tz_name))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(_("Unknown time zone {tz!r}: use a name such as Asia/Shanghai.").format(
+            tz=tz_name)) from exc
+
+    lang_value = pick(lang, "HOTLINE_LANG", "language")
+    if lang_value is None:
+        lang_value = env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG") or "en"
+    language = normalise_lang(str(lang_value))
+
+    dirs: list[Path] = [shipped_data_dir() / "policies"]
+    user_policies = pick(policy_dir, "HOTLINE_POLICY_DIR", "policy_dir")
+    if user_policies:
+        p = Path(str(user_policies)).expanduser()
+        if not p.is_dir():
+            raise ConfigError(_("Policy folder {path} does not exist.").format(path=p))
+        dirs.append(p)
+    else:
+        default_user = user_config_dir() / "policies"
+        if default_user.is_dir():
+            dirs.append(default_user)
+
+    calendars: list[Path] = []
+    cal = file_values.get("calendar_file")
+    if cal:
+        calendars.append(Path(str(cal)).expanduser())
+    default_cal = user_config_dir() / "calendar.toml"
+    if default_cal.exists():
+        calendars.append(default_cal)
+
+    keymap = file_values.get("keymap", {})
+    if not isinstance(keymap, dict):
+        raise ConfigError(_("Config key 'keymap' must be a table of binding id = keys."))
+
+    return Settings(
+        db_url=db_url,
+        tz=zone,
+        lang=language,
+        policy_dirs=tuple(dirs),
+        calendar_files=tuple(calendars),
+        login=pick(login, "HOTLINE_AS", "login"),
+        bell=bool(file_values.get("bell", True)),
+        keymap={str(k): str(v) for k, v in keymap.items()},
+        config_file=config_path if config_path.exists() else None,
+    )
+
+
+def _db_url_from(value: str) -> str:
+    """Accept a SQLAlchemy URL or a plain file path (taken as a SQLite file)."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"

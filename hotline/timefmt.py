@@ -1,0 +1,110 @@
+"""Reading and writing times and durations the way the desk shows them.
+
+Times are stored in UTC and shown in the desk's zone. Countdowns use an exact
+``mm:ss`` form (``-02:13`` once overdue): rounding, as friendly-time helpers
+do, is wrong for a 30-second clock.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hotline.errors import InputError
+from hotline.i18n import _
+
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_time(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """Parse a time a person typed; returns aware UTC.
+
+    Accepts ``now``, ``HH:MM`` / ``HH:MM:SS`` (today in the desk's zone),
+    ``YYYY-MM-DD HH:MM[:SS]`` or ISO 8601 with ``T``, with or without an
+    offset; a time without an offset is the desk's local time.
+    """
+    s = text.strip()
+    if not s:
+        raise InputError(_("A time is required."))
+    if s.lower() == "now":
+        return now.astimezone(UTC)
+    m = _HHMM.match(s)
+    if m:
+        hh, mm, ss = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        if hh > 23 or mm > 59 or ss > 59:
+            raise InputError(_("{text!r} is not a time of day (HH:MM).").format(text=text))
+        today = now.astimezone(tz).date()
+        return datetime.combine(today, time(hh, mm, ss), tz).astimezone(UTC)
+    candidate = s.replace("/", "-")
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(candidate)
+    except ValueError:
+        raise InputError(
+            _("{text!r} is not a time: write HH:MM, YYYY-MM-DD HH:MM or ISO 8601.").format(
+                text=text)
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(_("{text!r} is not a date: write YYYY-MM-DD.").format(text=text)) from None
+
+
+def countdown(remaining: timedelta) -> str:
+    """``mm:ss`` of a remaining time, ``-mm:ss`` once overdue; hours as ``h:mm:ss``.
+
+    Whole seconds are truncated toward the deadline's side, so a clock shows
+    ``00:00`` only at the deadline itself and ``-00:01`` one second after.
+    """
+    total = remaining.total_seconds()
+    if total >= 0:
+        secs = int(total)
+        sign = ""
+    else:
+        secs = math.ceil(-total)
+        sign = "-"
+    hours, rest = divmod(secs, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours >= 100:
+        days, hours = divmod(hours, 24)
+        return f"{sign}{days}d{hours:02d}h"
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{sign}{minutes:02d}:{seconds:02d}"
+
+
+def local(value: datetime, tz: ZoneInfo) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz)
+
+
+def clock_time(value: datetime, tz: ZoneInfo) -> str:
+    """``HH:MM:SS`` in the desk's zone."""
+    return local(value, tz).strftime("%H:%M:%S")
+
+
+def short_datetime(value: datetime, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """``HH:MM`` today, ``MM-DD HH:MM`` this year, else ``YYYY-MM-DD HH:MM``."""
+    v = local(value, tz)
+    if now is not None:
+        n = local(now, tz)
+        if v.date() == n.date():
+            return v.strftime("%H:%M")
+        if v.year == n.year:
+            return v.strftime("%m-%d %H:%M")
+    return v.strftime("%Y-%m-%d %H:%M")
+
+
+def iso_local(value: datetime, tz: ZoneInfo) -> str:
+    """ISO 8601 with the desk's offset, seconds precision: ``2026-10-11T00:00:00+08:00``."""
+    return local(value, tz).replace(microsecond=0).isoformat()
