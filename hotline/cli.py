@@ -13,6 +13,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from hotline.i18n import _, normalise_lang_env, set_language
 
 if TYPE_CHECKING:
     from hotline.desk import Desk
+    from hotline.telephony.simulator import DemoCaller
 
 #: Modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = [
@@ -33,6 +35,19 @@ COMMAND_MODULES = [
 Handler = Callable[[argparse.Namespace, "CliContext"], int]
 
 
+@dataclass
+class UiRequest:
+    """What the screens need to open the desk (the core never imports them)."""
+
+    desk: Desk
+    simulator: DemoCaller | None = None
+    offer_demo: bool = False
+    banner: str = ""
+
+
+UiLauncher = Callable[[UiRequest], None]
+
+
 class UsageError(InputError):
     """Bad command-line arguments: exit code 2."""
 
@@ -40,9 +55,16 @@ class UsageError(InputError):
 class CliContext:
     """What a sub-command needs, built lazily from the global options."""
 
-    def __init__(self, args: argparse.Namespace, clock: Clock | None = None) -> None:
+    def __init__(self, args: argparse.Namespace, clock: Clock | None = None,
+                 ui: UiLauncher | None = None) -> None:
         self.args = args
         self._clock = clock
+        self._ui = ui
+
+    def open_ui(self, request: UiRequest) -> None:
+        if self._ui is None:
+            raise HotlineError(_("The desk's screens are not available in this installation."))
+        self._ui(request)
 
     @cached_property
     def settings(self) -> Settings:
@@ -70,7 +92,7 @@ class CliContext:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # noqa: D401 - argparse API
+    def error(self, message: str) -> Any:
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -120,15 +142,19 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def run(argv: Sequence[str], clock: Clock | None = None) -> int:
-    """Parse ``argv`` and run it; returns the exit code. Used by tests too."""
+def run(argv: Sequence[str], clock: Clock | None = None, ui: UiLauncher | None = None) -> int:
+    """Parse ``argv`` and run it; returns the exit code. Used by tests too.
+
+    ``ui`` opens the full-screen desk; the console script passes the screens'
+    launcher, so that this core module never imports the user interface.
+    """
     set_language(normalise_lang_env())
     try:
         args = parse_args(argv)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    ctx = CliContext(args, clock)
+    ctx = CliContext(args, clock, ui)
     try:
         set_language(ctx.settings.lang)
         handler: Handler | None = args.handler
@@ -151,4 +177,5 @@ def run(argv: Sequence[str], clock: Clock | None = None) -> int:
 
 
 def main() -> None:
+    """Entry point without the screens (sub-commands that need no terminal UI)."""
     sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,192 @@
+"""Database engine, migrations and the change watcher.
+
+SQLite (the default, one file in the user's data folder) runs in WAL mode
+with a busy timeout so that several processes on one machine can share it;
+PostgreSQL (``postgresql+psycopg://…``) serves seats on several machines.
+Migrations (Alembic, in ``hotline/migrations``) are applied on every start.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+from hotline.errors import StorageError
+from hotline.i18n import _
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.close()
+
+
+def _set_wal(engine: Engine) -> None:
+    with engine.connect() as conn:
+        mode = conn.exec_driver_sql("PRAGMA journal_mode = WAL").scalar()
+        if mode and str(mode).lower() not in ("wal", "memory"):
+            raise StorageError(
+                _("The database {url} cannot use write-ahead logging (journal mode {mode}).")
+                .format(url=engine.url, mode=mode))
+
+
+def make_engine(url: str) -> Engine:
+    """Build an engine for ``url``; for a SQLite file, create its folder and check it opens.
+
+    Raises :class:`StorageError` with a message naming the path and the cause.
+    """
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise StorageError(_("{url!r} is not a database URL.").format(url=url)) from exc
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        in_memory = database in ("", ":memory:")
+        if not in_memory:
+            path = Path(database)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(_("Cannot create the folder {path}: {error}.").format(
+                    path=path.parent, error=exc.strerror or exc)) from exc
+            if path.is_dir():
+                raise StorageError(_("{path} is a folder, not a database file.").format(path=path))
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        if in_memory:
+            kwargs["poolclass"] = StaticPool
+        engine = sa.create_engine(parsed, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        try:
+            _set_wal(engine)
+        except sa.exc.OperationalError as exc:
+            raise StorageError(_describe_sqlite_error(database, exc)) from exc
+        except sa.exc.DatabaseError as exc:
+            raise StorageError(_describe_sqlite_error(database, exc)) from exc
+        return engine
+    try:
+        engine = sa.create_engine(parsed, pool_pre_ping=True)
+        with engine.connect():
+            pass
+    except sa.exc.NoSuchModuleError as exc:
+        raise StorageError(_("Unsupported database URL {url}: use sqlite:///FILE or "
+                             "postgresql+psycopg://…").format(url=url)) from exc
+    except sa.exc.OperationalError as exc:
+        raise StorageError(_("Cannot connect to the database {url}: {error}").format(
+            url=parsed.render_as_string(hide_password=True),
+            error=str(exc.orig).strip().splitlines()[0] if exc.orig else exc)) from exc
+    return engine
+
+
+def _describe_sqlite_error(database: str, exc: sa.exc.DBAPIError) -> str:
+    orig = exc.orig
+    text = str(orig) if orig is not None else str(exc)
+    if isinstance(orig, sqlite3.DatabaseError) and "not a database" in text:
+        return _("{path} is not a hotline database, or it is damaged ({error}). "
+                 "Move it aside or choose another file with --db.").format(
+                     path=database, error=text)
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return _("Cannot open or write the database {path}: {error}. Check the folder's "
+                 "permissions or choose another file with --db.").format(path=database, error=text)
+    return _("The database {path} cannot be used: {error}.").format(path=database, error=text)
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def upgrade(engine: Engine) -> bool:
+    """Bring the schema to the newest version; returns True if anything was applied."""
+    before = current_revision(engine)
+    head = head_revision(engine)
+    if before == head:
+        return False
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except sa.exc.OperationalError as exc:
+        raise StorageError(_("Cannot update the database schema: {error}").format(
+            error=str(exc.orig or exc).strip())) from exc
+    except sa.exc.DatabaseError as exc:
+        raise StorageError(_describe_sqlite_error(str(engine.url.database), exc)) from exc
+    return True
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commits on success, rolls back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+class ChangeWatcher:
+    """Tells cheaply whether anyone (any process) committed since the last look.
+
+    SQLite: ``PRAGMA data_version`` on a connection of its own — it changes
+    when another connection commits. PostgreSQL: the newest event id, since
+    every change writes an event.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: sa.Connection | None = None
+        self._last: Any = None
+
+    def _value(self) -> Any:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        if self._engine.dialect.name == "sqlite":
+            return self._conn.exec_driver_sql("PRAGMA data_version").scalar()
+        value = self._conn.exec_driver_sql("SELECT max(id) FROM event").scalar()
+        self._conn.commit()
+        return value
+
+    def changed(self) -> bool:
+        try:
+            value = self._value()
+        except sa.exc.DBAPIError:
+            self.close()
+            return True
+        if value != self._last:
+            self._last = value
+            return True
+        return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None

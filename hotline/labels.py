@@ -1,0 +1,70 @@
+"""Names shown for the core's codes (targets, kinds, escalation kinds), translated."""
+
+from __future__ import annotations
+
+from hotline.i18n import N_, _
+
+TARGETS = {
+    "answer": N_("Answer"),
+    "callback": N_("Callback"),
+    "consultation_reply": N_("Consultation reply"),
+    "complaint_reply": N_("Complaint reply"),
+    "remote_response": N_("Remote response"),
+    "depart": N_("Depart"),
+    "onsite_arrival": N_("On-site arrival"),
+    "restore": N_("Restore"),
+    "resolve": N_("Resolve"),
+    "handling_form": N_("Handling form"),
+    "analysis_report": N_("Analysis report"),
+}
+
+KINDS = {
+    "fault": N_("Fault"),
+    "consultation": N_("Consultation"),
+    "complaint": N_("Complaint"),
+}
+
+ESCALATIONS = {
+    "unanswered_call": N_("Call not answered in time"),
+    "callback_overdue": N_("Callback overdue"),
+    "breach": N_("Target breached"),
+    "warning": N_("Target near its limit"),
+    "level_up": N_("Level raised"),
+    "tier": N_("Escalated"),
+    "complaint": N_("Complaint"),
+}
+
+TIERS = {
+    "engineer": N_("engineer"),
+    "supervisor": N_("supervisor"),
+    "manager": N_("manager"),
+}
+
+CALL_STATES = {
+    "ringing": N_("ringing"),
+    "answered": N_("answered"),
+    "abandoned": N_("hung up"),
+    "ended": N_("ended"),
+}
+
+
+def target(name: str) -> str:
+    return _(TARGETS[name]) if name in TARGETS else name.replace("_", " ")
+
+
+def kind(name: str) -> str:
+    return _(KINDS[name]) if name in KINDS else name
+
+
+def escalation(name: str) -> str:
+    return _(ESCALATIONS[name]) if name in ESCALATIONS else name
+
+
+def tier(name: str | None) -> str:
+    if name is None:
+        return ""
+    return _(TIERS[name]) if name in TIERS else name
+
+
+def call_state(name: str) -> str:
+    return _(CALL_STATES[name]) if name in CALL_STATES else name

@@ -1,0 +1,266 @@
+"""The desk's tables.
+
+All times are stored in UTC (:class:`UTCDateTime` hands back aware UTC
+datetimes on every backend). ``Event`` is append-only: the program inserts
+events and never updates or deletes one. Every other change is written in the
+same transaction as the event that records it (see :mod:`hotline.desk`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend.
+
+    PostgreSQL keeps the offset (``timestamptz``); SQLite keeps none, so we
+    store naive UTC there and reattach UTC when reading.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utc_field(*, index: bool = False, nullable: bool = True, **kw: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable, **kw)
+
+
+# --- people and directory ---------------------------------------------------
+
+
+class Engineer(SQLModel, table=True):
+    """A person at the desk (duty engineer, supervisor or manager) and their seat."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=120)
+    role: str = Field(default="engineer", max_length=20)  # engineer | supervisor | manager
+    seat: str | None = Field(default=None, max_length=40)  # desk / terminal name
+    agent: str | None = Field(default=None, max_length=120)  # PBX agent or interface
+    active: bool = True
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=40)
+    name: str = Field(index=True, max_length=200)
+    city: str | None = Field(default=None, max_length=60)
+
+
+class Site(SQLModel, table=True):
+    """A customer's location; its city selects the policy's region."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    name: str = Field(max_length=200)
+    city: str | None = Field(default=None, max_length=60)
+    area_code: str | None = Field(default=None, max_length=8)  # for local numbers without one
+    address: str | None = Field(default=None, max_length=300)
+
+
+class Contact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    site_id: int | None = Field(default=None, foreign_key="site.id")
+    name: str = Field(index=True, max_length=120)
+    title: str | None = Field(default=None, max_length=120)
+    email: str | None = Field(default=None, max_length=200)
+
+
+class ContactNumber(SQLModel, table=True):
+    """One number of a contact, stored E.164 (short numbers as dialled)."""
+
+    __table_args__ = (sa.UniqueConstraint("contact_id", "e164", "extension"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    e164: str = Field(index=True, max_length=32)
+    extension: str | None = Field(default=None, max_length=16)
+    kind: str = Field(max_length=20)
+    label: str | None = Field(default=None, max_length=40)
+
+
+class Contract(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=60)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    title: str | None = Field(default=None, max_length=200)
+    grade: str = Field(max_length=4)  # A | B | C
+    policy: str = Field(max_length=60)  # name of a policy file in data/policies
+    region: str | None = Field(default=None, max_length=60)
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+# --- calls, tickets, clocks -------------------------------------------------
+
+
+class Call(SQLModel, table=True):
+    """One offered call: it rings, then is answered or abandoned.
+
+    ``answer_due_at`` is the 30-second answer target (the policy's ``answer``
+    limit), stored so that every countdown is ``due − now``.
+    """
+
+    __table_args__ = (sa.Index("ix_call_state_due", "state", "answer_due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_key: str = Field(unique=True, index=True, max_length=120)  # PBX call id or generated
+    source: str = Field(max_length=20)  # manual | cli | demo | ami | jsonl | queue_log
+    queue: str | None = Field(default=None, max_length=60)
+    number_raw: str = Field(default="", max_length=64)
+    number_e164: str | None = Field(default=None, index=True, max_length=32)
+    number_kind: str | None = Field(default=None, max_length=20)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    contract_id: int | None = Field(default=None, foreign_key="contract.id")
+    state: str = Field(default="ringing", max_length=12)  # ringing | answered | abandoned | ended
+    offered_at: datetime = utc_field(index=True, nullable=False)
+    answer_due_at: datetime = utc_field(nullable=False)
+    answer_warn_at: datetime = utc_field(nullable=False)
+    answered_at: datetime | None = utc_field()
+    answered_by: str | None = Field(default=None, max_length=64)
+    ended_at: datetime | None = utc_field()
+    escalated_at: datetime | None = utc_field()  # when the unanswered-call escalation was raised
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    version: int = 1
+
+
+class Ticket(SQLModel, table=True):
+    """A fault, consultation or complaint, with the policy facts its clocks use."""
+
+    __table_args__ = (sa.Index("ix_ticket_status_next", "status", "next_check_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True, max_length=24)
+    kind: str = Field(max_length=16)  # fault | consultation | complaint
+    level: int | None = None  # current level, 1 most severe
+    initial_level: int | None = None  # as classified at intake (the SLA replay starts here)
+    status: str = Field(default="open", max_length=20, index=True)
+    policy: str = Field(max_length=60)
+    grade: str = Field(max_length=4)
+    region: str | None = Field(default=None, max_length=60)
+    conditions: str = Field(default="", max_length=200)  # comma-separated policy conditions
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
+    caller_number: str | None = Field(default=None, max_length=32)
+    caller_name: str | None = Field(default=None, max_length=120)
+    equipment: str | None = Field(default=None, max_length=200)
+    site: str | None = Field(default=None, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    opened_at: datetime = utc_field(index=True, nullable=False)
+    opened_by: str = Field(max_length=64)
+    assigned_to: str | None = Field(default=None, max_length=64)
+    closed_at: datetime | None = utc_field()
+    next_check_at: datetime | None = utc_field()  # when the SLA evaluation may change next
+    version: int = 1
+
+
+class Clock(SQLModel, table=True):
+    """One target of a ticket: when it started, falls due, warns, was met or breached."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "key"),
+        sa.Index("ix_clock_state_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    key: str = Field(max_length=40)  # "restore", "callback#2"
+    target: str = Field(max_length=40)
+    level: int | None = None
+    limit_text: str = Field(default="", max_length=40)
+    state: str = Field(default="running", max_length=12)  # running|paused|met|late|cancelled
+    started_at: datetime = utc_field(nullable=False)
+    due_at: datetime = utc_field(nullable=False)
+    warn_at: datetime = utc_field(nullable=False)
+    met_at: datetime | None = utc_field()  # when its event happened (state says if in time)
+    breached_at: datetime | None = utc_field()
+    paused_at: datetime | None = utc_field()
+    paused_s: int = 0
+
+
+class Escalation(SQLModel, table=True):
+    """An item of the escalation queue; ``key`` makes raising it idempotent."""
+
+    __table_args__ = (sa.Index("ix_escalation_ack_raised", "acknowledged_at", "raised_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=120)
+    # unanswered_call | callback_overdue | breach | level_up | tier …
+    kind: str = Field(max_length=24)
+    tier: str | None = Field(default=None, max_length=20)
+    call_id: int | None = Field(default=None, foreign_key="call.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    clock_id: int | None = Field(default=None, foreign_key="clock.id")
+    raised_at: datetime = utc_field(nullable=False)
+    due_at: datetime | None = utc_field()  # the deadline that was missed
+    from_level: int | None = None
+    to_level: int | None = None
+    reason: str = Field(default="", max_length=300)
+    acknowledged_at: datetime | None = utc_field()
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=1000)
+    assigned_to: str | None = Field(default=None, max_length=64)
+
+
+class Penalty(SQLModel, table=True):
+    """Points scored by a policy rule (negative = deduction); ``key`` makes it idempotent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=160)
+    rule: str = Field(max_length=60, index=True)
+    points: float
+    at: datetime = utc_field(index=True, nullable=False)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
+    description: str = Field(default="", max_length=300)
+
+
+class Event(SQLModel, table=True):
+    """The append-only record of everything that happened, who did it and when.
+
+    ``at`` is when it happened (it may be entered after the fact);
+    ``recorded_at`` is when the desk wrote it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = utc_field(index=True, nullable=False)
+    recorded_at: datetime = utc_field(nullable=False)
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=40, index=True)
+    call_id: int | None = Field(default=None, foreign_key="call.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    data: str = Field(default="{}", max_length=20000)  # JSON
+
+
+class Meta(SQLModel, table=True):
+    """Small key/value facts about this database (e.g. demo data offered)."""
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(default="", max_length=2000)

@@ -1,0 +1,264 @@
+"""Read-only views of the desk for the screens: plain frozen rows, no sessions.
+
+The dashboard loads a :class:`Snapshot` when something changed (never per
+tick); every countdown is then computed at render time from the due times
+carried here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from hotline.i18n import _
+from hotline.models import Call, Clock, Contact, Contract, Customer, Escalation, Ticket
+from hotline.phones import PhoneNumber, try_parse_number
+
+#: At most this many rows of work are loaded (soonest first); the count of the rest is kept.
+WORK_LIMIT = 300
+ESCALATION_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class CallRow:
+    call_id: int
+    number: str  # as shown: national format, or the raw caller id
+    place: str  # city / carrier / "service number"
+    caller: str | None  # contact name
+    customer: str | None
+    contract: str | None
+    grade: str | None
+    state: str  # ringing | answered
+    offered_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    answered_at: datetime | None
+    answered_by: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    clock_id: int
+    ticket_id: int
+    ticket_number: str
+    target: str
+    key: str
+    kind: str
+    level: int | None
+    customer: str | None
+    caller: str | None
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    paused: bool
+    assigned_to: str | None
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    escalation_id: int
+    kind: str
+    tier: str | None
+    raised_at: datetime
+    due_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    reason: str
+    ticket_id: int | None
+    ticket_number: str | None
+    call_id: int | None
+    number: str | None
+    customer: str | None
+    call_state: str | None
+    call_answered_at: datetime | None
+    from_level: int | None
+    to_level: int | None
+
+
+@dataclass(frozen=True)
+class Kpis:
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    answered_in_time: int = 0
+    callbacks_open: int = 0
+    callbacks_overdue: int = 0
+    faults_by_level: dict[int, int] = field(default_factory=dict)
+    unacknowledged: int = 0
+
+    @property
+    def service_level_offered(self) -> float | None:
+        return self.answered_in_time / self.offered if self.offered else None
+
+    @property
+    def service_level_answered(self) -> float | None:
+        return self.answered_in_time / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    taken_at: datetime
+    calls: list[CallRow]
+    work: list[WorkRow]
+    work_total: int
+    escalations: list[EscalationRow]
+    kpis: Kpis
+
+
+def shown_number(raw: str, e164: str | None) -> tuple[str, PhoneNumber | None]:
+    parsed = try_parse_number(e164 or raw) if (e164 or raw) else None
+    if parsed is None:
+        return (raw or "—", None)
+    return (parsed.display, parsed)
+
+
+def place_of(parsed: PhoneNumber | None) -> str:
+    if parsed is None:
+        return ""
+    if parsed.kind == "short":
+        return _("service number")
+    if parsed.kind == "emergency":
+        return _("emergency number")
+    bits = [b for b in (parsed.region, parsed.carrier) if b]
+    return " · ".join(bits)
+
+
+def day_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Start and end (UTC) of the desk's local day containing ``now``."""
+    local_day = now.astimezone(tz).date()
+    start = datetime.combine(local_day, time(0), tz)
+    return start.astimezone(now.tzinfo), (start + timedelta(days=1)).astimezone(now.tzinfo)
+
+
+def load_calls(s: Session) -> list[CallRow]:
+    rows = s.execute(
+        sa.select(Call, col(Contact.name), col(Customer.name), col(Contract.code),
+                  col(Contract.grade))
+        .outerjoin(Contact, col(Contact.id) == col(Call.contact_id))
+        .outerjoin(Customer, col(Customer.id) == col(Call.customer_id))
+        .outerjoin(Contract, col(Contract.id) == col(Call.contract_id))
+        .where(sa.or_(col(Call.state) == "ringing",
+                      sa.and_(col(Call.state) == "answered", col(Call.ticket_id).is_(None))))
+        .order_by(col(Call.offered_at), col(Call.id))
+    ).all()
+    out = []
+    for call, contact, customer, contract, grade in rows:
+        assert call.id is not None
+        number, parsed = shown_number(call.number_raw, call.number_e164)
+        out.append(CallRow(call_id=call.id, number=number, place=place_of(parsed),
+                           caller=contact, customer=customer, contract=contract, grade=grade,
+                           state=call.state, offered_at=call.offered_at,
+                           due_at=call.answer_due_at, warn_at=call.answer_warn_at,
+                           answered_at=call.answered_at, answered_by=call.answered_by,
+                           source=call.source))
+    return out
+
+
+def load_work(s: Session) -> tuple[list[WorkRow], int]:
+    """Every open callback, and each open ticket's next deadline; soonest first."""
+    open_clock = sa.and_(col(Clock.state).in_(("running", "paused")),
+                         col(Ticket.status) != "closed")
+    ranked = (
+        select(
+            col(Clock.id).label("clock_id"),
+            func.row_number().over(
+                partition_by=col(Clock.ticket_id), order_by=(col(Clock.due_at), col(Clock.id))
+            ).label("rank"),
+        )
+        .join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
+        .where(open_clock, col(Clock.target) != "callback")
+        .subquery()
+    )
+    wanted = sa.or_(
+        col(Clock.id).in_(select(ranked.c.clock_id).where(ranked.c.rank == 1)),
+        col(Clock.target) == "callback",
+    )
+    base = (
+        select(Clock, Ticket, Customer.name)
+        .join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
+        .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+        .where(open_clock, wanted)
+    )
+    total = s.exec(select(func.count()).select_from(base.subquery())).one()
+    rows = s.exec(base.order_by(col(Clock.due_at), col(Clock.id)).limit(WORK_LIMIT)).all()
+    out = []
+    for clock, ticket, customer in rows:
+        assert clock.id is not None and ticket.id is not None
+        out.append(WorkRow(clock_id=clock.id, ticket_id=ticket.id, ticket_number=ticket.number,
+                           target=clock.target, key=clock.key, kind=ticket.kind,
+                           level=ticket.level, customer=customer, caller=ticket.caller_name,
+                           started_at=clock.started_at, due_at=clock.due_at,
+                           warn_at=clock.warn_at, paused=clock.state == "paused",
+                           assigned_to=ticket.assigned_to))
+    return out, total
+
+
+def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
+    """Unacknowledged escalations (oldest first), then those acknowledged in the last 8 h."""
+    recent = now - timedelta(hours=8)
+    rows = s.exec(
+        select(Escalation, Ticket.number, Call, Customer.name)
+        .outerjoin(Ticket, col(Ticket.id) == col(Escalation.ticket_id))
+        .outerjoin(Call, col(Call.id) == col(Escalation.call_id))
+        .outerjoin(Customer, col(Customer.id) == sa.func.coalesce(col(Ticket.customer_id),
+                                                                   col(Call.customer_id)))
+        .where(sa.or_(col(Escalation.acknowledged_at).is_(None),
+                      col(Escalation.acknowledged_at) >= recent))
+        .order_by(col(Escalation.acknowledged_at).is_not(None), col(Escalation.raised_at),
+                  col(Escalation.id))
+        .limit(ESCALATION_LIMIT)
+    ).all()
+    out = []
+    for esc, ticket_number, call, customer in rows:
+        assert esc.id is not None
+        number = shown_number(call.number_raw, call.number_e164)[0] if call else None
+        out.append(EscalationRow(
+            escalation_id=esc.id, kind=esc.kind, tier=esc.tier, raised_at=esc.raised_at,
+            due_at=esc.due_at, acknowledged_at=esc.acknowledged_at,
+            acknowledged_by=esc.acknowledged_by, reason=esc.reason, ticket_id=esc.ticket_id,
+            ticket_number=ticket_number, call_id=esc.call_id, number=number, customer=customer,
+            call_state=call.state if call else None,
+            call_answered_at=call.answered_at if call else None,
+            from_level=esc.from_level, to_level=esc.to_level))
+    return out
+
+
+def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
+    start, end = day_bounds(now, tz)
+    in_day = sa.and_(col(Call.offered_at) >= start, col(Call.offered_at) < end)
+    offered, answered, abandoned, in_time = s.exec(
+        select(
+            func.count(),
+            func.count(col(Call.answered_at)),
+            func.sum(sa.case((col(Call.state) == "abandoned", 1), else_=0)),
+            func.sum(sa.case((col(Call.answered_at) <= col(Call.answer_due_at), 1), else_=0)),
+        ).where(in_day)
+    ).one()
+    cb_open, cb_over = s.exec(
+        select(func.count(), func.sum(sa.case((col(Clock.due_at) < now, 1), else_=0)))
+        .where(col(Clock.target) == "callback", col(Clock.state).in_(("running", "paused")))
+    ).one()
+    levels = s.exec(
+        select(Ticket.level, func.count()).where(Ticket.kind == "fault", Ticket.status != "closed")
+        .group_by(col(Ticket.level))
+    ).all()
+    unacked = s.exec(select(func.count()).select_from(Escalation)
+                     .where(col(Escalation.acknowledged_at).is_(None))).one()
+    return Kpis(offered=offered, answered=answered, abandoned=int(abandoned or 0),
+                answered_in_time=int(in_time or 0), callbacks_open=cb_open,
+                callbacks_overdue=int(cb_over or 0),
+                faults_by_level={int(lv): n for lv, n in levels if lv is not None},
+                unacknowledged=unacked)
+
+
+def load_snapshot(engine: Engine, now: datetime, tz: ZoneInfo) -> Snapshot:
+    with Session(engine) as s:
+        work, total = load_work(s)
+        return Snapshot(taken_at=now, calls=load_calls(s), work=work, work_total=total,
+                        escalations=load_escalations(s, now), kpis=load_kpis(s, now, tz))

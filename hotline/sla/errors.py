@@ -1,0 +1,41 @@
+"""Errors raised while reading policy and calendar files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hotline.errors import ConfigError
+
+
+class PolicyError(ConfigError):
+    """A policy or calendar file is not acceptable.
+
+    The message names the file, the key (dotted, as written in the file) and
+    what is wrong, e.g. ``standard.toml: targets.restore.limits.A.2: "12
+    hours" is not a duration — write 12h, 30min, 3d or "2 working days"``.
+    """
+
+    def __init__(self, file: Path | str | None, key: str | None, problem: str) -> None:
+        self.file = Path(file) if file is not None else None
+        self.key = key
+        self.problem = problem
+        where = []
+        if self.file is not None:
+            where.append(self.file.name if _is_shipped(self.file) else str(self.file))
+        if key:
+            where.append(key)
+        super().__init__(": ".join([*where, problem]))
+
+
+class CalendarError(PolicyError):
+    """A working-day calendar file is not acceptable."""
+
+
+def _is_shipped(path: Path) -> bool:
+    from hotline.paths import shipped_data_dir
+
+    try:
+        path.resolve().relative_to(shipped_data_dir().resolve())
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,145 @@
+"""Time limits: a stretch of wall-clock time, or a number of working days.
+
+Policy files write limits as short text — ``30s``, ``30min``, ``4h``, ``3d``,
+``1h30min`` or ``"2 working days"`` — and :func:`parse_limit` is the one
+place that reads them. Anything else (``"12 hours"``, a bare number) is
+refused, because a number without a unit is exactly the kind of typo that
+would silently turn four hours into four minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from hotline.i18n import N_, _, ngettext
+
+_COMPACT = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)min)?(?:(\d+)s)?$")
+_WORKING = re.compile(r"^(\d+)\s*(?:working\s*days?|wd|个?工作日)$", re.IGNORECASE)
+
+LIMIT_SYNTAX_HINT = N_('write 12h, 30min, 3d or "2 working days"')
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A time limit: exactly one of ``duration`` (wall-clock) or ``working_days``.
+
+    ``in_days`` only affects display: a limit written ``3d`` shows as
+    "3 days", one written ``72h`` as "72 h" — the same length, compared equal.
+    """
+
+    duration: timedelta | None = None
+    working_days: int | None = None
+    in_days: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if (self.duration is None) == (self.working_days is None):
+            raise ValueError("a Limit is either a duration or a number of working days")
+        if self.duration is not None and self.duration <= timedelta(0):
+            raise ValueError("a duration limit must be positive")
+        if self.working_days is not None and self.working_days < 1:
+            raise ValueError("a working-day limit must be at least one day")
+
+    @classmethod
+    def of(cls, **kwargs: float) -> Limit:
+        """``Limit.of(hours=4)`` — a wall-clock limit from ``timedelta`` arguments."""
+        return cls(duration=timedelta(**kwargs))
+
+    @classmethod
+    def days_working(cls, n: int) -> Limit:
+        return cls(working_days=n)
+
+    @property
+    def is_working_days(self) -> bool:
+        return self.working_days is not None
+
+    @property
+    def minutes(self) -> float | None:
+        """The wall-clock length in minutes; None for a working-day limit."""
+        if self.duration is None:
+            return None
+        return self.duration.total_seconds() / 60
+
+    @property
+    def spec(self) -> str:
+        """The canonical policy-file text (``4h``, ``1h30min``, ``3d``, ``2 working days``).
+
+        Language-independent: used in JSON output and as a stable identifier.
+        """
+        if self.working_days is not None:
+            n = self.working_days
+            return f"{n} working day" if n == 1 else f"{n} working days"
+        days, hours, minutes, seconds = self._parts()
+        return "".join(f"{v}{u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"),
+                                              (seconds, "s")) if v)
+
+    def _parts(self) -> tuple[int, int, int, int]:
+        """Days (only if written in days), hours, minutes, seconds."""
+        assert self.duration is not None
+        total = int(self.duration.total_seconds())
+        days = 0
+        if self.in_days:
+            days, total = divmod(total, 86400)
+        hours, rest = divmod(total, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return days, hours, minutes, seconds
+
+    def scaled(self, factor: float) -> Limit:
+        """This limit multiplied by ``factor``, to whole seconds (at least one).
+
+        Working-day limits are returned unchanged: half a working day has no
+        meaning in a contract, so tightening one needs an explicit value.
+        """
+        if self.duration is None:
+            return self
+        seconds = max(1, round(self.duration.total_seconds() * factor))
+        return Limit(duration=timedelta(seconds=seconds))
+
+    def __str__(self) -> str:
+        if self.working_days is not None:
+            n = self.working_days
+            return ngettext("{n} working day", "{n} working days", n).format(n=n)
+        days, hours, minutes, seconds = self._parts()
+        parts = []
+        if days:
+            parts.append(ngettext("{n} day", "{n} days", days).format(n=days))
+        if hours:
+            parts.append(_("{n} h").format(n=hours))
+        if minutes:
+            parts.append(_("{n} min").format(n=minutes))
+        if seconds:
+            parts.append(_("{n} s").format(n=seconds))
+        return " ".join(parts)
+
+
+def parse_limit(text: object) -> Limit:
+    """Read a limit as a policy file writes it; raises ``ValueError`` with a hint.
+
+    >>> parse_limit("90min").minutes
+    90.0
+    >>> parse_limit("2 working days").working_days
+    2
+    """
+    shown = f'"{text}"' if isinstance(text, str) else repr(text)
+    if not isinstance(text, str):
+        raise ValueError(_("{value} is not a duration — {hint}").format(
+            value=shown, hint=_(LIMIT_SYNTAX_HINT)))
+    s = text.strip()
+    m = _WORKING.match(s)
+    if m:
+        n = int(m.group(1))
+        if n < 1:
+            raise ValueError(_("{value}: a working-day limit must be at least 1").format(
+                value=shown))
+        return Limit(working_days=n)
+    compact = re.sub(r"\s+", "", s).lower()
+    m = _COMPACT.match(compact)
+    if not compact or not m or not any(m.groups()):
+        raise ValueError(_("{value} is not a duration — {hint}").format(
+            value=shown, hint=_(LIMIT_SYNTAX_HINT)))
+    d, h, mi, sec = (int(g) if g else 0 for g in m.groups())
+    duration = timedelta(days=d, hours=h, minutes=mi, seconds=sec)
+    if duration <= timedelta(0):
+        raise ValueError(_("{value}: a limit must be longer than zero").format(value=shown))
+    return Limit(duration=duration, in_days=bool(d))

@@ -1,0 +1,309 @@
+"""A contract's SLA policy, as read from its TOML file.
+
+A policy names its *targets* (clocks such as ``restore`` or ``callback``):
+when each starts, what stops it, and its limit per grade and level — with
+*variants* for conditions (on-site handling, a network-management crash…)
+and regions. It also says which breaches escalate, how the tier chain runs,
+what scores penalty points and when limits tighten (assurance periods).
+
+The classes here only hold and look up; :mod:`hotline.sla.policy_file`
+reads and validates the files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from hotline.i18n import N_, _, current_language
+from hotline.sla.limits import Limit
+
+#: Level key in a limit table meaning "any level" (also used for tickets without a level).
+ANY = "*"
+
+Tier = Literal["engineer", "supervisor", "manager"]
+TIERS: tuple[Tier, ...] = ("engineer", "supervisor", "manager")
+
+KINDS = ("fault", "consultation", "complaint")
+
+#: Labels of the targets the desk knows, translated when shown.
+TARGET_LABELS: dict[str, str] = {
+    "answer": N_("Answer call"),
+    "callback": N_("Call back"),
+    "consultation_reply": N_("Consultation reply"),
+    "complaint_reply": N_("Complaint reply"),
+    "remote_response": N_("Remote response"),
+    "depart": N_("Depart for site"),
+    "onsite_arrival": N_("On-site arrival"),
+    "restore": N_("Restore service"),
+    "resolve": N_("Resolve fault"),
+    "handling_form": N_("Handling form"),
+    "analysis_report": N_("Analysis report"),
+}
+
+TIER_LABELS: dict[str, str] = {
+    "engineer": N_("engineer"),
+    "supervisor": N_("supervisor"),
+    "manager": N_("manager"),
+}
+
+
+# A level key is an int level or ANY; a grade key is a grade or ANY.
+LevelKey = int | str
+LimitTable = Mapping[str, Mapping[LevelKey, Limit]]
+
+
+def lookup(table: LimitTable, grade: str, level: int | None) -> Limit | None:
+    """The limit for ``grade``/``level``: exact grade before ``*``, exact level before ``*``."""
+    for g in (grade, ANY):
+        row = table.get(g)
+        if row is None:
+            continue
+        if level is not None:
+            hit = row.get(level)
+            if hit is not None:
+                return hit
+        hit = row.get(ANY)
+        if hit is not None:
+            return hit
+    return None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Limits that replace the target's own when conditions/zones match."""
+
+    when: frozenset[str]
+    unless: frozenset[str]
+    zones: frozenset[str] | None
+    limits: LimitTable
+
+    def matches(self, conditions: frozenset[str], zone: str | None) -> bool:
+        if not self.when <= conditions or self.unless & conditions:
+            return False
+        return self.zones is None or (zone is not None and zone in self.zones)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """One clock of the policy."""
+
+    name: str
+    start: tuple[str, ...]
+    stop: tuple[str, ...]
+    limits: LimitTable
+    variants: tuple[Variant, ...] = ()
+    kinds: frozenset[str] = frozenset(KINDS)
+    when: frozenset[str] = frozenset()
+    unless: frozenset[str] = frozenset()
+    scope: Literal["ticket", "call"] = "ticket"
+    pausable: bool = False
+    repeat: bool = False
+    restart_on_reopen: bool = False
+    keep_on_close: bool = False
+    warn_share: float | None = None
+    label: str | None = None
+    label_zh: str | None = None
+
+    def shown_label(self) -> str:
+        if current_language() == "zh_CN" and self.label_zh:
+            return self.label_zh
+        if self.label:
+            return _(self.label)
+        if self.name in TARGET_LABELS:
+            return _(TARGET_LABELS[self.name])
+        return self.name
+
+    def applies(self, kind: str, conditions: frozenset[str]) -> bool:
+        return kind in self.kinds and self.when <= conditions and not (self.unless & conditions)
+
+    def limit_for(self, grade: str, level: int | None, conditions: frozenset[str],
+                  zone: str | None) -> Limit | None:
+        """The first matching variant with a cell for grade/level, else the base table."""
+        for variant in self.variants:
+            if variant.matches(conditions, zone):
+                hit = lookup(variant.limits, grade, level)
+                if hit is not None:
+                    return hit
+        return lookup(self.limits, grade, level)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A zone of the policy's area with the city names (Chinese and pinyin) it contains."""
+
+    zone: str
+    label: str
+    cities: tuple[str, ...]
+
+
+def normalise_city(text: str) -> str:
+    """``佛山市`` → ``佛山``, ``Foshan City`` / `` foshan `` → ``foshan``."""
+    s = re.sub(r"[\s\-_'’·]", "", text.strip().lower())
+    for suffix in ("市", "city", "shi"):
+        if s.endswith(suffix) and len(s) > len(suffix) + 1:
+            s = s[: -len(suffix)]
+            break
+    return s
+
+
+@dataclass(frozen=True)
+class EscalationSpec:
+    """Which breaches upgrade the level, and the tier chain at the top level."""
+
+    upgrade_on: frozenset[str] = frozenset({"restore", "resolve"})
+    tiers: tuple[Tier, ...] = ("supervisor", "manager")
+    ack_timeout: timedelta = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class BreachRule:
+    """Points for a target missing its limit."""
+
+    id: str
+    targets: frozenset[str]
+    points: int
+    per: Literal["ticket", "target", "breach"]
+    description: str
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """Points for an event on a ticket (verified written complaint, letter of thanks…)."""
+
+    id: str
+    event: str
+    points: int
+    description: str
+
+
+@dataclass(frozen=True)
+class PeriodRule:
+    """Points for a period figure: a threshold (``below``/``above``) or a count (``each``)."""
+
+    id: str
+    metric: str
+    points: int | None
+    each: int | None
+    below: float | None
+    above: float | None
+    require: Mapping[str, float]
+    period: Literal["month", "quarter", "year", "any"]
+    description: str
+
+
+@dataclass(frozen=True)
+class Scoring:
+    breach: tuple[BreachRule, ...] = ()
+    event: tuple[EventRule, ...] = ()
+    period: tuple[PeriodRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssuranceEffect:
+    """How an assurance period changes limits.
+
+    ``limits`` gives explicit values per target (grade/level tables); other
+    targets (or only those in ``targets``, if given) get wall-clock limits
+    multiplied by ``factor``. ``standby`` means engineers stand by on site.
+    """
+
+    factor: float | None = None
+    limits: Mapping[str, LimitTable] = field(default_factory=dict)
+    targets: frozenset[str] | None = None
+    standby: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AssurancePeriod:
+    """A named stretch of time (重要通讯保障期) during which limits tighten."""
+
+    name: str
+    start: datetime
+    end: datetime
+    effect: AssuranceEffect
+    policy: str = ""
+
+    def active(self, at: datetime) -> bool:
+        return self.start <= at < self.end
+
+    def apply(self, target: str, grade: str, level: int | None, limit: Limit) -> Limit:
+        table = self.effect.limits.get(target)
+        if table is not None:
+            explicit = lookup(table, grade, level)
+            if explicit is not None:
+                return explicit
+        if self.effect.factor is not None and (
+                self.effect.targets is None or target in self.effect.targets):
+            return limit.scaled(self.effect.factor)
+        return limit
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A contract type's SLA rules."""
+
+    name: str
+    title: str
+    title_zh: str | None
+    description: str
+    grades: tuple[str, ...]
+    levels: tuple[int, ...]
+    kinds: tuple[str, ...]
+    warn_share: float
+    conditions: Mapping[str, str]
+    regions: tuple[Region, ...]
+    targets: tuple[TargetSpec, ...]
+    escalation: EscalationSpec
+    scoring: Scoring
+    assurance: tuple[AssurancePeriod, ...]
+    events: frozenset[str]
+    file: Path | None = None
+    _zones: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _by_name: Mapping[str, TargetSpec] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        zones = {normalise_city(c): r.zone for r in self.regions for c in r.cities}
+        object.__setattr__(self, "_zones", zones)
+        object.__setattr__(self, "_by_name", {t.name: t for t in self.targets})
+
+    def shown_title(self) -> str:
+        if current_language() == "zh_CN" and self.title_zh:
+            return self.title_zh
+        return self.title
+
+    def target(self, name: str) -> TargetSpec | None:
+        return self._by_name.get(name)
+
+    @property
+    def top_level(self) -> int | None:
+        """The most severe level (1), or None for a policy without levels."""
+        return min(self.levels) if self.levels else None
+
+    def zone_of(self, region: str | None) -> str | None:
+        """The zone a city belongs to; None if no region is given or it is not known."""
+        if region is None:
+            return None
+        return self._zones.get(normalise_city(region))
+
+    def knows_region(self, region: str) -> bool:
+        return normalise_city(region) in self._zones
+
+    def limit(self, target: str, *, grade: str, level: int | None, kind: str,
+              zone: str | None, conditions: frozenset[str]) -> Limit | None:
+        """The target's limit for this case, before any assurance period."""
+        spec = self._by_name.get(target)
+        if spec is None or not spec.applies(kind, conditions):
+            return None
+        return spec.limit_for(grade, level, conditions, zone)
+
+    def assurance_at(self, at: datetime) -> AssurancePeriod | None:
+        for period in self.assurance:
+            if period.active(at):
+                return period
+        return None

@@ -1,0 +1,1 @@
+"""Where calls come from: the simulator, and (later) PBX feeds and imports."""

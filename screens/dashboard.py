@@ -1,0 +1,408 @@
+"""The dashboard: KPIs, incoming calls, callbacks and work due, escalations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from hotline import labels
+from hotline.errors import HotlineError
+from hotline.i18n import _
+from hotline.queries import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
+from hotline.timefmt import clock_time, short_datetime
+from screens.dialogs import AskText, Confirm
+from screens.i18n_bindings import translate_bindings
+from screens.intake import IntakeScreen
+from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
+
+if TYPE_CHECKING:
+    from screens.app import HotlineApp
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+class DeskHeader(Static):
+    """Title, the desk's local time and who is signed in."""
+
+
+class KpiBar(Static):
+    """Today's figures."""
+
+
+class DashboardScreen(Screen[None]):
+    """The duty engineer's main screen."""
+
+    BINDINGS = [
+        Binding("a", "answer", "Answer", id="dashboard.answer"),
+        Binding("l", "log", "Log call", id="dashboard.log"),
+        Binding("n", "new_call", "New call", id="dashboard.new_call"),
+        Binding("c", "promise_callback", "Callback", id="dashboard.promise_callback"),
+        Binding("d", "callback_done", "Called back", id="dashboard.callback_done"),
+        Binding("k", "acknowledge", "Acknowledge", id="dashboard.acknowledge"),
+        Binding("x", "hung_up", "Caller hung up", id="dashboard.hung_up", show=False),
+        Binding("e", "end_call", "End call without ticket", id="dashboard.end_call", show=False),
+        Binding("1", "focus_panel('calls')", "Go to incoming calls", id="dashboard.go_calls",
+                show=False),
+        Binding("2", "focus_panel('work')", "Go to callbacks & work", id="dashboard.go_work",
+                show=False),
+        Binding("3", "focus_panel('escalations')", "Go to escalations",
+                id="dashboard.go_escalations", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+
+    @property
+    def hotline(self) -> HotlineApp:
+        from screens.app import HotlineApp
+
+        assert isinstance(self.app, HotlineApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield DeskHeader(id="desk-header")
+        yield KpiBar(id="kpis")
+        with Vertical(id="calls-panel", classes="panel"):
+            yield LiveTable([
+                ("wait", _("Answer in"), 9), ("number", _("Number"), 14),
+                ("place", _("From"), 21), ("caller", _("Caller"), 10),
+                ("customer", _("Customer"), 18), ("contract", _("Contract"), 18),
+                ("state", _("State"), None),
+            ], countdown_column="wait", id="calls")
+        with Vertical(id="work-panel", classes="panel"):
+            yield LiveTable([
+                ("left", _("Time left"), 9), ("due", _("Due"), 11), ("ticket", _("Ticket"), 11),
+                ("target", _("Target"), 16), ("level", _("Level"), 6),
+                ("customer", _("Customer"), 20), ("caller", _("Caller"), 10),
+                ("owner", _("Owner"), None),
+            ], countdown_column="left", id="work")
+        with Vertical(id="escalations-panel", classes="panel"):
+            yield LiveTable([
+                ("ack", " ", 1), ("over", _("Time left"), 9), ("since", _("Since"), 11),
+                ("what", _("What"), 26), ("item", _("Call / ticket"), 15),
+                ("customer", _("Customer"), 20), ("detail", _("Detail"), None),
+            ], countdown_column="over", id="escalations")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._set_titles(None)
+        self.query_one("#calls", LiveTable).focus()
+        self.hotline.refresh_now()
+
+    # --- rendering ---------------------------------------------------------------
+
+    @property
+    def now_ref(self) -> Now:
+        return self.hotline.now_ref
+
+    def tick(self) -> None:
+        """Once a second: the header clock and the countdowns on screen."""
+        app = self.hotline
+        tz = app.desk.settings.tz
+        now = self.now_ref.at
+        local = now.astimezone(tz)
+        header = Text()
+        header.append(" hotline ", style="bold reverse")
+        header.append("  " + _("7×24 technical-support hotline desk"))
+        header.append("   " + local.strftime("%Y-%m-%d %H:%M:%S %Z"), style="bold")
+        header.append("   " + _("signed in: {who}").format(who=app.desk.actor))
+        if app.banner:
+            header.append("   " + app.banner, style="bold #ffaf00")
+        self.query_one(DeskHeader).update(header)
+        for table in self.query(LiveTable):
+            table.tick()
+
+    def show(self, snap: Snapshot) -> None:
+        """Bring the panels in line with a new snapshot (diffed by row key)."""
+        self._show_kpis(snap.kpis)
+        self.query_one("#calls", LiveTable).set_rows([self._call_row(c) for c in snap.calls])
+        self.query_one("#work", LiveTable).set_rows([self._work_row(w) for w in snap.work])
+        self.query_one("#escalations", LiveTable).set_rows(
+            [self._escalation_row(e) for e in snap.escalations])
+        self._set_titles(snap)
+
+    def _set_titles(self, snap: Snapshot | None) -> None:
+        ringing = sum(1 for c in snap.calls if c.state == "ringing") if snap else 0
+        unlogged = sum(1 for c in snap.calls if c.state == "answered") if snap else 0
+        calls_title = _("Incoming calls · {n} ringing").format(n=ringing)
+        if unlogged:
+            calls_title += " · " + _("{n} answered, not logged").format(n=unlogged)
+        self.query_one("#calls-panel").border_title = "[1] " + calls_title
+        work_title = _("Callbacks & work due")
+        if snap is not None:
+            work_title += " · " + _("{n} items").format(n=snap.work_total)
+            if snap.work_total > len(snap.work):
+                work_title += " " + _("(soonest {n} shown)").format(n=len(snap.work))
+        self.query_one("#work-panel").border_title = "[2] " + work_title
+        unacked = snap.kpis.unacknowledged if snap else 0
+        self.query_one("#escalations-panel").border_title = "[3] " + _(
+            "Escalation queue · {n} unacknowledged").format(n=unacked)
+
+    def _show_kpis(self, k: Kpis) -> None:
+        t = Text()
+        t.append(_("Today") + "  ", style="bold")
+        t.append(_("Offered") + f" {k.offered}   ")
+        t.append(_("Answered") + f" {k.answered}   ")
+        t.append(_("Abandoned") + f" {k.abandoned}", style="bold red" if k.abandoned else "")
+        t.append("   │ ")
+        sl = k.service_level_offered
+        style = "" if sl is None else ("green" if sl >= 0.95 else "bold red")
+        t.append(_("≤30 s: {pct} of offered").format(pct=_pct(sl)), style=style)
+        t.append(" · " + _("{pct} of answered").format(pct=_pct(k.service_level_answered)))
+        t.append("\n")
+        t.append(_("Callbacks due") + f" {k.callbacks_open}")
+        if k.callbacks_overdue:
+            t.append(" (" + _("{n} overdue").format(n=k.callbacks_overdue) + ")",
+                     style="bold red")
+        t.append("   │ " + _("Open faults") + " ")
+        levels = sorted(k.faults_by_level)
+        if levels:
+            t.append(" · ".join(f"L{lv} {k.faults_by_level[lv]}" for lv in levels))
+        else:
+            t.append("0")
+        t.append("   │ " + _("Unacknowledged escalations") + " ")
+        t.append(str(k.unacknowledged), style="bold red" if k.unacknowledged else "green")
+        self.query_one(KpiBar).update(t)
+
+    def _call_row(self, c: CallRow) -> RowSpec:
+        cd = Countdown(self.now_ref, c.due_at, c.warn_at,
+                       stopped_at=c.answered_at if c.state != "ringing" else None)
+        if c.state == "ringing":
+            state = Text(labels.call_state("ringing"), style="bold")
+        else:
+            state = Text(_("answered"), style="italic")
+        contract = f"{c.contract} · {c.grade}" if c.contract else ""
+        return RowSpec(f"call:{c.call_id}", (
+            cd, c.number, c.place, c.caller or _("unknown"), c.customer or "", contract, state,
+        ), (c.offered_at, c.call_id))
+
+    def _work_row(self, w: WorkRow) -> RowSpec:
+        tz = self.hotline.desk.settings.tz
+        cd = Countdown(self.now_ref, w.due_at, w.warn_at, paused=w.paused)
+        target = labels.target(w.target)
+        if "#" in w.key and not w.key.endswith("#1"):
+            target += " " + w.key.split("#", 1)[1]
+        return RowSpec(f"clock:{w.clock_id}", (
+            cd, short_datetime(w.due_at, tz, self.now_ref.at), w.ticket_number, target,
+            f"L{w.level}" if w.level else labels.kind(w.kind), w.customer or "",
+            w.caller or "", w.assigned_to or "",
+        ), (w.due_at, w.clock_id))
+
+    def _escalation_row(self, e: EscalationRow) -> RowSpec:
+        tz = self.hotline.desk.settings.tz
+        acked = e.acknowledged_at is not None
+        stopped = e.acknowledged_at
+        if e.kind == "unanswered_call" and e.call_state != "ringing":
+            stopped = e.call_answered_at or stopped
+        due = e.due_at or e.raised_at
+        cd = Countdown(self.now_ref, due, due, stopped_at=stopped)
+        mark = Text("✓", style="green") if acked else Text("●", style="bold red")
+        what = labels.escalation(e.kind)
+        if e.kind == "tier" and e.tier:
+            what = _("Escalated to {tier}").format(tier=labels.tier(e.tier))
+        elif e.kind == "level_up" and e.to_level:
+            what = _("Level raised L{a} → L{b}").format(a=e.from_level, b=e.to_level)
+        elif e.kind == "breach" and e.reason:
+            what = _("{target} breached").format(target=labels.target(e.reason))
+        item = e.ticket_number or e.number or ""
+        if acked:
+            detail = _("acknowledged by {who} {time}").format(
+                who=e.acknowledged_by, time=clock_time(e.acknowledged_at, tz)
+                if e.acknowledged_at else "")
+        elif e.kind == "unanswered_call":
+            if e.call_state == "ringing":
+                detail = _("still ringing")
+            elif e.call_state == "abandoned":
+                detail = _("caller hung up")
+            elif e.call_answered_at is not None:
+                detail = _("answered at {time}").format(time=clock_time(e.call_answered_at, tz))
+            else:
+                detail = ""
+        else:
+            detail = _("due {time}").format(time=short_datetime(due, tz, self.now_ref.at))
+        return RowSpec(f"esc:{e.escalation_id}", (
+            mark, cd, short_datetime(e.raised_at, tz, self.now_ref.at), what, item,
+            e.customer or "", detail,
+        ), (acked, e.raised_at, e.escalation_id))
+
+    # --- selection helpers -------------------------------------------------------
+
+    def _selected(self, table_id: str) -> int | None:
+        table = self.query_one(f"#{table_id}", LiveTable)
+        if self.focused is not table:
+            return None
+        key = table.selected_key
+        return int(key.split(":", 1)[1]) if key else None
+
+    def _snapshot(self) -> Snapshot | None:
+        return self.hotline.snapshot
+
+    def _call(self, call_id: int) -> CallRow | None:
+        snap = self._snapshot()
+        return next((c for c in snap.calls if c.call_id == call_id), None) if snap else None
+
+    def _work(self, clock_id: int) -> WorkRow | None:
+        snap = self._snapshot()
+        return next((w for w in snap.work if w.clock_id == clock_id), None) if snap else None
+
+    def _run(self, operation: object) -> bool:
+        """Run a desk operation; show a refusal as a message. True if it went through."""
+        try:
+            assert callable(operation)
+            operation()
+        except HotlineError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return False
+        self.hotline.reload()
+        return True
+
+    # --- actions -----------------------------------------------------------------
+
+    def action_focus_panel(self, name: str) -> None:
+        self.query_one(f"#{name}", LiveTable).focus()
+
+    def action_answer(self) -> None:
+        desk = self.hotline.desk
+        chosen = self._selected("calls")
+        if chosen is not None:
+            row = self._call(chosen)
+            if row is not None and row.state != "ringing":
+                chosen = None
+        answered: list[int] = []
+        if not self._run(lambda: answered.append(desk.answer(chosen))):
+            return
+        call_id = answered[0]
+        row = self._call(call_id)
+        number = row.number if row else ""
+        self._open_intake(call_id, number)
+
+    def _open_intake(self, call_id: int | None, number: str = "") -> None:
+        def done(ticket_id: int | None) -> None:
+            self.hotline.reload()
+            if ticket_id is not None:
+                self.notify(_("Ticket logged."), timeout=4)
+
+        self.app.push_screen(IntakeScreen(self.hotline.desk, call_id=call_id, number=number),
+                             done)
+
+    def action_log(self) -> None:
+        chosen = self._selected("calls")
+        snap = self._snapshot()
+        if chosen is None and snap is not None:
+            mine = [c for c in snap.calls if c.state == "answered"
+                    and c.answered_by == self.hotline.desk.actor]
+            chosen = mine[0].call_id if mine else None
+        row = self._call(chosen) if chosen is not None else None
+        if row is None:
+            self.notify(_("No answered call waits to be logged: answer one with [b]a[/b], "
+                          "or press [b]n[/b] for a call taken on a desk phone."),
+                        severity="warning")
+            return
+        if row.state == "ringing":
+            self.notify(_("Answer the call first ([b]a[/b])."), severity="warning")
+            return
+        self._open_intake(row.call_id, row.number)
+
+    def action_new_call(self) -> None:
+        self._open_intake(None)
+
+    def action_hung_up(self) -> None:
+        chosen = self._selected("calls")
+        row = self._call(chosen) if chosen is not None else None
+        if row is None or row.state != "ringing":
+            self.notify(_("Select a ringing call in Incoming calls first."), severity="warning")
+            return
+        desk = self.hotline.desk
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run(lambda: desk.abandon(row.call_id))
+
+        self.app.push_screen(Confirm(_("Caller hung up"), _(
+            "Record that the call from {number} ended before it was answered?").format(
+                number=row.number)), confirmed)
+
+    def action_end_call(self) -> None:
+        chosen = self._selected("calls")
+        row = self._call(chosen) if chosen is not None else None
+        if row is None or row.state != "answered":
+            self.notify(_("Select an answered call in Incoming calls first."), severity="warning")
+            return
+        desk = self.hotline.desk
+
+        def reason(text: str | None) -> None:
+            if text:
+                self._run(lambda: desk.end_call(row.call_id, reason=text))
+
+        self.app.push_screen(AskText(_("End call without ticket"), _(
+            "Why does the call from {number} need no ticket?").format(number=row.number),
+            required=True, placeholder=_("wrong number, silent line, …")), reason)
+
+    def _selected_work(self) -> WorkRow | None:
+        chosen = self._selected("work")
+        return self._work(chosen) if chosen is not None else None
+
+    def action_promise_callback(self) -> None:
+        row = self._selected_work()
+        if row is None:
+            self.notify(_("Select a ticket in Callbacks & work due first ([b]2[/b]), or use "
+                          "[b]Ctrl+B[/b] in the intake form."), severity="warning")
+            return
+        desk = self.hotline.desk
+        if self._run(lambda: desk.promise_callback(row.ticket_id)):
+            self.notify(_("Callback promised for ticket {number}.").format(
+                number=row.ticket_number))
+
+    def action_callback_done(self) -> None:
+        row = self._selected_work()
+        if row is None or row.target != "callback":
+            self.notify(_("Select a callback in Callbacks & work due first ([b]2[/b])."),
+                        severity="warning")
+            return
+        desk = self.hotline.desk
+        if self._run(lambda: desk.callback_done(row.ticket_id, row.key)):
+            self.notify(_("Callback for ticket {number} recorded.").format(
+                number=row.ticket_number))
+
+    def action_acknowledge(self) -> None:
+        chosen = self._selected("escalations")
+        if chosen is None:
+            self.notify(_("Select an escalation in the Escalation queue first ([b]3[/b])."),
+                        severity="warning")
+            return
+        desk = self.hotline.desk
+
+        def noted(text: str | None) -> None:
+            if text is not None:
+                self._run(lambda: desk.acknowledge(chosen, text))
+
+        self.app.push_screen(AskText(_("Acknowledge escalation"),
+                                     _("Note (optional): what is being done?"),
+                                     required=False), noted)
+
+    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        """Enter on a row does the obvious thing for that row."""
+        table_id = event.data_table.id
+        if table_id == "calls":
+            row = self._call(int(str(event.row_key.value).split(":", 1)[1]))
+            if row is None:
+                return
+            if row.state == "ringing":
+                self.action_answer()
+            else:
+                self.action_log()
+        elif table_id == "work":
+            row_w = self._selected_work()
+            if row_w is not None and row_w.target == "callback":
+                self.action_callback_done()
+        elif table_id == "escalations":
+            self.action_acknowledge()

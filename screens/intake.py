@@ -1,0 +1,196 @@
+"""The intake form: who is calling, what it is, how severe, what happened."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from hotline import labels
+from hotline.desk import DEFAULT_POLICY, Desk, Intake
+from hotline.directory import CallerMatch
+from hotline.errors import HotlineError, InputError
+from hotline.i18n import _
+from hotline.phones import describe
+from hotline.timefmt import parse_time
+from screens.i18n_bindings import translate_bindings
+from screens.widgets.choice import Choice, Option
+from screens.widgets.hints import key_hints
+
+
+def kind_options() -> list[Option]:
+    return [Option("fault", labels.kind("fault"), "f"),
+            Option("consultation", labels.kind("consultation"), "c"),
+            Option("complaint", labels.kind("complaint"), "p")]
+
+
+def level_options(levels: list[int]) -> list[Option]:
+    return [Option(str(v), _("Level {n}").format(n=v), str(v)) for v in levels]
+
+
+class IntakeScreen(ModalScreen[int | None]):
+    """Log a call as a ticket. Returns the new ticket's id, or None if cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save(False)", "Save", id="intake.save", priority=True),
+        Binding("ctrl+b", "save(True)", "Save & promise callback", id="intake.save_callback",
+                priority=True),
+        Binding("escape", "cancel", "Cancel", id="intake.cancel"),
+    ]
+
+    def __init__(self, desk: Desk, *, call_id: int | None = None, number: str = "") -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.desk = desk
+        self.call_id = call_id
+        self._number = number
+        self._match: CallerMatch | None = None
+
+    def compose(self) -> ComposeResult:
+        title = _("Log call") if self.call_id is not None else _("New call (taken on a desk phone)")
+        with Vertical(classes="dialog intake") as box:
+            box.border_title = title
+            with Horizontal(classes="field"):
+                yield Label(_("Number"), classes="label")
+                yield Input(self._number, compact=True, id="number",
+                            placeholder=_("e.g. 138 0013 8000 or 0755 8888 8888"))
+            yield Static("", id="number-info", classes="info")
+            yield Static("", id="caller-info", classes="info")
+            with Horizontal(classes="field"):
+                yield Label(_("Kind"), classes="label")
+                yield Choice(kind_options(), "fault", id="kind")
+            with Horizontal(classes="field"):
+                yield Label(_("Level"), classes="label")
+                yield Choice(level_options(self._levels(DEFAULT_POLICY)), None, id="level")
+            with Horizontal(classes="field"):
+                yield Label(_("Equipment"), classes="label")
+                yield Input(compact=True, id="equipment",
+                            placeholder=_("equipment / network element"))
+            with Horizontal(classes="field"):
+                yield Label(_("Site"), classes="label")
+                yield Input(compact=True, placeholder=_("site or room"), id="site")
+            with Horizontal(classes="field"):
+                yield Label(_("Description"), classes="label")
+                yield Input(compact=True, id="description",
+                            placeholder=_("what the caller reports"))
+            with Horizontal(classes="field"):
+                yield Label(_("Time"), classes="label")
+                yield Input("now", compact=True, id="time",
+                            placeholder=_("now, HH:MM or YYYY-MM-DD HH:MM"))
+            yield Static("", id="intake-error", classes="error", markup=False)
+            yield Label(key_hints(
+                ("Tab", _("next field")), ("f/c/p", _("kind")), ("1/2/3", _("level")),
+                ("Ctrl+S", _("save")), ("Ctrl+B", _("save & promise callback")),
+                ("Esc", _("cancel"))), classes="keys")
+
+    def on_mount(self) -> None:
+        self._check_number(self._number)
+        if self._number and self._match is not None:
+            self.query_one("#kind", Choice).focus()
+        else:
+            self.query_one("#number", Input).focus()
+
+    def _levels(self, policy: str) -> list[int]:
+        try:
+            return list(self.desk.sla.policy(policy).levels)
+        except HotlineError:
+            return [1, 2, 3]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "number":
+            self._check_number(event.value)
+        self.query_one("#intake-error", Static).update("")
+
+    def on_choice_changed(self, event: Choice.Changed) -> None:
+        if event.choice.id == "kind":
+            level = self.query_one("#level", Choice)
+            level.disabled = event.value != "fault"
+
+    def _check_number(self, text: str) -> None:
+        info = self.query_one("#number-info", Static)
+        caller = self.query_one("#caller-info", Static)
+        self._match = None
+        if not text.strip():
+            info.update("")
+            caller.update("")
+            return
+        try:
+            number = self.desk.parse_number(text)
+        except InputError as exc:
+            info.update(Text(str(exc), style="#ffaf00"))
+            caller.update("")
+            return
+        info.update(Text(describe(number), style="green"))
+        match = self.desk.identify(number)
+        self._match = match
+        if match.known:
+            contract = (_("contract {code} · grade {grade} · {policy}").format(
+                code=match.contract_code, grade=match.grade, policy=match.policy)
+                if match.contract_code else _("no contract in force"))
+            line = Text()
+            line.append(match.contact_name or "", style="bold")
+            line.append(f" · {match.customer_name} · {contract}")
+            caller.update(line)
+        else:
+            caller.update(_("Unknown caller: not in the directory (standard policy, grade C)."))
+        policy = match.policy or DEFAULT_POLICY
+        self.query_one("#level", Choice).set_options(level_options(self._levels(policy)))
+
+    def _form(self, promise_callback: bool) -> Intake:
+        kind = self.query_one("#kind", Choice).value or ""
+        level_value = self.query_one("#level", Choice).value
+        time_text = self.query_one("#time", Input).value
+        at = parse_time(time_text or "now", self.desk.settings.tz, self.desk.now())
+        return Intake(
+            number=self.query_one("#number", Input).value,
+            kind=kind,
+            level=int(level_value) if level_value and kind == "fault" else None,
+            description=self.query_one("#description", Input).value,
+            equipment=self.query_one("#equipment", Input).value,
+            site=self.query_one("#site", Input).value,
+            at=at,
+            promise_callback=promise_callback,
+        )
+
+    def _fail(self, message: str, field: str | None) -> None:
+        self.query_one("#intake-error", Static).update(Text(message, style="bold red"))
+        if field:
+            self.query_one(f"#{field}").focus()
+
+    def action_save(self, promise_callback: bool) -> None:
+        number = self.query_one("#number", Input).value
+        if not number.strip():
+            self._fail(_("The caller's number is required."), "number")
+            return
+        try:
+            self.desk.parse_number(number)
+        except InputError as exc:
+            self._fail(str(exc), "number")
+            return
+        kind = self.query_one("#kind", Choice).value
+        if kind is None:
+            self._fail(_("Choose what the call is: fault, consultation or complaint."), "kind")
+            return
+        if kind == "fault" and self.query_one("#level", Choice).value is None:
+            self._fail(_("Choose the fault level (1 is the most severe)."), "level")
+            return
+        if not self.query_one("#description", Input).value.strip():
+            self._fail(_("A short description of the problem is required."), "description")
+            return
+        try:
+            form = self._form(promise_callback)
+        except InputError as exc:
+            self._fail(str(exc), "time")
+            return
+        try:
+            ticket_id = self.desk.log_call(form, self.call_id)
+        except HotlineError as exc:
+            self._fail(str(exc), None)
+            return
+        self.dismiss(ticket_id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,67 @@
+"""Keep the message catalogs in step with the code.
+
+    uv run python scripts/i18n.py          # extract, merge into every .po, compile .mo
+
+Strings are found in ``hotline/`` and ``screens/`` wherever they are wrapped
+in ``_()``, ``N_()`` or ``ngettext()``. New strings arrive in the ``.po``
+files untranslated; ``tests/test_i18n.py`` fails until each has a translation.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "hotline" / "locale"
+LANGUAGES = ["zh_CN"]
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+SOURCES = ["hotline", "screens"]
+
+
+def extract() -> Catalog:
+    template = Catalog(project="hotline", fuzzy=False)
+    for folder in SOURCES:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS,
+            comment_tags=("TRANSLATORS:",), strip_comment_tags=True,
+        ):
+            template.add(message, None, [(f"{folder}/{filename}", lineno)],
+                         auto_comments=comments, context=context)
+    return template
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / "hotline.po"
+
+
+def main() -> int:
+    template = extract()
+    LOCALE.mkdir(parents=True, exist_ok=True)
+    with (LOCALE / "hotline.pot").open("wb") as fh:
+        write_po(fh, template, omit_header=False, sort_output=True)
+    for lang in LANGUAGES:
+        path = po_path(lang)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+        else:
+            catalog = Catalog(locale=lang, project="hotline")
+        catalog.update(template, no_fuzzy_matching=True)
+        with path.open("wb") as fh:
+            write_po(fh, catalog, sort_output=True, ignore_obsolete=True)
+        with path.with_suffix(".mo").open("wb") as fh:
+            write_mo(fh, catalog)
+        missing = [m.id for m in catalog if m.id and not m.string]
+        print(f"{lang}: {len(catalog)} messages, {len(missing)} untranslated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

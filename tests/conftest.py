@@ -1,0 +1,66 @@
+"""Shared fixtures: a fake clock, an in-memory desk, an optional PostgreSQL schema."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from hotline.clock import FixedClock
+from hotline.config import Settings
+from hotline.i18n import set_language
+from tests.support import START, build_desk, make_settings
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def desk(settings: Settings, clock: FixedClock):  # type: ignore[no-untyped-def]
+    d = build_desk(settings, clock)
+    yield d
+    d.engine.dispose()
+
+
+@pytest.fixture
+def demo_desk(desk):  # type: ignore[no-untyped-def]
+    from hotline import demo
+
+    demo.load_directory(desk)
+    return desk
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema in the test PostgreSQL database, dropped afterwards."""
+    base = os.environ.get("HOTLINE_TEST_PG_URL")
+    if not base:
+        pytest.skip("HOTLINE_TEST_PG_URL is not set (PostgreSQL tests run in CI)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
