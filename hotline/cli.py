@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from hotline.clock import Clock, SystemClock
 from hotline.config import Settings, load_settings
 from hotline.errors import ConfigError, HotlineError, InputError
@@ -174,6 +176,10 @@ def run(argv: Sequence[str], clock: Clock | None = None, ui: UiLauncher | None =
         return 1
     except KeyboardInterrupt:
         return 130
+    except sa.exc.SQLAlchemyError as exc:
+        print(_("Database error: {error}").format(error=str(exc).splitlines()[0]),
+              file=sys.stderr)
+        return 1
 
 
 def main() -> None:

@@ -141,14 +141,38 @@ def upgrade(engine: Engine) -> bool:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commits on success, rolls back on any error."""
+    """One unit of work: commits on success, rolls back on any error.
+
+    A database that refuses the work (read-only, locked too long, gone, full)
+    raises :class:`StorageError` saying so; nothing of the unit is kept.
+    Integrity errors pass through: callers use them to detect races.
+    """
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except sa.exc.IntegrityError:
+            session.rollback()
+            raise
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            session.rollback()
+            raise StorageError(storage_message(exc)) from exc
         except BaseException:
             session.rollback()
             raise
+
+
+def storage_message(exc: sa.exc.DBAPIError) -> str:
+    """A person's explanation of a database refusal; always says nothing was saved."""
+    text = str(exc.orig or exc).strip().splitlines()[0]
+    if "locked" in text or "busy" in text:
+        return _("The database is busy (another program holds it); nothing was saved. "
+                 "Try again in a moment.")
+    if "readonly" in text or "read-only" in text:
+        return _("The database is read-only here; nothing was saved ({error}).").format(
+            error=text)
+    return _("The database refused the change; nothing was saved ({error}).").format(
+        error=text)
 
 
 class ChangeWatcher:

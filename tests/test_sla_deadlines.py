@@ -6,6 +6,7 @@ Times are written in the desk's zone (Asia/Shanghai, +08:00).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -49,7 +50,7 @@ GD_ONSITE = [
 @pytest.mark.parametrize(("city", "depart", "travel", "total"), GD_ONSITE)
 def test_guangdong_level1_onsite_by_region(engine: SlaEngine, city: str, depart: int,
                                           travel: int, total: int) -> None:
-    args = dict(grade="A", level=1, kind="fault", region=city,
+    args: dict[str, Any] = dict(grade="A", level=1, kind="fault", region=city,
                 conditions=frozenset({"onsite"}))
     assert engine.limit("guangdong-transmission", "depart", **args) == Limit.of(hours=depart)
     assert engine.limit("guangdong-transmission", "onsite_arrival", **args) == Limit.of(
@@ -78,7 +79,8 @@ def test_guangdong_level1_remote_is_3h(engine: SlaEngine) -> None:
 
 
 def test_guangdong_onsite_without_region_uses_the_strictest(engine: SlaEngine) -> None:
-    args = dict(grade="A", level=1, kind="fault", region=None, conditions=frozenset({"onsite"}))
+    args: dict[str, Any] = dict(grade="A", level=1, kind="fault", region=None,
+                                conditions=frozenset({"onsite"}))
     assert engine.limit("guangdong-transmission", "restore", **args) == Limit.of(hours=3)
     assert engine.limit("guangdong-transmission", "onsite_arrival", **args) == Limit.of(hours=2)
 
@@ -102,7 +104,7 @@ def test_guangdong_resolution(engine: SlaEngine, level: int, conditions: frozens
 
 
 def test_guangdong_documents_and_consultation(engine: SlaEngine) -> None:
-    args = dict(grade="A", kind="fault", region=None)
+    args: dict[str, Any] = dict(grade="A", kind="fault", region=None)
     assert engine.limit("guangdong-transmission", "handling_form", level=1,
                         **args) == Limit.of(hours=48)
     assert engine.limit("guangdong-transmission", "analysis_report", level=1,

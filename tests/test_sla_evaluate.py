@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from hotline.paths import shipped_data_dir
-from hotline.sla import Evaluation, Limit, SlaEngine, SlaEvent, TicketFacts
+from hotline.sla import Evaluation, Limit, SlaEngine, SlaEvent, TargetState, TicketFacts
 from hotline.sla.policy_file import load_policy_dirs
 from hotline.sla.workdays import WorkCalendar
 
@@ -30,7 +31,7 @@ def engine() -> SlaEngine:
     return SlaEngine.load([SHIPPED], [], TZ)
 
 
-def target(result: Evaluation, key: str):  # noqa: ANN201 - test helper
+def target(result: Evaluation, key: str) -> TargetState:
     return next(t for t in result.targets if t.key == key)
 
 
@@ -334,7 +335,7 @@ def assured(tmp_path: Path) -> SlaEngine:
 
 
 def test_assurance_periods_tighten_limits(assured: SlaEngine) -> None:
-    args = dict(grade="A", kind="fault", region=None)
+    args: dict[str, Any] = dict(grade="A", kind="fault", region=None)
     assert assured.limit("assured", "restore", level=1, **args) == Limit.of(hours=4)
     assert assured.limit("assured", "restore", level=1, at=local("2026-10-07T23:59"),
                          **args) == Limit.of(hours=2)
@@ -355,3 +356,33 @@ def test_assurance_periods_tighten_limits(assured: SlaEngine) -> None:
     facts = TicketFacts("assured", "A", 1, "fault", None, local("2026-09-30T23:00"))
     r = assured.evaluate(facts, [], local("2026-10-01T01:00"))
     assert target(r, "restore").due_at == local("2026-10-01T03:00")
+
+
+def test_next_change_is_strictly_after_at_on_a_re_alert_moment(engine: SlaEngine) -> None:
+    """At the re-alert moment itself nothing has changed yet; the change is just after."""
+    r = engine.evaluate(A3, [], local("2026-11-06T01:30"))
+    assert [s.key for s in r.escalations if s.tier] == ["restore:tier:supervisor:1"]
+    assert r.next_change_at == local("2026-11-06T01:30") + timedelta(microseconds=1)
+    r = engine.evaluate(A3, [], r.next_change_at)
+    assert [s.key for s in r.escalations if s.tier] == ["restore:tier:supervisor:1",
+                                                         "restore:tier:manager:1"]
+
+
+def test_a_breached_clock_is_re_timed_even_when_its_limit_is_the_same(
+        engine: SlaEngine) -> None:
+    """Fire contract: 24 h at every level. Each miss raises the level and gives a fresh
+    24 h from that moment; at level 1 the tiers are alerted."""
+    facts = TicketFacts("fire-maintenance", "A", 3, "fault", None, local("2026-11-02T09:00"))
+    events = [ev("callback_promised", "2026-11-03T08:50")]
+    r = engine.evaluate(facts, events, local("2026-11-05T09:30"))
+    assert [(s.key, s.at) for s in r.escalations] == [
+        ("resolve:L3->L2", local("2026-11-03T09:00")),
+        ("resolve:L2->L1", local("2026-11-04T09:00")),
+        ("resolve:tier:supervisor:1", local("2026-11-05T09:00")),
+    ]
+    # The overdue on-site arrival is re-timed too (2 h from each escalation) …
+    arrival = target(r, "onsite_arrival")
+    assert arrival.due_at == local("2026-11-04T11:00") and arrival.breaches == 3
+    # … but a running clock whose limit does not change keeps its deadline.
+    callback = target(r, "callback#1")
+    assert callback.due_at == local("2026-11-03T09:20") and callback.level == 2

@@ -184,7 +184,7 @@ def test_a_later_folder_replaces_a_policy_of_the_same_name(tmp_path: Path) -> No
 def test_two_files_of_one_folder_may_not_share_a_name(tmp_path: Path) -> None:
     write(tmp_path, MINIMAL, "a.toml")
     write(tmp_path, MINIMAL, "b.toml")
-    with pytest.raises(PolicyError, match="already defined by a.toml") as info:
+    with pytest.raises(PolicyError, match=r"already defined by a\.toml") as info:
         load_policy_dirs([tmp_path], TZ)
     assert info.value.key == "policy.name"
 

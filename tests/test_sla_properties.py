@@ -150,10 +150,7 @@ def test_nothing_changes_before_next_change_at(history: tuple[TicketFacts, list[
     result = ENGINE.evaluate(facts, events, at)
     later_events = [e.at for e in events if e.at > at]
     nxt = result.next_change_at
-    if nxt is None:
-        horizon = at + timedelta(days=40)
-    else:
-        horizon = nxt - timedelta(microseconds=1)
+    horizon = at + timedelta(days=40) if nxt is None else nxt - timedelta(microseconds=1)
     if later_events:
         horizon = min(horizon, min(later_events) - timedelta(microseconds=1))
     if horizon <= at:

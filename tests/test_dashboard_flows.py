@@ -1,0 +1,301 @@
+"""Key flows on the dashboard, driven by keyboard on a fake clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from hotline.clock import FixedClock
+from hotline.desk import Desk
+from hotline.models import Call, Clock, Escalation, Ticket
+from screens.app import HotlineApp
+from screens.dialogs import AskText, Confirm
+from screens.intake import IntakeScreen
+from screens.widgets.live_table import Countdown, Keyed, LiveTable
+
+SIZE = (120, 35)
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def table(app: HotlineApp, name: str) -> LiveTable:
+    return app.dashboard.query_one(f"#{name}", LiveTable)
+
+
+def cell_text(value: object) -> str:
+    if isinstance(value, Keyed):
+        value = value.value
+    if isinstance(value, Countdown):
+        return value.__rich__().plain
+    return getattr(value, "plain", str(value))
+
+
+def rows(app: HotlineApp, name: str) -> list[list[str]]:
+    t = table(app, name)
+    return [[cell_text(c) for c in t.get_row(key)] for key in t.keys]
+
+
+async def tick(pilot, clock: FixedClock, **delta: float) -> None:  # type: ignore[no-untyped-def]
+    clock.advance(**delta)
+    app = pilot.app
+    app.refresh_now()
+    await settle(pilot)
+
+
+async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+async def test_a_call_rings_counts_down_and_is_answered_in_time(demo_desk: Desk,
+                                                                clock: FixedClock) -> None:
+    demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        [row] = rows(app, "calls")
+        assert row[0] == "00:30" and row[1] == "139 0225 1234" and row[3] == "黄志明"
+        await tick(pilot, clock, seconds=12)
+        assert rows(app, "calls")[0][0] == "00:18"
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        # the caller is known: focus starts on Kind, fault preselected
+        await pilot.press("f", "tab", "2", "tab")
+        await type_text(pilot, "OSN 3500")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "fiber cut")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, IntakeScreen)
+        assert rows(app, "calls") == []
+        assert app.snapshot is not None and app.snapshot.kpis.answered_in_time == 1
+    with Session(demo_desk.engine) as s:
+        ticket = s.exec(select(Ticket)).one()
+        assert (ticket.kind, ticket.level, ticket.equipment, ticket.description) == (
+            "fault", 2, "OSN 3500", "fiber cut")
+
+
+async def test_a_call_answered_after_30_seconds_is_escalated_and_late(demo_desk: Desk,
+                                                                     clock: FixedClock) -> None:
+    demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await tick(pilot, clock, seconds=42)
+        assert rows(app, "calls")[0][0] == "-00:12"
+        [esc] = rows(app, "escalations")
+        assert esc[0] == "●" and esc[3] == "Call not answered in time" and esc[6] == "still ringing"
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("escape")  # answered, logged later
+        await settle(pilot)
+        [row] = rows(app, "calls")
+        assert row[0] == "-00:12" and row[6] == "answered"
+        assert app.snapshot is not None and app.snapshot.kpis.answered_in_time == 0
+        assert rows(app, "escalations")[0][6].startswith("answered at")
+        # log it now with l
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        await pilot.press("c", "tab", "tab", "tab")  # level is skipped for a consultation
+        await type_text(pilot, "how to configure ASON")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert rows(app, "calls") == []
+
+
+async def test_callback_promised_from_intake_and_kept(demo_desk: Desk, clock: FixedClock) -> None:
+    demo_desk.ring("020-38881234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("c", "tab", "tab", "tab")
+        await type_text(pilot, "license question")
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        work = rows(app, "work")
+        callback = next(r for r in work if r[3] == "Callback")
+        assert callback[0] == "30:00" and callback[1] == "10:30"
+        await tick(pilot, clock, minutes=25)
+        callback = next(r for r in rows(app, "work") if r[3] == "Callback")
+        assert callback[0] == "05:00"
+        await pilot.press("2")
+        t = table(app, "work")
+        t.move_cursor(row=next(i for i, k in enumerate(t.keys)
+                               if cell_text(t.get_row(k)[3]) == "Callback"))
+        await pilot.press("d")
+        await settle(pilot)
+        assert all(r[3] != "Callback" for r in rows(app, "work"))
+    with Session(demo_desk.engine) as s:
+        cb = s.exec(select(Clock).where(Clock.target == "callback")).one()
+        assert cb.state == "met"
+
+
+async def test_callback_missed_goes_red_and_to_the_queue(demo_desk: Desk,
+                                                         clock: FixedClock) -> None:
+    from hotline.desk import Intake
+
+    demo_desk.log_call(Intake(number="13829901234", kind="fault", level=3,
+                              description="alarm", promise_callback=True))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await tick(pilot, clock, minutes=32, seconds=13)
+        callback = next(r for r in rows(app, "work") if r[3] == "Callback")
+        assert callback[0] == "-02:13"
+        cd = table(app, "work").get_row(table(app, "work").keys[0])[0]
+        assert isinstance(cd, Keyed) and isinstance(cd.value, Countdown)
+        assert cd.value.style().endswith("red")
+        [esc] = rows(app, "escalations")
+        assert esc[3] == "Callback overdue"
+        # acknowledge it with a note
+        await pilot.press("3", "k")
+        await settle(pilot)
+        assert isinstance(app.screen, AskText)
+        await type_text(pilot, "calling now")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert rows(app, "escalations")[0][0] == "✓"
+        assert app.snapshot is not None and app.snapshot.kpis.unacknowledged == 0
+    with Session(demo_desk.engine) as s:
+        esc_row = s.exec(select(Escalation)).one()
+        assert esc_row.acknowledged_by == "zhangwei" and esc_row.note == "calling now"
+
+
+async def test_new_call_from_a_desk_phone_with_a_bad_number(demo_desk: Desk,
+                                                            clock: FixedClock) -> None:
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        intake = app.screen
+        assert isinstance(intake, IntakeScreen)
+        await type_text(pilot, "138001380")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = str(intake.query_one("#intake-error").render())
+        assert "11 digits" in error
+        assert app.focused is not None and app.focused.id == "number"
+        # fix the number; still no description
+        for _ in range(9):
+            await pilot.press("backspace")
+        await type_text(pilot, "0755 8376 5432")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "level" in str(intake.query_one("#intake-error").render())
+        assert app.focused is not None and app.focused.id == "level"  # focus goes to the field
+        await pilot.press("1", "ctrl+s")
+        await settle(pilot)
+        assert "description" in str(intake.query_one("#intake-error").render())
+        assert app.focused is not None and app.focused.id == "description"
+        assert isinstance(app.screen, IntakeScreen)
+    with Session(demo_desk.engine) as s:
+        assert s.exec(select(Ticket)).all() == [] and s.exec(select(Call)).all() == []
+
+
+async def test_caller_hangs_up_before_answer(demo_desk: Desk, clock: FixedClock) -> None:
+    demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert rows(app, "calls") == []
+        assert app.snapshot is not None and app.snapshot.kpis.abandoned == 1
+
+
+async def test_answer_with_nothing_ringing_says_so(demo_desk: Desk) -> None:
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert any("No call is ringing" in str(n.message) for n in app._notifications)
+
+
+async def test_help_lists_every_dashboard_key(demo_desk: Desk) -> None:
+    from textual.widgets import DataTable
+
+    from screens.dashboard import DashboardScreen
+    from screens.help import HelpScreen
+
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        help_table = app.screen.query_one(DataTable)
+        ids = {str(help_table.get_row_at(i)[3]) for i in range(help_table.row_count)}
+        for b in DashboardScreen.BINDINGS:
+            assert b.id in ids  # type: ignore[union-attr]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_every_dashboard_action(demo_desk: Desk) -> None:
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.dashboard)}
+        for wanted in ("Answer", "Log call", "New call", "Callback", "Called back",
+                       "Acknowledge", "Caller hung up", "End call without ticket"):
+            assert wanted in titles
+
+
+async def test_another_process_ringing_appears_within_a_second(tmp_path, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    from hotline import demo
+    from tests.support import build_desk, make_settings
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'desk.db'}")
+    seat = build_desk(settings, clock)
+    demo.load_directory(seat)
+    other = build_desk(settings, clock, "lina")  # stands for another process
+    app = HotlineApp(seat, live=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert rows(app, "calls") == []
+        other.ring("13902251234")
+        await pilot.pause(1.0)
+        await settle(pilot)
+        assert [r[1] for r in rows(app, "calls")] == ["139 0225 1234"]
+
+
+async def test_restart_shows_the_same_timers(tmp_path, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    from hotline import demo
+    from hotline.desk import Intake
+    from tests.support import build_desk, make_settings
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'desk.db'}")
+    first = build_desk(settings, clock)
+    demo.load_directory(first)
+    first.ring("13902251234")
+    first.log_call(Intake(number="13829901234", kind="fault", level=1, description="down",
+                          promise_callback=True))
+    clock.advance(seconds=45)
+    app = HotlineApp(first, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = (rows(app, "calls"), rows(app, "work"), rows(app, "escalations"))
+    first.engine.dispose()
+    again = build_desk(settings, clock)
+    app2 = HotlineApp(again, live=False)
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        after = (rows(app2, "calls"), rows(app2, "work"), rows(app2, "escalations"))
+    assert after == before
+    assert before[0][0][0] == "-00:15" and any(r[0] == "29:15" for r in before[1])
+    assert clock.now() - timedelta(seconds=45) < clock.now()
