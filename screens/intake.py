@@ -39,6 +39,12 @@ class IntakeScreen(ModalScreen[int | None]):
         Binding("ctrl+b", "save(True)", "Save & promise callback", id="intake.save_callback",
                 priority=True),
         Binding("escape", "cancel", "Cancel", id="intake.cancel"),
+        # Priority, so that keys typed ahead of the screen (a fast typist, a paste)
+        # land in the field that Tab moved to, not in the one being left.
+        Binding("tab", "app.focus_next", "Next field", id="intake.next", show=False,
+                priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", id="intake.previous",
+                show=False, priority=True),
     ]
 
     def __init__(self, desk: Desk, *, call_id: int | None = None, number: str = "") -> None:

@@ -150,7 +150,8 @@ def test_settings_precedence_flag_over_env_over_file(tmp_path: Path,
     conf.write_text('timezone = "Asia/Tokyo"\nlanguage = "zh_CN"\nlogin = "file"\n')
     s = load_settings(config=str(conf), environ={})
     assert (str(s.tz), s.lang, s.login) == ("Asia/Tokyo", "zh_CN", "file")
-    s = load_settings(config=str(conf), environ={"HOTLINE_TZ": "Europe/Berlin", "HOTLINE_AS": "env"})
+    s = load_settings(config=str(conf),
+                      environ={"HOTLINE_TZ": "Europe/Berlin", "HOTLINE_AS": "env"})
     assert (str(s.tz), s.login) == ("Europe/Berlin", "env")
     s = load_settings(config=str(conf), tz="UTC", login="flag",
                       environ={"HOTLINE_TZ": "Europe/Berlin", "HOTLINE_AS": "env"})

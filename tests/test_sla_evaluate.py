@@ -384,5 +384,7 @@ def test_a_breached_clock_is_re_timed_even_when_its_limit_is_the_same(
     arrival = target(r, "onsite_arrival")
     assert arrival.due_at == local("2026-11-04T11:00") and arrival.breaches == 3
     # … but a running clock whose limit does not change keeps its deadline.
+    r = engine.evaluate(facts, events, local("2026-11-03T09:10"))
+    assert r.level == 2
     callback = target(r, "callback#1")
     assert callback.due_at == local("2026-11-03T09:20") and callback.level == 2

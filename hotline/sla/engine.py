@@ -25,6 +25,7 @@ from hotline.sla.timeline import replay
 from hotline.sla.workdays import WorkCalendar, load_calendar_files
 
 _MISSING = object()
+_ZERO = timedelta(0)
 
 
 def shipped_calendar_files() -> list[Path]:
@@ -41,7 +42,8 @@ class SlaEngine:
         self.calendar = calendar
         self.tz = tz
         self._limits: dict[tuple[object, ...], Limit | None] = {}
-        self._days: dict[int, datetime] = {}
+        # (local start day's ordinal, N) -> end of the N-th working day after it, UTC.
+        self._working_ends: dict[tuple[int, int], datetime] = {}
 
     @classmethod
     def load(cls, policy_dirs: Sequence[Path], calendar_files: Sequence[Path], tz: ZoneInfo,
@@ -102,7 +104,7 @@ class SlaEngine:
 
     # -- time arithmetic ---------------------------------------------------
 
-    def due(self, limit: Limit, start: datetime, paused: timedelta = timedelta(0)) -> datetime:
+    def due(self, limit: Limit, start: datetime, paused: timedelta = _ZERO) -> datetime:
         """When ``limit`` counted from ``start`` falls due, after ``paused`` time stopped.
 
         Wall-clock limits: ``start + limit + paused``. ``N`` working days: 24:00
@@ -110,21 +112,19 @@ class SlaEngine:
         never counts, working day or not), then ``paused`` later — a paused
         clock stops, so its end moves by exactly the time it stood still.
         """
-        start = as_utc(start)
+        if start.tzinfo is not UTC:
+            start = as_utc(start)
         if limit.duration is not None:
             return start + limit.duration + paused
         assert limit.working_days is not None
-        day = start.astimezone(self.tz).date()
-        end_day = self.calendar.add_working_days(day, limit.working_days) + timedelta(days=1)
-        return self._midnight(end_day) + paused
-
-    def _midnight(self, day: date) -> datetime:
-        o = day.toordinal()
-        hit = self._days.get(o)
-        if hit is None:
-            hit = datetime.combine(day, time(0), self.tz).astimezone(UTC)
-            self._days[o] = hit
-        return hit
+        key = (start.astimezone(self.tz).toordinal(), limit.working_days)
+        end = self._working_ends.get(key)
+        if end is None:
+            day = date.fromordinal(key[0])
+            last = self.calendar.add_working_days(day, limit.working_days)
+            end = datetime.combine(last + timedelta(days=1), time(0), self.tz).astimezone(UTC)
+            self._working_ends[key] = end
+        return end + paused if paused else end
 
     def warn_at(self, limit: Limit, start: datetime, due: datetime, warn_share: float
                 ) -> datetime:

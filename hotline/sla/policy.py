@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -141,6 +142,7 @@ class Region:
     cities: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)
 def normalise_city(text: str) -> str:
     """``佛山市`` → ``佛山``, ``Foshan City`` / `` foshan `` → ``foshan``."""
     s = re.sub(r"[\s\-_'’·]", "", text.strip().lower())

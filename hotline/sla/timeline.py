@@ -420,7 +420,7 @@ class _Run:
                     clock.limit = None
                     clock.level = self.level
                 continue
-            if clock.limit is not None and new == clock.limit:
+            if clock.limit is not None and new == clock.limit and not clock.in_breach:
                 clock.level = self.level
                 continue
             self._stop_chains(clock)
