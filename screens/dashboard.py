@@ -34,7 +34,50 @@ class DeskHeader(Static):
 
 
 class KpiBar(Static):
-    """Today's figures."""
+    """Today's figures; a shorter form when the terminal is narrow."""
+
+    kpis: Kpis | None = None
+
+    def show(self, kpis: Kpis) -> None:
+        self.kpis = kpis
+        self.update(kpi_text(kpis, narrow=self.size.width < 100))
+
+    def on_resize(self) -> None:
+        if self.kpis is not None:
+            self.update(kpi_text(self.kpis, narrow=self.size.width < 100))
+
+
+def kpi_text(k: Kpis, *, narrow: bool) -> Text:
+    """Two lines: calls today; callbacks, open faults and unacknowledged escalations."""
+    sep = " │ " if narrow else "   │ "
+    gap = "  " if narrow else "   "
+    t = Text()
+    t.append(_("Today") + gap, style="bold")
+    t.append(_("Offered") + f" {k.offered}{gap}")
+    t.append(_("Answered") + f" {k.answered}{gap}")
+    t.append(_("Abandoned") + f" {k.abandoned}", style="bold red" if k.abandoned else "")
+    t.append(sep)
+    sl = k.service_level_offered
+    style = "" if sl is None else ("green" if sl >= 0.95 else "bold red")
+    if narrow:
+        t.append("≤30s " + _pct(sl), style=style)
+        t.append(" / " + _pct(k.service_level_answered))
+    else:
+        t.append(_("≤30 s: {pct} of offered").format(pct=_pct(sl)), style=style)
+        t.append(" · " + _("{pct} of answered").format(pct=_pct(k.service_level_answered)))
+    t.append("\n")
+    t.append(_("Callbacks due") + f" {k.callbacks_open}")
+    if k.callbacks_overdue:
+        t.append(" (" + _("{n} overdue").format(n=k.callbacks_overdue) + ")", style="bold red")
+    t.append(sep + _("Open faults") + " ")
+    levels = sorted(k.faults_by_level)
+    if levels:
+        t.append(" · ".join(f"L{lv} {k.faults_by_level[lv]}" for lv in levels))
+    else:
+        t.append("0")
+    t.append(sep + (_("Unacknowledged") if narrow else _("Unacknowledged escalations")) + " ")
+    t.append(str(k.unacknowledged), style="bold red" if k.unacknowledged else "green")
+    return t
 
 
 class DashboardScreen(Screen[None]):
@@ -81,7 +124,7 @@ class DashboardScreen(Screen[None]):
         with Vertical(id="work-panel", classes="panel"):
             yield LiveTable([
                 ("left", _("Time left"), 9), ("due", _("Due"), 11), ("ticket", _("Ticket"), 11),
-                ("target", _("Target"), 16), ("level", _("Level"), 6),
+                ("target", _("Target"), 18), ("level", _("Level"), 5),
                 ("customer", _("Customer"), 20), ("caller", _("Caller"), 10),
                 ("owner", _("Owner"), None),
             ], countdown_column="left", id="work")
@@ -92,6 +135,9 @@ class DashboardScreen(Screen[None]):
                 ("customer", _("Customer"), 20), ("detail", _("Detail"), None),
             ], countdown_column="over", id="escalations")
         yield Footer()
+
+    def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.size.width < 110
 
     def on_mount(self) -> None:
         self._set_titles(None)
@@ -148,30 +194,7 @@ class DashboardScreen(Screen[None]):
             "Escalation queue · {n} unacknowledged").format(n=unacked)
 
     def _show_kpis(self, k: Kpis) -> None:
-        t = Text()
-        t.append(_("Today") + "  ", style="bold")
-        t.append(_("Offered") + f" {k.offered}   ")
-        t.append(_("Answered") + f" {k.answered}   ")
-        t.append(_("Abandoned") + f" {k.abandoned}", style="bold red" if k.abandoned else "")
-        t.append("   │ ")
-        sl = k.service_level_offered
-        style = "" if sl is None else ("green" if sl >= 0.95 else "bold red")
-        t.append(_("≤30 s: {pct} of offered").format(pct=_pct(sl)), style=style)
-        t.append(" · " + _("{pct} of answered").format(pct=_pct(k.service_level_answered)))
-        t.append("\n")
-        t.append(_("Callbacks due") + f" {k.callbacks_open}")
-        if k.callbacks_overdue:
-            t.append(" (" + _("{n} overdue").format(n=k.callbacks_overdue) + ")",
-                     style="bold red")
-        t.append("   │ " + _("Open faults") + " ")
-        levels = sorted(k.faults_by_level)
-        if levels:
-            t.append(" · ".join(f"L{lv} {k.faults_by_level[lv]}" for lv in levels))
-        else:
-            t.append("0")
-        t.append("   │ " + _("Unacknowledged escalations") + " ")
-        t.append(str(k.unacknowledged), style="bold red" if k.unacknowledged else "green")
-        self.query_one(KpiBar).update(t)
+        self.query_one(KpiBar).show(k)
 
     def _call_row(self, c: CallRow) -> RowSpec:
         cd = Countdown(self.now_ref, c.due_at, c.warn_at,
@@ -193,7 +216,7 @@ class DashboardScreen(Screen[None]):
             target += " " + w.key.split("#", 1)[1]
         return RowSpec(f"clock:{w.clock_id}", (
             cd, short_datetime(w.due_at, tz, self.now_ref.at), w.ticket_number, target,
-            f"L{w.level}" if w.level else labels.kind(w.kind), w.customer or "",
+            f"L{w.level}" if w.level else "—", w.customer or "",
             w.caller or "", w.assigned_to or "",
         ), (w.due_at, w.clock_id))
 

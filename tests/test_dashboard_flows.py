@@ -299,3 +299,50 @@ async def test_restart_shows_the_same_timers(tmp_path, clock: FixedClock) -> Non
     assert after == before
     assert before[0][0][0] == "-00:15" and any(r[0] == "29:15" for r in before[1])
     assert clock.now() - timedelta(seconds=45) < clock.now()
+
+
+async def test_first_run_offers_the_demo_directory_once(desk: Desk) -> None:
+    from hotline import demo
+
+    app = HotlineApp(desk, live=False, offer_demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert not isinstance(app.screen, Confirm)
+    assert desk.identify(desk.parse_number("13902251234")).contact_name == "黄志明"
+    assert not demo.should_offer(desk)
+    again = HotlineApp(desk, live=False, offer_demo=True)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not isinstance(again.screen, Confirm)
+
+
+async def test_declining_the_demo_is_remembered(desk: Desk) -> None:
+    from hotline import demo
+
+    app = HotlineApp(desk, live=False, offer_demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+    assert not demo.should_offer(desk)
+    assert desk.identify(desk.parse_number("13902251234")).contact_name is None
+
+
+async def test_a_user_keymap_rebinds_a_key(demo_desk: Desk, clock: FixedClock) -> None:
+    import dataclasses
+
+    demo_desk.settings = dataclasses.replace(demo_desk.settings,
+                                             keymap={"dashboard.answer": "space"})
+    demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert not isinstance(app.screen, IntakeScreen)
+        await pilot.press("space")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)

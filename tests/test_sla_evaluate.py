@@ -388,3 +388,28 @@ def test_a_breached_clock_is_re_timed_even_when_its_limit_is_the_same(
     assert r.level == 2
     callback = target(r, "callback#1")
     assert callback.due_at == local("2026-11-03T09:20") and callback.level == 2
+
+
+def test_callbacks_named_by_any_key(engine: SlaEngine) -> None:
+    facts = TicketFacts("standard", "B", None, "consultation", None, local("2026-11-25T10:00"))
+    events = [ev("callback_promised", "2026-11-25T10:01", key="cb-a"),
+              ev("callback_promised", "2026-11-25T10:02", key="cb-b"),
+              ev("callback_made", "2026-11-25T10:20", key="cb-b")]
+    r = engine.evaluate(facts, events, local("2026-11-25T10:40"))
+    assert {t.key: t.state for t in r.targets if t.name == "callback"} == {
+        "callback#1": "breached", "callback#2": "met"}
+
+
+def test_a_clock_re_timed_during_a_ticket_pause_starts_paused(engine: SlaEngine) -> None:
+    """A breached clock does not pause; re-timed while the ticket is paused, it waits too."""
+    facts = TicketFacts("standard", "A", 2, "fault", None, local("2026-11-02T09:00"))
+    # restore: L2 12h -> breach 21:00 -> L1 4h -> breach 01:00 (tier alerts).
+    events = [ev("pause", "2026-11-03T02:00"), ev("level_set", "2026-11-03T03:00", level=2)]
+    r = engine.evaluate(facts, events, local("2026-11-03T04:00"))
+    assert [s.key for s in r.escalations if s.tier is None] == ["restore:L2->L1"]
+    restore = target(r, "restore")
+    assert restore.state == "paused" and restore.level == 2
+    assert restore.paused_for == timedelta(hours=1)      # from the re-timing at 03:00
+    assert restore.due_at == local("2026-11-03T16:00")   # 03:00 + 12 h + 1 h paused so far
+    resolve = target(r, "resolve")
+    assert resolve.paused_for == timedelta(hours=2)      # paused since 02:00, kept across

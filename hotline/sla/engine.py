@@ -133,8 +133,12 @@ class SlaEngine:
         Measured back from ``due`` (which includes paused time), so a pause
         moves the warning as much as the deadline.
         """
-        span = self.due(limit, start) - as_utc(start)
-        return as_utc(due) - span * (1 - warn_share)
+        if start.tzinfo is not UTC:
+            start = as_utc(start)
+        if due.tzinfo is not UTC:
+            due = as_utc(due)
+        span = self.due(limit, start) - start
+        return due - span * (1 - warn_share)
 
     # -- evaluation --------------------------------------------------------
 

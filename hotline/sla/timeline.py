@@ -150,6 +150,7 @@ class _Run:
         self.current: dict[str, _Clock] = {}
         self.instances: dict[str, int] = {}
         self.early_stop: dict[str, datetime] = {}
+        self.named: dict[tuple[str, str], _Clock] = {}
         self.closed = False
         self.pause_all = False
         self.pause_keys: set[str] = set()
@@ -237,6 +238,12 @@ class _Run:
         if self.closed and not spec.keep_on_close:
             return
         if spec.repeat:
+            # A numeric key names the instance (callback#2); another key is remembered
+            # so that the stop event with the same key finds its clock.
+            if key is not None and (spec.name, key) in self.named:
+                self.notes.append(_("{name} {key!r} was started twice; the second start is "
+                                    "ignored").format(name=spec.name, key=key))
+                return
             n = self.instances.get(spec.name, 0) + 1
             if key is not None and key.isdigit():
                 n = int(key)
@@ -254,17 +261,18 @@ class _Run:
             ckey = spec.name if n == 1 else f"{spec.name}#{n}"
         clock = _Clock(spec, n, ckey, t)
         self.clocks.append(clock)
-        if not spec.repeat:
+        if spec.repeat:
+            if key is not None:
+                self.named[(spec.name, key)] = clock
+        else:
             self.current[spec.name] = clock
         self._assign(clock, t)
         early = self.early_stop.pop(spec.name, None)
         if early is not None and not spec.repeat:
             # Its stop came first (a form filed before the restore was logged): met.
+            clock.pause_start = None
             clock.done_at = early
             clock.met = True
-            return
-        if self._paused(clock):
-            clock.pause_start = t
 
     def _assign(self, clock: _Clock, t: datetime) -> None:
         """Give ``clock`` the current level's limit counted from ``t``.
@@ -275,7 +283,7 @@ class _Run:
         limit = self.resolve(clock.spec, self.level, t)
         was_paused = clock.pause_start is not None
         clock.end_pause(t)
-        if was_paused:
+        if was_paused or self._paused(clock):
             clock.pause_start = t
         clock.limit = limit
         clock.level = self.level
@@ -292,7 +300,8 @@ class _Run:
             open_clocks = [c for c in self.clocks if c.spec is spec and c.open]
             if key is not None:
                 wanted = key if key.startswith(f"{spec.name}#") else f"{spec.name}#{key}"
-                clock = next((c for c in open_clocks if c.key == wanted), None)
+                named = self.named.get((spec.name, key))
+                clock = next((c for c in open_clocks if c is named or c.key == wanted), None)
             elif open_clocks:
                 clock = open_clocks[0]
             if clock is None:
