@@ -114,23 +114,27 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revisions(engine: Engine) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema version(s) of the database, as one string (None when empty)."""
+    revs = current_revisions(engine)
+    return ",".join(sorted(revs)) if revs else None
 
 
 def upgrade(engine: Engine) -> bool:
     """Bring the schema to the newest version; returns True if anything was applied."""
-    before = current_revision(engine)
-    head = head_revision(engine)
-    if before == head:
+    if current_revisions(engine) == head_revisions(engine):
         return False
     try:
-        command.upgrade(alembic_config(engine), "head")
+        command.upgrade(alembic_config(engine), "heads")
     except sa.exc.OperationalError as exc:
         raise StorageError(_("Cannot update the database schema: {error}").format(
             error=str(exc.orig or exc).strip())) from exc

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
 #: Event kinds of the desk that the SLA engine reads, by engine event name.
 SLA_EVENT_KINDS = {
+    "remote_requested": "remote_requested",
+    "dispatched": "dispatched",
+    "written_complaint": "written_complaint",
+    "unauthorised_operation": "unauthorised_operation",
+    "thanks_letter": "thanks_letter",
     "callback_promised": "callback_promised",
     "callback_made": "callback_made",
     "remote_response": "remote_response",

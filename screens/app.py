@@ -16,6 +16,7 @@ from hotline.db import ChangeWatcher
 from hotline.desk import Desk
 from hotline.errors import HotlineError
 from hotline.i18n import _
+from hotline.notices import header_notices
 from hotline.queries import Snapshot, load_snapshot
 from hotline.telephony.simulator import DemoCaller
 from screens.dashboard import DashboardScreen
@@ -52,6 +53,7 @@ class HotlineApp(App[None]):
         self.live = live
         self.now_ref = Now(desk.now())
         self.snapshot: Snapshot | None = None
+        self.notices: list[str] = []
         self.dashboard = DashboardScreen()
         self._watcher = ChangeWatcher(desk.engine)
         self._load_seq = 0
@@ -126,6 +128,7 @@ class HotlineApp(App[None]):
         self._shown_seq = seq
         self.snapshot = snapshot
         self.now_ref.at = self.desk.now()
+        self.notices = header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz)
         self.dashboard.show(snapshot)
 
     def on_desk_failed(self, message: DeskFailed) -> None:

@@ -158,11 +158,13 @@ class DashboardScreen(Screen[None]):
         local = now.astimezone(tz)
         header = Text()
         header.append(" hotline ", style="bold reverse")
-        header.append("  " + _("7×24 technical-support hotline desk"))
-        header.append("   " + local.strftime("%Y-%m-%d %H:%M:%S %Z"), style="bold")
-        header.append("   " + _("signed in: {who}").format(who=app.desk.actor))
+        header.append(" " + _("7×24 hotline desk"))
+        header.append("  " + local.strftime("%Y-%m-%d %H:%M:%S %Z"), style="bold")
+        header.append("  " + _("signed in: {who}").format(who=app.desk.actor))
         if app.banner:
-            header.append("   " + app.banner, style="bold #ffaf00")
+            header.append("  " + app.banner, style="bold #ffaf00")
+        for notice in app.notices:
+            header.append("  ⚠ " + notice, style="#ffaf00")
         self.query_one(DeskHeader).update(header)
         for table in self.query(LiveTable):
             table.tick()

@@ -254,3 +254,14 @@ def test_kpis_count_answers_within_30_seconds_of_offered_and_answered(
     k = load_snapshot(demo_desk.engine, clock.now(), TZ).kpis
     assert (k.offered, k.answered, k.abandoned, k.answered_in_time) == (4, 2, 1, 1)
     assert k.service_level_offered == 0.25 and k.service_level_answered == 0.5
+
+
+def test_header_notices_flag_next_years_unconfirmed_calendar(desk: Desk) -> None:
+    from datetime import datetime
+
+    from hotline.notices import header_notices
+
+    november = header_notices(desk.sla, datetime(2026, 11, 25, 2, tzinfo=TZ), TZ)
+    assert "2027 holidays unconfirmed" in november
+    june = header_notices(desk.sla, datetime(2026, 6, 1, 2, tzinfo=TZ), TZ)
+    assert june == []
