@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 COMMAND_MODULES = [
     "hotline.commands",
     "hotline.sla.cli",
+    "hotline.import_cli",
+    "hotline.directory_cli",
+    "hotline.feed_cli",
 ]
 
 Handler = Callable[[argparse.Namespace, "CliContext"], int]

@@ -38,6 +38,11 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     p.add_argument("--queue", metavar="QUEUE", help=_("the queue it rang in"))
     p.set_defaults(handler=ring_command)
 
+    p = sub.add_parser("audit", parents=parents,
+                       help=_("print a ticket's trail: every event, who, when"))
+    p.add_argument("ticket", help=_("ticket number (e.g. 261125-0001) or id"))
+    p.set_defaults(handler=audit_command)
+
     p = sub.add_parser("db", parents=parents, help=_("database maintenance"))
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True,
                              parser_class=type(p))
@@ -123,4 +128,16 @@ def db_upgrade_command(args: argparse.Namespace, ctx: CliContext) -> int:
     else:
         print(_("{url}: schema is up to date ({rev}).").format(url=url, rev=after))
     sys.stdout.flush()
+    return 0
+
+
+def audit_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline import db
+    from hotline.ticket_view import audit_lines, find_ticket_id
+
+    engine = db.make_engine(ctx.settings.db_url)
+    db.upgrade(engine)
+    ticket_id = find_ticket_id(engine, args.ticket)
+    for line in audit_lines(engine, ticket_id, ctx.settings.tz):
+        print(line)
     return 0

@@ -40,6 +40,7 @@ _CONFIG_KEYS = {
     "calendar_file",
     "login",
     "bell",
+    "shifts",
     "keymap",
 }
 
@@ -57,6 +58,7 @@ class Settings:
     bell: bool = True
     keymap: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
+    shifts_file: Path | None = None  # the rota; None: the shipped data/shifts.toml
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -152,6 +154,8 @@ def load_settings(
     if default_cal.exists():
         calendars.append(default_cal)
 
+    shifts_file = _shifts_file(file_values.get("shifts"))
+
     keymap = file_values.get("keymap", {})
     if not isinstance(keymap, dict):
         raise ConfigError(_("Config key 'keymap' must be a table of binding id = keys."))
@@ -166,7 +170,21 @@ def load_settings(
         bell=bool(file_values.get("bell", True)),
         keymap={str(k): str(v) for k, v in keymap.items()},
         config_file=config_path if config_path.exists() else None,
+        shifts_file=shifts_file,
     )
+
+
+def _shifts_file(value: Any) -> Path | None:
+    """The rota file: the config key ``shifts``, else ``shifts.toml`` in the config folder."""
+    if value is not None:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(_("Config key 'shifts' must be the path of a rota file."))
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ConfigError(_("Rota file {path} does not exist.").format(path=path))
+        return path
+    default = user_config_dir() / "shifts.toml"
+    return default if default.is_file() else None
 
 
 def _db_url_from(value: str) -> str:

@@ -9,7 +9,6 @@ the future.
 
 from __future__ import annotations
 
-import getpass
 import json
 import uuid
 from dataclasses import dataclass
@@ -28,8 +27,11 @@ from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
 from hotline.models import Call, Escalation, Event, Ticket
 from hotline.phones import PhoneNumber, parse_number
+from hotline.roster import check_login, system_user
 from hotline.sla import SlaEngine
+from hotline.supervision import monitor as supervision_monitor
 from hotline.ticket_clocks import evaluate_ticket, sla_facts
+from hotline.ticket_steps import StepInput, raise_complaint, record_step, why_not
 
 DEFAULT_POLICY = "standard"
 DEFAULT_GRADE = "C"  # callers without a contract in force get the lowest grade's limits
@@ -53,6 +55,8 @@ class Intake:
     caller_name: str = ""
     at: datetime | None = None
     promise_callback: bool = False
+    #: For an unknown caller: add them to the directory under this customer (code or name).
+    new_contact_customer: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Desk:
         self.settings = settings
         self.sla = sla
         self.actor = actor
+        self.signed_in = False
 
     # --- helpers ---------------------------------------------------------------
 
@@ -138,6 +143,15 @@ class Desk:
                              .format(policy=policy))
         due = at + limit.duration
         return due, self.sla.warn_at(limit, at, due, self.sla.policy(policy).warn_share)
+
+    def sign_in(self, login: str) -> None:
+        """This seat is now worked by ``login`` (who must be on the roster)."""
+        member = check_login(self.engine, login)
+        with self.session() as s:
+            self._event(s, "signed_in", self.now(), actor=login,
+                        seat=member.seat if member else None, previous=self.actor)
+        self.actor = login
+        self.signed_in = True
 
     # --- calls -------------------------------------------------------------------
 
@@ -311,6 +325,9 @@ class Desk:
                 when = self._when(form.at)
             local_day = when.astimezone(self.settings.tz).date()
             caller = match_number(s, number.e164, local_day)
+            if not caller.known and form.new_contact_customer.strip():
+                self._add_caller(s, form, number, when)
+                caller = match_number(s, number.e164, local_day)
             policy, grade = self._policy_of(caller)
             level = self._check_level(policy, kind, form.level)
             if call is None:
@@ -349,9 +366,35 @@ class Desk:
                         number=ticket.number, kind=kind, level=level, policy=policy, grade=grade,
                         caller=number.e164, description=description)
             if form.promise_callback:
-                self._promise_callback(s, ticket, when)
+                self._event(s, "callback_promised", when, ticket_id=ticket.id, key="callback#1")
+            if kind == "complaint":
+                raise_complaint(s, self, ticket, when)
             evaluate_ticket(s, self, ticket, self.now())
             return ticket.id
+
+    def _add_caller(self, s: Session, form: Intake, number: PhoneNumber, when: datetime) -> None:
+        """Put an unknown caller in the directory, in the same transaction as their ticket."""
+        from hotline.models import Contact, ContactNumber, Customer
+
+        name = form.caller_name.strip()
+        if not name:
+            raise InputError(_("Give the caller's name to add them to the directory."))
+        ref = form.new_contact_customer.strip()
+        customer = s.exec(select(Customer).where(
+            sa.or_(col(Customer.code) == ref, col(Customer.name) == ref))).first()
+        if customer is None:
+            raise InputError(_("There is no customer {ref!r}: give a customer's code or full "
+                               "name.").format(ref=ref))
+        assert customer.id is not None
+        contact = Contact(customer_id=customer.id, name=name)
+        s.add(contact)
+        s.flush()
+        assert contact.id is not None
+        s.add(ContactNumber(contact_id=contact.id, e164=number.e164,
+                            extension=number.extension, kind=number.kind))
+        self._event(s, "contact_created", when, name=name, customer=customer.code,
+                    number=number.e164, contact_id=contact.id)
+        s.flush()
 
     def _check_level(self, policy: str, kind: str, level: int | None) -> int | None:
         if kind != "fault":
@@ -383,46 +426,37 @@ class Desk:
             raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
         return ticket
 
-    def _promise_callback(self, s: Session, ticket: Ticket, when: datetime) -> str:
-        assert ticket.id is not None
-        n = s.exec(select(func.count()).select_from(Event).where(
-            Event.ticket_id == ticket.id, Event.kind == "callback_promised")).one() + 1
-        key = f"callback#{n}"
-        self._event(s, "callback_promised", when, ticket_id=ticket.id, key=key)
-        return key
+    def record(self, ticket_id: int, what: str, given: StepInput | None = None, *,
+               at: datetime | None = None, expected_version: int | None = None) -> int:
+        """Record one step of a ticket's life (see :mod:`hotline.lifecycle`).
+
+        Refused with a message naming what must come first when out of order;
+        with ``expected_version``, refused when someone changed the ticket since
+        the caller looked at it. Returns the ticket's new version.
+        """
+        return record_step(self, ticket_id, what, given or StepInput(), at=at,
+                           expected_version=expected_version)
+
+    def why_not(self, ticket_id: int, what: str) -> str | None:
+        """Why ``what`` cannot be recorded on the ticket now, or None if it can."""
+        return why_not(self, ticket_id, what)
 
     def promise_callback(self, ticket_id: int, *, at: datetime | None = None) -> str:
         """Promise to call the customer back: starts the callback clock (30 minutes)."""
-        with self.session() as s:
-            ticket = self._ticket(s, ticket_id)
-            if ticket.status == "closed":
-                raise Conflict(_("Ticket {number} is closed; reopen it first.").format(
-                    number=ticket.number))
-            when = self._when(at, not_before=ticket.opened_at, what=_("the ticket was opened"))
-            key = self._promise_callback(s, ticket, when)
-            evaluate_ticket(s, self, ticket, self.now())
-            return key
+        self.record(ticket_id, "callback_promised", at=at)
+        return self._last_key(ticket_id, "callback_promised")
 
     def callback_done(self, ticket_id: int, key: str | None = None, *,
                       at: datetime | None = None) -> str:
         """The promised callback was made: stops its clock (met if in time)."""
-        from hotline.models import Clock as ClockRow
+        self.record(ticket_id, "callback_made", StepInput(key=key), at=at)
+        return self._last_key(ticket_id, "callback_made")
 
-        with self.session() as s:
-            ticket = self._ticket(s, ticket_id)
-            q = select(ClockRow).where(ClockRow.ticket_id == ticket_id,
-                                       ClockRow.target == "callback",
-                                       col(ClockRow.state).in_(("running", "paused")))
-            if key is not None:
-                q = q.where(ClockRow.key == key)
-            clock = s.exec(q.order_by(col(ClockRow.due_at))).first()
-            if clock is None:
-                raise Conflict(_("Ticket {number} has no callback waiting.").format(
-                    number=ticket.number))
-            when = self._when(at, not_before=clock.started_at, what=_("the callback was promised"))
-            self._event(s, "callback_made", when, ticket_id=ticket_id, key=clock.key)
-            evaluate_ticket(s, self, ticket, self.now())
-            return clock.key
+    def _last_key(self, ticket_id: int, kind: str) -> str:
+        with Session(self.engine) as s:
+            ev = s.exec(select(Event).where(Event.ticket_id == ticket_id, Event.kind == kind)
+                        .order_by(col(Event.id).desc()).limit(1)).one()
+            return str(json.loads(ev.data)["key"])
 
     # --- escalations ---------------------------------------------------------------
 
@@ -487,37 +521,26 @@ class Desk:
         except sa.exc.IntegrityError:
             # another seat raised the same items first: nothing left to do
             return 0
-        return done
+        return done + supervision_monitor(self, now)  # warnings and re-alerts (issue 5)
 
     def facts(self, ticket: Ticket) -> Any:
         return sla_facts(ticket)
 
 
-def default_actor(settings: Settings) -> str:
-    if settings.login:
-        return settings.login
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "desk"
-
-
 def open_desk(settings: Settings, clock: Clock, *, migrate: bool = True) -> Desk:
-    """Connect to the configured database (migrating it) and load the policies."""
+    """Connect to the configured database (migrating it) and load the policies.
+
+    With ``--as LOGIN`` the seat is signed in as that engineer (who must be on
+    the roster, if the desk has one); otherwise as the system user until
+    someone signs in (``Desk.signed_in`` is False).
+    """
     engine = dbmod.make_engine(settings.db_url)
     if migrate:
         dbmod.upgrade(engine)
     sla = SlaEngine.load(settings.policy_dirs, settings.calendar_files, settings.tz)
-    return Desk(engine, clock, settings, sla, default_actor(settings))
-
-
-__all__ = [
-    "DEFAULT_GRADE",
-    "DEFAULT_POLICY",
-    "KINDS",
-    "UTC",
-    "Desk",
-    "Intake",
-    "RingResult",
-    "open_desk",
-]
+    if settings.login:
+        check_login(engine, settings.login)
+        desk = Desk(engine, clock, settings, sla, settings.login)
+        desk.signed_in = True
+        return desk
+    return Desk(engine, clock, settings, sla, system_user())

@@ -259,8 +259,139 @@ class Event(SQLModel, table=True):
     data: str = Field(default="{}", max_length=20000)  # JSON
 
 
+class Attachment(SQLModel, table=True):
+    """A document attached to a ticket's record (a remote session's command log…).
+
+    Like events, attachments are only ever added.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=30)  # command_log | …
+    name: str = Field(default="", max_length=260)  # file name, if it came from a file
+    content: str = Field(sa_type=sa.Text)
+    added_at: datetime = utc_field(nullable=False)
+    added_by: str = Field(max_length=64)
+
+
 class Meta(SQLModel, table=True):
     """Small key/value facts about this database (e.g. demo data offered)."""
 
     key: str = Field(primary_key=True, max_length=60)
     value: str = Field(default="", max_length=2000)
+
+
+# --- telephony (issue 6) ----------------------------------------------------
+
+
+class PbxFeed(SQLModel, table=True):
+    """The live state of one call feed process (``hotline feed``), one row per feed.
+
+    The feed writes its state when it changes and a heartbeat every few
+    seconds; every dashboard reads these rows for its header notice. This is
+    a status board, not history: rows are updated in place (the history is in
+    the feed's log).
+    """
+
+    __tablename__ = "pbx_feed"
+
+    name: str = Field(primary_key=True, max_length=120)  # "ami 10.0.0.5:5038", "listen …"
+    source: str = Field(max_length=20)  # ami | jsonl | listen
+    state: str = Field(max_length=20)  # connecting | connected | reconnecting | stopped | failed
+    since: datetime = utc_field(nullable=False)  # when the current state began
+    heartbeat_at: datetime = utc_field(nullable=False)
+    detail: str = Field(default="", max_length=500)  # the last error, in words
+    host: str = Field(default="", max_length=120)  # the machine and process running the feed
+    events: int = 0  # call events applied since the feed started
+
+
+class PbxEvent(SQLModel, table=True):
+    """A call event from a phone system that could not be applied to a call.
+
+    An event for an unknown call id, or one that contradicts what the desk
+    knows (an answer for a call that was abandoned), is kept here, never
+    dropped. ``key`` makes recording it idempotent; a later ring for the same
+    call id picks up a hang-up kept here.
+    """
+
+    __tablename__ = "pbx_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=300)
+    source: str = Field(max_length=20)
+    kind: str = Field(max_length=12)  # ring | answer | abandon | hangup
+    call_key: str = Field(index=True, max_length=120)
+    at: datetime = utc_field(nullable=False)
+    number: str | None = Field(default=None, max_length=64)
+    agent: str | None = Field(default=None, max_length=120)
+    queue: str | None = Field(default=None, max_length=60)
+    reason: str = Field(max_length=40)  # unknown_call | conflict
+    detail: str = Field(default="", max_length=500)
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+    received_at: datetime = utc_field(nullable=False)
+
+
+# --- supervision (issue 5) ---------------------------------------------------
+
+
+class ShiftDuty(SQLModel, table=True):
+    """Someone on duty in one shift: a shift of the rota on one local day.
+
+    ``shift_day`` is the desk's local day on which the shift starts (a night
+    shift 22:00–06:00 belongs to the evening it starts). Rows are set and
+    removed by the supervisor; every change writes a ``duty_changed`` event.
+    """
+
+    __tablename__ = "shift_duty"
+    __table_args__ = (sa.UniqueConstraint("shift_day", "shift", "login"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_day: date = Field(index=True)
+    shift: str = Field(max_length=20)  # the rota's shift id
+    login: str = Field(max_length=64)
+    role: str = Field(default="engineer", max_length=20)  # engineer | supervisor
+    assigned_at: datetime = utc_field(nullable=False)
+    assigned_by: str = Field(max_length=64)
+
+
+class Handover(SQLModel, table=True):
+    """The outgoing supervisor's handover of one shift, and the incoming one's acceptance.
+
+    ``items`` (JSON) is what was open when the handover was written; the
+    counts are kept as columns for the history list.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("shift_day", "shift"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_day: date
+    shift: str = Field(max_length=20)
+    next_day: date
+    next_shift: str = Field(max_length=20)
+    written_at: datetime = utc_field(nullable=False)
+    written_by: str = Field(max_length=64)
+    note: str = Field(default="", sa_type=sa.Text)
+    items: str = Field(default="{}", sa_type=sa.Text)
+    ringing: int = 0
+    callbacks: int = 0
+    tickets: int = 0
+    unacknowledged: int = 0
+    accepted_at: datetime | None = utc_field()
+    accepted_by: str | None = Field(default=None, max_length=64)
+    accept_note: str | None = Field(default=None, max_length=1000)
+
+
+class EscalationAlert(SQLModel, table=True):
+    """A re-alert of an escalation left unacknowledged for ``n`` acknowledgement timeouts.
+
+    ``(escalation_id, n)`` is unique, so however many seats watch, each
+    re-alert is recorded once.
+    """
+
+    __tablename__ = "escalation_alert"
+    __table_args__ = (sa.UniqueConstraint("escalation_id", "n"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    n: int
+    at: datetime = utc_field(nullable=False)

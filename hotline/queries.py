@@ -40,6 +40,7 @@ class CallRow:
     answered_at: datetime | None
     answered_by: str | None
     source: str
+    open_tickets: int = 0  # the customer's tickets not yet closed
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,13 @@ def load_calls(s: Session) -> list[CallRow]:
                       sa.and_(col(Call.state) == "answered", col(Call.ticket_id).is_(None))))
         .order_by(col(Call.offered_at), col(Call.id))
     ).all()
+    customers = {call.customer_id for call, *_ in rows if call.customer_id is not None}
+    open_counts: dict[int, int] = {}
+    if customers:
+        open_counts = {cid: n for cid, n in s.exec(
+            select(Ticket.customer_id, func.count())
+            .where(col(Ticket.customer_id).in_(customers), col(Ticket.status) != "closed")
+            .group_by(col(Ticket.customer_id))).all() if cid is not None}
     out = []
     for call, contact, customer, contract, grade in rows:
         assert call.id is not None
@@ -156,7 +164,8 @@ def load_calls(s: Session) -> list[CallRow]:
                            state=call.state, offered_at=call.offered_at,
                            due_at=call.answer_due_at, warn_at=call.answer_warn_at,
                            answered_at=call.answered_at, answered_by=call.answered_by,
-                           source=call.source))
+                           source=call.source,
+                           open_tickets=open_counts.get(call.customer_id or -1, 0)))
     return out
 
 

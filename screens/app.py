@@ -16,14 +16,16 @@ from hotline.db import ChangeWatcher
 from hotline.desk import Desk
 from hotline.errors import HotlineError
 from hotline.i18n import _
-from hotline.notices import header_notices
+from hotline.notices import FeedStatus, header_notices, load_feed_statuses
 from hotline.queries import Snapshot, load_snapshot
+from hotline.roster import roster
 from hotline.telephony.simulator import DemoCaller
 from screens.dashboard import DashboardScreen
 from screens.dialogs import Confirm
 from screens.help import HelpScreen
 from screens.i18n_bindings import translate_bindings
 from screens.messages import DeskFailed, SnapshotLoaded
+from screens.signin import SignInScreen
 from screens.widgets.live_table import Now
 
 
@@ -36,6 +38,7 @@ class HotlineApp(App[None]):
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
         Binding("q", "quit", "Quit", id="app.quit_q"),
+        Binding("slash", "search", "Search tickets", id="app.search"),
     ]
 
     #: How often the screen checks for other seats' changes, and re-evaluates clocks.
@@ -43,7 +46,8 @@ class HotlineApp(App[None]):
     EVALUATE_INTERVAL = 1.0
 
     def __init__(self, desk: Desk, *, simulator: DemoCaller | None = None,
-                 offer_demo: bool = False, banner: str = "", live: bool = True) -> None:
+                 offer_demo: bool = False, banner: str = "", live: bool = True,
+                 sign_in: bool = False) -> None:
         super().__init__()
         translate_bindings(self)
         self.desk = desk
@@ -51,9 +55,11 @@ class HotlineApp(App[None]):
         self.offer_demo = offer_demo
         self.banner = banner
         self.live = live
+        self.sign_in = sign_in
         self.now_ref = Now(desk.now())
         self.snapshot: Snapshot | None = None
         self.notices: list[str] = []
+        self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
         self.dashboard = DashboardScreen()
         self._watcher = ChangeWatcher(desk.engine)
         self._load_seq = 0
@@ -75,6 +81,8 @@ class HotlineApp(App[None]):
             self.push_screen(Confirm(_("Welcome"), _(
                 "This desk has no directory yet. Load the demo customers, contacts, "
                 "contracts and engineers, to try the desk?")), self._demo_answer)
+        else:
+            self._ask_sign_in()
 
     def _demo_answer(self, yes: bool | None) -> None:
         try:
@@ -86,18 +94,56 @@ class HotlineApp(App[None]):
         except HotlineError as exc:
             self.notify(str(exc), severity="error")
         self.reload()
+        self._ask_sign_in()
+
+    def _ask_sign_in(self) -> None:
+        """Without --as, a desk with a roster asks who works this seat."""
+        if not self.sign_in or self.desk.signed_in:
+            return
+        members = roster(self.desk.engine)
+        if not members:
+            return
+
+        def chosen(login: str | None) -> None:
+            if login is None:
+                return
+            try:
+                self.desk.sign_in(login)
+            except HotlineError as exc:
+                self.notify(str(exc), severity="error")
+                self._ask_sign_in()
+                return
+            self.dashboard.tick()
+            self.notify(_("Signed in as {who}.").format(who=login), timeout=4)
+
+        self.push_screen(SignInScreen(members), chosen)
+
+    def roster_logins(self) -> list[str]:
+        return [m.login for m in roster(self.desk.engine)]
+
+    def open_ticket(self, ticket_id: int) -> None:
+        from screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(ticket_id))
 
     # --- time and data -----------------------------------------------------------
 
     def tick(self) -> None:
         self.now_ref.at = self.desk.now()
+        if self.feeds:  # a feed's heartbeat ages by the second: connected → stale
+            self.notices = header_notices(self.desk.sla, self.now_ref.at,
+                                          self.desk.settings.tz, self.feeds)
         self.dashboard.tick()
+        screen = self.screen
+        if screen is not self.dashboard and hasattr(screen, "tick"):
+            screen.tick()
 
     def refresh_now(self) -> None:
         """Evaluate and reload at once (start-up, tests)."""
         try:
             self.desk.evaluate()
             snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
+            self.feeds = load_feed_statuses(self.desk.engine)
         except HotlineError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -114,6 +160,7 @@ class HotlineApp(App[None]):
     def _load(self, seq: int) -> None:
         try:
             snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
+            self.feeds = load_feed_statuses(self.desk.engine)
         except Exception as exc:  # a database gone away must not kill the screen
             self.post_message(DeskFailed(_("Cannot read the desk: {error}").format(error=exc)))
             return
@@ -128,7 +175,8 @@ class HotlineApp(App[None]):
         self._shown_seq = seq
         self.snapshot = snapshot
         self.now_ref.at = self.desk.now()
-        self.notices = header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz)
+        self.notices = header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz,
+                                      self.feeds)
         self.dashboard.show(snapshot)
 
     def on_desk_failed(self, message: DeskFailed) -> None:
@@ -158,6 +206,12 @@ class HotlineApp(App[None]):
             self.simulator.wait(0.5)
 
     # --- actions -----------------------------------------------------------------
+
+    def action_search(self) -> None:
+        from screens.search import SearchScreen
+
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -90,6 +90,7 @@ class DashboardScreen(Screen[None]):
         Binding("c", "promise_callback", "Callback", id="dashboard.promise_callback"),
         Binding("d", "callback_done", "Called back", id="dashboard.callback_done"),
         Binding("k", "acknowledge", "Acknowledge", id="dashboard.acknowledge"),
+        Binding("o", "open_ticket", "Open ticket", id="dashboard.open_ticket"),
         Binding("x", "hung_up", "Caller hung up", id="dashboard.hung_up", show=False),
         Binding("e", "end_call", "End call without ticket", id="dashboard.end_call", show=False),
         Binding("1", "focus_panel('calls')", "Go to incoming calls", id="dashboard.go_calls",
@@ -117,8 +118,9 @@ class DashboardScreen(Screen[None]):
         with Vertical(id="calls-panel", classes="panel"):
             yield LiveTable([
                 ("wait", _("Answer in"), 9), ("number", _("Number"), 14),
-                ("place", _("From"), 21), ("caller", _("Caller"), 10),
-                ("customer", _("Customer"), 18), ("contract", _("Contract"), 18),
+                ("place", _("From"), 18), ("caller", _("Caller"), 10),
+                ("customer", _("Customer"), 18), ("open", _("Open"), 4),
+                ("contract", _("Contract"), 18),
                 ("state", _("State"), None),
             ], countdown_column="wait", id="calls")
         with Vertical(id="work-panel", classes="panel"):
@@ -207,7 +209,8 @@ class DashboardScreen(Screen[None]):
             state = Text(_("answered"), style="italic")
         contract = f"{c.contract} · {c.grade}" if c.contract else ""
         return RowSpec(f"call:{c.call_id}", (
-            cd, c.number, c.place, c.caller or _("unknown"), c.customer or "", contract, state,
+            cd, c.number, c.place, c.caller or _("unknown"), c.customer or "",
+            Text(str(c.open_tickets), style="bold") if c.open_tickets else "", contract, state,
         ), (c.offered_at, c.call_id))
 
     def _work_row(self, w: WorkRow) -> RowSpec:
@@ -425,9 +428,23 @@ class DashboardScreen(Screen[None]):
                 self.action_answer()
             else:
                 self.action_log()
-        elif table_id == "work":
-            row_w = self._selected_work()
-            if row_w is not None and row_w.target == "callback":
-                self.action_callback_done()
-        elif table_id == "escalations":
-            self.action_acknowledge()
+        elif table_id in ("work", "escalations"):
+            self.action_open_ticket()
+
+    def action_open_ticket(self) -> None:
+        """Open the ticket of the selected work item or escalation."""
+        ticket_id: int | None = None
+        work = self._selected_work()
+        if work is not None:
+            ticket_id = work.ticket_id
+        chosen = self._selected("escalations")
+        snap = self._snapshot()
+        if chosen is not None and snap is not None:
+            esc = next((e for e in snap.escalations if e.escalation_id == chosen), None)
+            ticket_id = esc.ticket_id if esc else None
+        if ticket_id is None:
+            self.notify(_("Select a ticket in Callbacks & work due ([b]2[/b]) or an escalation "
+                          "with a ticket ([b]3[/b]); [b]/[/b] searches all tickets."),
+                        severity="warning")
+            return
+        self.hotline.open_ticket(ticket_id)

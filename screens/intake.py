@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from hotline import labels
@@ -15,10 +16,15 @@ from hotline.directory import CallerMatch
 from hotline.errors import HotlineError, InputError
 from hotline.i18n import _
 from hotline.phones import describe
+from hotline.search import customer_names, open_tickets_of
 from hotline.timefmt import parse_time
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
+
+
+def desk_customer_names(desk: Desk) -> list[str]:
+    return customer_names(desk.engine)
 
 
 def kind_options() -> list[Option]:
@@ -54,6 +60,7 @@ class IntakeScreen(ModalScreen[int | None]):
         self.call_id = call_id
         self._number = number
         self._match: CallerMatch | None = None
+        self._customers = desk_customer_names(desk)
 
     def compose(self) -> ComposeResult:
         title = _("Log call") if self.call_id is not None else _("New call (taken on a desk phone)")
@@ -65,6 +72,13 @@ class IntakeScreen(ModalScreen[int | None]):
                             placeholder=_("e.g. 138 0013 8000 or 0755 8888 8888"))
             yield Static("", id="number-info", classes="info")
             yield Static("", id="caller-info", classes="info")
+            yield Static("", id="open-tickets", classes="info")
+            with Horizontal(classes="field new-caller"):
+                yield Label(_("Caller"), classes="label")
+                yield Input(compact=True, id="caller-name", placeholder=_("name of the caller"))
+                yield Input(compact=True, id="caller-customer",
+                            placeholder=_("customer code or name, to add to the directory"),
+                            suggester=SuggestFromList(self._customers, case_sensitive=False))
             with Horizontal(classes="field"):
                 yield Label(_("Kind"), classes="label")
                 yield Choice(kind_options(), "fault", id="kind")
@@ -132,6 +146,8 @@ class IntakeScreen(ModalScreen[int | None]):
         info.update(Text(describe(number), style="green"))
         match = self.desk.identify(number)
         self._match = match
+        self.query_one(".new-caller").display = not match.known
+        self._show_open_tickets(match.customer_id)
         if match.known:
             contract = (_("contract {code} · grade {grade} · {policy}").format(
                 code=match.contract_code, grade=match.grade, policy=match.policy)
@@ -145,6 +161,18 @@ class IntakeScreen(ModalScreen[int | None]):
         policy = match.policy or DEFAULT_POLICY
         self.query_one("#level", Choice).set_options(level_options(self._levels(policy)))
 
+    def _show_open_tickets(self, customer_id: int | None) -> None:
+        widget = self.query_one("#open-tickets", Static)
+        hits = open_tickets_of(self.desk.engine, customer_id) if customer_id else []
+        if not hits:
+            widget.update("")
+            return
+        text = Text(_("Open tickets of this customer:") + " ", style="bold #ffaf00")
+        text.append("  ".join(
+            f"{h.number} {'L' + str(h.level) + ' ' if h.level else ''}{h.description[:24]}"
+            for h in hits[:3]))
+        widget.update(text)
+
     def _form(self, promise_callback: bool) -> Intake:
         kind = self.query_one("#kind", Choice).value or ""
         level_value = self.query_one("#level", Choice).value
@@ -157,6 +185,8 @@ class IntakeScreen(ModalScreen[int | None]):
             description=self.query_one("#description", Input).value,
             equipment=self.query_one("#equipment", Input).value,
             site=self.query_one("#site", Input).value,
+            caller_name=self.query_one("#caller-name", Input).value,
+            new_contact_customer=self.query_one("#caller-customer", Input).value,
             at=at,
             promise_callback=promise_callback,
         )

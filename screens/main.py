@@ -11,7 +11,7 @@ def open_ui(request: UiRequest) -> None:
     from screens.app import HotlineApp
 
     HotlineApp(request.desk, simulator=request.simulator, offer_demo=request.offer_demo,
-               banner=request.banner).run()
+               banner=request.banner, sign_in=not request.desk.signed_in).run()
 
 
 def main() -> None:

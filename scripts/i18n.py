@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -20,7 +20,10 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "hotline" / "locale"
 LANGUAGES = ["zh_CN"]
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+#: ``Binding(key, action, "Description", …)``: screens pass each binding's
+#: description through ``_()`` when they are created (screens/i18n_bindings.py),
+#: so the third argument is a message too.
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Binding": (3,)}
 SOURCES = ["hotline", "screens"]
 
 
@@ -34,6 +37,13 @@ def extract() -> Catalog:
             template.add(message, None, [(f"{folder}/{filename}", lineno)],
                          auto_comments=comments, context=context)
     return template
+
+
+def is_translated(message: Message) -> bool:
+    """A translation exists: a non-empty msgstr, or every msgstr[i] of a plural."""
+    if isinstance(message.string, (tuple, list)):
+        return bool(message.string) and all(message.string)
+    return bool(message.string)
 
 
 def po_path(lang: str) -> Path:
@@ -56,10 +66,17 @@ def main() -> int:
         catalog.update(template, no_fuzzy_matching=True)
         with path.open("wb") as fh:
             write_po(fh, catalog, sort_output=True, ignore_obsolete=True)
+        total = len(catalog)
+        missing = [m.id for m in catalog if m.id and not is_translated(m)]
+        # babel writes an untranslated plural into the .mo as the English
+        # singular for every n (Chinese has one form): leave such entries out,
+        # so gettext falls back to the English singular/plural chosen by n.
+        for m in list(catalog):
+            if m.id and m.pluralizable and not is_translated(m):
+                del catalog[m.id]
         with path.with_suffix(".mo").open("wb") as fh:
             write_mo(fh, catalog)
-        missing = [m.id for m in catalog if m.id and not m.string]
-        print(f"{lang}: {len(catalog)} messages, {len(missing)} untranslated")
+        print(f"{lang}: {total} messages, {len(missing)} untranslated")
     return 0
 
 

@@ -97,7 +97,7 @@ async def test_a_call_answered_after_30_seconds_is_escalated_and_late(demo_desk:
         await pilot.press("escape")  # answered, logged later
         await settle(pilot)
         [row] = rows(app, "calls")
-        assert row[0] == "-00:12" and row[6] == "answered"
+        assert row[0] == "-00:12" and row[7] == "answered"
         assert app.snapshot is not None and app.snapshot.kpis.answered_in_time == 0
         assert rows(app, "escalations")[0][6].startswith("answered at")
         # log it now with l

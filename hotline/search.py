@@ -1,0 +1,195 @@
+"""Finding tickets: by number in any written form, ticket number, customer, free text.
+
+A query is words; ``name:value`` words filter (``state:open level:1 kind:fault
+contract:GD-TX engineer:zhangwei``), every other word must match the ticket
+number, the caller's number (any written form), the customer, the contact,
+the equipment, the site or the description. An empty query lists the most
+recent tickets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from hotline.errors import InputError
+from hotline.i18n import _
+from hotline.models import Call, Contact, Contract, Customer, Ticket
+from hotline.phones import try_parse_number
+
+RESULT_LIMIT = 200
+STATES = ("open", "restored", "resolved", "closed", "active", "all")
+FILTERS = ("state", "level", "kind", "contract", "engineer")
+
+
+@dataclass(frozen=True)
+class TicketHit:
+    ticket_id: int
+    number: str
+    kind: str
+    level: int | None
+    status: str
+    opened_at: datetime
+    customer: str | None
+    contact: str | None
+    caller: str | None
+    description: str
+    assigned_to: str | None
+
+
+@dataclass(frozen=True)
+class Query:
+    words: tuple[str, ...] = ()
+    state: str = "all"
+    level: int | None = None
+    kind: str | None = None
+    contract: str | None = None
+    engineer: str | None = None
+
+
+def parse_query(text: str) -> Query:
+    words: list[str] = []
+    found: dict[str, str] = {}
+    for token in text.split():
+        name, sep, value = token.partition(":")
+        if sep and name.lower() in FILTERS:
+            if not value:
+                raise InputError(_("Give a value after {name}: (e.g. {name}:{example}).").format(
+                    name=name, example={"state": "open", "level": "1", "kind": "fault",
+                                        "contract": "GD-TX-2026-001",
+                                        "engineer": "zhangwei"}[name.lower()]))
+            found[name.lower()] = value
+        else:
+            words.append(token)
+    state = found.get("state", "all").lower()
+    if state not in STATES:
+        raise InputError(_("Unknown state {value!r}: use {states}.").format(
+            value=state, states=", ".join(STATES)))
+    level = None
+    if "level" in found:
+        if not found["level"].lstrip("Ll").isdigit():
+            raise InputError(_("A level is a number, e.g. level:1."))
+        level = int(found["level"].lstrip("Ll"))
+    kind = found.get("kind")
+    if kind is not None and kind not in ("fault", "consultation", "complaint"):
+        raise InputError(_("Unknown kind {value!r}: use fault, consultation or complaint.")
+                         .format(value=kind))
+    return Query(words=tuple(_join_numbers(words)), state=state, level=level, kind=kind,
+                 contract=found.get("contract"), engineer=found.get("engineer"))
+
+
+_NUMBERISH = re.compile(r"^[+\d()\-]+$")
+
+
+def _join_numbers(words: list[str]) -> list[str]:
+    """Keep a number written in groups (``+86 757 8330 1234``) together as one word."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) > 1 and try_parse_number(" ".join(run)) is not None:
+            out.append(" ".join(run))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for word in words:
+        if _NUMBERISH.match(word):
+            run.append(word)
+        else:
+            flush()
+            out.append(word)
+    flush()
+    return out
+
+
+def search_tickets(engine: Engine, text: str, *, limit: int = RESULT_LIMIT) -> list[TicketHit]:
+    """Tickets matching the query, newest first (raises InputError for a bad filter)."""
+    q = parse_query(text)
+    stmt = (select(Ticket, Customer.name, Contact.name)
+            .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+            .outerjoin(Contact, col(Contact.id) == col(Ticket.contact_id)))
+    if q.state == "active":
+        stmt = stmt.where(col(Ticket.status) != "closed")
+    elif q.state != "all":
+        stmt = stmt.where(col(Ticket.status) == q.state)
+    if q.level is not None:
+        stmt = stmt.where(col(Ticket.level) == q.level)
+    if q.kind is not None:
+        stmt = stmt.where(col(Ticket.kind) == q.kind)
+    if q.contract is not None:
+        contracts = select(Contract.id).where(col(Contract.code).ilike(f"%{q.contract}%"))
+        stmt = stmt.where(col(Ticket.contract_id).in_(contracts))
+    if q.engineer is not None:
+        stmt = stmt.where(sa.or_(col(Ticket.assigned_to) == q.engineer,
+                                 col(Ticket.opened_by) == q.engineer))
+    for word in q.words:
+        stmt = stmt.where(_word_matches(word))
+    stmt = stmt.order_by(col(Ticket.opened_at).desc(), col(Ticket.id).desc()).limit(limit)
+    with Session(engine) as s:
+        rows = s.exec(stmt).all()
+    hits = []
+    for ticket, customer, contact in rows:
+        assert ticket.id is not None
+        number = try_parse_number(ticket.caller_number or "")
+        hits.append(TicketHit(ticket_id=ticket.id, number=ticket.number, kind=ticket.kind,
+                              level=ticket.level, status=ticket.status,
+                              opened_at=ticket.opened_at, customer=customer,
+                              contact=contact or ticket.caller_name,
+                              caller=number.display if number else ticket.caller_number,
+                              description=ticket.description, assigned_to=ticket.assigned_to))
+    return hits
+
+
+def _word_matches(word: str) -> sa.ColumnElement[bool]:
+    like = f"%{word}%"
+    options: list[sa.ColumnElement[bool]] = [
+        col(Ticket.number).startswith(word),
+        col(Ticket.description).ilike(like),
+        col(Ticket.equipment).ilike(like),
+        col(Ticket.site).ilike(like),
+        col(Ticket.caller_name).ilike(like),
+        col(Ticket.id).in_(select(Ticket.id).join(Customer, col(Customer.id) ==
+                                                  col(Ticket.customer_id))
+                           .where(sa.or_(col(Customer.name).ilike(like),
+                                         col(Customer.code).ilike(like)))),
+        col(Ticket.contact_id).in_(select(Contact.id).where(col(Contact.name).ilike(like))),
+    ]
+    digits = "".join(ch for ch in word if ch.isdigit())
+    if len(digits) >= 4 and len(digits) >= len(word.replace("-", "").replace(" ", "")) - 1:
+        # part of a number: match it inside the stored numbers
+        options.append(col(Ticket.caller_number).contains(digits.lstrip("0") or digits))
+    number = try_parse_number(word) if digits else None
+    if number is not None:
+        options.append(col(Ticket.caller_number) == number.e164)
+        options.append(col(Ticket.id).in_(select(Call.ticket_id)
+                                          .where(col(Call.number_e164) == number.e164)))
+    return sa.or_(*options)
+
+
+def open_tickets_of(engine: Engine, customer_id: int, *, limit: int = 5) -> list[TicketHit]:
+    """The customer's tickets not yet closed, newest first (shown while their call rings)."""
+    stmt = (select(Ticket, Customer.name, Contact.name)
+            .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+            .outerjoin(Contact, col(Contact.id) == col(Ticket.contact_id))
+            .where(col(Ticket.customer_id) == customer_id, col(Ticket.status) != "closed")
+            .order_by(col(Ticket.opened_at).desc()).limit(limit))
+    with Session(engine) as s:
+        rows = s.exec(stmt).all()
+    return [TicketHit(ticket_id=t.id or 0, number=t.number, kind=t.kind, level=t.level,
+                      status=t.status, opened_at=t.opened_at, customer=cust,
+                      contact=contact or t.caller_name, caller=t.caller_number,
+                      description=t.description, assigned_to=t.assigned_to)
+            for t, cust, contact in rows]
+
+
+def customer_names(engine: Engine) -> list[str]:
+    """Every customer's code and name, for completing what a person types."""
+    with Session(engine) as s:
+        rows = s.exec(select(Customer.code, Customer.name).order_by(col(Customer.code))).all()
+    return [v for code, name in rows for v in (code, name)]

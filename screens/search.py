@@ -1,0 +1,126 @@
+"""Find a ticket by number in any form, ticket number, customer or words; Enter opens it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from hotline import labels
+from hotline.errors import HotlineError
+from hotline.i18n import _
+from hotline.search import TicketHit, search_tickets
+from hotline.timefmt import short_datetime
+from screens.i18n_bindings import translate_bindings
+from screens.widgets.live_table import LiveTable, RowSpec
+
+if TYPE_CHECKING:
+    from screens.app import HotlineApp
+
+
+class SearchResults(Message):
+    def __init__(self, query: str, hits: list[TicketHit] | None, error: str = "") -> None:
+        super().__init__()
+        self.query = query
+        self.hits = hits
+        self.error = error
+
+
+class SearchScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="search.back"),
+        Binding("down", "results", "Results", id="search.results", show=False),
+        Binding("slash", "query", "Search field", id="search.query"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.initial = query
+        self.hits: list[TicketHit] = []
+
+    @property
+    def hotline(self) -> HotlineApp:
+        from screens.app import HotlineApp
+
+        assert isinstance(self.app, HotlineApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-box"):
+            yield Input(self.initial, id="search-query", placeholder=_(
+                "number (any form), ticket number, customer, words — filters: state:open "
+                "level:1 kind:fault contract:CODE engineer:LOGIN"))
+            yield Static("", id="search-status")
+        with Vertical(id="search-results-panel", classes="panel"):
+            yield LiveTable([
+                ("ticket", _("Ticket"), 11), ("opened", _("Opened"), 11),
+                ("kind", _("Kind"), 12), ("status", _("Status"), 9),
+                ("customer", _("Customer"), 20), ("contact", _("Contact"), 10),
+                ("caller", _("Number"), 14), ("description", _("Description"), None),
+            ], countdown_column=None, id="search-results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search-results-panel").border_title = _("Tickets")
+        self.query_one("#search-query", Input).focus()
+        self.run_search(self.initial)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_results()
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, query: str) -> None:
+        try:
+            hits = search_tickets(self.hotline.desk.engine, query)
+        except HotlineError as exc:
+            self.post_message(SearchResults(query, None, str(exc)))
+            return
+        self.post_message(SearchResults(query, hits))
+
+    def on_search_results(self, message: SearchResults) -> None:
+        if message.query != self.query_one("#search-query", Input).value:
+            return  # an older search finished late
+        status = self.query_one("#search-status", Static)
+        if message.hits is None:
+            status.update(Text(message.error, style="bold #ffaf00"))
+            return
+        self.hits = message.hits
+        tz = self.hotline.desk.settings.tz
+        now = self.hotline.now_ref.at
+        rows = []
+        for i, h in enumerate(message.hits):
+            kind = labels.kind(h.kind) + (f" L{h.level}" if h.level else "")
+            rows.append(RowSpec(f"t:{h.ticket_id}", (
+                h.number, short_datetime(h.opened_at, tz, now), kind, _(h.status),
+                h.customer or "", h.contact or "", h.caller or "", h.description), i))
+        self.query_one("#search-results", LiveTable).set_rows(rows)
+        what = (_("{n} tickets, newest first").format(n=len(rows)) if message.query.strip()
+                else _("Recent tickets"))
+        status.update(Text(what + " · " + _("Enter opens · ↓ to the list · / back to the "
+                                            "search field"), style="dim"))
+
+    def action_results(self) -> None:
+        self.query_one("#search-results", LiveTable).focus()
+
+    def action_query(self) -> None:
+        self.query_one("#search-query", Input).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        from screens.ticket import TicketScreen
+
+        ticket_id = int(str(event.row_key.value).split(":", 1)[1])
+        self.app.push_screen(TicketScreen(ticket_id))

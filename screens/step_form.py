@@ -1,0 +1,155 @@
+"""The small form behind each step of a ticket: the time, and what the step needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Checkbox, Input, Label, Static, TextArea
+
+from hotline.errors import HotlineError, InputError
+from hotline.i18n import _
+from hotline.lifecycle import APPROVAL_METHODS, step_label
+from hotline.ticket_steps import StepInput
+from hotline.timefmt import parse_time
+from screens.i18n_bindings import translate_bindings
+from screens.widgets.choice import Choice, Option
+from screens.widgets.hints import key_hints
+
+#: Steps whose free text is required, and what the text field is called for each.
+TEXT_LABELS = {
+    "note": ("Note", True),
+    "guidance_note": ("Guidance given", True),
+    "clock_paused": ("Reason", True),
+    "level_set": ("Reason", True),
+    "part_lent": ("Part (name, serial)", True),
+    "part_returned": ("Part (name, serial)", True),
+    "written_complaint": ("Reference", True),
+    "unauthorised_operation": ("What happened", True),
+    "thanks_letter": ("Reference", True),
+}
+
+Submit = Callable[[StepInput, datetime | None], None]
+
+
+class StepForm(ModalScreen[bool]):
+    """Ask for a step's time and details; ``submit`` records it or raises with a message."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="step.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="step.cancel"),
+        Binding("tab", "app.focus_next", "Next field", id="step.next", show=False,
+                priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", id="step.previous",
+                show=False, priority=True),
+    ]
+
+    def __init__(self, what: str, submit: Submit, *, tz: object, now: Callable[[], datetime],
+                 levels: list[int] | None = None, roster: list[str] | None = None,
+                 conditions: dict[str, str] | None = None,
+                 current_conditions: tuple[str, ...] = (), subtitle: str = "") -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.what = what
+        self.submit = submit
+        self.tz = tz
+        self.now = now
+        self.levels = levels or []
+        self.roster = roster or []
+        self.conditions = conditions or {}
+        self.current_conditions = current_conditions
+        self.subtitle = subtitle
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog step-form") as box:
+            box.border_title = step_label(self.what)
+            if self.subtitle:
+                yield Static(self.subtitle, classes="info", markup=False)
+            if self.what == "remote_approved":
+                yield from self._field(_("Approved by"), Input(
+                    compact=True, id="approver", placeholder=_("name of the customer's person")))
+                with Horizontal(classes="field"):
+                    yield Label(_("How"), classes="label")
+                    yield Choice([Option(k, _(v), k[0]) for k, v in APPROVAL_METHODS.items()],
+                                 None, id="method")
+            if self.what == "dispatched":
+                yield from self._field(_("Engineer"), Input(
+                    compact=True, id="engineer", placeholder=_("login or name"),
+                    suggester=SuggestFromList(self.roster, case_sensitive=False)))
+            if self.what == "level_set":
+                with Horizontal(classes="field"):
+                    yield Label(_("New level"), classes="label")
+                    yield Choice([Option(str(v), _("Level {n}").format(n=v), str(v))
+                                  for v in self.levels], None, id="level")
+            if self.what == "conditions_set":
+                yield Label(_("Which of the policy's conditions hold (Space toggles):"))
+                for name, description in self.conditions.items():
+                    yield Checkbox(f"{name} — {description}",
+                                   name in self.current_conditions, name=name,
+                                   classes="condition")
+            if self.what == "remote_logout":
+                yield Label(_("Command log (paste it here), or a file to read it from:"))
+                yield TextArea(id="command-log", soft_wrap=False)
+                yield from self._field(_("Log file"), Input(
+                    compact=True, id="log-file", placeholder=_("path of the session log file")))
+            label, required = TEXT_LABELS.get(self.what, ("Remark", False))
+            yield from self._field(_(label) + (" *" if required else ""), Input(
+                compact=True, id="text", placeholder="" if required else _("optional")))
+            yield from self._field(_("Time"), Input(
+                "now", compact=True, id="time", placeholder=_("now, HH:MM or YYYY-MM-DD HH:MM")))
+            yield Static("", id="step-error", classes="error")
+            yield Label(key_hints(("Tab", _("next field")), ("Ctrl+S", _("save")),
+                                  ("Esc", _("cancel"))), classes="keys")
+
+    def _field(self, label: str, widget: Input) -> ComposeResult:
+        with Horizontal(classes="field"):
+            yield Label(label, classes="label")
+            yield widget
+
+    def on_mount(self) -> None:
+        first = self.query("Input, Choice, TextArea, Checkbox").first()
+        first.focus()
+
+    def _value(self, selector: str) -> str:
+        found = self.query(selector)
+        if not found:
+            return ""
+        widget = found.first()
+        if isinstance(widget, Input):
+            return widget.value
+        if isinstance(widget, TextArea):
+            return widget.text
+        if isinstance(widget, Choice):
+            return widget.value or ""
+        return ""
+
+    def action_save(self) -> None:
+        error = self.query_one("#step-error", Static)
+        try:
+            at = parse_time(self._value("#time") or "now", self.tz, self.now())  # type: ignore[arg-type]
+            level_text = self._value("#level")
+            given = StepInput(text=self._value("#text"), approver=self._value("#approver"),
+                              method=self._value("#method"),
+                              command_log=self._value("#command-log"),
+                              command_log_file=self._value("#log-file"),
+                              engineer=self._value("#engineer"),
+                              level=int(level_text) if level_text else None,
+                              conditions=tuple(str(box.name) for box in self.query(Checkbox)
+                                               if box.value) if self.what == "conditions_set"
+                              else None)
+            if self.what == "level_set" and given.level is None:
+                raise InputError(_("Choose the new level."))
+            self.submit(given, at)
+        except HotlineError as exc:
+            error.update(Text(str(exc), style="bold red"))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

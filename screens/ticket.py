@@ -1,0 +1,303 @@
+"""One ticket: its clocks, its level history, its timeline, and the next steps by key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from hotline import labels
+from hotline.errors import Conflict, HotlineError
+from hotline.i18n import _
+from hotline.lifecycle import step_label
+from hotline.ticket_steps import StepInput
+from hotline.ticket_view import TicketView, load_ticket
+from hotline.timefmt import short_datetime
+from screens.i18n_bindings import translate_bindings
+from screens.step_form import StepForm
+from screens.widgets.live_table import Countdown, LiveTable, RowSpec
+
+if TYPE_CHECKING:
+    from screens.app import HotlineApp
+
+#: The key of each step on the ticket screen (mnemonic where one exists).
+STEP_KEYS: dict[str, str] = {
+    "guidance_note": "g",
+    "note": "n",
+    "callback_promised": "c",
+    "callback_made": "d",
+    "consultation_answered": "a",
+    "complaint_answered": "a",
+    "remote_requested": "r",
+    "remote_approved": "p",
+    "remote_response": "i",
+    "remote_logout": "o",
+    "dispatched": "s",
+    "depart": "t",
+    "onsite_arrival": "v",
+    "service_request_signed": "w",
+    "left_site": "f",
+    "part_lent": "b",
+    "part_returned": "B",
+    "restore": "R",
+    "resolve": "S",
+    "handling_form": "h",
+    "analysis_report": "y",
+    "clock_paused": "z",
+    "clock_resumed": "Z",
+    "level_set": "l",
+    "conditions_set": "k",
+    "ticket_closed": "C",
+    "ticket_reopened": "O",
+}
+
+#: Steps that need nothing but a time (and an optional remark) — still confirmed in a form.
+STATE_LABELS = {"open": "open", "restored": "restored", "resolved": "resolved",
+                "closed": "closed"}
+
+
+def _bindings() -> list[Binding]:
+    out = [Binding("escape", "back", "Back", id="ticket.back"),
+           Binding("m", "menu", "Actions…", id="ticket.menu")]
+    seen: set[str] = set()
+    for step, key in STEP_KEYS.items():
+        if key in seen:
+            continue
+        seen.add(key)
+        what = "answered" if key == "a" else step
+        description = "Answered" if key == "a" else step_label_raw(step)
+        out.append(Binding(key, f"step('{what}')", description, id=f"ticket.{what}",
+                           show=step in ("note", "restore", "resolve", "ticket_closed")))
+    return out
+
+
+def step_label_raw(step: str) -> str:
+    """The untranslated label (bindings are translated per screen)."""
+    from hotline.lifecycle import STEPS
+
+    return STEPS[step][0]
+
+
+class StepMenu(ModalScreen[str | None]):
+    """Every step that can be taken now, by name."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="menu.cancel")]
+
+    def __init__(self, steps: list[str]) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.steps = steps
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = _("Record a step")
+            yield OptionList(*[Option(f"{STEP_KEYS.get(s, ' ')}  {step_label(s)}", id=s)
+                               for s in self.steps], id="steps")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TicketScreen(Screen[None]):
+    BINDINGS = _bindings()
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.ticket_id = ticket_id
+        self.view: TicketView | None = None
+
+    @property
+    def hotline(self) -> HotlineApp:
+        from screens.app import HotlineApp
+
+        assert isinstance(self.app, HotlineApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="ticket-header")
+        with Horizontal(id="ticket-top"):
+            with Vertical(id="ticket-clocks-panel", classes="panel"):
+                yield LiveTable([
+                    ("left", _("Time left"), 10), ("target", _("Target"), 20),
+                    ("limit", _("Limit"), 14), ("due", _("Due"), 11),
+                    ("state", _("State"), None)], countdown_column="left", id="ticket-clocks")
+            with Vertical(id="ticket-next-panel", classes="panel"):
+                yield Static(id="ticket-next")
+        with Vertical(id="ticket-timeline-panel", classes="panel"):
+            yield DataTable(id="ticket-timeline", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ticket-clocks-panel").border_title = _("Clocks")
+        self.query_one("#ticket-next-panel").border_title = _("Next steps")
+        self.query_one("#ticket-timeline-panel").border_title = _("Timeline")
+        timeline = self.query_one("#ticket-timeline", DataTable)
+        timeline.add_column(_("When"), key="when", width=14)
+        timeline.add_column(_("Who"), key="who", width=10)
+        timeline.add_column(_("What"), key="what", width=34)
+        timeline.add_column(_("Details"), key="detail")
+        self.reload()
+        timeline.focus()
+
+    def reload(self) -> None:
+        desk = self.hotline.desk
+        try:
+            view = load_ticket(desk.engine, self.ticket_id, desk.now(), desk.settings.tz)
+        except HotlineError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.view = view
+        self._show_view(view)
+
+    def _show_view(self, v: TicketView) -> None:
+        tz = self.hotline.desk.settings.tz
+        now = self.hotline.now_ref.at
+        head = Text()
+        head.append(f" {v.number} ", style="bold reverse")
+        kind = labels.kind(v.kind)
+        head.append(f"  {kind}")
+        if v.level is not None:
+            head.append(f" L{v.level}", style="bold red" if v.level == 1 else "bold")
+            if v.initial_level is not None and v.initial_level != v.level:
+                head.append(" " + _("(logged as L{n})").format(n=v.initial_level), style="dim")
+        head.append("  · " + _(STATE_LABELS.get(v.status, v.status)), style="bold")
+        head.append(f"  · {v.customer or _('unknown customer')}")
+        head.append(f"  · {v.contact or ''} {v.caller}")
+        head.append("\n  ")
+        contract = (f"{v.contract} · {v.grade} · {v.policy}" if v.contract
+                    else f"{_('no contract')} · {v.policy} · {v.grade}")
+        head.append(contract + (f" · {v.region}" if v.region else ""), style="dim")
+        if v.conditions:
+            head.append(" · " + ", ".join(v.conditions), style="bold")
+        head.append(f"   {_('opened')} {short_datetime(v.opened_at, tz, now)} {v.opened_by}",
+                    style="dim")
+        if v.equipment or v.site:
+            head.append("   " + " · ".join(x for x in (v.equipment, v.site) if x), style="dim")
+        head.append("\n  " + v.description)
+        self.query_one("#ticket-header", Static).update(head)
+        self._show_clocks(v)
+        self._show_next(v)
+        self._show_timeline(v)
+
+    def _show_clocks(self, v: TicketView) -> None:
+        tz = self.hotline.desk.settings.tz
+        now_ref = self.hotline.now_ref
+        rows = []
+        for c in v.clocks:
+            stopped = c.met_at if c.state in ("met", "late", "cancelled") else None
+            cd = Countdown(now_ref, c.due_at, c.warn_at, paused=c.state == "paused",
+                           stopped_at=stopped)
+            target = labels.target(c.target)
+            if "#" in c.key:
+                target += " " + c.key.split("#", 1)[1]
+            state = {
+                "met": Text(_("met"), style="green"),
+                "late": Text(_("met late"), style="bold red"),
+                "cancelled": Text(_("cancelled"), style="dim"),
+                "paused": Text(_("paused"), style="dim"),
+            }.get(c.state) or (Text(_("breached"), style="bold red") if c.breached_at
+                               else Text(_("running")))
+            limit = c.limit + (f" · L{c.level}" if c.level else "")
+            rows.append(RowSpec(c.key, (cd, target, limit,
+                                        short_datetime(c.due_at, tz, now_ref.at), state),
+                                (c.state in ("met", "late", "cancelled"), c.due_at, c.key)))
+        self.query_one("#ticket-clocks", LiveTable).set_rows(rows)
+
+    def _show_next(self, v: TicketView) -> None:
+        text = Text()
+        if not v.allowed:
+            text.append(_("Nothing to do."), style="dim")
+        main = [s for s in v.allowed if s not in ("note", "written_complaint",
+                                                   "unauthorised_operation", "thanks_letter")]
+        for step in main:
+            key = STEP_KEYS.get(step)
+            text.append(f" {key or ' '} ", style="bold reverse" if key else "")
+            text.append(f" {step_label(step)}\n")
+        text.append("\n")
+        text.append(" m ", style="bold reverse")
+        text.append(" " + _("all actions…") + "   ")
+        text.append(" n ", style="bold reverse")
+        text.append(" " + _("note"))
+        self.query_one("#ticket-next", Static).update(text)
+
+    def _show_timeline(self, v: TicketView) -> None:
+        tz = self.hotline.desk.settings.tz
+        table = self.query_one("#ticket-timeline", DataTable)
+        known = {str(k.value) for k in table.rows}
+        with self.app.batch_update():
+            for e in v.timeline:
+                key = str(e.event_id)
+                if key in known:
+                    continue
+                when = e.at.astimezone(tz).strftime("%m-%d %H:%M:%S")
+                table.add_row(when, e.actor, e.label, e.detail, key=key)
+            if table.row_count:
+                table.move_cursor(row=table.row_count - 1, animate=False)
+
+    def tick(self) -> None:
+        self.query_one("#ticket-clocks", LiveTable).tick()
+
+    # --- actions -----------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_menu(self) -> None:
+        if self.view is None:
+            return
+
+        def chosen(step: str | None) -> None:
+            if step:
+                self.action_step(step)
+
+        self.app.push_screen(StepMenu(self.view.allowed), chosen)
+
+    def action_step(self, what: str) -> None:
+        v = self.view
+        if v is None:
+            return
+        if what == "answered":
+            what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
+        desk = self.hotline.desk
+        # Refuse out-of-order steps at once, with the lifecycle's own message.
+        if what not in v.allowed:
+            try:
+                message = desk.why_not(v.id, what)
+            except HotlineError as exc:
+                message = str(exc)
+            self.notify(message or _("Not possible now."), severity="warning", timeout=8)
+            return
+
+        def submit(given: StepInput, at: datetime | None) -> None:
+            current = self.view
+            assert current is not None
+            try:
+                desk.record(v.id, what, given, at=at, expected_version=current.version)
+            except Conflict:
+                self.reload()
+                raise
+
+        def done(saved: bool | None) -> None:
+            self.reload()
+            self.hotline.reload()
+            if saved:
+                self.notify(_("{step} recorded.").format(step=step_label(what)), timeout=3)
+
+        policy = desk.sla.policy(v.policy)
+        roster = self.hotline.roster_logins()
+        self.app.push_screen(StepForm(what, submit, tz=desk.settings.tz, now=desk.now,
+                                      levels=list(policy.levels), roster=roster,
+                                      conditions=dict(policy.conditions),
+                                      current_conditions=v.conditions,
+                                      subtitle=f"{v.number} · {v.customer or ''}"), done)

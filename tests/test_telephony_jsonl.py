@@ -1,0 +1,169 @@
+"""The JSON-lines source: a file, standard input and a localhost socket; bad lines skipped."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, func, select
+
+from hotline.cli import run
+from hotline.clock import FixedClock
+from hotline.db import make_engine
+from hotline.desk import Desk
+from hotline.errors import InputError
+from hotline.models import Call, Event, PbxEvent, PbxFeed
+from hotline.telephony.jsonl import JsonlListener, check_listen_address, parse_line
+from tests.support import START, TZ
+
+FIXTURES = Path(__file__).parent / "fixtures" / "telephony"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    for key in ("HOTLINE_TZ", "HOTLINE_LANG", "HOTLINE_AS", "HOTLINE_CONFIG",
+                "HOTLINE_POLICY_DIR", "HOTLINE_NOW"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    db = tmp_path / "desk.db"
+    monkeypatch.setenv("HOTLINE_DB", str(db))
+    return db
+
+
+def cli(*argv: str) -> int:
+    return run(list(argv), clock=FixedClock(START))
+
+
+def snapshot(db: Path) -> dict[str, object]:
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        calls = {c.call_key: (c.state, c.number_e164, c.answered_by, c.offered_at)
+                 for c in s.exec(select(Call)).all()}
+        out = {"calls": calls,
+               "events": s.exec(select(func.count()).select_from(Event)).one(),
+               "kept": s.exec(select(func.count()).select_from(PbxEvent)).one()}
+    engine.dispose()
+    return out
+
+
+def test_parse_a_good_line() -> None:
+    e = parse_line('{"event": "answer", "call_id": "17.1", "at": "2026-11-25T10:00:00",'
+                   ' "agent": "PJSIP/8001", "queue": "support", "wait": 12, "extra": 1}', TZ)
+    assert (e.kind, e.call_key, e.agent, e.queue, e.wait_s) == (
+        "answer", "17.1", "PJSIP/8001", "support", 12.0)
+    assert e.at == START  # no offset: the desk's local time
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("{not json", "not JSON"),
+    ("[1, 2]", "one JSON object"),
+    ('{"call_id": "1", "at": "2026-11-25T10:00:00"}', '"event" is missing'),
+    ('{"event": "RING", "call_id": "1", "at": "2026-11-25T10:00:00", "number": "1"}',
+     "expected one of"),
+    ('{"event": "ring", "at": "2026-11-25T10:00:00", "number": "1"}', '"call_id" is missing'),
+    ('{"event": "ring", "call_id": "1", "at": "2026-11-25T10:00:00"}', '"number" is missing'),
+    ('{"event": "hangup", "call_id": "1", "at": "25/11/2026"}', "not an ISO-8601 time"),
+    ('{"event": "hangup", "call_id": {"a": 1}, "at": "2026-11-25T10:00:00"}', "must be a string"),
+    ('{"event": "abandon", "call_id": "1", "at": "2026-11-25T10:00:00", "wait": "x"}',
+     "number of seconds"),
+    ('{"event": "hangup", "call_id": "1", "at": "2026-11-25T10:00:00", "agent": true}',
+     "must be a string"),
+])
+def test_parse_a_bad_line_says_what_is_wrong(line: str, says: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_line(line, TZ)
+    assert says in str(info.value)
+
+
+def test_feed_a_file_with_good_and_bad_lines(env: Path, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    assert cli("feed", "--jsonl", str(FIXTURES / "calls.jsonl")) == 1  # some lines were bad
+    captured = capsys.readouterr()
+    for n in (4, 7, 8, 9, 10, 15, 17):
+        assert f"line {n}:" in captured.err
+    assert "line 4: not JSON" in captured.out
+    assert "7 bad lines skipped" in captured.out
+    assert "7 applied (1 created by an event that came before its ring), 1 already known, " \
+           "1 kept for an unknown call id" in captured.out
+    state = snapshot(env)
+    calls = state["calls"]
+    assert isinstance(calls, dict)
+    assert calls["1764035400.101"][:3] == ("answered", "+8613902251234", "PJSIP/8001")
+    assert calls["1764035460.102"][0] == "abandoned"
+    assert calls["1764035580.104"][:2] == ("answered", "+8613900000000")  # answer came first
+    assert set(calls) == {"1764035400.101", "1764035460.102", "1764035580.104"}
+    assert state["kept"] == 1  # the hang-up of "never-rang"
+
+    # the same file again: nothing changes
+    assert cli("feed", "--jsonl", str(FIXTURES / "calls.jsonl")) == 1
+    assert snapshot(env) == state
+
+
+def test_feed_standard_input_is_a_live_feed(env: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [
+        {"event": "ring", "call_id": "s1", "number": "13800138000",
+         "at": "2026-11-25T09:59:00+08:00"},
+        {"event": "ring", "call_id": "s2", "number": "13800138001",
+         "at": "2026-11-25T09:59:30+08:00"},
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(x) for x in lines) + "\n"))
+    assert cli("feed", "--jsonl", "-", "--name", "pbx-bridge") == 0
+    assert "standard input: 2 lines read" in capsys.readouterr().out
+    engine = make_engine(f"sqlite:///{env}")
+    with Session(engine) as s:
+        feed = s.get(PbxFeed, "pbx-bridge")
+        assert feed is not None and feed.state == "stopped" and feed.events == 2
+        kinds = [e.kind for e in s.exec(select(Event).order_by(Event.id)).all()]  # type: ignore[arg-type]
+    engine.dispose()
+    assert kinds == ["pbx_feed_connected", "call_rang", "call_rang", "pbx_feed_stopped"]
+
+
+@pytest.mark.parametrize("value", ["0.0.0.0:5039", "192.168.1.10:5039", "example.org:1",
+                                   "127.0.0.1", "127.0.0.1:99999", ":5039"])
+def test_the_listener_refuses_anything_but_a_loopback_address(value: str) -> None:
+    with pytest.raises(InputError):
+        check_listen_address(value)
+
+
+def test_listen_option_refused_off_loopback(env: Path, capsys: pytest.CaptureFixture[str]
+                                            ) -> None:
+    assert cli("feed", "--listen", "0.0.0.0:5039") == 2
+    assert "loopback" in capsys.readouterr().err
+
+
+def test_the_listener_confirms_each_line(desk: Desk, clock: FixedClock) -> None:
+    assert check_listen_address("localhost:5039") == ("127.0.0.1", 5039)
+
+    async def scenario() -> list[dict[str, object]]:
+        listener = JsonlListener(desk)
+        server = await asyncio.start_server(listener.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b'{"event": "ring", "call_id": "l1", "number": "13800138000", '
+                         b'"at": "2026-11-25T09:59:00+08:00"}\n')
+            writer.write(b"garbage\n\n")
+            writer.write(b'{"event": "ring", "call_id": "l1", "number": "13800138000", '
+                         b'"at": "2026-11-25T09:59:00+08:00"}\n')
+            writer.write(b"x" * 70_000 + b"\n")
+            writer.write(b'{"event": "abandon", "call_id": "l1", '
+                         b'"at": "2026-11-25T09:59:40+08:00"}')  # last line, no newline
+            writer.write_eof()
+            replies = [json.loads(line) for line in (await reader.read()).splitlines()]
+            writer.close()
+        return replies
+
+    replies = asyncio.run(scenario())
+    assert [(r["line"], r["ok"]) for r in replies] == [
+        (1, True), (2, False), (4, True), (5, False), (6, True)]
+    assert replies[0]["outcome"] == "applied" and replies[2]["outcome"] == "unchanged"
+    assert "not JSON" in str(replies[1]["error"])
+    assert "longer than" in str(replies[3]["error"])
+    with Session(desk.engine) as s:
+        assert s.exec(select(Call.state).where(Call.call_key == "l1")).one() == "abandoned"

@@ -1,0 +1,143 @@
+"""The ticket screen by keyboard: open it, record steps through their forms, see refusals."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from hotline.clock import FixedClock
+from hotline.desk import Desk, Intake
+from hotline.models import Event, Ticket
+from screens.app import HotlineApp
+from screens.search import SearchScreen
+from screens.step_form import StepForm
+from screens.ticket import TicketScreen
+from tests.test_dashboard_flows import SIZE, rows, settle, type_text
+
+
+def notes(app: HotlineApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_open_a_ticket_and_work_it_from_the_keyboard(demo_desk: Desk,
+                                                           clock: FixedClock) -> None:
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=1,
+                                  description="ring down", promise_callback=True))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.ticket_id == t
+        assert {r[1] for r in rows_of(screen)} >= {"Callback 1", "Restore"}
+        # remote login before approval: refused, with what must come first
+        await pilot.press("i")
+        await settle(pilot)
+        assert not isinstance(app.screen, StepForm)
+        assert any("has not approved" in n or "approval" in n for n in notes(app))
+        # request, approve (with a bad then a good form), log in
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, StepForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, StepForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Who approved" in str(form.query_one("#step-error").render())
+        await type_text(pilot, "Liang")
+        await pilot.press("tab", "e", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("i", "ctrl+s")
+        await settle(pilot)
+        # a note, then back to the dashboard
+        await pilot.press("n")
+        await settle(pilot)
+        await type_text(pilot, "board reset")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        timeline = [str(screen.query_one("#ticket-timeline").get_row_at(i)[2])
+                    for i in range(screen.query_one("#ticket-timeline").row_count)]
+        assert timeline[-4:] == ["Remote support requested", "Customer approved remote access",
+                                 "Remote login", "Note"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.dashboard
+    with Session(demo_desk.engine) as s:
+        approved = s.exec(select(Event).where(Event.kind == "remote_approved")).one()
+        assert '"approver": "Liang"' in approved.data and '"method": "email"' in approved.data
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.version == 5
+
+
+def rows_of(screen: TicketScreen) -> list[list[str]]:
+    from tests.test_dashboard_flows import cell_text
+
+    table = screen.query_one("#ticket-clocks")
+    return [[cell_text(c) for c in table.get_row(k)] for k in table.keys]  # type: ignore[attr-defined]
+
+
+async def test_search_finds_a_ticket_by_number_and_opens_it(demo_desk: Desk) -> None:
+    demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=2,
+                              description="alarm storm"))
+    t = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
+                                  description="how to back up the NMS"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await type_text(pilot, "133-8001-2345")
+        await settle(pilot)
+        results = app.screen.query_one("#search-results")
+        assert results.row_count == 1  # type: ignore[attr-defined]
+        await pilot.press("enter")  # to the list
+        await pilot.press("enter")  # open
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
+async def test_the_dashboard_opens_the_ticket_of_an_escalation(demo_desk: Desk,
+                                                               clock: FixedClock) -> None:
+    t = demo_desk.log_call(Intake(number="13380012345", kind="fault", level=3,
+                                  description="fan", promise_callback=True))
+    clock.advance(minutes=31)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert rows(app, "escalations")
+        await pilot.press("3", "o")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
+async def test_a_seat_signs_in_from_the_roster(demo_desk: Desk) -> None:
+    from screens.signin import SignInScreen
+
+    demo_desk.signed_in = False
+    demo_desk.actor = "root"
+    app = HotlineApp(demo_desk, live=False, sign_in=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        await pilot.press("down", "enter")  # the roster is sorted by role, then login
+        await settle(pilot)
+        assert app.screen is app.dashboard
+    assert demo_desk.signed_in and demo_desk.actor != "root"
+    with Session(demo_desk.engine) as s:
+        ev = s.exec(select(Event).where(Event.kind == "signed_in")).one()
+        assert ev.actor == demo_desk.actor
+
+
+def test_signing_in_as_someone_off_the_roster_is_refused(demo_desk: Desk) -> None:
+    import pytest
+
+    from hotline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="not on the desk's roster"):
+        demo_desk.sign_in("mallory")
