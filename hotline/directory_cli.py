@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hotline import directory_import as imp
-from hotline import directory_ops as ops
+from hotline import directory_csv
 from hotline.i18n import _
 from hotline.import_cli import import_group
 
@@ -34,7 +33,7 @@ _WHAT = {
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     kinds = import_group(sub, parents)
-    for kind in imp.KINDS:
+    for kind in directory_csv.KINDS:
         p = kinds.add_parser(
             kind, parents=parents,
             help=_("import {kind} from a CSV file").format(kind=kind),
@@ -42,7 +41,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
                 "The first line is the header: {header}. UTF-8 (with or without BOM); "
                 "comma, semicolon or tab delimited (found from the header). Every row is "
                 "checked first; if any is bad nothing is imported. Importing the same file "
-                "again changes nothing.").format(header=imp.header_line(kind)),
+                "again changes nothing.").format(header=directory_csv.header_line(kind)),
         )
         p.add_argument("file", metavar="FILE.csv", help=_("the CSV file"))
         p.add_argument("--skip-invalid", action="store_true",
@@ -85,6 +84,8 @@ def import_command(args: argparse.Namespace, ctx: CliContext) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(_("{file}: no such file.").format(file=args.file))
+    from hotline import directory_import as imp
+
     desk = ctx.desk()
     try:
         report = imp.import_file(desk, args.import_kind, path, skip_invalid=args.skip_invalid,
@@ -110,6 +111,9 @@ def import_command(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline import directory_import as imp
+    from hotline import directory_ops as ops
+
     desk = ctx.desk()
     query = " ".join(args.search)
     if args.csv:

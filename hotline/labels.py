@@ -40,6 +40,13 @@ TIERS = {
     "manager": N_("manager"),
 }
 
+STATUSES = {
+    "open": N_("open"),
+    "restored": N_("restored"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
+
 CALL_STATES = {
     "ringing": N_("ringing"),
     "answered": N_("answered"),
@@ -68,3 +75,7 @@ def tier(name: str | None) -> str:
 
 def call_state(name: str) -> str:
     return _(CALL_STATES[name]) if name in CALL_STATES else name
+
+
+def status(name: str) -> str:
+    return _(STATUSES[name]) if name in STATUSES else name

@@ -8,24 +8,27 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from hotline.i18n import _
+from hotline.i18n import N_, _
 from screens.i18n_bindings import translate_bindings
 
 #: Screens whose keys the help lists, with the heading shown for each.
 SECTIONS: list[tuple[str, str]] = [
-    ("screens.app:HotlineApp", "Everywhere"),
-    ("screens.dashboard:DashboardScreen", "Dashboard"),
-    ("screens.intake:IntakeScreen", "Intake form"),
-    ("screens.dialogs:Confirm", "Questions"),
+    ("screens.app:HotlineApp", N_("Everywhere")),
+    ("screens.dashboard:DashboardScreen", N_("Dashboard")),
+    ("screens.intake:IntakeScreen", N_("Intake form")),
+    ("screens.ticket:TicketScreen", N_("Ticket")),
+    ("screens.step_form:StepForm", N_("Step form")),
+    ("screens.search:SearchScreen", N_("Search")),
+    ("screens.dialogs:Confirm", N_("Questions")),
 ]
 
 #: Keys that belong to the built-in widgets rather than our bindings.
 BUILT_IN: list[tuple[str, str]] = [
-    ("tab / shift+tab", "Next / previous panel or field"),
-    ("↑ ↓ PgUp PgDn Home End", "Move in a table"),
-    ("enter", "On a ringing call: answer; on an answered call: log it; on a callback: "
-              "called back; on an escalation: acknowledge"),
-    ("ctrl+p", "Command palette: every action by name"),
+    ("tab / shift+tab", N_("Next / previous panel or field")),
+    ("↑ ↓ PgUp PgDn Home End", N_("Move in a table")),
+    ("enter", N_("On a ringing call: answer; on an answered call: log it; on a work item "
+                 "or an escalation: open its ticket")),
+    ("ctrl+p", N_("Command palette: every action by name")),
 ]
 
 
@@ -48,7 +51,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog help") as box:
             box.border_title = _("Keys")
             yield Static(_("Everything works from the keyboard. Keys can be changed in the "
-                           "config file's [b][keymap][/b] table by binding id."), classes="info")
+                           "config file's [keymap] table by binding id."), classes="info",
+                         markup=False)
             table: DataTable[str] = DataTable(cursor_type="row", id="help-keys")
             yield table
 

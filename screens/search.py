@@ -102,7 +102,7 @@ class SearchScreen(Screen[None]):
         for i, h in enumerate(message.hits):
             kind = labels.kind(h.kind) + (f" L{h.level}" if h.level else "")
             rows.append(RowSpec(f"t:{h.ticket_id}", (
-                h.number, short_datetime(h.opened_at, tz, now), kind, _(h.status),
+                h.number, short_datetime(h.opened_at, tz, now), kind, labels.status(h.status),
                 h.customer or "", h.contact or "", h.caller or "", h.description), i))
         self.query_one("#search-results", LiveTable).set_rows(rows)
         what = (_("{n} tickets, newest first").format(n=len(rows)) if message.query.strip()

@@ -58,10 +58,6 @@ STEP_KEYS: dict[str, str] = {
     "ticket_reopened": "O",
 }
 
-#: Steps that need nothing but a time (and an optional remark) — still confirmed in a form.
-STATE_LABELS = {"open": "open", "restored": "restored", "resolved": "resolved",
-                "closed": "closed"}
-
 
 def _bindings() -> list[Binding]:
     out = [Binding("escape", "back", "Back", id="ticket.back"),
@@ -169,19 +165,24 @@ class TicketScreen(Screen[None]):
         head.append(f"  {kind}")
         if v.level is not None:
             head.append(f" L{v.level}", style="bold red" if v.level == 1 else "bold")
-            if v.initial_level is not None and v.initial_level != v.level:
-                head.append(" " + _("(logged as L{n})").format(n=v.initial_level), style="dim")
-        head.append("  · " + _(STATE_LABELS.get(v.status, v.status)), style="bold")
-        head.append(f"  · {v.customer or _('unknown customer')}")
+            changes = [e for e in v.level_history if e.kind != "ticket_opened"]
+            if changes:
+                head.append(" " + _("(logged as L{n}; {changes})").format(
+                    n=v.initial_level, changes=", ".join(
+                        f"{e.detail.split(' · ')[0]} {short_datetime(e.at, tz, now)}"
+                        for e in changes)), style="dim")
+        head.append("  · " + labels.status(v.status), style="bold")
+        head.append("  · " + (v.customer or _("unknown customer")))
         head.append(f"  · {v.contact or ''} {v.caller}")
         head.append("\n  ")
+        no_contract = _("no contract")
         contract = (f"{v.contract} · {v.grade} · {v.policy}" if v.contract
-                    else f"{_('no contract')} · {v.policy} · {v.grade}")
+                    else f"{no_contract} · {v.policy} · {v.grade}")
         head.append(contract + (f" · {v.region}" if v.region else ""), style="dim")
         if v.conditions:
             head.append(" · " + ", ".join(v.conditions), style="bold")
-        head.append(f"   {_('opened')} {short_datetime(v.opened_at, tz, now)} {v.opened_by}",
-                    style="dim")
+        head.append("   " + _("opened {time} by {who}").format(
+            time=short_datetime(v.opened_at, tz, now), who=v.opened_by), style="dim")
         if v.equipment or v.site:
             head.append("   " + " · ".join(x for x in (v.equipment, v.site) if x), style="dim")
         head.append("\n  " + v.description)
