@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES = [
     "hotline.commands",
     "hotline.sla.cli",
+    "hotline.report_cli",
     "hotline.import_cli",
     "hotline.directory_cli",
     "hotline.feed_cli",

@@ -54,9 +54,20 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def clock_from_env() -> FixedClock | None:
-    """A stopped clock at ``HOTLINE_NOW`` (ISO 8601), for tests and replays; else None.
+class OffsetClock:
+    """Real time, shifted so that it starts at a given moment (demos, benchmarks)."""
 
+    def __init__(self, start: datetime) -> None:
+        self._offset = as_utc(start) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
+def clock_from_env() -> FixedClock | OffsetClock | None:
+    """The clock ``HOTLINE_NOW`` (ISO 8601) asks for, for tests and replays; else None.
+
+    Stopped at that moment, or running on from it with ``HOTLINE_CLOCK=running``.
     Only the entry point calls this: everything below it is handed a clock.
     """
     import os
@@ -67,4 +78,6 @@ def clock_from_env() -> FixedClock | None:
     at = datetime.fromisoformat(value)
     if at.tzinfo is None:
         raise ValueError("HOTLINE_NOW needs an offset, e.g. 2026-11-25T10:00:00+08:00")
+    if os.environ.get("HOTLINE_CLOCK", "").lower() == "running":
+        return OffsetClock(at)
     return FixedClock(at)

@@ -450,13 +450,23 @@ def _as(check: Callable[[str | None], str], value: str | None, column: str) -> s
 
 
 @dataclass
+class _StoredContact:
+    """A contact already in the directory (columns only: cheap for tens of thousands)."""
+
+    id: int
+    site_id: int | None
+    values: dict[str, Any]  # title, email, site_id
+    numbers: dict[tuple[str, str | None], tuple[int, str | None]]  # key -> (id, label)
+
+
+@dataclass
 class _ContactIn:
     line: int
     customer: Customer
     name: str
     values: dict[str, Any]  # title, email, site_id
     numbers: dict[tuple[str, str | None], NumberEntry] = field(default_factory=dict)
-    row: Contact | None = None
+    stored: _StoredContact | None = None
 
 
 class _ContactsPlan(_Plan):
@@ -466,18 +476,27 @@ class _ContactsPlan(_Plan):
         in_file = {key_of(one_line(r.values.get("customer_code"))) for r in rows}
         ids = [c.id for k, c in customers.items() if k in in_file]
         self.sites: dict[int, list[Site]] = {}
-        self.contacts: dict[tuple[int, str], Contact] = {}
-        self.numbers: dict[int, dict[tuple[str, str | None], ContactNumber]] = {}
+        self.stored: dict[tuple[int, str], _StoredContact] = {}
+        by_id: dict[int, _StoredContact] = {}
         for chunk in _chunks(ids):
             for site in self.s.exec(select(Site).where(col(Site.customer_id).in_(chunk))).all():
                 self.sites.setdefault(site.customer_id, []).append(site)
-            for c in self.s.exec(select(Contact).where(col(Contact.customer_id).in_(chunk))).all():
-                self.contacts.setdefault((c.customer_id, key_of(c.name)), c)
-        contact_ids = [c.id for c in self.contacts.values()]
-        for chunk in _chunks(contact_ids):
-            for n in self.s.exec(select(ContactNumber)
-                                 .where(col(ContactNumber.contact_id).in_(chunk))).all():
-                self.numbers.setdefault(n.contact_id, {})[(n.e164, n.extension)] = n
+            for cid, customer_id, name, title, email, site_id in self.s.connection().execute(
+                    sa.select(col(Contact.id), col(Contact.customer_id), col(Contact.name),
+                              col(Contact.title), col(Contact.email), col(Contact.site_id))
+                    .where(col(Contact.customer_id).in_(chunk))).all():
+                stored = _StoredContact(cid or 0, site_id,
+                                        {"title": title, "email": email, "site_id": site_id}, {})
+                if self.stored.setdefault((customer_id, key_of(name)), stored) is stored:
+                    by_id[stored.id] = stored
+        for chunk in _chunks(list(by_id)):
+            for nid, contact_id, e164, ext, label in self.s.connection().execute(
+                    sa.select(col(ContactNumber.id), col(ContactNumber.contact_id),
+                              col(ContactNumber.e164), col(ContactNumber.extension),
+                              col(ContactNumber.label))
+                    .where(col(ContactNumber.contact_id).in_(chunk))).all():
+                by_id[contact_id].numbers[(e164, ext)] = (nid or 0, label)
+        self._parsed: dict[tuple[str, str | None], list[NumberEntry] | FieldError] = {}
         self.wanted: dict[tuple[int, str], _ContactIn] = {}
         for row in rows:
             try:
@@ -485,6 +504,22 @@ class _ContactsPlan(_Plan):
             except FieldError as exc:
                 self.fail(row, exc)
         self._shared_numbers()
+
+    def _numbers(self, text: str | None, area: str | None, required: bool) -> list[NumberEntry]:
+        """``parse_numbers``, once per distinct cell and area (switchboards repeat)."""
+        key = (one_line(text), area)
+        found = self._parsed.get(key)
+        if found is None:
+            try:
+                found = ops.parse_numbers(text, area, required=False)
+            except FieldError as exc:
+                found = exc
+            self._parsed[key] = found
+        if isinstance(found, FieldError):
+            raise found
+        if not found and required:
+            raise FieldError("numbers", _("At least one phone number is required."))
+        return found
 
     def _check_row(self, row: Row, customers: dict[str, Customer]) -> None:
         v = row.values
@@ -508,17 +543,17 @@ class _ContactsPlan(_Plan):
                                                code=customer.code, site=site_name))
             values["site_id"] = site.id
         key = (customer.id, key_of(name))
-        existing = self.contacts.get(key)
-        if site is None and existing is not None and existing.site_id is not None:
-            site = next((x for x in sites if x.id == existing.site_id), None)
+        stored = self.stored.get(key)
         known = self.wanted.get(key)
-        if site is None and known is not None and known.values["site_id"] is not None:
-            site = next((x for x in sites if x.id == known.values["site_id"]), None)
-        entries = ops.parse_numbers(v.get("numbers"), ops.default_area_code(site, sites),
-                                    required=existing is None and known is None)
+        site_id = (values["site_id"] or (known.values["site_id"] if known else None)
+                   or (stored.site_id if stored else None))
+        if site is None and site_id is not None:
+            site = next((x for x in sites if x.id == site_id), None)
+        entries = self._numbers(v.get("numbers"), ops.default_area_code(site, sites),
+                                required=stored is None and known is None)
         if known is None:
             self.wanted[key] = _ContactIn(row.line, customer, name, values,
-                                          {e.key: e for e in entries}, existing)
+                                          {e.key: e for e in entries}, stored)
             return
         clash = _conflict(known.values, values)
         if clash is not None:
@@ -537,65 +572,77 @@ class _ContactsPlan(_Plan):
         for want in self.wanted.values():
             for e164, _ext in want.numbers:
                 owners.setdefault(e164, (want.customer.id or 0, want.name, want.customer.code))
-        e164s = list(owners)
-        known: dict[str, list[tuple[int, str, str]]] = {}
-        for chunk in _chunks(e164s):
+        elsewhere: dict[str, list[tuple[int, str, str]]] = {}
+        for chunk in _chunks(list(owners)):
             for e164, cid, name, code in self.s.exec(
                     select(ContactNumber.e164, Contact.customer_id, Contact.name, Customer.code)
                     .join(Contact, col(Contact.id) == col(ContactNumber.contact_id))
                     .join(Customer, col(Customer.id) == col(Contact.customer_id))
                     .where(col(ContactNumber.e164).in_(chunk))).all():
-                known.setdefault(e164, []).append((cid, name, code))
+                elsewhere.setdefault(e164, []).append((cid, name, code))
         for want in self.wanted.values():
             for e164, _ext in want.numbers:
-                others = [o for o in known.get(e164, []) if o[0] != want.customer.id]
                 first = owners[e164]
-                if not others and first[0] != want.customer.id:
-                    others = [first]
-                if others:
-                    _cid, name, code = others[0]
+                candidates = [*elsewhere.get(e164, []), first]
+                other = next((o for o in candidates if o[0] != want.customer.id), None)
+                if other is not None:
                     self.warn(want.line, ops.shared_number_warning(
-                        ops.show_number(e164, None), name, code))
+                        ops.show_number(e164, None), other[1], other[2]))
 
     def apply(self, write: bool = True) -> None:
         r = self.report
         new: list[_ContactIn] = []
+        contact_updates: list[dict[str, Any]] = []
+        label_updates: list[dict[str, Any]] = []
+        numbers: list[dict[str, Any]] = []
         for want in self.wanted.values():
-            row = want.row
-            if row is None:
+            stored = want.stored
+            if stored is None:
                 new.append(want)
                 r.added["contacts"] += 1
                 r.added["numbers"] += len(want.numbers)
                 continue
-            changed = _set(row, want.values) if write else _differs(row, want.values)
-            have = self.numbers.get(row.id or 0, {})
+            changes = {k: v for k, v in want.values.items()
+                       if v is not None and stored.values.get(k) != v}
+            if changes:
+                contact_updates.append({"id": stored.id, **changes})
+            relabelled = False
             for k, e in want.numbers.items():
-                stored = have.get(k)
-                if stored is None:
+                have = stored.numbers.get(k)
+                if have is None:
                     r.added["numbers"] += 1
-                    if write:
-                        self.s.add(_number(row.id or 0, e))
-                elif e.label is not None and stored.label != e.label:
-                    changed = True
-                    if write:
-                        stored.label = e.label
-            if changed:
+                    numbers.append(_number_values(stored.id, e))
+                elif e.label is not None and have[1] != e.label:
+                    relabelled = True
+                    label_updates.append({"nid": have[0], "new_label": e.label})
+            if changes or relabelled:
                 r.updated["contacts"] += 1
             else:
                 r.unchanged["contacts"] += 1
         if not write:
             return
-        rows = [Contact(customer_id=w.customer.id or 0, name=w.name, **w.values) for w in new]
-        self.s.add_all(rows)
-        self.s.flush()
-        self.s.add_all([_number(c.id or 0, e) for c, w in zip(rows, new, strict=True)
-                        for e in w.numbers.values()])
-        self.s.flush()
+        for update in contact_updates:
+            self.s.execute(sa.update(Contact).where(col(Contact.id) == update["id"])
+                           .values({k: v for k, v in update.items() if k != "id"}))
+        if label_updates:
+            self.s.execute(sa.update(ContactNumber)
+                           .where(col(ContactNumber.id) == sa.bindparam("nid"))
+                           .values(label=sa.bindparam("new_label")), label_updates)
+        if new:
+            ids = self.s.scalars(
+                sa.insert(Contact).returning(col(Contact.id), sort_by_parameter_order=True),
+                [{"customer_id": w.customer.id, "name": w.name, **w.values} for w in new],
+            ).all()
+            for contact_id, w in zip(ids, new, strict=True):
+                assert contact_id is not None
+                numbers.extend(_number_values(contact_id, e) for e in w.numbers.values())
+        if numbers:
+            self.s.execute(sa.insert(ContactNumber), numbers)
 
 
-def _number(contact_id: int, e: NumberEntry) -> ContactNumber:
-    return ContactNumber(contact_id=contact_id, e164=e.number.e164,
-                         extension=e.number.extension, kind=e.number.kind, label=e.label)
+def _number_values(contact_id: int, e: NumberEntry) -> dict[str, Any]:
+    return {"contact_id": contact_id, "e164": e.number.e164, "extension": e.number.extension,
+            "kind": e.number.kind, "label": e.label}
 
 
 # --- contracts -------------------------------------------------------------------------------

@@ -47,11 +47,24 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     p.add_argument("--user", metavar="USER", help=_("AMI user name (manager.conf)"))
     p.add_argument("--secret-file", metavar="FILE",
                    help=_("file holding the AMI secret (never give it on the command line)"))
+    # a secret typed on the command line is refused, without repeating it
+    p.add_argument("--secret", "--password", dest="secret_given", nargs="?", const="",
+                   default=None, help=argparse.SUPPRESS)
     p.add_argument("--name", metavar="NAME",
                    help=_("the feed's name on the dashboards (default from its source)"))
     p.add_argument("-q", "--quiet", action="store_true",
                    help=_("log only warnings and errors, not every call event"))
     p.set_defaults(handler=feed_command)
+
+    a = sub.add_parser(
+        "agent", parents=parents, help=_("which engineer a PBX agent is (for answered calls)"),
+        description=_("Without arguments, list the engineers and their PBX agents. With LOGIN "
+                      "and AGENT, calls the PBX connects to AGENT (an interface such as "
+                      "PJSIP/8001, or a queue member name) are answered by LOGIN."))
+    a.add_argument("login", metavar="LOGIN", nargs="?", help=_("the engineer's login"))
+    a.add_argument("agent", metavar="AGENT", nargs="?", help=_("the PBX agent or interface"))
+    a.add_argument("--clear", action="store_true", help=_("remove LOGIN's agent"))
+    a.set_defaults(handler=agent_command)
 
     kinds = import_group(sub, parents)
     q = kinds.add_parser(
@@ -79,6 +92,10 @@ def _setup_logging(quiet: bool) -> None:
 def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from hotline.cli import UsageError
 
+    if args.secret_given is not None:
+        raise UsageError(_("The AMI secret is never given on the command line (other users "
+                           "can see it, and it stays in the shell's history): put it in a "
+                           "file readable only by you and use --secret-file FILE."))
     if args.ami is None and (args.user or args.secret_file):
         raise UsageError(_("--user and --secret-file go with --ami."))
     if args.ami is not None:
@@ -288,6 +305,37 @@ def describe_tally(where: str, tally: FeedTally) -> str:
         if len(tally.bad) > LIST_LIMIT:
             lines.append("    " + _("… and {n} more").format(n=len(tally.bad) - LIST_LIMIT))
     return "\n".join(lines)
+
+
+# --- hotline agent ------------------------------------------------------------------
+
+
+def agent_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline.cli import UsageError
+    from hotline.telephony.agents import list_agents, set_agent
+
+    if args.login is None:
+        if args.clear:
+            raise UsageError(_("--clear needs the engineer's LOGIN."))
+        rows = list_agents(ctx.desk())
+        if not rows:
+            print(_("No engineers yet."))
+        for row in rows:
+            print(f"{row.login:<16} {row.agent or '—':<24} {row.name}")
+        return 0
+    if args.clear == (args.agent is not None):
+        raise UsageError(_("Give either an AGENT or --clear."))
+    desk = ctx.desk()
+    try:
+        set_agent(desk, args.login, None if args.clear else args.agent)
+    except InputError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.clear:
+        print(_("{login} has no PBX agent now.").format(login=args.login))
+    else:
+        print(_("Calls the PBX connects to {agent} are answered by {login}.").format(
+            agent=args.agent.strip(), login=args.login))
+    return 0
 
 
 # --- hotline import queue-log -------------------------------------------------------

@@ -14,14 +14,22 @@ from hotline.telephony.status import FeedStatus, feed_notices, load_feed_statuse
 LOOK_AHEAD_MONTH = 11
 
 
+class InfoNotice(str):
+    """A notice that is a plain fact (the current shift), not a warning."""
+
+    warning = False
+
+
 def header_notices(sla: SlaEngine, now: datetime, tz: ZoneInfo,
-                   feeds: Sequence[FeedStatus] = ()) -> list[str]:
+                   feeds: Sequence[FeedStatus] = (), *, shift: str | None = None) -> list[str]:
     """Short texts for what a duty engineer must know before trusting the clocks.
 
     ``feeds`` (from :func:`load_feed_statuses`) adds each call feed's state
     first: whether calls from the phone system are reaching the desk at all.
     """
     out: list[str] = feed_notices(list(feeds), now, tz)
+    if shift:  # the current shift and its supervisor (hotline.shifts.ShiftNow.text)
+        out.insert(0, InfoNotice(shift))
     period = sla.active_assurance(None, now)
     if period is not None:
         until = period.end.astimezone(tz).strftime("%m-%d %H:%M")
@@ -36,4 +44,4 @@ def header_notices(sla: SlaEngine, now: datetime, tz: ZoneInfo,
     return out
 
 
-__all__ = ["FeedStatus", "header_notices", "load_feed_statuses"]
+__all__ = ["FeedStatus", "InfoNotice", "header_notices", "load_feed_statuses"]

@@ -12,13 +12,14 @@ another seat, after a restart) therefore adds nothing twice.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from hotline.models import Clock, Escalation, Event, Penalty, Ticket
-from hotline.sla import SlaEvent, TargetState, TicketFacts
+from hotline.sla import Evaluation, PenaltyEntry, SlaEvent, TargetState, TicketFacts
 
 if TYPE_CHECKING:
     from hotline.desk import Desk
@@ -75,54 +76,131 @@ def sla_events(s: Session, ticket_id: int) -> list[SlaEvent]:
     return out
 
 
-def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> None:
-    """Bring the ticket's clock, escalation and penalty rows in line with the engine."""
-    assert ticket.id is not None
-    s.flush()
-    evaluation = desk.sla.evaluate(sla_facts(ticket), sla_events(s, ticket.id), now)
-    clocks = {c.key: c for c in s.exec(select(Clock).where(Clock.ticket_id == ticket.id)).all()}
+@dataclass(frozen=True)
+class ClockPlan:
+    key: str
+    target: str
+    level: int | None
+    limit_text: str
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    met_at: datetime | None
+    breached_at: datetime | None
+    paused_s: int
+    state: str
+
+
+@dataclass(frozen=True)
+class EscalationPlan:
+    key: str  # unique within the ticket
+    kind: str
+    tier: str | None
+    at: datetime
+    due: datetime | None
+    clock_key: str | None
+    reason: str
+    from_level: int | None
+    to_level: int | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The rows an evaluation stands for (pure; see :func:`plan_rows`)."""
+
+    clocks: list[ClockPlan]
+    escalations: list[EscalationPlan]
+    penalties: list[PenaltyEntry]
+    level: int | None
+    level_changed_at: datetime | None
+    next_check_at: datetime | None
+
+
+def plan_rows(evaluation: Evaluation) -> Plan:
+    """Clock, escalation and penalty rows for an evaluation: every started target is a
+    clock; every breach, level upgrade and tier alert is an escalation."""
+    clocks: list[ClockPlan] = []
+    escalations: list[EscalationPlan] = []
     for t in evaluation.targets:
         if (t.state == "pending" or t.due_at is None or t.started_at is None
                 or t.warn_at is None or t.limit is None):
             continue
-        row = clocks.get(t.key)
-        if row is None:
-            row = Clock(ticket_id=ticket.id, key=t.key, target=t.name, started_at=t.started_at,
-                        due_at=t.due_at, warn_at=t.warn_at)
-        row.level = t.level
-        row.limit_text = str(t.limit)
-        row.started_at = t.started_at
-        row.due_at = t.due_at
-        row.warn_at = t.warn_at
-        row.met_at = t.done_at  # when its event happened, in time or late
-        row.breached_at = t.breached_at
-        row.paused_s = int(t.paused_for.total_seconds())
-        row.state = _row_state(t)
-        s.add(row)
-        s.flush()
-        clocks[t.key] = row
+        clocks.append(ClockPlan(
+            key=t.key, target=t.name, level=t.level, limit_text=str(t.limit),
+            started_at=t.started_at, due_at=t.due_at, warn_at=t.warn_at,
+            met_at=t.done_at,  # when its event happened, in time or late
+            breached_at=t.breached_at, paused_s=int(t.paused_for.total_seconds()),
+            state=_row_state(t)))
         if t.breached_at is not None:
-            _raise(s, desk, ticket, key=f"breach:{t.key}:{t.breached_at.isoformat()}",
-                   kind=BREACH_KIND.get(t.name, "breach"), tier="engineer", at=t.breached_at,
-                   due=t.breached_at, clock=row, reason=t.name, from_level=t.level,
-                   to_level=t.level)
+            escalations.append(EscalationPlan(
+                key=f"breach:{t.key}:{t.breached_at.isoformat()}",
+                kind=BREACH_KIND.get(t.name, "breach"), tier="engineer", at=t.breached_at,
+                due=t.breached_at, clock_key=t.key, reason=t.name, from_level=t.level,
+                to_level=t.level))
+    level_changed_at = None
     for step in evaluation.escalations:
-        _raise(s, desk, ticket, key=step.key,
-               kind="level_up" if step.tier is None else "tier",
-               tier=step.tier, at=step.at, due=None, clock=clocks.get(step.target or ""),
-               reason=step.reason, from_level=step.from_level, to_level=step.to_level)
-    for p in evaluation.penalties:
-        key = f"t{ticket.id}:{p.key}"
-        if s.exec(select(Penalty.id).where(Penalty.key == key)).first() is None:
-            s.add(Penalty(key=key, rule=p.rule, points=p.points, at=p.at, ticket_id=ticket.id,
-                          contract_id=ticket.contract_id, description=p.description))
-            desk._event(s, "penalty_scored", p.at, ticket_id=ticket.id, actor="system",
-                        rule=p.rule, points=p.points)
-    if evaluation.level != ticket.level:
-        desk._event(s, "level_changed", now, ticket_id=ticket.id, actor="system",
-                    from_level=ticket.level, to_level=evaluation.level)
-        ticket.level = evaluation.level
-    ticket.next_check_at = evaluation.next_change_at
+        escalations.append(EscalationPlan(
+            key=step.key, kind="level_up" if step.tier is None else "tier", tier=step.tier,
+            at=step.at, due=None, clock_key=step.target or None, reason=step.reason,
+            from_level=step.from_level, to_level=step.to_level))
+        if step.tier is None:
+            level_changed_at = max(level_changed_at or step.at, step.at)
+    return Plan(clocks=clocks, escalations=escalations, penalties=list(evaluation.penalties),
+                level=evaluation.level, level_changed_at=level_changed_at,
+                next_check_at=evaluation.next_change_at)
+
+
+def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> None:
+    """Bring the ticket's clock, escalation and penalty rows in line with the engine."""
+    assert ticket.id is not None
+    s.flush()
+    plan = plan_rows(desk.sla.evaluate(sla_facts(ticket), sla_events(s, ticket.id), now))
+    clocks = {c.key: c for c in s.exec(select(Clock).where(Clock.ticket_id == ticket.id)).all()}
+    for c in plan.clocks:
+        row = clocks.get(c.key)
+        if row is None:
+            row = Clock(ticket_id=ticket.id, key=c.key, target=c.target,
+                        started_at=c.started_at, due_at=c.due_at, warn_at=c.warn_at)
+        changed = (row.id is None or row.level != c.level or row.limit_text != c.limit_text
+                   or row.started_at != c.started_at or row.due_at != c.due_at
+                   or row.warn_at != c.warn_at or row.met_at != c.met_at
+                   or row.breached_at != c.breached_at or row.paused_s != c.paused_s
+                   or row.state != c.state)
+        if changed:
+            row.level, row.limit_text = c.level, c.limit_text
+            row.started_at, row.due_at, row.warn_at = c.started_at, c.due_at, c.warn_at
+            row.met_at, row.breached_at = c.met_at, c.breached_at
+            row.paused_s, row.state = c.paused_s, c.state
+            s.add(row)
+            clocks[c.key] = row
+    s.flush()
+    prefix = f"t{ticket.id}:"
+    raised = set(s.exec(select(Escalation.key).where(Escalation.ticket_id == ticket.id)).all())
+    for e in plan.escalations:
+        if prefix + e.key in raised:
+            continue
+        clock = clocks.get(e.clock_key or "")
+        esc = Escalation(key=prefix + e.key, kind=e.kind, tier=e.tier, ticket_id=ticket.id,
+                         clock_id=clock.id if clock else None, raised_at=e.at, due_at=e.due,
+                         from_level=e.from_level, to_level=e.to_level, reason=e.reason)
+        s.add(esc)
+        s.flush()
+        desk._event(s, "escalation_raised", e.at, ticket_id=ticket.id, escalation_id=esc.id,
+                    actor="system", kind=e.kind, tier=e.tier, reason=e.reason)
+    scored = set(s.exec(select(Penalty.key).where(Penalty.ticket_id == ticket.id)).all())
+    for p in plan.penalties:
+        if prefix + p.key in scored:
+            continue
+        s.add(Penalty(key=prefix + p.key, rule=p.rule, points=p.points, at=p.at,
+                      ticket_id=ticket.id, contract_id=ticket.contract_id,
+                      description=p.description))
+        desk._event(s, "penalty_scored", p.at, ticket_id=ticket.id, actor="system",
+                    rule=p.rule, points=p.points)
+    if plan.level != ticket.level:
+        desk._event(s, "level_changed", plan.level_changed_at or now, ticket_id=ticket.id,
+                    actor="system", from_level=ticket.level, to_level=plan.level)
+        ticket.level = plan.level
+    ticket.next_check_at = plan.next_check_at
     s.add(ticket)
 
 
@@ -139,18 +217,3 @@ def _row_state(t: TargetState) -> str:
     if t.state == "paused":
         return "paused"
     return "running"
-
-
-def _raise(s: Session, desk: Desk, ticket: Ticket, *, key: str, kind: str, tier: str | None,
-           at: datetime, due: datetime | None, clock: Clock | None, reason: str,
-           from_level: int | None, to_level: int | None) -> None:
-    full_key = f"t{ticket.id}:{key}"
-    if s.exec(select(Escalation.id).where(Escalation.key == full_key)).first() is not None:
-        return
-    esc = Escalation(key=full_key, kind=kind, tier=tier, ticket_id=ticket.id,
-                     clock_id=clock.id if clock else None, raised_at=at, due_at=due,
-                     from_level=from_level, to_level=to_level, reason=reason)
-    s.add(esc)
-    s.flush()
-    desk._event(s, "escalation_raised", at, ticket_id=ticket.id, escalation_id=esc.id,
-                actor="system", kind=kind, tier=tier, reason=reason)

@@ -39,6 +39,7 @@ class HotlineApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
         Binding("q", "quit", "Quit", id="app.quit_q"),
         Binding("slash", "search", "Search tickets", id="app.search"),
+        Binding("f2", "directory", "Directory", id="app.directory"),
     ]
 
     #: How often the screen checks for other seats' changes, and re-evaluates clocks.
@@ -230,8 +231,23 @@ class HotlineApp(App[None]):
                         partial(self.dashboard.run_action, binding.action),
                     )
         yield SystemCommand(_("Help: every key"), _("Key: F1 or ?"), self.action_help)
+        yield SystemCommand(_("Directory: customers, sites, contacts, contracts"),
+                            _("Key: F2"), self.action_directory)
 
     def on_unmount(self) -> None:
         self._watcher.close()
         if self.simulator is not None:
             self.simulator.stop()
+
+    # --- directory (issue #4) -------------------------------------------------------
+
+    def action_directory(self) -> None:
+        """Open the directory over the current screen (not over a form)."""
+        from textual.screen import ModalScreen
+
+        from screens.directory import DirectoryScreen
+
+        if isinstance(self.screen, ModalScreen | DirectoryScreen):
+            self.bell()
+            return
+        self.push_screen(DirectoryScreen())

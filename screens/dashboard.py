@@ -183,7 +183,8 @@ class DashboardScreen(Screen[None]):
     def _set_titles(self, snap: Snapshot | None) -> None:
         ringing = sum(1 for c in snap.calls if c.state == "ringing") if snap else 0
         unlogged = sum(1 for c in snap.calls if c.state == "answered") if snap else 0
-        calls_title = _("Incoming calls · {n} ringing").format(n=ringing)
+        calls_title = (_("Incoming calls · {n} ringing").format(n=ringing) if snap
+                       else _("Incoming calls"))
         if unlogged:
             calls_title += " · " + _("{n} answered, not logged").format(n=unlogged)
         self.query_one("#calls-panel").border_title = "[1] " + calls_title

@@ -19,6 +19,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("screens.ticket:TicketScreen", N_("Ticket")),
     ("screens.step_form:StepForm", N_("Step form")),
     ("screens.search:SearchScreen", N_("Search")),
+    ("screens.directory:DirectoryScreen", N_("Directory")),
+    ("screens.directory_forms:DirectoryForm", N_("Directory form")),
     ("screens.dialogs:Confirm", N_("Questions")),
 ]
 

@@ -259,3 +259,58 @@ def test_a_feed_never_floods_the_escalation_queue_with_lost_calls(desk: Desk,
     # the lost call can still be completed if the PBX reports its answer after all
     apply_call_event(desk, ev("answer", "w1", t0 + timedelta(seconds=20), agent="SIP/1"))
     assert call_of(desk, "w1").state == "answered"
+
+
+def test_an_agent_is_mapped_to_one_engineer(agents: Desk, clock: FixedClock) -> None:
+    from hotline.errors import Conflict, NotFound
+    from hotline.telephony.agents import list_agents, set_agent
+
+    set_agent(agents, "lina", "Local/8002@agents")
+    with pytest.raises(Conflict, match="zhangwei"):
+        set_agent(agents, "lina", "pjsip/8001")
+    with pytest.raises(NotFound):
+        set_agent(agents, "nobody", "SIP/1")
+    with pytest.raises(InputError):
+        set_agent(agents, "lina", "  ")
+    assert {r.login: r.agent for r in list_agents(agents)} == {
+        "lina": "Local/8002@agents", "zhangwei": "PJSIP/8001"}
+    apply_call_event(agents, ev("ring", "g1", clock.now(), number="13800138000"))
+    apply_call_event(agents, ev("answer", "g1", clock.now(), agent="local/8002@AGENTS"))
+    assert call_of(agents, "g1").answered_by == "lina"
+    set_agent(agents, "lina", None)
+    assert "engineer_agent_set" in kinds(agents)
+
+
+def test_agent_command(tmp_path: object, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    from hotline.cli import run
+    from tests.support import START
+
+    db = Path(str(tmp_path)) / "desk.db"
+    monkeypatch.setenv("HOTLINE_DB", str(db))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(Path(str(tmp_path)) / "config"))
+    for key in ("HOTLINE_CONFIG", "HOTLINE_NOW", "HOTLINE_AS"):
+        monkeypatch.delenv(key, raising=False)
+
+    def cli(*argv: str) -> int:
+        return run(list(argv), clock=FixedClock(START))
+
+    assert cli("agent") == 0
+    assert "No engineers yet" in capsys.readouterr().out
+    assert cli("agent", "zhangwei", "PJSIP/8001") == 1
+    assert "no engineer zhangwei" in capsys.readouterr().err
+    from hotline.db import make_engine
+
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        s.add(Engineer(login="zhangwei", name="张伟"))
+        s.commit()
+    engine.dispose()
+    assert cli("agent", "zhangwei", "PJSIP/8001") == 0
+    assert "answered by zhangwei" in capsys.readouterr().out
+    assert cli("agent") == 0
+    assert "PJSIP/8001" in capsys.readouterr().out
+    assert cli("agent", "zhangwei") == 2
+    assert cli("agent", "zhangwei", "--clear") == 0

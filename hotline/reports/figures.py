@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -36,7 +36,7 @@ from sqlmodel import Session, col, func, select
 from hotline.errors import InputError, NotFound
 from hotline.i18n import _
 from hotline.models import Call, Clock, Contract, Customer, Escalation, Penalty, Ticket
-from hotline.reports.periods import Period, days, local_midnight, whole_periods
+from hotline.reports.periods import Period, days, whole_periods
 from hotline.reports.sql import Interval, count_if, floor_int, seconds_between, utc, within
 from hotline.shifts import Rota
 from hotline.sla import SlaEngine
@@ -604,15 +604,15 @@ def _assess(s: Session, sla: SlaEngine, period: Period, now: datetime,
     return out
 
 
-def _contract_infos(s: Session, period: Period) -> dict[int, ContractInfo]:
+def _contract_infos(s: Session) -> dict[int, ContractInfo]:
     rows = s.exec(select(Contract, Customer.name).outerjoin(
         Customer, col(Customer.id) == col(Contract.customer_id))).all()
     return {c.id: ContractInfo(c.id, c.code, c.title, name, c.policy, c.grade)
             for c, name in rows if c.id is not None}
 
 
-def _in_force(info_rows: Session, period: Period) -> set[int]:
-    rows = info_rows.exec(select(Contract.id).where(
+def _in_force(s: Session, period: Period) -> set[int]:
+    rows = s.exec(select(Contract.id).where(
         sa.or_(col(Contract.valid_from).is_(None), col(Contract.valid_from) <= period.last_day),
         sa.or_(col(Contract.valid_to).is_(None), col(Contract.valid_to) >= period.first_day))
     ).all()
@@ -637,7 +637,7 @@ def find_contract(engine: Engine, code: str) -> ContractInfo:
 
 def contracts_of(engine: Engine) -> list[ContractInfo]:
     with Session(engine) as s:
-        infos = list(_contract_infos(s, None).values())  # type: ignore[arg-type]
+        infos = list(_contract_infos(s).values())
     return sorted(infos, key=lambda i: i.code or "")
 
 
@@ -655,14 +655,13 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
     contract_id = contract.contract_id if contract else None
     notes: list[str] = []
     with Session(engine) as s:
-        infos: dict[Key, ContractInfo] = dict(_contract_infos(s, period))
+        infos: dict[Key, ContractInfo] = dict(_contract_infos(s))
         q = _Scope(s, period.intervals, now, contract_id, only)
-        in_force = _in_force(s, period)
         if only:
             assert contract is not None
-            wanted: dict[Key, ContractInfo] = {contract.contract_id: contract}
+            wanted: set[Key] = {contract.contract_id}
         else:
-            wanted = {k: v for k, v in infos.items() if k in in_force}
+            wanted = set(_in_force(s, period))
         extra: dict[Key, dict[str, float]] = {}
         for code, values in (metrics or {}).items():
             if code is None:
@@ -672,25 +671,28 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             if match is None:
                 raise InputError(_("Unknown contract {code!r} in a metric.").format(code=code))
             extra[match] = dict(values)
+        per_contract = _blocks(q, True, {})
+        keys = wanted if only else wanted | set(per_contract)
         if period.shift is None:
-            all_infos = {**infos, **wanted}
-            penalties = _assess(s, sla, period, now, all_infos, only, contract_id, extra, notes)
+            assessed = {k: infos[k] for k in keys if k in infos}
+            penalties = _assess(s, sla, period, now, assessed, only, contract_id, extra, notes)
         else:
             penalties = {}
             notes.append(_("Period rules (such as the month's answer rate) are assessed on "
                            "whole days only, not on one shift."))
-        per_contract = _blocks(q, True, penalties)
-        overall_penalties = [p for k, ps in penalties.items() for p in ps]
-        overall = _blocks(q, False, {_ALL: overall_penalties}).get(_ALL, Block())
+        per_contract = {k: _with_period_penalties(b, penalties.get(k, ()))
+                        for k, b in per_contract.items()}
         if only:
-            overall = per_contract.get(contract_id, overall)
-        keys = set(wanted) | set(per_contract)
-        if only:
-            keys = {contract_id}
+            overall = per_contract.get(contract_id, Block())
+        else:
+            overall = _with_period_penalties(
+                _blocks(q, False, {}).get(_ALL, Block()),
+                [p for k in sorted(penalties, key=str) for p in penalties[k]])
         blocks = []
         for k in sorted(keys, key=lambda k: (k is None, infos[k].code if k in infos else "")):
             info = infos.get(k, NO_CONTRACT) if k is not None else NO_CONTRACT
-            blocks.append(ContractBlock(info, per_contract.get(k, Block())))
+            blocks.append(ContractBlock(info, per_contract.get(
+                k, _with_period_penalties(Block(), penalties.get(k, ())))))
         series = _series(q, period)
         shift_blocks: list[ShiftBlock] = []
         if by_shift and rota is not None:
@@ -707,5 +709,5 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
                   tuple(notes))
 
 
-def period_of_day(day: date, period: Period) -> tuple[datetime, datetime]:
-    return local_midnight(day, period.tz), local_midnight(day + timedelta(days=1), period.tz)
+def _with_period_penalties(block: Block, entries: Sequence[PeriodPenalty]) -> Block:
+    return replace(block, penalties=PenaltyFigures(block.penalties.stored, tuple(entries)))

@@ -31,7 +31,8 @@ class Period:
     shift: str | None = None  # only this shift of the rota, on each day
 
     def label(self) -> str:
-        """``2026-11``, ``2026 Q4``, ``2026-11-25``, ``2026-11-25 day``, ``2026-11-01 – 2026-11-15``."""
+        """``2026-11``, ``2026 Q4``, ``2026-11-25``, ``2026-11-01 – 2026-11-15``; with a
+        shift, its id after the days (``2026-11-25 · day``)."""
         if self.kind == "month":
             text = f"{self.first_day:%Y-%m}"
         elif self.kind == "quarter":
@@ -42,6 +43,8 @@ class Period:
             text = self.first_day.isoformat()
         else:
             text = f"{self.first_day.isoformat()} – {self.last_day.isoformat()}"
+        if self.shift:
+            text += f" · {self.shift}"
         return text
 
     @property

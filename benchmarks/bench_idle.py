@@ -1,0 +1,117 @@
+"""Idle cost and start time of the dashboard, in a real terminal, next to a bare Textual app.
+
+    uv run python benchmarks/generate.py --db /tmp/desk-big.db
+    uv run python benchmarks/generate.py --db /tmp/desk-small.db --tickets 5000 --open 100 \\
+        --calls 50000 --ringing 20
+    uv run python benchmarks/bench_idle.py --small /tmp/desk-small.db --big /tmp/desk-big.db
+
+Each program runs in its own tmux session at 120×35 for ``--minutes`` after a
+warm-up; CPU time is read from /proc. The desk runs on the generated data's
+clock (``HOTLINE_NOW`` with ``HOTLINE_CLOCK=running``), so its countdowns move
+and its clocks fall due as they would at a real desk.
+Budgets: 10,000 open tickets cost at most 1.5× what 100 cost, and at most 3%
+of one core; start at most 1.3× the bare app's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tmux_probe import cpu_seconds, tmux  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def desk_command(db: str) -> str:
+    return f"{PY} -m screens.main --db {db} --as eng00"
+
+
+def bare_command() -> str:
+    return f"{PY} {ROOT / 'benchmarks' / 'bare_clock_app.py'}"
+
+
+def env(now: str, config_home: str) -> dict[str, str]:
+    return {"HOTLINE_NOW": now, "HOTLINE_CLOCK": "running", "HOTLINE_LANG": "en",
+            "XDG_CONFIG_HOME": config_home, "TERM": "xterm-256color",
+            "PYTHONPATH": str(ROOT)}
+
+
+def idle(command: str, environ: dict[str, str], ready: str, warmup: float,
+         seconds: float) -> float:
+    """Percent of one core used while idle."""
+    with tmux(command, environ) as (pane, _):
+        pane.wait_for(ready, timeout=120)
+        time.sleep(warmup)
+        pids = pane.pids()
+        before = cpu_seconds(pids)
+        time.sleep(seconds)
+        used = cpu_seconds(pane.pids()) - before
+    return 100.0 * used / seconds
+
+
+def start_time(command: str, environ: dict[str, str], ready: str, runs: int) -> float:
+    """Median seconds from the command to the first painted screen showing ``ready``."""
+    times = []
+    for _ in range(runs):
+        with tmux(command, environ) as (pane, started):
+            pane.wait_for(ready, timeout=120)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def copy_db(path: str, into: str) -> str:
+    """Each run works on a copy, so runs do not change each other's data."""
+    target = str(Path(into) / Path(path).name)
+    shutil.copyfile(path, target)
+    return target
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--small", required=True, help="database with 100 open tickets")
+    ap.add_argument("--big", required=True, help="database with 10,000 open tickets")
+    ap.add_argument("--now", default="2026-11-25T10:00:00+08:00")
+    ap.add_argument("--minutes", type=float, default=1.0)
+    ap.add_argument("--warmup", type=float, default=10.0)
+    ap.add_argument("--runs", type=int, default=5, help="start-time runs per program")
+    args = ap.parse_args()
+    if shutil.which("tmux") is None:
+        print("tmux is needed (apt-get install tmux)")
+        return 2
+    seconds = args.minutes * 60
+    with tempfile.TemporaryDirectory() as tmp:
+        environ = env(args.now, tmp)
+        os.makedirs(tmp + "/s")
+        os.makedirs(tmp + "/b")
+        small = copy_db(args.small, tmp + "/s")
+        big = copy_db(args.big, tmp + "/b")
+        print(f"machine: {os.cpu_count()} CPUs; idle window {seconds:.0f} s after "
+              f"{args.warmup:.0f} s warm-up; terminal 120×35 (tmux)")
+        bare_cpu = idle(bare_command(), environ, "Incoming calls", args.warmup, seconds)
+        small_cpu = idle(desk_command(small), environ, "Incoming calls", args.warmup, seconds)
+        big_cpu = idle(desk_command(big), environ, "Incoming calls", args.warmup, seconds)
+        print(f"idle CPU, % of one core: bare clock app {bare_cpu:.2f}   "
+              f"desk 100 open {small_cpu:.2f}   desk 10,000 open {big_cpu:.2f}")
+        ratio = big_cpu / small_cpu if small_cpu else float("inf")
+        print(f"  10,000 vs 100 open: {ratio:.2f}× (budget ≤ 1.5×)   "
+              f"10,000 open: {big_cpu:.2f}% (budget ≤ 3%)")
+        bare_start = start_time(bare_command(), environ, "Incoming calls", args.runs)
+        desk_start = start_time(desk_command(big), environ, "Incoming calls ·", args.runs)
+        print(f"start to first painted screen, median of {args.runs}: bare app "
+              f"{bare_start:.2f} s   desk on the 10,000-open database {desk_start:.2f} s   "
+              f"ratio {desk_start / bare_start:.2f}× (budget ≤ 1.3×)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

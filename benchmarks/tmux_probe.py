@@ -1,0 +1,87 @@
+"""Run a full-screen program in a real terminal (tmux) and watch it: start time, CPU use."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        for text in child.read_text().split():
+            out.append(int(text))
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(_children(p))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes (threads included)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLK_TCK
+
+
+class Pane:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def capture(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+                              capture_output=True, text=True, check=False).stdout
+
+    def send(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def pane_pid(self) -> int:
+        out = subprocess.run(["tmux", "display", "-p", "-t", self.name, "#{pane_pid}"],
+                             capture_output=True, text=True, check=True).stdout
+        return int(out.strip())
+
+    def pids(self) -> list[int]:
+        return descendants(self.pane_pid())
+
+    def wait_for(self, text: str, timeout: float = 60.0, poll: float = 0.01) -> float:
+        """Seconds until ``text`` appears on the screen."""
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            if text in self.capture():
+                return time.perf_counter() - start
+            time.sleep(poll)
+        raise TimeoutError(f"{text!r} did not appear within {timeout} s:\n{self.capture()}")
+
+
+@contextmanager
+def tmux(command: str, env: Mapping[str, str] | None = None, width: int = 120,
+         height: int = 35) -> Iterator[tuple[Pane, float]]:
+    """Start ``command`` in a new tmux session; yields the pane and the start moment."""
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    exports = " ".join(f"{k}={v}" for k, v in (env or {}).items())
+    started = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y",
+                    str(height), f"env {exports} {command}"], check=True)
+    try:
+        yield Pane(name), started
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False,
+                       capture_output=True)

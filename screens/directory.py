@@ -1,0 +1,311 @@
+"""The directory: customers, sites, contacts and contracts — find, add, edit.
+
+One search line filters the tab on show as it is typed (every word must
+appear: a name, code, city, or digits of a number). Enter edits the
+selected row, n adds one (for the selected row's customer), 1–4 switch tabs,
+Esc clears the search, then goes back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+
+from hotline import directory_ops as ops
+from hotline.db import ChangeWatcher
+from hotline.errors import HotlineError
+from hotline.i18n import _
+from screens.directory_forms import FORMS
+from screens.i18n_bindings import translate_bindings
+from screens.widgets.live_table import LiveTable, RowSpec
+
+if TYPE_CHECKING:
+    from screens.app import HotlineApp
+
+TABS = ("customers", "sites", "contacts", "contracts")
+
+TAB_TITLES = {
+    "customers": "Customers",
+    "sites": "Sites",
+    "contacts": "Contacts",
+    "contracts": "Contracts",
+}
+
+
+class Listed(Message):
+    """Rows of one tab, read in a worker."""
+
+    def __init__(self, tab: str, query: str, rows: list[RowSpec], total: int,
+                 error: str = "") -> None:
+        super().__init__()
+        self.tab = tab
+        self.query = query
+        self.rows = rows
+        self.total = total
+        self.error = error
+
+
+class DirectoryScreen(Screen[None]):
+    """Customers, sites, contacts and contracts, by keyboard."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="directory.back"),
+        Binding("n", "add", "New", id="directory.add"),
+        Binding("ctrl+n", "add", "New", id="directory.add_anywhere", show=False,
+                priority=True),
+        Binding("enter", "edit", "Edit", id="directory.edit"),
+        Binding("slash", "search", "Search", id="directory.search"),
+        Binding("ctrl+f", "search", "Search", id="directory.search_anywhere", show=False,
+                priority=True),
+        Binding("down", "to_list", "To the list", id="directory.to_list", show=False),
+        Binding("1", "tab('customers')", "Customers", id="directory.customers", show=False),
+        Binding("2", "tab('sites')", "Sites", id="directory.sites", show=False),
+        Binding("3", "tab('contacts')", "Contacts", id="directory.contacts", show=False),
+        Binding("4", "tab('contracts')", "Contracts", id="directory.contracts", show=False),
+    ]
+
+    def __init__(self, tab: str = "customers", query: str = "") -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.initial_tab = tab
+        self.initial_query = query
+        self._watcher: ChangeWatcher | None = None
+        self._select: dict[str, str] = {}  # tab -> row key to put the cursor on
+
+    @property
+    def hotline(self) -> HotlineApp:
+        from screens.app import HotlineApp
+
+        assert isinstance(self.app, HotlineApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(" " + _("Directory") + " ", style="bold reverse"), id="directory-title")
+        yield Input(self.initial_query, id="directory-search", compact=True, placeholder=_(
+            "search: name, code, city, number … (every word must match)"))
+        yield Static("", id="directory-status")
+        with TabbedContent(initial=self.initial_tab, id="directory-tabs"):
+            with TabPane(f"[1] {_(TAB_TITLES['customers'])}", id="customers"):
+                yield LiveTable([
+                    ("code", _("Code"), 12), ("name", _("Name"), 28), ("city", _("City"), 8),
+                    ("sites", _("Sites"), 5), ("contacts", _("Contacts"), 8),
+                    ("contract", _("Contract in force"), None),
+                ], countdown_column=None, id="customers-table")
+            with TabPane(f"[2] {_(TAB_TITLES['sites'])}", id="sites"):
+                yield LiveTable([
+                    ("customer", _("Customer"), 12), ("name", _("Site"), 22),
+                    ("city", _("City"), 8), ("area", _("Area code"), 9),
+                    ("address", _("Address"), None),
+                ], countdown_column=None, id="sites-table")
+            with TabPane(f"[3] {_(TAB_TITLES['contacts'])}", id="contacts"):
+                yield LiveTable([
+                    ("customer", _("Customer"), 12), ("name", _("Name"), 12),
+                    ("title", _("Title"), 14), ("site", _("Site"), 14),
+                    ("numbers", _("Numbers"), None),
+                ], countdown_column=None, id="contacts-table")
+            with TabPane(f"[4] {_(TAB_TITLES['contracts'])}", id="contracts"):
+                yield LiveTable([
+                    ("code", _("Code"), 16), ("customer", _("Customer"), 12),
+                    ("policy", _("Policy"), 22), ("grade", _("Grade"), 5),
+                    ("region", _("Region"), 8), ("from", _("Valid from"), 10),
+                    ("to", _("Valid to"), 10), ("state", _("State"), None),
+                ], countdown_column=None, id="contracts-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.initial_tab}-table", LiveTable).focus()
+        self.reload()
+        if self.hotline.live:
+            self._watcher = ChangeWatcher(self.hotline.desk.engine)
+            self._watcher.changed()
+            self.set_interval(1.0, self._watch, name="directory-watch")
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+
+    def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.size.width < 110
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def _watch(self) -> None:
+        """Another seat changed something: show it (within a second)."""
+        if self._watcher is not None and self._watcher.changed():
+            self.reload()
+
+    # --- what is shown -------------------------------------------------------------------
+
+    @property
+    def tab(self) -> str:
+        return self.query_one("#directory-tabs", TabbedContent).active or "customers"
+
+    @property
+    def search(self) -> str:
+        return self.query_one("#directory-search", Input).value
+
+    def table(self, tab: str | None = None) -> LiveTable:
+        return self.query_one(f"#{tab or self.tab}-table", LiveTable)
+
+    def reload(self) -> None:
+        self._list(self.tab, self.search)
+
+    @work(thread=True, exclusive=True, group="directory")
+    def _list(self, tab: str, query: str) -> None:
+        desk = self.hotline.desk
+        try:
+            rows, total = _rows(desk, tab, query)
+        except HotlineError as exc:
+            self.post_message(Listed(tab, query, [], 0, str(exc)))
+            return
+        except Exception as exc:  # a database gone away must not kill the screen
+            self.post_message(Listed(tab, query, [], 0, _("Cannot read the directory: {error}")
+                                     .format(error=exc)))
+            return
+        self.post_message(Listed(tab, query, rows, total))
+
+    def on_listed(self, message: Listed) -> None:
+        if message.tab != self.tab or message.query != self.search:
+            return  # an older search, or another tab, finished late
+        status = self.query_one("#directory-status", Static)
+        if message.error:
+            status.update(Text(message.error, style="bold #ffaf00"))
+            return
+        table = self.table(message.tab)
+        table.set_rows(message.rows)
+        wanted = self._select.pop(message.tab, None)
+        if wanted is not None and wanted in table.keys:
+            table.move_cursor(row=table.keys.index(wanted), animate=False)
+        what = _(TAB_TITLES[message.tab])
+        shown = len(message.rows)
+        if message.total > shown:
+            count = _("{shown} of {total} shown — type more to narrow").format(
+                shown=shown, total=f"{message.total:,}")
+        elif message.query.strip():
+            count = _("{n} found").format(n=shown)
+        else:
+            count = _("{n} in all").format(n=shown)
+        hints = _("Enter edit · n new · / search · 1–4 tabs · Esc back")
+        line = Text()
+        line.append(f"{what} · {count}", style="bold")
+        line.append("   " + hints, style="dim")
+        status.update(line)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "directory-search":
+            self.reload()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "directory-search":
+            self.action_to_list()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.reload()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        search = self.query_one("#directory-search", Input)
+        if search.value:
+            search.value = ""
+            self.action_to_list()
+            return
+        self.app.pop_screen()
+
+    def action_search(self) -> None:
+        self.query_one("#directory-search", Input).focus()
+
+    def action_to_list(self) -> None:
+        self.table().focus()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#directory-tabs", TabbedContent).active = tab
+        self.table(tab).focus()
+
+    def _selected_id(self) -> int | None:
+        key = self.table().selected_key
+        return int(key.split(":", 1)[1]) if key else None
+
+    def _selected_customer(self) -> str:
+        """The customer code of the selected row (to add to the same customer)."""
+        table = self.table()
+        key = table.selected_key
+        if key is None:
+            return ""
+        cell = table.get_row(key)[0 if self.tab in ("customers", "sites", "contacts") else 1]
+        value = getattr(cell, "value", cell)
+        return str(value.plain if isinstance(value, Text) else value)
+
+    def action_add(self) -> None:
+        form, _fill = FORMS[self.tab]
+        values = {}
+        if self.tab != "customers":
+            values["customer"] = self._selected_customer()
+        self._open(form(self.hotline.desk, values=values))
+
+    def action_edit(self) -> None:
+        row_id = self._selected_id()
+        if row_id is None:
+            self.notify(_("Nothing selected: press n to add."), severity="warning")
+            return
+        form, fill = FORMS[self.tab]
+        try:
+            values = dataclasses.asdict(fill(self.hotline.desk, row_id))
+        except HotlineError as exc:
+            self.notify(str(exc), severity="error")
+            self.reload()
+            return
+        self._open(form(self.hotline.desk, row_id, values=values))
+
+    def _open(self, form: Any) -> None:
+        tab = self.tab
+        prefix = {"customers": "customer", "sites": "site", "contacts": "contact",
+                  "contracts": "contract"}[tab]
+
+        def done(row_id: int | None) -> None:
+            if row_id is not None:
+                self._select[tab] = f"{prefix}:{row_id}"
+                self.hotline.reload()
+            self.reload()
+
+        self.app.push_screen(form, done)
+
+    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        self.action_edit()
+
+
+def _rows(desk: Any, tab: str, query: str) -> tuple[list[RowSpec], int]:
+    """The rows of a tab as table rows (run in a worker thread)."""
+    if tab == "customers":
+        customers = ops.list_customers(desk, query)
+        return [RowSpec(f"customer:{c.id}", (
+            c.code, c.name, c.city or "", str(c.sites), str(c.contacts),
+            c.contract or Text(_("none in force"), style="#ffaf00")), i)
+            for i, c in enumerate(customers.rows)], customers.total
+    if tab == "sites":
+        sites = ops.list_sites(desk, query)
+        return [RowSpec(f"site:{s.id}", (
+            s.customer_code, s.name, s.city or "", s.area_code or "", s.address or ""), i)
+            for i, s in enumerate(sites.rows)], sites.total
+    if tab == "contacts":
+        contacts = ops.list_contacts(desk, query)
+        return [RowSpec(f"contact:{p.id}", (
+            p.customer_code, p.name, p.title or "", p.site or "", " · ".join(p.numbers)), i)
+            for i, p in enumerate(contacts.rows)], contacts.total
+    contracts = ops.list_contracts(desk, query)
+    styles = {"in_force": "green", "ended": "dim", "not_started": "#ffaf00"}
+    return [RowSpec(f"contract:{k.id}", (
+        k.code, k.customer_code, k.policy, k.grade or "—", k.region or "",
+        k.valid_from.isoformat() if k.valid_from else "",
+        k.valid_to.isoformat() if k.valid_to else "",
+        Text(_(ops.CONTRACT_STATES[k.state]), style=styles[k.state])), i)
+        for i, k in enumerate(contracts.rows)], contracts.total

@@ -1,0 +1,462 @@
+"""The supervisor's escalation queue: acknowledge, reassign, note, open the ticket.
+
+Unacknowledged escalations come first, the longest overdue first; filters
+narrow the list by kind, to one's own items, or add what was acknowledged in
+the last 24 hours. The panel under the list tells the selected item's story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from hotline import labels, supervision
+from hotline.errors import HotlineError
+from hotline.i18n import _
+from hotline.shifts import Crew, DutyMember, crew, rota_for
+from hotline.supervision import QueueFilter, QueueRow
+from hotline.timefmt import clock_time, countdown, short_datetime
+from screens.dialogs import AskText, Confirm
+from screens.i18n_bindings import translate_bindings
+from screens.widgets.hints import key_hints
+from screens.widgets.live_table import Countdown, LiveTable, RowSpec
+
+if TYPE_CHECKING:
+    from screens.app import HotlineApp
+
+FILTER_ORDER = list(supervision.KIND_FILTERS)
+
+
+class QueueLoaded(Message):
+    def __init__(self, rows: list[QueueRow], on_duty: Crew | None, error: str = "") -> None:
+        super().__init__()
+        self.rows = rows
+        self.on_duty = on_duty
+        self.error = error
+
+
+class HistoryLoaded(Message):
+    def __init__(self, escalation_id: int, entries: list[supervision.HistoryEntry]) -> None:
+        super().__init__()
+        self.escalation_id = escalation_id
+        self.entries = entries
+
+
+class PickEngineer(ModalScreen[str | None]):
+    """Choose who takes an escalation over: the engineers on duty first."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick.cancel")]
+
+    def __init__(self, title: str, heading: str, members: list[DutyMember]) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self._title = title
+        self._heading = heading
+        self._members = members
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog pick") as box:
+            box.border_title = self._title
+            yield Static(self._heading, classes="question")
+            options = []
+            for m in self._members:
+                role = _("supervisor") if m.role == "supervisor" else ""
+                seat = _("seat {seat}").format(seat=m.seat) if m.seat else ""
+                extra = " · ".join(x for x in (role, seat) if x)
+                options.append(Option(f"{m.name} ({m.login})" + (f"  {extra}" if extra else ""),
+                                      id=m.login))
+            yield OptionList(*options, id="pick-list")
+            yield Label(key_hints(("↑↓ Enter", _("choose")), ("Esc", _("cancel"))),
+                        classes="keys")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EscalationQueueScreen(Screen[None]):
+    """Every escalation the desk raised, for the shift supervisor."""
+
+    BINDINGS = [
+        Binding("k", "acknowledge", "Acknowledge", id="escalations.acknowledge"),
+        Binding("K", "acknowledge_all", "Acknowledge all shown",
+                id="escalations.acknowledge_all"),
+        Binding("r", "reassign", "Reassign", id="escalations.reassign"),
+        Binding("n", "note", "Note", id="escalations.note"),
+        Binding("o", "open_ticket", "Open ticket", id="escalations.open_ticket"),
+        Binding("f", "next_filter", "Filter kind", id="escalations.filter"),
+        Binding("a", "toggle_acknowledged", "Show acknowledged",
+                id="escalations.show_acknowledged"),
+        Binding("m", "toggle_mine", "Mine only", id="escalations.mine", show=False),
+        Binding("escape", "close", "Back", id="escalations.close"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.filter = QueueFilter()
+        self.rows: list[QueueRow] = []
+        self.on_duty: Crew | None = None
+        self._history_for: int | None = None
+        self._history: list[supervision.HistoryEntry] = []
+
+    @property
+    def hotline(self) -> HotlineApp:
+        from screens.app import HotlineApp
+
+        assert isinstance(self.app, HotlineApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="queue-title", classes="screen-title")
+        with Vertical(id="queue-panel", classes="panel"):
+            yield LiveTable([
+                ("ack", " ", 1), ("over", _("Overdue"), 9), ("raised", _("Raised"), 11),
+                ("what", _("What"), 26), ("item", _("Call / ticket"), 14),
+                ("customer", _("Customer"), 16), ("owner", _("Assigned"), 9),
+                ("alerts", _("Alerts"), 6), ("detail", _("State / note"), None),
+            ], countdown_column="over", id="queue")
+        with Vertical(id="queue-detail-panel", classes="panel"):
+            yield Static(id="queue-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#queue-detail-panel").border_title = _("Selected")
+        self.query_one("#queue", LiveTable).focus()
+        self._title()
+        self.refresh_data()
+
+    def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.size.width < 110
+
+    # --- data ----------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        self._load(self.filter)
+
+    @work(thread=True, exclusive=True, group="queue")
+    def _load(self, flt: QueueFilter) -> None:
+        app = self.hotline
+        desk = app.desk
+        try:
+            now = desk.now()
+            rows = supervision.load_queue(desk.engine, desk.sla, now, flt)
+            on_duty = crew(desk.engine, rota_for(desk.settings).at(now))
+        except HotlineError as exc:
+            self.post_message(QueueLoaded([], None, str(exc)))
+            return
+        except Exception as exc:  # a database gone away must not kill the screen
+            self.post_message(QueueLoaded([], None, _("Cannot read the desk: {error}").format(
+                error=exc)))
+            return
+        self.post_message(QueueLoaded(rows, on_duty))
+
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        if message.error:
+            self.notify(message.error, severity="error")
+            return
+        self.rows = message.rows
+        self.on_duty = message.on_duty
+        table = self.query_one("#queue", LiveTable)
+        table.set_rows([self._row(r, i) for i, r in enumerate(self.rows)])
+        self._title()
+        self._show_detail()
+
+    def tick(self) -> None:
+        self.query_one("#queue", LiveTable).tick()
+        self._show_detail(reload=False)
+
+    def _title(self) -> None:
+        unacked = sum(1 for r in self.rows if not r.acknowledged)
+        t = Text()
+        t.append(" " + _("Escalation queue") + " ", style="bold reverse")
+        t.append("  " + _("{n} unacknowledged").format(n=unacked),
+                 style="bold red" if unacked else "green")
+        t.append("  " + _("showing: {what}").format(
+            what=_(supervision.FILTER_LABELS[self.filter.kinds])))
+        if self.filter.show_acknowledged:
+            t.append(" + " + _("acknowledged in the last 24 h"))
+        if self.filter.assigned_to:
+            t.append(" · " + _("assigned to {who}").format(who=self.filter.assigned_to))
+        if self.on_duty is not None:
+            tz = self.hotline.desk.settings.tz
+            sup = self.on_duty.supervisor
+            t.append("   " + self.on_duty.instance.label(tz), style="dim")
+            if sup:
+                t.append(" · " + sup.name, style="dim")
+        self.query_one("#queue-title", Static).update(t)
+        self.query_one("#queue-panel").border_title = _("Unacknowledged first, most overdue "
+                                                        "first")
+
+    def _row(self, r: QueueRow, order: int) -> RowSpec:
+        app = self.hotline
+        tz = app.desk.settings.tz
+        now = app.now_ref.at
+        stopped = r.acknowledged_at  # overdue counts up until someone acknowledges
+        warn = r.raised_at if r.kind == "warning" else r.overdue_from
+        cd = Countdown(app.now_ref, r.overdue_from, warn, stopped_at=stopped)
+        if r.withdrawn:
+            mark = Text("–", style="dim")
+        elif r.acknowledged:
+            mark = Text("✓", style="green")
+        else:
+            mark = Text("●", style="bold red")
+        alerts = Text(f"⏰{r.alerts}", style="bold #ffaf00") if r.alerts else Text("")
+        return RowSpec(f"esc:{r.escalation_id}", (
+            mark, cd, short_datetime(r.raised_at, tz, now), r.what, r.item, r.customer or "",
+            r.assigned_to or "", alerts, self._state(r),
+        ), order)
+
+    def _state(self, r: QueueRow) -> str:
+        tz = self.hotline.desk.settings.tz
+        if r.withdrawn:
+            return supervision.withdrawn_text(r.ack_note)
+        if r.acknowledged and r.acknowledged_at is not None:
+            text = _("acknowledged by {who} {time}").format(
+                who=r.acknowledged_by, time=clock_time(r.acknowledged_at, tz))
+            return text + (f": {r.ack_note}" if r.ack_note else "")
+        if r.last_note:
+            return f"{r.last_note_by}: {r.last_note}"
+        if r.kind == "unanswered_call":
+            if r.call_state == "ringing":
+                return _("still ringing")
+            if r.call_state == "abandoned":
+                return _("caller hung up")
+            if r.call_answered_at is not None:
+                return _("answered at {time}").format(time=clock_time(r.call_answered_at, tz))
+        if r.kind == "warning" and r.due_at is not None:
+            return _("due {time}").format(
+                time=short_datetime(r.due_at, tz, self.hotline.now_ref.at))
+        return ""
+
+    # --- the selected item -------------------------------------------------------------
+
+    def _selected(self) -> QueueRow | None:
+        key = self.query_one("#queue", LiveTable).selected_key
+        if key is None:
+            return None
+        eid = int(key.split(":", 1)[1])
+        return next((r for r in self.rows if r.escalation_id == eid), None)
+
+    def on_data_table_row_highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self, *, reload: bool = True) -> None:
+        row = self._selected()
+        box = self.query_one("#queue-detail", Static)
+        if row is None:
+            box.update(Text(_("Nothing to acknowledge. Press a to see what was acknowledged "
+                              "today."), style="dim"))
+            return
+        if reload and self._history_for != row.escalation_id:
+            self._history_for = row.escalation_id
+            self._history = []
+            self._load_history(row.escalation_id)
+        entries = self._history if self._history_for == row.escalation_id else []
+        box.update(self._detail_text(row, entries))
+
+    def _detail_text(self, row: QueueRow, entries: list[supervision.HistoryEntry]) -> Text:
+        app = self.hotline
+        tz = app.desk.settings.tz
+        now = app.now_ref.at
+        t = Text()
+        t.append(row.what, style="bold")
+        if row.item:
+            t.append(f"  {row.item}")
+        if row.customer:
+            t.append(f"  {row.customer}")
+        if row.contract:
+            t.append(f"  [{row.contract}]", style="dim")
+        if row.tier:
+            t.append("  " + _("for the {tier}").format(tier=labels.tier(row.tier)), style="dim")
+        nxt = row.next_alert_at
+        if nxt is not None:
+            t.append("   " + _("re-alerts in {left}").format(left=countdown(nxt - now)),
+                     style="#ffaf00")
+        t.append("\n")
+        for e in entries[-5:]:
+            t.append(f"{short_datetime(e.at, tz, now)}  ", style="dim")
+            t.append(f"{e.actor}  ", style="bold")
+            t.append(e.text + "\n")
+        return t
+
+    @work(thread=True, exclusive=True, group="queue-history")
+    def _load_history(self, escalation_id: int) -> None:
+        try:
+            entries = supervision.history(self.hotline.desk.engine, escalation_id)
+        except Exception:
+            entries = []
+        self.post_message(HistoryLoaded(escalation_id, entries))
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        if message.escalation_id != self._history_for:
+            return
+        self._history = message.entries
+        self._show_detail(reload=False)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _run(self, operation: object, done: str = "") -> bool:
+        try:
+            assert callable(operation)
+            operation()
+        except HotlineError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return False
+        if done:
+            self.notify(done, timeout=4)
+        self._history_for = None
+        self.refresh_data()
+        self.hotline.reload()
+        return True
+
+    def _need_row(self) -> QueueRow | None:
+        row = self._selected()
+        if row is None:
+            self.notify(_("Select an escalation first."), severity="warning")
+        return row
+
+    def action_acknowledge(self) -> None:
+        row = self._need_row()
+        if row is None:
+            return
+        desk = self.hotline.desk
+
+        def noted(text: str | None) -> None:
+            if text is not None:
+                self._run(lambda: supervision.acknowledge(desk, [row.escalation_id], text),
+                          _("Acknowledged."))
+
+        self.app.push_screen(AskText(_("Acknowledge: {what}").format(what=row.what),
+                                     _("Note (optional): what is being done?"),
+                                     required=False), noted)
+
+    def action_acknowledge_all(self) -> None:
+        open_rows = [r for r in self.rows if not r.acknowledged]
+        if not open_rows:
+            self.notify(_("Nothing shown is waiting for an acknowledgement."), severity="warning")
+            return
+        desk = self.hotline.desk
+        ids = [r.escalation_id for r in open_rows]
+
+        def noted(text: str | None) -> None:
+            if text is not None:
+                count: list[int] = []
+                self._run(lambda: count.append(supervision.acknowledge(desk, ids, text)))
+                if count:
+                    self.notify(_("{n} escalations acknowledged.").format(n=count[0]))
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.push_screen(AskText(_("Acknowledge all shown"), _(
+                    "One note for all of them (optional):"), required=False), noted)
+
+        self.app.push_screen(Confirm(_("Acknowledge all shown"), _(
+            "Acknowledge the {n} unacknowledged escalations shown ({what})?").format(
+                n=len(ids), what=_(supervision.FILTER_LABELS[self.filter.kinds]))), confirmed)
+
+    def action_reassign(self) -> None:
+        row = self._need_row()
+        if row is None:
+            return
+        app = self.hotline
+        members: list[DutyMember] = list(self.on_duty.members) if self.on_duty else []
+        if members:
+            heading = _("On duty: {shift}").format(
+                shift=self.on_duty.instance.label(app.desk.settings.tz) if self.on_duty else "")
+        else:
+            heading = _("Nobody is set on duty for this shift (handover screen, c); "
+                        "every engineer of the desk:")
+            members = [DutyMember(e.login, e.name, e.role, e.seat, True)
+                       for e in supervision.engineers(app.desk.engine)]
+        if not members:
+            self.notify(_("The desk has no engineers in its directory."), severity="warning")
+            return
+        desk = app.desk
+
+        def chosen(login: str | None) -> None:
+            if not login:
+                return
+
+            def noted(text: str | None) -> None:
+                if text is not None:
+                    self._run(lambda: supervision.reassign(desk, row.escalation_id, login, text),
+                              _("Reassigned to {who}.").format(who=login))
+
+            self.app.push_screen(AskText(_("Reassign to {who}").format(who=login),
+                                         _("Note for them (optional):"), required=False), noted)
+
+        self.app.push_screen(PickEngineer(_("Reassign: {what}").format(what=row.what),
+                                          heading, members), chosen)
+
+    def action_note(self) -> None:
+        row = self._need_row()
+        if row is None:
+            return
+        desk = self.hotline.desk
+
+        def noted(text: str | None) -> None:
+            if text:
+                self._run(lambda: supervision.add_note(desk, row.escalation_id, text),
+                          _("Note added."))
+
+        self.app.push_screen(AskText(_("Note on: {what}").format(what=row.what),
+                                     _("What is being done?"), required=True), noted)
+
+    def action_open_ticket(self) -> None:
+        row = self._need_row()
+        if row is None:
+            return
+        if row.ticket_id is None:
+            self.notify(_("This escalation is about a call ({number}), not a ticket.").format(
+                number=row.number or "?"), severity="warning")
+            return
+        opener = getattr(self.hotline, "open_ticket", None)
+        if opener is None:
+            self.notify(_("The ticket screen is not available in this version; ticket {number}."
+                          ).format(number=row.ticket_number), severity="warning")
+            return
+        opener(row.ticket_id)
+
+    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        row = self._selected()
+        if row is not None and row.ticket_id is not None:
+            self.action_open_ticket()
+        else:
+            self.action_acknowledge()
+
+    def action_next_filter(self) -> None:
+        i = FILTER_ORDER.index(self.filter.kinds)
+        self.filter = replace(self.filter, kinds=FILTER_ORDER[(i + 1) % len(FILTER_ORDER)])
+        self._title()
+        self.refresh_data()
+
+    def action_toggle_acknowledged(self) -> None:
+        self.filter = replace(self.filter, show_acknowledged=not self.filter.show_acknowledged)
+        self._title()
+        self.refresh_data()
+
+    def action_toggle_mine(self) -> None:
+        me = self.hotline.desk.actor
+        self.filter = replace(self.filter,
+                              assigned_to=None if self.filter.assigned_to else me)
+        self._title()
+        self.refresh_data()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,435 @@
+"""The shift handover: everything open at the change, the outgoing supervisor's note,
+the incoming supervisor's acceptance, and who is on duty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Static, TextArea
+
+from hotline import labels, shifts
+from hotline.errors import HotlineError
+from hotline.i18n import _
+from hotline.shifts import Crew, HandoverView, OpenItems, ShiftInstance
+from hotline.timefmt import short_datetime
+from screens.i18n_bindings import translate_bindings
+from screens.widgets.hints import key_hints
+from screens.widgets.live_table import Countdown, LiveTable, RowSpec
+
+if TYPE_CHECKING:
+    from screens.app import HotlineApp
+
+
+@dataclass(frozen=True)
+class HandoverState:
+    """What the screen shows, read in one go by a worker."""
+
+    now: datetime
+    outgoing: ShiftInstance
+    incoming: ShiftInstance
+    outgoing_crew: Crew
+    incoming_crew: Crew
+    mine: HandoverView | None  # the outgoing shift's handover, if written
+    pending: HandoverView | None  # the newest handover nobody has taken over
+    items: OpenItems
+    history: list[HandoverView]
+
+
+class HandoverLoaded(Message):
+    def __init__(self, state: HandoverState | None, error: str = "") -> None:
+        super().__init__()
+        self.state = state
+        self.error = error
+
+
+class NoteEditor(ModalScreen[str | None]):
+    """A few lines of text: Ctrl+S saves, Esc cancels."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="note.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="note.cancel"),
+    ]
+
+    def __init__(self, title: str, prompt: str, text: str = "") -> None:
+        super().__init__()
+        translate_bindings(self)
+        self._title = title
+        self._prompt = prompt
+        self._text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog note-editor") as box:
+            box.border_title = self._title
+            yield Static(self._prompt, classes="question")
+            yield TextArea(self._text, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Static("", id="note-error", classes="error")
+            yield Label(key_hints(("Ctrl+S", _("save")), ("Esc", _("cancel"))), classes="keys")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text.strip()
+        if not text:
+            self.query_one("#note-error", Static).update(_("This cannot be empty."))
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CrewDialog(ModalScreen[tuple[str, list[str]] | None]):
+    """Who is on duty in a shift: the supervisor and the engineers (logins)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="crew.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="crew.cancel"),
+    ]
+
+    def __init__(self, title: str, supervisor: str, engineers: list[str], known: list[str]
+                 ) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self._title = title
+        self._supervisor = supervisor
+        self._engineers = engineers
+        self._known = known
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog crew") as box:
+            box.border_title = self._title
+            yield Label(_("Supervisor (login)"), classes="label")
+            yield Input(self._supervisor, id="crew-supervisor", compact=True)
+            yield Label(_("Engineers on duty (logins, separated by commas)"), classes="label")
+            yield Input(", ".join(self._engineers), id="crew-engineers", compact=True)
+            if self._known:
+                yield Static(_("Known: {logins}").format(logins=", ".join(self._known)),
+                             classes="info-line")
+            yield Label(key_hints(("Enter / Ctrl+S", _("save")), ("Tab", _("next field")),
+                                  ("Esc", _("cancel"))), classes="keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#crew-supervisor", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "crew-supervisor":
+            self.query_one("#crew-engineers", Input).focus()
+        else:
+            self.action_save()
+
+    def action_save(self) -> None:
+        sup = self.query_one("#crew-supervisor", Input).value.strip()
+        engineers = [e.strip() for e in self.query_one("#crew-engineers", Input).value
+                     .replace("，", ",").split(",") if e.strip()]
+        self.dismiss((sup, engineers))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HandoverScreen(Screen[None]):
+    """The change of shift, without paper."""
+
+    BINDINGS = [
+        Binding("w", "write", "Write handover", id="handover.write"),
+        Binding("t", "take_over", "Take over", id="handover.take_over"),
+        Binding("c", "crew", "Who is on duty", id="handover.crew"),
+        Binding("h", "toggle_history", "History", id="handover.history"),
+        Binding("escape", "close", "Back", id="handover.close"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.state: HandoverState | None = None
+
+    @property
+    def hotline(self) -> HotlineApp:
+        from screens.app import HotlineApp
+
+        assert isinstance(self.app, HotlineApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="handover-title", classes="screen-title")
+        yield Static(id="handover-state")
+        with ContentSwitcher(initial="handover-open", id="handover-views"):
+            with Grid(id="handover-open"):
+                with Vertical(id="ho-calls-panel", classes="panel"):
+                    yield LiveTable([("wait", _("Waiting"), 9), ("number", _("Number"), 14),
+                                     ("customer", _("Customer"), 16),
+                                     ("state", _("State"), None)],
+                                    countdown_column="wait", id="ho-calls")
+                with Vertical(id="ho-callbacks-panel", classes="panel"):
+                    yield LiveTable([("left", _("Time left"), 9), ("ticket", _("Ticket"), 11),
+                                     ("customer", _("Customer"), None)],
+                                    countdown_column="left", id="ho-callbacks")
+                with Vertical(id="ho-tickets-panel", classes="panel"):
+                    yield LiveTable([("left", _("Time left"), 9), ("ticket", _("Ticket"), 11),
+                                     ("target", _("Next deadline"), 16),
+                                     ("level", _("Level"), 5), ("owner", _("Owner"), None)],
+                                    countdown_column="left", id="ho-tickets")
+                with Vertical(id="ho-escalations-panel", classes="panel"):
+                    yield LiveTable([("over", _("Overdue"), 9), ("what", _("What"), 24),
+                                     ("item", _("Call / ticket"), None)],
+                                    countdown_column="over", id="ho-escalations")
+            with Vertical(id="handover-history", classes="panel"):
+                yield DataTable(id="ho-history", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        history = self.query_one("#ho-history", DataTable)
+        history.add_columns(_("Shift"), _("Handed over"), _("Open"), _("Taken over"),
+                            _("Note"))
+        self.query_one("#handover-history").border_title = _("Handovers")
+        self.query_one("#ho-calls", LiveTable).focus()
+        self.refresh_data()
+
+    def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.size.width < 110
+
+    # --- data ------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="handover")
+    def _load(self) -> None:
+        app = self.hotline
+        desk = app.desk
+        try:
+            rota = app.rota
+            now = desk.now()
+            out = shifts.outgoing_shift(desk.engine, rota, now)
+            inc = rota.next(out)
+            state = HandoverState(
+                now, out, inc, shifts.crew(desk.engine, out), shifts.crew(desk.engine, inc),
+                shifts.handover_of(desk.engine, rota, out), shifts.pending_handover(
+                    desk.engine, rota), shifts.open_items(desk.engine, desk.sla, now),
+                shifts.recent_handovers(desk.engine, rota))
+        except HotlineError as exc:
+            self.post_message(HandoverLoaded(None, str(exc)))
+            return
+        except Exception as exc:  # a database gone away must not kill the screen
+            self.post_message(HandoverLoaded(None, _("Cannot read the desk: {error}").format(
+                error=exc)))
+            return
+        self.post_message(HandoverLoaded(state))
+
+    def on_handover_loaded(self, message: HandoverLoaded) -> None:
+        if message.state is None:
+            self.notify(message.error, severity="error")
+            return
+        self.state = message.state
+        self._show()
+
+    def tick(self) -> None:
+        for table in self.query(LiveTable):
+            table.tick()
+
+    def _show(self) -> None:
+        st = self.state
+        assert st is not None
+        app = self.hotline
+        tz = app.desk.settings.tz
+        now = app.now_ref.at
+        title = Text()
+        title.append(" " + _("Shift handover") + " ", style="bold reverse")
+        title.append("  " + st.outgoing.label(tz), style="bold")
+        title.append("  →  " + st.incoming.label(tz), style="bold")
+        self.query_one("#handover-title", Static).update(title)
+        self.query_one("#handover-state", Static).update(self._state_text(st))
+        items = st.items
+        self.query_one("#ho-calls", LiveTable).set_rows([RowSpec(f"call:{c.call_id}", (
+            Countdown(app.now_ref, c.due_at, c.warn_at,
+                      stopped_at=c.answered_at if c.state != "ringing" else None),
+            c.number, c.customer or _("unknown"),
+            labels.call_state("ringing") if c.state == "ringing" else _("answered, not logged"),
+        ), (c.offered_at, c.call_id)) for c in items.calls])
+        self.query_one("#ho-callbacks", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
+            Countdown(app.now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
+            w.customer or "",
+        ), (w.due_at, w.clock_id)) for w in items.callbacks])
+        self.query_one("#ho-tickets", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
+            Countdown(app.now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
+            labels.target(w.target), f"L{w.level}" if w.level else "—", w.assigned_to or "",
+        ), (w.due_at, w.clock_id)) for w in items.tickets])
+        self.query_one("#ho-escalations", LiveTable).set_rows([RowSpec(
+            f"esc:{e.escalation_id}", (
+                Countdown(app.now_ref, e.overdue_from,
+                          e.raised_at if e.kind == "warning" else e.overdue_from),
+                e.what, e.item), (i,)) for i, e in enumerate(items.escalations)])
+        self.query_one("#ho-calls-panel").border_title = _("Calls · {n} ringing").format(
+            n=items.ringing)
+        self.query_one("#ho-callbacks-panel").border_title = _("Callbacks due · {n}").format(
+            n=len(items.callbacks))
+        self.query_one("#ho-tickets-panel").border_title = _(
+            "Open tickets, next deadline · {n}").format(n=items.tickets_total)
+        self.query_one("#ho-escalations-panel").border_title = _(
+            "Unacknowledged escalations · {n}").format(n=len(items.escalations))
+        history = self.query_one("#ho-history", DataTable)
+        history.clear()
+        for h in st.history:
+            taken = (f"{h.accepted_by} {short_datetime(h.accepted_at, tz, now)}"
+                     if h.accepted_at else _("waiting"))
+            opened = _("{a} ringing · {b} callbacks · {c} tickets · {d} escalations").format(
+                a=h.ringing, b=h.callbacks, c=h.tickets, d=h.unacknowledged)
+            history.add_row(h.shift.label(tz),
+                            f"{h.written_by} {short_datetime(h.written_at, tz, now)}", opened,
+                            taken, h.note.splitlines()[0] if h.note else "")
+
+    def _state_text(self, st: HandoverState) -> Text:
+        app = self.hotline
+        tz = app.desk.settings.tz
+        now = app.now_ref.at
+        me = app.desk.actor
+        t = Text()
+
+        def crew_line(label: str, c: Crew) -> None:
+            t.append(label, style="bold")
+            sup = c.supervisor.name if c.supervisor else _("no supervisor set")
+            names = ", ".join(m.name for m in c.engineers) or _("no engineers set")
+            t.append(f" {sup} · {names}")
+            if c.from_rota:
+                t.append("  " + _("(rota default)"), style="dim")
+            t.append("\n")
+
+        crew_line(_("On duty:"), st.outgoing_crew)
+        crew_line(_("Next:"), st.incoming_crew)
+        pending = st.pending
+        mine = st.mine
+        if pending is not None and pending.written_by != me:
+            t.append(_("Handover from {who} ({time}) for {shift}, waiting to be taken over — "
+                       "press t.").format(who=pending.written_by,
+                                          time=short_datetime(pending.written_at, tz, now),
+                                          shift=pending.shift.label(tz)), style="bold #ffaf00")
+            t.append("\n" + pending.note, style="italic")
+        elif mine is not None and mine.accepted:
+            t.append(_("Handed over by {who} at {time}; taken over by {by} at {at}.").format(
+                who=mine.written_by, time=short_datetime(mine.written_at, tz, now),
+                by=mine.accepted_by, at=short_datetime(mine.accepted_at, tz, now)
+                if mine.accepted_at else ""), style="green")
+            if mine.accept_note:
+                t.append("  " + mine.accept_note, style="italic")
+            t.append("\n" + mine.note, style="italic")
+        elif mine is not None:
+            t.append(_("Handed over by {who} at {time}; waiting for the incoming supervisor "
+                       "(w to revise).").format(who=mine.written_by, time=short_datetime(
+                           mine.written_at, tz, now)), style="#ffaf00")
+            t.append("\n" + mine.note, style="italic")
+        else:
+            t.append(_("Not handed over yet. Press w to write the handover note: what the next "
+                       "shift must know; the open items below are recorded with it."),
+                     style="dim")
+        return t
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _run(self, operation: object, done: str) -> bool:
+        try:
+            assert callable(operation)
+            operation()
+        except HotlineError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return False
+        self.notify(done, timeout=5)
+        self.refresh_data()
+        self.hotline.reload()
+        self.hotline.refresh_shift()
+        return True
+
+    def action_write(self) -> None:
+        st = self.state
+        if st is None:
+            return
+        app = self.hotline
+        desk = app.desk
+        text = st.mine.note if st.mine is not None and not st.mine.accepted else ""
+        shift = st.outgoing
+
+        def saved(note: str | None) -> None:
+            if note:
+                self._run(lambda: shifts.hand_over(desk, app.rota, note, shift=shift),
+                          _("Handed over; the incoming supervisor takes it over with t."))
+
+        self.app.push_screen(NoteEditor(
+            _("Handover of {shift}").format(shift=shift.label(desk.settings.tz)),
+            _("What must the next shift know? (open items are recorded with the note)"),
+            text), saved)
+
+    def action_take_over(self) -> None:
+        st = self.state
+        if st is None:
+            return
+        pending = st.pending
+        if pending is None:
+            self.notify(_("No handover waits to be taken over."), severity="warning")
+            return
+        app = self.hotline
+        desk = app.desk
+        from screens.dialogs import AskText
+
+        def noted(text: str | None) -> None:
+            if text is not None:
+                self._run(lambda: shifts.accept_handover(desk, app.rota, pending.handover_id,
+                                                         text),
+                          _("You have taken over {shift}.").format(
+                              shift=pending.next_shift.label(desk.settings.tz)))
+
+        self.app.push_screen(AskText(
+            _("Take over from {who}").format(who=pending.written_by),
+            _("You take over {shift} and are recorded as its supervisor. Note (optional):")
+            .format(shift=pending.next_shift.label(desk.settings.tz)), required=False), noted)
+
+    def action_crew(self) -> None:
+        st = self.state
+        if st is None:
+            return
+        app = self.hotline
+        desk = app.desk
+        c = st.outgoing_crew
+        inst = st.outgoing
+        known = [m.login for m in app_engineers(app)]
+
+        def saved(value: tuple[str, list[str]] | None) -> None:
+            if value is not None:
+                sup, engineers = value
+                self._run(lambda: shifts.set_crew(desk, inst, supervisor=sup or None,
+                                                  engineers=engineers),
+                          _("Crew of {shift} saved.").format(shift=inst.label(desk.settings.tz)))
+
+        self.app.push_screen(CrewDialog(
+            _("On duty: {shift}").format(shift=inst.label(desk.settings.tz)),
+            c.supervisor.login if c.supervisor else "", [m.login for m in c.engineers], known),
+            saved)
+
+    def action_toggle_history(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == "handover-open":
+            switcher.current = "handover-history"
+            self.query_one("#ho-history", DataTable).focus()
+        else:
+            switcher.current = "handover-open"
+            self.query_one("#ho-calls", LiveTable).focus()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+
+def app_engineers(app: HotlineApp) -> list[shifts.DutyMember]:
+    from hotline.supervision import engineers
+
+    return [shifts.DutyMember(e.login, e.name, e.role, e.seat, True)
+            for e in engineers(app.desk.engine)]
