@@ -253,7 +253,22 @@ def main() -> int:
                                 kind=kind, region=str(contract["region"]), opened_at=opened)
             sla_events = [SlaEvent(name={"ticket_closed": "closed"}.get(w, w), at=at)
                           for w, at, _ in history if w != "ticket_opened"]
-            plan = plan_rows(sla.evaluate(facts, sla_events, now))
+            evaluation = sla.evaluate(facts, sla_events, now)
+            # A supervisor acknowledged every alert older than two hours, 12 minutes after
+            # it came (otherwise an old alert repeats every 30 minutes for ever).
+            for _round in range(20):
+                late = [st for st in evaluation.escalations
+                        if st.tier is not None and st.acknowledged_at is None
+                        and st.at < now - timedelta(hours=2)]
+                if not late:
+                    break
+                # the earliest first: acknowledging it stops its chain's later alerts
+                for st in sorted(late, key=lambda x: x.at)[:1]:
+                    ack_at = st.at + timedelta(minutes=12)
+                    sla_events.append(SlaEvent(name="acknowledge", at=ack_at, key=st.key))
+                    history.append(("escalation_acknowledged", ack_at, {"key": st.key}))
+                evaluation = sla.evaluate(facts, sla_events, now)
+            plan = plan_rows(evaluation)
             tickets.append({
                 "id": n, "number": number_text, "kind": kind, "level": plan.level,
                 "initial_level": level, "status": status, "policy": policy,
@@ -278,6 +293,7 @@ def main() -> int:
                                "warn_at": c.warn_at, "met_at": c.met_at,
                                "breached_at": c.breached_at, "paused_at": None,
                                "paused_s": c.paused_s})
+            history.sort(key=lambda h: h[1])
             for e in plan.escalations:
                 acked = e.at < now - timedelta(hours=2)
                 escalations.append({

@@ -478,6 +478,7 @@ class _ContactsPlan(_Plan):
         self.sites: dict[int, list[Site]] = {}
         self.stored: dict[tuple[int, str], _StoredContact] = {}
         by_id: dict[int, _StoredContact] = {}
+        self.known_ids: set[int] = set()
         for chunk in _chunks(ids):
             for site in self.s.exec(select(Site).where(col(Site.customer_id).in_(chunk))).all():
                 self.sites.setdefault(site.customer_id, []).append(site)
@@ -485,6 +486,7 @@ class _ContactsPlan(_Plan):
                     sa.select(col(Contact.id), col(Contact.customer_id), col(Contact.name),
                               col(Contact.title), col(Contact.email), col(Contact.site_id))
                     .where(col(Contact.customer_id).in_(chunk))).all():
+                self.known_ids.add(cid or 0)
                 stored = _StoredContact(cid or 0, site_id,
                                         {"title": title, "email": email, "site_id": site_id}, {})
                 if self.stored.setdefault((customer_id, key_of(name)), stored) is stored:
@@ -628,16 +630,28 @@ class _ContactsPlan(_Plan):
             self.s.execute(sa.update(ContactNumber)
                            .where(col(ContactNumber.id) == sa.bindparam("nid"))
                            .values(label=sa.bindparam("new_label")), label_updates)
+        conn = self.s.connection()
         if new:
-            ids = self.s.scalars(
-                sa.insert(Contact).returning(col(Contact.id), sort_by_parameter_order=True),
-                [{"customer_id": w.customer.id, "name": w.name, **w.values} for w in new],
-            ).all()
-            for contact_id, w in zip(ids, new, strict=True):
-                assert contact_id is not None
-                numbers.extend(_number_values(contact_id, e) for e in w.numbers.values())
+            # One statement for all (RETURNING would be one per row on SQLite); the new
+            # ids are then read back in batches: the contacts of these customers that
+            # were not there before.
+            conn.execute(sa.insert(Contact.__table__),  # type: ignore[attr-defined]
+                         [{"customer_id": w.customer.id, "name": w.name, **w.values}
+                          for w in new])
+            by_key = {(w.customer.id, key_of(w.name)): w for w in new}
+            ids = sorted({w.customer.id for w in new if w.customer.id is not None})
+            for chunk in _chunks(ids):
+                for cid, customer_id, name in conn.execute(
+                        sa.select(col(Contact.id), col(Contact.customer_id), col(Contact.name))
+                        .where(col(Contact.customer_id).in_(chunk))).all():
+                    if cid is None or cid in self.known_ids:
+                        continue
+                    w = by_key.pop((customer_id, key_of(name)), None)
+                    if w is not None:
+                        numbers.extend(_number_values(cid, e) for e in w.numbers.values())
         if numbers:
-            self.s.execute(sa.insert(ContactNumber), numbers)
+            conn.execute(sa.insert(ContactNumber.__table__),  # type: ignore[attr-defined]
+                         numbers)
 
 
 def _number_values(contact_id: int, e: NumberEntry) -> dict[str, Any]:

@@ -313,14 +313,6 @@ def _spreadsheet_hint(written: str) -> str:
     if _SCIENTIFIC.fullmatch(text):
         return " " + _("A spreadsheet turned the number into {value}: format the column as "
                        "text and type the number again.").format(value=text)
-    if text.isdigit() and not text.startswith(("0", "1")):
-        try:
-            fixed = parse_number("0" + text)
-        except (InputError, ConfigError):
-            return ""
-        if fixed.kind == "fixed":
-            return " " + _("Did a spreadsheet drop its leading 0? Write 0{digits}.").format(
-                digits=text)
     return ""
 
 
@@ -397,13 +389,15 @@ def check_terms(sla: SlaEngine, policy: str | None, grade: str | None,
         warnings.append(_("Policy {policy} has no zone for {region}: its limits for an unknown "
                           "region apply (the strictest on-site times). Cities it knows: "
                           "{cities}.").format(policy=name, region=place,
-                                              cities=", ".join(policy_cities(sla, name))))
+                                              cities=", ".join(policy_cities(
+                                                  sla, name, chinese=not place.isascii()))))
     return Terms(name, g, place, tuple(warnings))
 
 
-def policy_cities(sla: SlaEngine, policy: str) -> list[str]:
-    """The cities a policy's zones name, in the current language's script."""
-    chinese = current_language() == "zh_CN"
+def policy_cities(sla: SlaEngine, policy: str, *, chinese: bool | None = None) -> list[str]:
+    """The cities a policy's zones name, in Chinese or pinyin (default: the language's)."""
+    if chinese is None:
+        chinese = current_language() == "zh_CN"
     cities = [c for r in sla.policy(policy).regions for c in r.cities]
     wanted = [c for c in cities if (not c.isascii()) == chinese]
     return wanted or cities

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from textual import work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,17 +14,23 @@ from textual.worker import get_current_worker
 from hotline import demo
 from hotline.db import ChangeWatcher
 from hotline.desk import Desk
-from hotline.errors import HotlineError
+from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _
 from hotline.notices import FeedStatus, header_notices, load_feed_statuses
+from hotline.paths import shipped_data_dir
 from hotline.queries import Snapshot, load_snapshot
 from hotline.roster import roster
+from hotline.shifts import Rota, load_rota, rota_for, shift_now
+from hotline.supervision import AlertMark, alerts_since, describe_alert
 from hotline.telephony.simulator import DemoCaller
 from screens.dashboard import DashboardScreen
 from screens.dialogs import Confirm
+from screens.escalations import AlertsRaised, EscalationQueueScreen, ShiftRefreshed
+from screens.handover import HandoverScreen
 from screens.help import HelpScreen
 from screens.i18n_bindings import translate_bindings
 from screens.messages import DeskFailed, SnapshotLoaded
+from screens.reports import ReportsScreen
 from screens.signin import SignInScreen
 from screens.widgets.live_table import Now
 
@@ -32,7 +38,7 @@ from screens.widgets.live_table import Now
 class HotlineApp(App[None]):
     """The desk. Every figure on screen comes from the database through ``desk``."""
 
-    CSS_PATH = "styles/app.tcss"
+    CSS_PATH = ["styles/app.tcss", "styles/supervisor.tcss"]
     TITLE = "hotline"
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="app.help"),
@@ -40,6 +46,9 @@ class HotlineApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit_q"),
         Binding("slash", "search", "Search tickets", id="app.search"),
         Binding("f2", "directory", "Directory", id="app.directory"),
+        Binding("f3,E", "escalations", "Escalation queue", id="app.escalations"),
+        Binding("f4,H", "handover", "Shift handover", id="app.handover"),
+        Binding("f5,R", "reports", "Reports", id="app.reports"),
     ]
 
     #: How often the screen checks for other seats' changes, and re-evaluates clocks.
@@ -133,7 +142,8 @@ class HotlineApp(App[None]):
         self.now_ref.at = self.desk.now()
         if self.feeds:  # a feed's heartbeat ages by the second: connected → stale
             self.notices = header_notices(self.desk.sla, self.now_ref.at,
-                                          self.desk.settings.tz, self.feeds)
+                                          self.desk.settings.tz, self.feeds,
+                                          shift=self.shift_text)
         self.dashboard.tick()
         screen = self.screen
         if screen is not self.dashboard and hasattr(screen, "tick"):
@@ -177,7 +187,7 @@ class HotlineApp(App[None]):
         self.snapshot = snapshot
         self.now_ref.at = self.desk.now()
         self.notices = header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz,
-                                      self.feeds)
+                                      self.feeds, shift=self.shift_text)
         self.dashboard.show(snapshot)
 
     def on_desk_failed(self, message: DeskFailed) -> None:
@@ -231,6 +241,7 @@ class HotlineApp(App[None]):
                         partial(self.dashboard.run_action, binding.action),
                     )
         yield SystemCommand(_("Help: every key"), _("Key: F1 or ?"), self.action_help)
+        yield from self._supervision_commands(screen)
         yield SystemCommand(_("Directory: customers, sites, contacts, contracts"),
                             _("Key: F2"), self.action_directory)
 
@@ -251,3 +262,123 @@ class HotlineApp(App[None]):
             self.bell()
             return
         self.push_screen(DirectoryScreen())
+
+    # --- supervision (issue #5): escalation queue, shifts and handover, reports ----------
+
+    #: The current shift for the header ("Day shift 08:00–16:00 · 王强"), read by a worker.
+    shift_text: str | None = None
+    #: How many times this seat rang the bell for a re-alert (tests read it).
+    bells: int = 0
+    _alert_mark: AlertMark | None = None
+    _rota: Rota | None = None
+
+    @property
+    def rota(self) -> Rota:
+        """The shift rota; the shipped one if the configured file cannot be read."""
+        if self._rota is None:
+            try:
+                self._rota = rota_for(self.desk.settings)
+            except ConfigError as exc:
+                self.notify(str(exc), severity="error", timeout=15)
+                self._rota = load_rota(shipped_data_dir() / "shifts.toml", self.desk.settings.tz)
+        return self._rota
+
+    @on(events.Mount)
+    def _supervision_mount(self) -> None:
+        assert self.rota is not None  # read the rota file once, on this thread
+        self.refresh_shift()
+        self.check_alerts()
+        if self.live:
+            self.set_interval(30, self.refresh_shift, name="shift")
+
+    @on(SnapshotLoaded)
+    def _supervision_changed(self) -> None:
+        """Something changed at the desk: ring for re-alerts, refresh the supervisor's screens."""
+        self.check_alerts()
+        if isinstance(self.screen, EscalationQueueScreen | HandoverScreen):
+            self.screen.refresh_data()
+
+    @work(thread=True, exclusive=True, group="shift")
+    def refresh_shift(self) -> None:
+        desk = self.desk
+        try:
+            text = shift_now(desk.engine, self.rota, desk.now()).text(desk.settings.tz)
+        except Exception:  # the header can do without it; the desk must not stop
+            return
+        self.post_message(ShiftRefreshed(text))
+
+    def on_shift_refreshed(self, message: ShiftRefreshed) -> None:
+        if message.text == self.shift_text:
+            return
+        self.shift_text = message.text
+        self.notices = header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz,
+                                      self.feeds, shift=self.shift_text)
+        self.dashboard.tick()
+
+    @work(thread=True, group="alerts")
+    def check_alerts(self) -> None:
+        since = self._alert_mark
+        try:
+            alerts, mark = alerts_since(self.desk.engine, since)
+        except Exception:  # checked again at the next change
+            return
+        self.post_message(AlertsRaised(alerts, since, mark))
+
+    def on_alerts_raised(self, message: AlertsRaised) -> None:
+        if message.since != self._alert_mark:
+            return  # another look overtook this one; its alerts are counted there
+        self._alert_mark = message.mark
+        if not message.alerts:
+            return
+        if self.desk.settings.bell:
+            self.bells += 1
+            self.bell()
+        for alert in message.alerts[:3]:
+            self.notify(describe_alert(alert), title=_("Re-alert"), severity="warning",
+                        timeout=20)
+        if len(message.alerts) > 3:
+            self.notify(_("… and {n} more escalations re-alerted (F3).").format(
+                n=len(message.alerts) - 3), severity="warning", timeout=20)
+
+    def _open_supervision(self, cls: type[Screen[None]]) -> None:
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, cls):
+            return
+        if isinstance(self.screen, ModalScreen):
+            self.bell()
+            return
+        if any(isinstance(s, cls) for s in self.screen_stack):
+            while not isinstance(self.screen, cls):
+                self.pop_screen()
+            return
+        self.push_screen(cls())
+
+    def action_escalations(self) -> None:
+        self._open_supervision(EscalationQueueScreen)
+
+    def action_handover(self) -> None:
+        self._open_supervision(HandoverScreen)
+
+    def action_reports(self) -> None:
+        self._open_supervision(ReportsScreen)
+
+    def _supervision_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The supervisor's screens in the palette, and their actions when one is open."""
+        for binding_id, action in (("app.escalations", self.action_escalations),
+                                   ("app.handover", self.action_handover),
+                                   ("app.reports", self.action_reports)):
+            binding = next(b for bs in self._bindings.key_to_bindings.values() for b in bs
+                           if b.id == binding_id)
+            keys = self._keymap.get(binding_id, binding.key)
+            yield SystemCommand(binding.description, _("Key: {key}").format(key=keys), action)
+        if isinstance(screen, EscalationQueueScreen | HandoverScreen | ReportsScreen):
+            seen: set[str] = set()
+            for bs in screen._bindings.key_to_bindings.values():
+                for binding in bs:
+                    if binding.id in seen or binding.action == "close":
+                        continue
+                    seen.add(binding.id or binding.action)
+                    keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+                    yield SystemCommand(binding.description, _("Key: {key}").format(key=keys),
+                                        partial(screen.run_action, binding.action))

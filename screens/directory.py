@@ -107,8 +107,8 @@ class DirectoryScreen(Screen[None]):
                 ], countdown_column=None, id="sites-table")
             with TabPane(f"[3] {_(TAB_TITLES['contacts'])}", id="contacts"):
                 yield LiveTable([
-                    ("customer", _("Customer"), 12), ("name", _("Name"), 12),
-                    ("title", _("Title"), 14), ("site", _("Site"), 14),
+                    ("customer", _("Customer"), 10), ("name", _("Name"), 10),
+                    ("title", _("Title"), 12), ("site", _("Site"), 14),
                     ("numbers", _("Numbers"), None),
                 ], countdown_column=None, id="contacts-table")
             with TabPane(f"[4] {_(TAB_TITLES['contracts'])}", id="contracts"):

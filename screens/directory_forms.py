@@ -388,8 +388,10 @@ class ContractFormScreen(_WithCustomer):
 
     def field_widget(self, f: Field) -> Widget:
         if f.id == "grade":
-            return Choice(self._grades(self.values.get("policy", "")),
-                          (self.values.get("grade") or "").upper() or None, id="grade")
+            options = self._grades(self.values.get("policy", ""))
+            kept = (self.values.get("grade") or "").upper()
+            return Choice(options, kept if kept in {o.value for o in options} else None,
+                          id="grade")
         return super().field_widget(f)
 
     def suggester(self, field_id: str) -> SuggestFromList | None:
@@ -406,10 +408,18 @@ class ContractFormScreen(_WithCustomer):
         return names.get(text.strip().casefold())
 
     def _grades(self, policy_text: str) -> list[Option]:
+        """The policy's grades; for a policy without grades, none (or the grade kept)."""
         name = self._policy(policy_text)
         if name is None:
             return []
-        return [Option(g, g, g.lower()) for g in self.desk.sla.policy(name).grades]
+        grades = self.desk.sla.policy(name).grades
+        if grades:
+            return [Option(g, g, g.lower()) for g in grades]
+        options = [Option("", _("none"), "-")]
+        kept = (self.values.get("grade") or "").upper()
+        if kept:
+            options.append(Option(kept, kept, kept.lower()))
+        return options
 
     def explain(self, field_id: str) -> None:
         super().explain(field_id)
@@ -428,6 +438,8 @@ class ContractFormScreen(_WithCustomer):
         options = self._grades(text)
         if [o.value for o in options] != [o.value for o in grade.options]:
             grade.set_options(options)
+            if grade.value is None and len(options) and not options[0].value:
+                grade.value = ""  # a policy without grades: none, until one is chosen
         grade.disabled = not options
         if name is None:
             self.show_info("policy", _("policies: {names}").format(

@@ -52,6 +52,25 @@ class HistoryLoaded(Message):
         self.entries = entries
 
 
+class AlertsRaised(Message):
+    """Re-alerts recorded since the seat last looked (``since`` is the mark it looked from)."""
+
+    def __init__(self, alerts: list[supervision.Alert], since: supervision.AlertMark | None,
+                 mark: supervision.AlertMark) -> None:
+        super().__init__()
+        self.alerts = alerts
+        self.since = since
+        self.mark = mark
+
+
+class ShiftRefreshed(Message):
+    """The current shift's text for the header."""
+
+    def __init__(self, text: str | None) -> None:
+        super().__init__()
+        self.text = text
+
+
 class PickEngineer(ModalScreen[str | None]):
     """Choose who takes an escalation over: the engineers on duty first."""
 
@@ -126,9 +145,9 @@ class EscalationQueueScreen(Screen[None]):
         yield Static(id="queue-title", classes="screen-title")
         with Vertical(id="queue-panel", classes="panel"):
             yield LiveTable([
-                ("ack", " ", 1), ("over", _("Overdue"), 9), ("raised", _("Raised"), 11),
-                ("what", _("What"), 26), ("item", _("Call / ticket"), 14),
-                ("customer", _("Customer"), 16), ("owner", _("Assigned"), 9),
+                ("ack", " ", 1), ("over", _("Overdue"), 8), ("raised", _("Raised"), 11),
+                ("what", _("What"), 24), ("item", _("Call / ticket"), 13),
+                ("customer", _("Customer"), 14), ("owner", _("Assigned"), 8),
                 ("alerts", _("Alerts"), 6), ("detail", _("State / note"), None),
             ], countdown_column="over", id="queue")
         with Vertical(id="queue-detail-panel", classes="panel"):
@@ -276,14 +295,15 @@ class EscalationQueueScreen(Screen[None]):
         now = app.now_ref.at
         t = Text()
         t.append(row.what, style="bold")
-        if row.item:
-            t.append(f"  {row.item}")
-        if row.customer:
-            t.append(f"  {row.customer}")
+        for part in (row.item, row.customer):
+            if part:
+                t.append(" · " + part)
         if row.contract:
-            t.append(f"  [{row.contract}]", style="dim")
+            t.append(" · " + row.contract, style="dim")
         if row.tier:
-            t.append("  " + _("for the {tier}").format(tier=labels.tier(row.tier)), style="dim")
+            t.append(" · " + _("for the {tier}").format(tier=labels.tier(row.tier)), style="dim")
+        if row.assigned_to:
+            t.append(" · " + _("assigned to {who}").format(who=row.assigned_to))
         nxt = row.next_alert_at
         if nxt is not None:
             t.append("   " + _("re-alerts in {left}").format(left=countdown(nxt - now)),

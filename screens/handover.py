@@ -168,8 +168,8 @@ class HandoverScreen(Screen[None]):
         with ContentSwitcher(initial="handover-open", id="handover-views"):
             with Grid(id="handover-open"):
                 with Vertical(id="ho-calls-panel", classes="panel"):
-                    yield LiveTable([("wait", _("Waiting"), 9), ("number", _("Number"), 14),
-                                     ("customer", _("Customer"), 16),
+                    yield LiveTable([("wait", _("Waiting"), 8), ("number", _("Number"), 14),
+                                     ("customer", _("Customer"), 18),
                                      ("state", _("State"), None)],
                                     countdown_column="wait", id="ho-calls")
                 with Vertical(id="ho-callbacks-panel", classes="panel"):
@@ -178,11 +178,11 @@ class HandoverScreen(Screen[None]):
                                     countdown_column="left", id="ho-callbacks")
                 with Vertical(id="ho-tickets-panel", classes="panel"):
                     yield LiveTable([("left", _("Time left"), 9), ("ticket", _("Ticket"), 11),
-                                     ("target", _("Next deadline"), 16),
+                                     ("target", _("Next deadline"), 18),
                                      ("level", _("Level"), 5), ("owner", _("Owner"), None)],
                                     countdown_column="left", id="ho-tickets")
                 with Vertical(id="ho-escalations-panel", classes="panel"):
-                    yield LiveTable([("over", _("Overdue"), 9), ("what", _("What"), 24),
+                    yield LiveTable([("over", _("Overdue"), 8), ("what", _("What"), 26),
                                      ("item", _("Call / ticket"), None)],
                                     countdown_column="over", id="ho-escalations")
             with Vertical(id="handover-history", classes="panel"):

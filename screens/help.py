@@ -21,6 +21,9 @@ SECTIONS: list[tuple[str, str]] = [
     ("screens.search:SearchScreen", N_("Search")),
     ("screens.directory:DirectoryScreen", N_("Directory")),
     ("screens.directory_forms:DirectoryForm", N_("Directory form")),
+    ("screens.escalations:EscalationQueueScreen", N_("Escalation queue")),
+    ("screens.handover:HandoverScreen", N_("Shift handover")),
+    ("screens.reports:ReportsScreen", N_("Reports")),
     ("screens.dialogs:Confirm", N_("Questions")),
 ]
 

@@ -45,12 +45,12 @@ def column_lines(columns: Sequence[Column], width: int, height: int, *,
     lines: list[Text] = []
     for row in range(plot_h - 1, -1, -1):
         line = Text()
-        if row == plot_h - 1:
+        if target_row is not None and row == target_row:
+            label = value_text.format(target)
+        elif row == plot_h - 1:
             label = value_text.format(top)
         elif row == 0:
             label = value_text.format(0)
-        elif target_row is not None and row == target_row:
-            label = value_text.format(target)
         else:
             label = ""
         line.append(label.rjust(axis_w - 1) + "│", style="dim")
