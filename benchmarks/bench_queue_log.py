@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hotline.clock import FixedClock  # noqa: E402
-from tests.support import build_desk, make_settings  # noqa: E402
+from hotline.clock import FixedClock
+from tests.support import build_desk, make_settings
 
 
 def generate(path: Path, calls: int, seed: int) -> int:

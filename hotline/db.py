@@ -61,7 +61,8 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         in_memory = database in ("", ":memory:")
-        if not in_memory:
+        uri = str(parsed.query.get("uri", "")).lower() == "true"
+        if not in_memory and not uri:
             path = Path(database)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

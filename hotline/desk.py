@@ -25,7 +25,7 @@ from hotline.config import Settings
 from hotline.directory import CallerMatch, match_number
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
-from hotline.models import Call, Escalation, Event, Ticket
+from hotline.models import Call, Engineer, Escalation, Event, Ticket
 from hotline.phones import PhoneNumber, parse_number
 from hotline.roster import check_login, system_user
 from hotline.sla import SlaEngine
@@ -37,6 +37,10 @@ DEFAULT_POLICY = "standard"
 DEFAULT_GRADE = "C"  # callers without a contract in force get the lowest grade's limits
 KINDS = ("fault", "consultation", "complaint")
 CALL_SOURCES = ("manual", "cli", "demo", "ami", "jsonl", "queue_log")
+
+#: At most this many tickets are re-evaluated in one transaction (after downtime, the
+#: rest follow on the next round, a second later), so no seat holds the database long.
+EVALUATE_BATCH = 200
 
 #: A time "now" may be ahead of what a seat's clock reads by this much (clock skew).
 FUTURE_TOLERANCE = timedelta(seconds=5)
@@ -317,7 +321,10 @@ class Desk:
                     raise Conflict(_("Answer the call before logging it."))
                 if call.state in ("abandoned", "ended"):
                     raise Conflict(_("This call has ended; log a new call instead."))
-                if call.answered_by and call.answered_by != self.actor:
+                if (call.answered_by and call.answered_by != self.actor
+                        and s.exec(select(Engineer.id).where(
+                            Engineer.login == call.answered_by)).first() is not None):
+                    # an agent the PBX named but nobody claimed: any seat may log it
                     raise Conflict(_("{who} answered this call; they log it.").format(
                         who=call.answered_by))
                 when = self._when(form.at, not_before=call.answered_at, what=_("the answer"))
@@ -512,8 +519,8 @@ class Desk:
                                 escalation_id=esc.id, actor="system", kind="unanswered_call")
                     done += 1
                 due_tickets = s.exec(
-                    select(Ticket).where(Ticket.status != "closed",
-                                         col(Ticket.next_check_at) <= now)
+                    select(Ticket).where(col(Ticket.next_check_at) <= now)
+                    .order_by(col(Ticket.next_check_at)).limit(EVALUATE_BATCH)
                 ).all()
                 for ticket in due_tickets:
                     evaluate_ticket(s, self, ticket, now)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hotline import directory_csv
-from hotline.i18n import _
+from hotline.i18n import N_, _
 from hotline.import_cli import import_group
 
 if TYPE_CHECKING:
@@ -24,10 +24,10 @@ _DELIMITERS = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "tab": "\t", 
                "\t": "\t", "|": "|", "pipe": "|"}
 
 _WHAT = {
-    "customers": "Customers and their sites: one row per site (or one row for a customer "
-                 "without sites).",
-    "contacts": "Contacts of known customers, with one or more numbers each.",
-    "contracts": "Contracts of known customers: policy, grade, region and validity.",
+    "customers": N_("Customers and their sites: one row per site (or one row for a customer "
+                    "without sites)."),
+    "contacts": N_("Contacts of known customers, with one or more numbers each."),
+    "contracts": N_("Contracts of known customers: policy, grade, region and validity."),
 }
 
 

@@ -623,14 +623,15 @@ class _ContactsPlan(_Plan):
                 r.unchanged["contacts"] += 1
         if not write:
             return
-        for update in contact_updates:
-            self.s.execute(sa.update(Contact).where(col(Contact.id) == update["id"])
-                           .values({k: v for k, v in update.items() if k != "id"}))
-        if label_updates:
-            self.s.execute(sa.update(ContactNumber)
-                           .where(col(ContactNumber.id) == sa.bindparam("nid"))
-                           .values(label=sa.bindparam("new_label")), label_updates)
         conn = self.s.connection()
+        for update in contact_updates:
+            conn.execute(sa.update(Contact.__table__)  # type: ignore[attr-defined]
+                         .where(col(Contact.id) == update["id"])
+                         .values({k: v for k, v in update.items() if k != "id"}))
+        if label_updates:
+            conn.execute(sa.update(ContactNumber.__table__)  # type: ignore[attr-defined]
+                         .where(col(ContactNumber.id) == sa.bindparam("nid"))
+                         .values(label=sa.bindparam("new_label")), label_updates)
         if new:
             # One statement for all (RETURNING would be one per row on SQLite); the new
             # ids are then read back in batches: the contacts of these customers that
@@ -782,12 +783,16 @@ def summary(report: ImportReport) -> str:
     name = Path(report.file).name
     bad = len(report.bad_lines)
     if bad and not report.skip_invalid:
-        return ngettext(
-            "{file}: {bad} row is bad, so nothing was imported. Correct it, or import the "
-            "{good} good rows with --skip-invalid.",
-            "{file}: {bad} rows are bad, so nothing was imported. Correct them, or import "
-            "the {good} good rows with --skip-invalid.", bad).format(
-                file=name, bad=bad, good=f"{report.rows - bad:,}")
+        good = report.rows - bad
+        text = ngettext("{file}: {bad} row is bad, so nothing was imported.",
+                        "{file}: {bad} rows are bad, so nothing was imported.", bad).format(
+                            file=name, bad=f"{bad:,}")
+        if good:
+            text += " " + ngettext(
+                "Correct the file, or import the {good} good row with --skip-invalid.",
+                "Correct the file, or import the {good} good rows with --skip-invalid.",
+                good).format(good=f"{good:,}")
+        return text
     if report.dry_run:
         head = _("{file}: {rows} rows checked, nothing written (dry run). The import would "
                  "add {added} and update {updated}.").format(

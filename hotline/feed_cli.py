@@ -271,19 +271,35 @@ class _Heartbeat:
 
 def run_jsonl_stream(desk: Desk, stream: TextIO, *, name: str | None = None) -> int:
     """Standard input: a live feed (its state shows on the dashboards) until the stream ends."""
+    from hotline.errors import StorageError
+    from hotline.telephony.ami import backoff_delays
     from hotline.telephony.jsonl import FeedTally, apply_line
     from hotline.telephony.status import FeedReporter
 
     reporter = FeedReporter(desk, _feed_name("jsonl", "stdin", name), "jsonl")
     reporter.set_state("connected")
     tally = FeedTally()
+    pause = threading.Event()  # only waited on, never set: a sleep that reads as one
     try:
         with _Heartbeat(reporter):
             for lineno, text in enumerate(stream, start=1):
-                if apply_line(desk, text, lineno, tally) is not None:
+                delays = backoff_delays(0.5, 30.0)
+                while True:
+                    try:
+                        result = apply_line(desk, text, lineno, tally)
+                        break
+                    except StorageError as exc:
+                        # the line is not saved yet: keep it and try again, in order
+                        tally.lines -= 1
+                        delay = delays()
+                        log.error(_("line {n}: {error}; trying again in {s:.0f} s").format(
+                            n=lineno, error=exc, s=delay))
+                        pause.wait(delay)
+                if result is not None:
                     reporter.events += 1
     finally:
-        reporter.set_state("stopped")
+        with contextlib.suppress(HotlineError):
+            reporter.set_state("stopped")
     print(describe_tally(_("standard input"), tally))
     return 1 if tally.bad else 0
 

@@ -125,7 +125,11 @@ class Call(SQLModel, table=True):
     limit), stored so that every countdown is ``due − now``.
     """
 
-    __table_args__ = (sa.Index("ix_call_state_due", "state", "answer_due_at"),)
+    __table_args__ = (
+        sa.Index("ix_call_state_due", "state", "answer_due_at"),
+        # the calls that need someone: ringing, or answered and not yet logged
+        sa.Index("ix_call_state_ticket", "state", "ticket_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     call_key: str = Field(unique=True, index=True, max_length=120)  # PBX call id or generated
@@ -152,7 +156,12 @@ class Call(SQLModel, table=True):
 class Ticket(SQLModel, table=True):
     """A fault, consultation or complaint, with the policy facts its clocks use."""
 
-    __table_args__ = (sa.Index("ix_ticket_status_next", "status", "next_check_at"),)
+    __table_args__ = (
+        sa.Index("ix_ticket_status_next", "status", "next_check_at"),
+        sa.Index("ix_ticket_next_check", "next_check_at"),
+        sa.Index("ix_ticket_next_due", "next_due_at"),
+        sa.Index("ix_ticket_customer_status", "customer_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, index=True, max_length=24)
@@ -177,6 +186,9 @@ class Ticket(SQLModel, table=True):
     assigned_to: str | None = Field(default=None, max_length=64)
     closed_at: datetime | None = utc_field()
     next_check_at: datetime | None = utc_field()  # when the SLA evaluation may change next
+    #: The soonest running deadline other than a callback (the dashboard's work list).
+    next_due_at: datetime | None = utc_field()
+    next_clock: str | None = Field(default=None, max_length=40)
     version: int = 1
 
 
@@ -186,6 +198,7 @@ class Clock(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("ticket_id", "key"),
         sa.Index("ix_clock_state_due", "state", "due_at"),
+        sa.Index("ix_clock_target_state", "target", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

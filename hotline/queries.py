@@ -19,6 +19,9 @@ from hotline.i18n import _
 from hotline.models import Call, Clock, Contact, Contract, Customer, Escalation, Ticket
 from hotline.phones import PhoneNumber, try_parse_number
 
+#: Ticket statuses before closing (listed, so that indexes on status serve the queries).
+OPEN_STATUSES = ("open", "restored", "resolved")
+
 #: At most this many rows of work are loaded (soonest first); the count of the rest is kept.
 WORK_LIMIT = 300
 ESCALATION_LIMIT = 200
@@ -153,7 +156,8 @@ def load_calls(s: Session) -> list[CallRow]:
     if customers:
         open_counts = {cid: n for cid, n in s.exec(
             select(Ticket.customer_id, func.count())
-            .where(col(Ticket.customer_id).in_(customers), col(Ticket.status) != "closed")
+            .where(col(Ticket.customer_id).in_(customers),
+                   col(Ticket.status).in_(OPEN_STATUSES))
             .group_by(col(Ticket.customer_id))).all() if cid is not None}
     out = []
     for call, contact, customer, contract, grade in rows:
@@ -169,35 +173,41 @@ def load_calls(s: Session) -> list[CallRow]:
     return out
 
 
+OPEN_CLOCK = ("running", "paused")
+
+
 def load_work(s: Session) -> tuple[list[WorkRow], int]:
-    """Every open callback, and each open ticket's next deadline; soonest first."""
-    open_clock = sa.and_(col(Clock.state).in_(("running", "paused")),
-                         col(Ticket.status) != "closed")
-    ranked = (
-        select(
-            col(Clock.id).label("clock_id"),
-            func.row_number().over(
-                partition_by=col(Clock.ticket_id), order_by=(col(Clock.due_at), col(Clock.id))
-            ).label("rank"),
-        )
-        .join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
-        .where(open_clock, col(Clock.target) != "callback")
-        .subquery()
-    )
-    wanted = sa.or_(
-        col(Clock.id).in_(select(ranked.c.clock_id).where(ranked.c.rank == 1)),
-        col(Clock.target) == "callback",
-    )
-    base = (
+    """Every open callback, and each open ticket's next deadline; soonest first.
+
+    Each ticket carries its next deadline (``next_due_at``, kept by the SLA
+    evaluation), so this reads only the rows shown, by index, however many
+    tickets are open.
+    """
+    callbacks = (
         select(Clock, Ticket, Customer.name)
         .join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
         .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
-        .where(open_clock, wanted)
+        .where(col(Clock.target) == "callback", col(Clock.state).in_(OPEN_CLOCK),
+               col(Ticket.status) != "closed")
+        .order_by(col(Clock.due_at), col(Clock.id)).limit(WORK_LIMIT)
     )
-    total = s.exec(select(func.count()).select_from(base.subquery())).one()
-    rows = s.exec(base.order_by(col(Clock.due_at), col(Clock.id)).limit(WORK_LIMIT)).all()
+    deadlines = (
+        select(Clock, Ticket, Customer.name)
+        .join(Clock, sa.and_(col(Clock.ticket_id) == col(Ticket.id),
+                             col(Clock.key) == col(Ticket.next_clock)))
+        .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+        .where(col(Ticket.next_due_at).is_not(None))
+        .order_by(col(Ticket.next_due_at), col(Ticket.id)).limit(WORK_LIMIT)
+    )
+    rows = [*s.exec(callbacks).all(), *s.exec(deadlines).all()]
+    rows.sort(key=lambda r: (r[0].due_at, r[0].id))
+    total = (s.exec(select(func.count()).select_from(Ticket)
+                    .where(col(Ticket.next_due_at).is_not(None))).one()
+             + s.exec(select(func.count()).select_from(Clock)
+                      .where(col(Clock.target) == "callback",
+                             col(Clock.state).in_(OPEN_CLOCK))).one())
     out = []
-    for clock, ticket, customer in rows:
+    for clock, ticket, customer in rows[:WORK_LIMIT]:
         assert clock.id is not None and ticket.id is not None
         out.append(WorkRow(clock_id=clock.id, ticket_id=ticket.id, ticket_number=ticket.number,
                            target=clock.target, key=clock.key, kind=ticket.kind,
@@ -254,7 +264,8 @@ def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
         .where(col(Clock.target) == "callback", col(Clock.state).in_(("running", "paused")))
     ).one()
     levels = s.exec(
-        select(Ticket.level, func.count()).where(Ticket.kind == "fault", Ticket.status != "closed")
+        select(Ticket.level, func.count())
+        .where(Ticket.kind == "fault", col(Ticket.status).in_(OPEN_STATUSES))
         .group_by(col(Ticket.level))
     ).all()
     unacked = s.exec(select(func.count()).select_from(Escalation)

@@ -221,7 +221,7 @@ def parse_rota(data: dict[str, Any], where: str) -> tuple[ShiftSpec, ...]:
             raise fail(_("shift {id}: start must be a time HH:MM (00:00–23:59)").format(id=sid))
         if end is None:
             raise fail(_("shift {id}: end must be a time HH:MM (00:00–24:00)").format(id=sid))
-        if end % DAY_MINUTES == start:
+        if end == start:
             raise fail(_("shift {id} starts and ends at the same time").format(id=sid))
         supervisor = item.get("supervisor")
         engineers = item.get("engineers", [])

@@ -115,6 +115,12 @@ class Plan:
     level_changed_at: datetime | None
     next_check_at: datetime | None
 
+    def next_deadline(self) -> ClockPlan | None:
+        """The soonest running deadline other than a callback (the work list's row)."""
+        running = [c for c in self.clocks
+                   if c.state in ("running", "paused") and c.target != "callback"]
+        return min(running, key=lambda c: (c.due_at, c.key)) if running else None
+
 
 def plan_rows(evaluation: Evaluation) -> Plan:
     """Clock, escalation and penalty rows for an evaluation: every started target is a
@@ -201,6 +207,9 @@ def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> No
                     actor="system", from_level=ticket.level, to_level=plan.level)
         ticket.level = plan.level
     ticket.next_check_at = plan.next_check_at
+    nxt = plan.next_deadline()
+    ticket.next_due_at = nxt.due_at if nxt and ticket.status != "closed" else None
+    ticket.next_clock = nxt.key if nxt and ticket.status != "closed" else None
     s.add(ticket)
 
 

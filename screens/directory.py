@@ -9,12 +9,15 @@ Esc clears the search, then goes back.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
@@ -22,7 +25,7 @@ from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 from hotline import directory_ops as ops
 from hotline.db import ChangeWatcher
 from hotline.errors import HotlineError
-from hotline.i18n import _
+from hotline.i18n import N_, _
 from screens.directory_forms import FORMS
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.live_table import LiveTable, RowSpec
@@ -33,10 +36,10 @@ if TYPE_CHECKING:
 TABS = ("customers", "sites", "contacts", "contracts")
 
 TAB_TITLES = {
-    "customers": "Customers",
-    "sites": "Sites",
-    "contacts": "Contacts",
-    "contracts": "Contracts",
+    "customers": N_("Customers"),
+    "sites": N_("Sites"),
+    "contacts": N_("Contacts"),
+    "contracts": N_("Contracts"),
 }
 
 
@@ -53,8 +56,40 @@ class Listed(Message):
         self.error = error
 
 
+class DirectoryCommands(Provider):
+    """The palette (Ctrl+P) offers the directory's actions by name, with their keys."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        screen = self.screen
+        if not isinstance(screen, DirectoryScreen):
+            return []
+        out: list[tuple[str, str, Callable[[], object]]] = []
+        keymap = screen.app._keymap
+        for bindings in screen._bindings.key_to_bindings.values():
+            for b in bindings:
+                if b.description and b.id and not b.id.endswith("_anywhere"):
+                    keys = keymap.get(b.id, b.key)
+                    out.append((_("Directory: {what}").format(what=b.description),
+                                _("Key: {key}").format(key=keys),
+                                partial(screen.run_action, b.action)))
+        return out
+
+    async def discover(self) -> Hits:
+        for text, help_text, command in self._commands():
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, help_text, command in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text)
+
+
 class DirectoryScreen(Screen[None]):
     """Customers, sites, contacts and contracts, by keyboard."""
+
+    COMMANDS = {DirectoryCommands}
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="directory.back"),

@@ -18,7 +18,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
@@ -28,7 +28,7 @@ from hotline import directory_ops as ops
 from hotline.desk import Desk
 from hotline.directory_ops import FieldError, Unconfirmed
 from hotline.errors import HotlineError
-from hotline.i18n import _
+from hotline.i18n import N_, _
 from hotline.phones import describe
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.choice import Choice, Option
@@ -72,12 +72,13 @@ class DirectoryForm(ModalScreen[int | None]):
         self.row_id = row_id
         self.values = dict(values or {})
         self._warned_for: dict[str, str] | None = None
+        self._shown_for: dict[str, str] | None = None  # the values the error line is about
 
     # --- layout --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         title = _(self.TITLES[0] if self.row_id is None else self.TITLES[1])
-        with Vertical(classes="dialog directory-form") as box:
+        with VerticalScroll(classes="dialog directory-form") as box:
             box.border_title = title
             for f in self.FIELDS:
                 with Horizontal(classes="field"):
@@ -91,12 +92,13 @@ class DirectoryForm(ModalScreen[int | None]):
 
     def field_widget(self, f: Field) -> Widget:
         value = self.values.get(f.id, "")
+        placeholder = _(f.placeholder) if f.placeholder else ""
         if f.lines > 1:
             area = TextArea(value, id=f.id, compact=True, soft_wrap=True,
-                            tab_behavior="focus", placeholder=_(f.placeholder))
+                            tab_behavior="focus", placeholder=placeholder)
             area.styles.height = f.lines
             return area
-        return Input(value, id=f.id, compact=True, placeholder=_(f.placeholder),
+        return Input(value, id=f.id, compact=True, placeholder=placeholder,
                      suggester=self.suggester(f.id))
 
     def suggester(self, field_id: str) -> SuggestFromList | None:
@@ -134,7 +136,10 @@ class DirectoryForm(ModalScreen[int | None]):
     def _changed(self, field_id: str | None) -> None:
         if not self.is_mounted or field_id is None:
             return
-        self.query_one("#form-error", Static).update("")
+        if self._shown_for is not None and self.current() != self._shown_for:
+            # the refusal or warning was about other values
+            self.query_one("#form-error", Static).update("")
+            self._shown_for = None
         self.explain(field_id)
 
     def explain(self, field_id: str) -> None:
@@ -160,11 +165,14 @@ class DirectoryForm(ModalScreen[int | None]):
         except Unconfirmed as exc:
             self._warned_for = values
             text = Text()
-            for w in exc.warnings:
-                text.append("⚠ " + w + "\n", style=WARN)
             text.append(_("Press Ctrl+S again to save anyway, or change the values."),
                         style="bold")
-            self.query_one("#form-error", Static).update(text)
+            for w in exc.warnings:
+                text.append("\n⚠ " + w, style=WARN)
+            error = self.query_one("#form-error", Static)
+            error.update(text)
+            self._shown_for = values
+            self.call_after_refresh(error.scroll_visible)
             return
         except HotlineError as exc:
             self._fail(str(exc), None)
@@ -178,7 +186,10 @@ class DirectoryForm(ModalScreen[int | None]):
         self.dismiss(saved.id)
 
     def _fail(self, message: str, field_id: str | None) -> None:
-        self.query_one("#form-error", Static).update(Text(message, style="bold red"))
+        error = self.query_one("#form-error", Static)
+        error.update(Text(message, style="bold red"))
+        self._shown_for = self.current()
+        self.call_after_refresh(error.scroll_visible)
         ids = {f.id for f in self.FIELDS}
         if field_id in ids:
             self.query_one(f"#{field_id}").focus()
@@ -237,11 +248,11 @@ class _WithCustomer(DirectoryForm):
 
 
 class CustomerFormScreen(DirectoryForm):
-    TITLES = ("New customer", "Edit customer")
+    TITLES = (N_("New customer"), N_("Edit customer"))
     FIELDS = (
-        Field("code", "Code", "short and unique, e.g. GDT-SZ"),
-        Field("name", "Name", "e.g. 广东电信深圳分公司"),
-        Field("city", "City", "e.g. 深圳"),
+        Field("code", N_("Code"), N_("short and unique, e.g. GDT-SZ")),
+        Field("name", N_("Name"), N_("e.g. 广东电信深圳分公司")),
+        Field("city", N_("City"), N_("e.g. 深圳")),
     )
 
     def save(self, confirmed: bool) -> ops.Saved:
@@ -251,14 +262,14 @@ class CustomerFormScreen(DirectoryForm):
 
 
 class SiteFormScreen(_WithCustomer):
-    TITLES = ("New site", "Edit site")
+    TITLES = (N_("New site"), N_("Edit site"))
     FIELDS = (
-        Field("customer", "Customer", "customer code", info=True),
-        Field("name", "Site", "e.g. 福田传输机房"),
-        Field("city", "City", "the city the contract's region applies to, e.g. 深圳"),
-        Field("area_code", "Area code", "for local numbers written without it, e.g. 0755",
+        Field("customer", N_("Customer"), N_("customer code"), info=True),
+        Field("name", N_("Site"), N_("e.g. 福田传输机房")),
+        Field("city", N_("City"), N_("the city the contract's region applies to, e.g. 深圳")),
+        Field("area_code", N_("Area code"), N_("for local numbers written without it, e.g. 0755"),
               info=True),
-        Field("address", "Address", ""),
+        Field("address", N_("Address")),
     )
 
     def explain(self, field_id: str) -> None:
@@ -285,14 +296,14 @@ class SiteFormScreen(_WithCustomer):
 
 
 class ContactFormScreen(_WithCustomer):
-    TITLES = ("New contact", "Edit contact")
+    TITLES = (N_("New contact"), N_("Edit contact"))
     FIELDS = (
-        Field("customer", "Customer", "customer code", info=True),
-        Field("name", "Name", "e.g. 黄志明"),
-        Field("title", "Title", "e.g. 传输维护主管"),
-        Field("site", "Site", "one of the customer's sites (→ completes)", info=True),
-        Field("email", "E-mail", "name@example.com"),
-        Field("numbers", "Numbers", "one a line, e.g. mobile: 139 0225 1234", info=True,
+        Field("customer", N_("Customer"), N_("customer code"), info=True),
+        Field("name", N_("Name"), N_("e.g. 黄志明")),
+        Field("title", N_("Title"), N_("e.g. 传输维护主管")),
+        Field("site", N_("Site"), N_("one of the customer's sites (→ completes)"), info=True),
+        Field("email", N_("E-mail"), N_("name@example.com")),
+        Field("numbers", N_("Numbers"), N_("one a line, e.g. mobile: 139 0225 1234"), info=True,
               lines=3),
     )
 
@@ -373,16 +384,16 @@ class ContactFormScreen(_WithCustomer):
 
 
 class ContractFormScreen(_WithCustomer):
-    TITLES = ("New contract", "Edit contract")
+    TITLES = (N_("New contract"), N_("Edit contract"))
     FIELDS = (
-        Field("code", "Code", "e.g. STD-2026-010"),
-        Field("customer", "Customer", "customer code", info=True),
-        Field("title", "Title", "e.g. 数据中心网络设备维保"),
-        Field("policy", "Policy", "a loaded policy (→ completes)", info=True),
-        Field("grade", "Grade"),
-        Field("region", "Region", "the city whose zone applies, e.g. 深圳", info=True),
-        Field("valid_from", "Valid from", "YYYY-MM-DD"),
-        Field("valid_to", "Valid to", "YYYY-MM-DD (empty: until further notice)",
+        Field("code", N_("Code"), N_("e.g. STD-2026-010")),
+        Field("customer", N_("Customer"), N_("customer code"), info=True),
+        Field("title", N_("Title"), N_("e.g. 数据中心网络设备维保")),
+        Field("policy", N_("Policy"), N_("a loaded policy (→ completes)"), info=True),
+        Field("grade", N_("Grade")),
+        Field("region", N_("Region"), N_("the city whose zone applies, e.g. 深圳"), info=True),
+        Field("valid_from", N_("Valid from"), N_("YYYY-MM-DD")),
+        Field("valid_to", N_("Valid to"), N_("YYYY-MM-DD (empty: until further notice)"),
               info=True),
     )
 
@@ -449,9 +460,9 @@ class ContractFormScreen(_WithCustomer):
         pol = self.desk.sla.policy(name)
         facts = [pol.shown_title()]
         facts.append(_("grades {grades}").format(grades="/".join(pol.grades)) if pol.grades
-                     else _("no grades: its limits hold for every grade"))
+                     else _("no grades"))
         if pol.regions:
-            facts.append(_("{n} zones by city").format(n=len(pol.regions)))
+            facts.append(_("{n} zones").format(n=len(pol.regions)))
         self.show_info("policy", Text(" · ".join(facts), style="green"))
 
     def _explain_region(self) -> None:
@@ -470,8 +481,8 @@ class ContractFormScreen(_WithCustomer):
             return
         zone = pol.zone_of(text)
         if zone is None:
-            self.show_info("region", _("{policy} has no zone for {region}: the limits for an "
-                                       "unknown region apply").format(policy=name, region=text),
+            self.show_info("region", _("no zone for {region} in {policy}: the strictest "
+                                       "on-site limits apply").format(policy=name, region=text),
                            warn=True)
             return
         label = next((r.label for r in pol.regions if r.zone == zone), zone)

@@ -59,8 +59,9 @@ STEP_KEYS: dict[str, str] = {
 }
 
 
-def _bindings() -> list[Binding]:
-    out = [Binding("escape", "back", "Back", id="ticket.back"),
+def _bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
+    out: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+        Binding("escape", "back", "Back", id="ticket.back"),
            Binding("m", "menu", "Actions…", id="ticket.menu")]
     seen: set[str] = set()
     for step, key in STEP_KEYS.items():

@@ -482,3 +482,34 @@ def test_feed_command_with_a_wrong_secret_exits_1(env: Path,
     assert "other users can read" in captured.err  # chmod 644: warned
     assert SECRET not in captured.err + captured.out
     assert ami.actions[0]["secret"] == SECRET  # the PBX did get it
+
+
+def test_an_event_the_database_refused_is_applied_when_it_is_back(
+        file_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.errors import StorageError
+    from hotline.telephony import ami as ami_module
+
+    real = ami_module.apply_call_event
+    refused: list[str] = []
+
+    def flaky(d: Desk, e: object) -> object:
+        if not refused:
+            refused.append("once")
+            raise StorageError("The database is busy; nothing was saved.")
+        return real(d, e)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ami_module, "apply_call_event", flaky)
+
+    async def scenario() -> None:
+        ami = FakeAmi()
+        await ami.start()
+        async with running(file_desk, ami):
+            await asyncio.wait_for(ami.logged_in.wait(), 5)
+            ami.event(**join("1795572000.41", "13800138000"))
+            ami.event(**abandon("1795572000.41"))
+            await until(lambda: state_of(file_desk, "1795572000.41") == "abandoned",
+                        "applied in order after the refusal")
+        await ami.stop()
+
+    asyncio.run(scenario())
+    assert refused == ["once"]

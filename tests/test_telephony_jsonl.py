@@ -167,3 +167,31 @@ def test_the_listener_confirms_each_line(desk: Desk, clock: FixedClock) -> None:
     assert "longer than" in str(replies[3]["error"])
     with Session(desk.engine) as s:
         assert s.exec(select(Call.state).where(Call.call_key == "l1")).one() == "abandoned"
+
+
+def test_a_live_stream_keeps_a_line_the_database_refused(desk: Desk,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.errors import StorageError
+    from hotline.feed_cli import run_jsonl_stream
+    from hotline.telephony import jsonl as jsonl_module
+
+    real = jsonl_module.apply_call_event
+    refusals = iter([True, True, False, False])
+
+    def flaky(d: Desk, e: object) -> object:
+        if next(refusals):
+            raise StorageError("The database is busy (another program holds it); nothing "
+                               "was saved.")
+        return real(d, e)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jsonl_module, "apply_call_event", flaky)
+    monkeypatch.setattr("hotline.telephony.ami.backoff_delays",
+                        lambda *_a: (lambda: 0.01))
+    stream = io.StringIO(
+        '{"event": "ring", "call_id": "r1", "number": "13800138000", '
+        '"at": "2026-11-25T09:59:00+08:00"}\n'
+        '{"event": "ring", "call_id": "r2", "number": "13800138001", '
+        '"at": "2026-11-25T09:59:10+08:00"}\n')
+    assert run_jsonl_stream(desk, stream) == 0
+    with Session(desk.engine) as s:
+        assert sorted(s.exec(select(Call.call_key)).all()) == ["r1", "r2"]

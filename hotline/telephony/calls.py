@@ -26,8 +26,9 @@ Rules, so that a feed can be replayed, restarted or delivered out of order:
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -36,7 +37,7 @@ from sqlmodel import Session, col, func, select
 
 from hotline.clock import as_utc
 from hotline.desk import FUTURE_TOLERANCE, Desk
-from hotline.directory import match_number
+from hotline.directory import CallerMatch, match_number
 from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.models import Call, Engineer, PbxEvent
@@ -205,12 +206,17 @@ def _parse(desk: Desk, raw: str) -> PhoneNumber | None:
 
 
 def new_call(desk: Desk, s: Session, *, key: str, source: str, number: str, queue: str | None,
-             offered_at: datetime) -> Call:
-    """A ringing call, matched to its caller, with its answer clock (not yet added)."""
+             offered_at: datetime,
+             matcher: Callable[[str | None, date], CallerMatch] | None = None) -> Call:
+    """A ringing call, matched to its caller, with its answer clock (not yet added).
+
+    ``matcher`` replaces the directory look-up (an import caches it).
+    """
     raw = number.strip()
     parsed = _parse(desk, raw)
-    caller = match_number(s, parsed.e164 if parsed else None,
-                          offered_at.astimezone(desk.settings.tz).date())
+    e164 = parsed.e164 if parsed else None
+    on = offered_at.astimezone(desk.settings.tz).date()
+    caller = matcher(e164, on) if matcher is not None else match_number(s, e164, on)
     policy, grade = desk._policy_of(caller)
     due, warn = desk._answer_clock(policy, grade, offered_at)
     return Call(call_key=key, source=source, queue=queue, number_raw=raw,

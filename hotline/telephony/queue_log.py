@@ -31,16 +31,17 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlmodel import Session, col, select
 
 from hotline.desk import DEFAULT_GRADE, DEFAULT_POLICY, FUTURE_TOLERANCE, Desk
+from hotline.directory import UNKNOWN, CallerMatch, match_number
 from hotline.errors import InputError
 from hotline.i18n import _
-from hotline.models import Call
+from hotline.models import Call, ContactNumber
 from hotline.telephony.calls import engineer_for_agent, is_unresolved, new_call
 
 SOURCE = "queue_log"
@@ -308,6 +309,18 @@ class _Writer:
         self.path = path
         self.pending: list[QlCall] = []
         self.agents: dict[str, str] = {}
+        self.known: set[str] | None = None  # every number in the directory
+        self.matches: dict[tuple[str, date], CallerMatch] = {}
+
+    def _match(self, s: Session, e164: str | None, on: date) -> CallerMatch:
+        """The directory look-up, skipped for numbers the directory does not have."""
+        if self.known is None:
+            self.known = set(s.exec(select(ContactNumber.e164)).all())
+        if e164 is None or e164 not in self.known:
+            return UNKNOWN
+        if (e164, on) not in self.matches:
+            self.matches[(e164, on)] = match_number(s, e164, on)
+        return self.matches[(e164, on)]
 
     def add(self, call: QlCall) -> None:
         self.pending.append(call)
@@ -330,12 +343,21 @@ class _Writer:
             keys = [c.key for c in batch]
             existing = {c.call_key: c for c in s.exec(
                 select(Call).where(col(Call.call_key).in_(keys))).all()}
-            for qc in batch:
-                found = existing.get(qc.key)
-                if found is not None:
-                    self._update(s, found, qc)
-                    continue
-                self._insert(s, qc)
+            fresh: list[tuple[QlCall, Call]] = []
+            with s.no_autoflush:
+                for qc in batch:
+                    found = existing.get(qc.key)
+                    if found is not None:
+                        self._update(s, found, qc)
+                    else:
+                        fresh.append((qc, self._new(s, qc)))
+            s.add_all([call for _qc, call in fresh])
+            s.flush()  # one round trip for the batch's ids
+            for qc, call in fresh:
+                assert call.id is not None
+                self.desk._event(s, "call_imported", qc.offered_at, call_id=call.id,
+                                 **self._data(qc))
+            self.summary.new += len(fresh)
 
     def _data(self, qc: QlCall) -> dict[str, Any]:
         return {"source": SOURCE, "pbx_call_id": qc.callid, "queue": qc.queue,
@@ -345,9 +367,10 @@ class _Writer:
                 "wait_s": round((qc.answered_at or qc.ended_at or qc.offered_at).timestamp()
                                 - qc.offered_at.timestamp(), 1)}
 
-    def _insert(self, s: Session, qc: QlCall) -> None:
+    def _new(self, s: Session, qc: QlCall) -> Call:
         call = new_call(self.desk, s, key=qc.key, source=SOURCE, number=qc.number,
-                        queue=qc.queue or None, offered_at=qc.offered_at)
+                        queue=qc.queue or None, offered_at=qc.offered_at,
+                        matcher=lambda e164, on: self._match(s, e164, on))
         # history: nothing rings (see the module's docstring)
         if qc.outcome == "answered":
             call.state = "ended"
@@ -359,12 +382,7 @@ class _Writer:
             call.ended_at = qc.ended_at
         else:
             call.state = "ended"
-        s.add(call)
-        s.flush()
-        assert call.id is not None
-        self.desk._event(s, "call_imported", qc.offered_at, call_id=call.id,
-                         **self._data(qc))
-        self.summary.new += 1
+        return call
 
     def _update(self, s: Session, call: Call, qc: QlCall) -> None:
         """A call already in the desk: complete it if it had no ending, else leave it."""

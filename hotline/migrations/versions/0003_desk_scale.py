@@ -1,0 +1,58 @@
+"""desk scale: indexes for what the dashboard asks every time, each ticket's next deadline
+
+Revision ID: 0003
+Revises: 0002
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import hotline.models
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("next_due_at", hotline.models.UTCDateTime(timezone=True),
+                                      nullable=True))
+        batch_op.add_column(sa.Column("next_clock", sqlmodel.sql.sqltypes.AutoString(length=40),
+                                      nullable=True))
+        batch_op.create_index("ix_ticket_next_check", ["next_check_at"], unique=False)
+        batch_op.create_index("ix_ticket_next_due", ["next_due_at"], unique=False)
+        batch_op.create_index("ix_ticket_customer_status", ["customer_id", "status"],
+                              unique=False)
+    with op.batch_alter_table("call", schema=None) as batch_op:
+        batch_op.create_index("ix_call_state_ticket", ["state", "ticket_id"], unique=False)
+    with op.batch_alter_table("clock", schema=None) as batch_op:
+        batch_op.create_index("ix_clock_target_state", ["target", "state"], unique=False)
+    # each open ticket's soonest running deadline other than a callback
+    op.execute(
+        "UPDATE ticket SET next_due_at = (SELECT min(c.due_at) FROM clock c WHERE "
+        "c.ticket_id = ticket.id AND c.state IN ('running', 'paused') AND "
+        "c.target != 'callback') WHERE status != 'closed'")
+    op.execute(
+        "UPDATE ticket SET next_clock = (SELECT c.key FROM clock c WHERE "
+        "c.ticket_id = ticket.id AND c.state IN ('running', 'paused') AND "
+        "c.target != 'callback' ORDER BY c.due_at, c.id LIMIT 1) "
+        "WHERE next_due_at IS NOT NULL")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("clock", schema=None) as batch_op:
+        batch_op.drop_index("ix_clock_target_state")
+    with op.batch_alter_table("call", schema=None) as batch_op:
+        batch_op.drop_index("ix_call_state_ticket")
+    with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_customer_status")
+        batch_op.drop_index("ix_ticket_next_due")
+        batch_op.drop_index("ix_ticket_next_check")
+        batch_op.drop_column("next_clock")
+        batch_op.drop_column("next_due_at")
