@@ -269,6 +269,7 @@ def main() -> int:
                     history.append(("escalation_acknowledged", ack_at, {"key": st.key}))
                 evaluation = sla.evaluate(facts, sla_events, now)
             plan = plan_rows(evaluation)
+            nxt = plan.next_deadline()
             tickets.append({
                 "id": n, "number": number_text, "kind": kind, "level": plan.level,
                 "initial_level": level, "status": status, "policy": policy,
@@ -279,7 +280,9 @@ def main() -> int:
                 "opened_by": f"eng{rng.randrange(16):02d}", "assigned_to": None,
                 "closed_at": max(at for w, at, _ in history if w == "ticket_closed")
                 if closed else None,
-                "next_check_at": None if closed else plan.next_check_at, "version": 1})
+                "next_check_at": None if closed else plan.next_check_at,
+                "next_due_at": None if closed or nxt is None else nxt.due_at,
+                "next_clock": None if closed or nxt is None else nxt.key, "version": 1})
             links.append({"cid": cid, "tid": n})
             for w, at, data in history:
                 events.append({"at": at, "recorded_at": at, "actor": "eng00", "kind": w,

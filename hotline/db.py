@@ -9,6 +9,7 @@ Migrations (Alembic, in ``hotline/migrations``) are applied on every start.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -17,10 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -110,7 +107,9 @@ def _describe_sqlite_error(database: str, exc: sa.exc.DBAPIError) -> str:
     return _("The database {path} cannot be used: {error}.").format(path=database, error=text)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -118,12 +117,35 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def current_revisions(engine: Engine) -> set[str]:
+    """The schema versions recorded in the database (empty for a new database)."""
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return set()
+        return {str(v) for v in conn.exec_driver_sql(
+            "SELECT version_num FROM alembic_version").scalars()}
 
 
-def head_revisions(engine: Engine) -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
+
+
+def head_revisions(engine: Engine | None = None) -> set[str]:
+    """The newest schema versions this program knows, read from the migration files.
+
+    Read without loading the migration tool, which start-up only needs when
+    the database is behind.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        rev = _REVISION.search(text)
+        down = _DOWN.search(text)
+        if rev is None or down is None:
+            continue
+        revisions.add(rev.group(1))
+        parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    return revisions - parents
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -136,6 +158,8 @@ def upgrade(engine: Engine) -> bool:
     """Bring the schema to the newest version; returns True if anything was applied."""
     if current_revisions(engine) == head_revisions(engine):
         return False
+    from alembic import command
+
     try:
         command.upgrade(alembic_config(engine), "heads")
     except sa.exc.OperationalError as exc:

@@ -28,8 +28,6 @@ def header_notices(sla: SlaEngine, now: datetime, tz: ZoneInfo,
     first: whether calls from the phone system are reaching the desk at all.
     """
     out: list[str] = feed_notices(list(feeds), now, tz)
-    if shift:  # the current shift and its supervisor (hotline.shifts.ShiftNow.text)
-        out.insert(0, InfoNotice(shift))
     period = sla.active_assurance(None, now)
     if period is not None:
         until = period.end.astimezone(tz).strftime("%m-%d %H:%M")
@@ -41,6 +39,8 @@ def header_notices(sla: SlaEngine, now: datetime, tz: ZoneInfo,
     if unconfirmed:
         out.append(_("{years} holidays unconfirmed").format(
             years="/".join(str(y) for y in unconfirmed)))
+    if shift:  # the current shift and its supervisor (hotline.shifts.ShiftNow.text), last:
+        out.append(InfoNotice(shift))  # a standing fact, after what warns
     return out
 
 

@@ -149,6 +149,22 @@ class HotlineApp(App[None]):
         if screen is not self.dashboard and hasattr(screen, "tick"):
             screen.tick()
 
+    def first_paint(self) -> None:
+        """Show the desk as it is at once; clocks due meanwhile are evaluated just after."""
+        if not self.live:
+            self.refresh_now()
+            return
+        try:
+            snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
+            self.feeds = load_feed_statuses(self.desk.engine)
+        except HotlineError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self._load_seq += 1
+        self._apply(snapshot, self._load_seq)
+        self.tick()
+        self.evaluate()
+
     def refresh_now(self) -> None:
         """Evaluate and reload at once (start-up, tests)."""
         try:

@@ -144,7 +144,7 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self._set_titles(None)
         self.query_one("#calls", LiveTable).focus()
-        self.hotline.refresh_now()
+        self.hotline.first_paint()
 
     # --- rendering ---------------------------------------------------------------
 

@@ -108,7 +108,10 @@ class DirectoryForm(ModalScreen[int | None]):
         for f in self.FIELDS:
             if f.info:
                 self.explain(f.id)
-        self.query_one(f"#{self.FIELDS[0].id}").focus()
+        first = self.FIELDS[0].id
+        if self.row_id is None:  # a new row: the first field not filled in already
+            first = next((f.id for f in self.FIELDS if not self.values.get(f.id)), first)
+        self.query_one(f"#{first}").focus()
 
     # --- values ----------------------------------------------------------------------
 

@@ -146,7 +146,7 @@ class EscalationQueueScreen(Screen[None]):
         with Vertical(id="queue-panel", classes="panel"):
             yield LiveTable([
                 ("ack", " ", 1), ("over", _("Overdue"), 8), ("raised", _("Raised"), 11),
-                ("what", _("What"), 24), ("item", _("Call / ticket"), 13),
+                ("what", _("What"), 25), ("item", _("Call / ticket"), 13),
                 ("customer", _("Customer"), 14), ("owner", _("Assigned"), 8),
                 ("alerts", _("Alerts"), 6), ("detail", _("State / note"), None),
             ], countdown_column="over", id="queue")

@@ -199,6 +199,7 @@ async def test_add_a_site_for_the_selected_customer_area_code_checked(demo_desk:
         form = app.screen
         assert isinstance(form, SiteFormScreen)
         assert field(form, "customer").value == "GDT-SZ"  # the selected row's customer
+        assert form.focused is field(form, "name")  # the first field still empty
         assert "广东电信深圳分公司" in str(form.query_one("#customer-info", Static).render())
         field(form, "name").value = "南山汇聚机房"
         field(form, "area_code").value = "07x5"

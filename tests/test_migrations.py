@@ -33,3 +33,11 @@ def test_upgrade_is_idempotent(tmp_path) -> None:  # type: ignore[no-untyped-def
     assert db.upgrade(engine) is True
     assert db.upgrade(engine) is False
     assert db.current_revisions(engine) == db.head_revisions(engine)
+
+
+def test_the_start_up_check_knows_the_same_heads_as_the_migration_tool() -> None:
+    from alembic.script import ScriptDirectory
+
+    engine = db.make_engine("sqlite://")
+    tool = set(ScriptDirectory.from_config(db.alembic_config(engine)).get_heads())
+    assert db.head_revisions() == tool

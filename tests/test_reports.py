@@ -17,8 +17,8 @@ from hotline import reports
 from hotline.paths import shipped_data_dir
 from hotline.reports import periods
 from hotline.shifts import load_rota
-from tests.test_reports_scene import GD, REPORT_AT, STD, month_end
 from tests.support import TZ
+from tests.test_reports_scene import GD, REPORT_AT, STD, month_end
 
 ROTA = load_rota(shipped_data_dir() / "shifts.toml", TZ)
 
