@@ -147,29 +147,36 @@ def search_tickets(engine: Engine, text: str, *, limit: int = RESULT_LIMIT) -> l
 
 
 def _word_matches(word: str) -> sa.ColumnElement[bool]:
+    """What one word of a query matches.
+
+    A complete phone number matches the caller's number (by index); a run of
+    digits, part of a number or a ticket number; anything else, the text of
+    the ticket, its customer and its contact.
+    """
+    digits = "".join(ch for ch in word if ch.isdigit())
+    number = try_parse_number(word) if digits else None
+    if number is not None:
+        return sa.or_(
+            col(Ticket.caller_number) == number.e164,
+            col(Ticket.id).in_(select(Call.ticket_id).where(col(Call.number_e164) == number.e164)),
+            col(Ticket.number).startswith(word),
+        )
+    if digits and len(digits) >= len(word.replace("-", "").replace(" ", "")) - 1:
+        options: list[sa.ColumnElement[bool]] = [col(Ticket.number).startswith(word)]
+        if len(digits) >= 4:
+            options.append(col(Ticket.caller_number).contains(digits.lstrip("0") or digits))
+        return sa.or_(*options)
     like = f"%{word}%"
-    options: list[sa.ColumnElement[bool]] = [
+    return sa.or_(
         col(Ticket.number).startswith(word),
         col(Ticket.description).ilike(like),
         col(Ticket.equipment).ilike(like),
         col(Ticket.site).ilike(like),
         col(Ticket.caller_name).ilike(like),
-        col(Ticket.id).in_(select(Ticket.id).join(Customer, col(Customer.id) ==
-                                                  col(Ticket.customer_id))
-                           .where(sa.or_(col(Customer.name).ilike(like),
-                                         col(Customer.code).ilike(like)))),
+        col(Ticket.customer_id).in_(select(Customer.id).where(
+            sa.or_(col(Customer.name).ilike(like), col(Customer.code).ilike(like)))),
         col(Ticket.contact_id).in_(select(Contact.id).where(col(Contact.name).ilike(like))),
-    ]
-    digits = "".join(ch for ch in word if ch.isdigit())
-    if len(digits) >= 4 and len(digits) >= len(word.replace("-", "").replace(" ", "")) - 1:
-        # part of a number: match it inside the stored numbers
-        options.append(col(Ticket.caller_number).contains(digits.lstrip("0") or digits))
-    number = try_parse_number(word) if digits else None
-    if number is not None:
-        options.append(col(Ticket.caller_number) == number.e164)
-        options.append(col(Ticket.id).in_(select(Call.ticket_id)
-                                          .where(col(Call.number_e164) == number.e164)))
-    return sa.or_(*options)
+    )
 
 
 def open_tickets_of(engine: Engine, customer_id: int, *, limit: int = 5) -> list[TicketHit]:

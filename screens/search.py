@@ -45,6 +45,7 @@ class SearchScreen(Screen[None]):
         translate_bindings(self)
         self.initial = query
         self.hits: list[TicketHit] = []
+        self.shown_query: str | None = None
 
     @property
     def hotline(self) -> HotlineApp:
@@ -96,6 +97,7 @@ class SearchScreen(Screen[None]):
             status.update(Text(message.error, style="bold #ffaf00"))
             return
         self.hits = message.hits
+        self.shown_query = message.query
         tz = self.hotline.desk.settings.tz
         now = self.hotline.now_ref.at
         rows = []

@@ -29,6 +29,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_ticket_next_due", ["next_due_at"], unique=False)
         batch_op.create_index("ix_ticket_customer_status", ["customer_id", "status"],
                               unique=False)
+        batch_op.create_index("ix_ticket_caller_number", ["caller_number"], unique=False)
     with op.batch_alter_table("call", schema=None) as batch_op:
         batch_op.create_index("ix_call_state_ticket", ["state", "ticket_id"], unique=False)
     with op.batch_alter_table("clock", schema=None) as batch_op:
@@ -51,6 +52,7 @@ def downgrade() -> None:
     with op.batch_alter_table("call", schema=None) as batch_op:
         batch_op.drop_index("ix_call_state_ticket")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_caller_number")
         batch_op.drop_index("ix_ticket_customer_status")
         batch_op.drop_index("ix_ticket_next_due")
         batch_op.drop_index("ix_ticket_next_check")
