@@ -409,3 +409,9 @@ class EscalationAlert(SQLModel, table=True):
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
     n: int
     at: datetime = utc_field(nullable=False)
+
+
+#: The monitor's look for running clocks past their warning time (hotline.supervision):
+#: only clocks whose warning has come are read, however many tickets are open.
+sa.Index("ix_clock_state_warn", SQLModel.metadata.tables["clock"].c.state,
+         SQLModel.metadata.tables["clock"].c.warn_at)

@@ -509,10 +509,11 @@ def warning_key(ticket_id: int, clock_key: str, due_at: datetime) -> str:
 
 
 def _raise_warnings(s: Session, desk: Desk, now: datetime) -> int:
-    warned = (select(Escalation.id).where(Escalation.clock_id == Clock.id,
+    warned = (select(Escalation.id).where(Escalation.ticket_id == Clock.ticket_id,
+                                          Escalation.clock_id == Clock.id,
                                           Escalation.kind == "warning",
                                           Escalation.due_at == Clock.due_at)
-              .correlate(Clock).exists())
+              .correlate(Clock).exists())  # by the ticket's index: a few rows per clock
     rows = s.exec(
         select(Clock, Ticket).join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
         .where(Clock.state == "running", col(Clock.warn_at) <= now, col(Clock.due_at) > now,

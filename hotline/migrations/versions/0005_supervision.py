@@ -1,4 +1,5 @@
-"""supervision: who is on duty per shift, shift handovers, escalation re-alerts
+"""supervision: who is on duty per shift, shift handovers, escalation re-alerts,
+and an index for the monitor's warnings
 
 Revision ID: 0005_supervision
 Revises: 0001
@@ -71,9 +72,13 @@ def upgrade() -> None:
     with op.batch_alter_table("escalation_alert", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_escalation_alert_escalation_id"), ["escalation_id"],
                               unique=False)
+    with op.batch_alter_table("clock", schema=None) as batch_op:
+        batch_op.create_index("ix_clock_state_warn", ["state", "warn_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("clock", schema=None) as batch_op:
+        batch_op.drop_index("ix_clock_state_warn")
     with op.batch_alter_table("escalation_alert", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_escalation_alert_escalation_id"))
     op.drop_table("escalation_alert")
