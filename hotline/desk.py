@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from hotline.models import Call, Engineer, Escalation, Event, Ticket
 from hotline.phones import PhoneNumber, parse_number
 from hotline.roster import check_login, system_user
 from hotline.sla import SlaEngine
+from hotline.supervision import acknowledge_chain
 from hotline.supervision import monitor as supervision_monitor
 from hotline.ticket_clocks import evaluate_ticket, sla_facts
 from hotline.ticket_steps import StepInput, raise_complaint, record_step, why_not
@@ -488,6 +489,8 @@ class Desk:
             self._event(s, "escalation_acknowledged", now, call_id=esc.call_id,
                         ticket_id=esc.ticket_id, escalation_id=escalation_id,
                         key=esc.key.split(":", 1)[1], note=note)
+            if esc.kind == "tier":
+                acknowledge_chain(s, self, esc, now, self.actor)
             if esc.ticket_id is not None:
                 evaluate_ticket(s, self, self._ticket(s, esc.ticket_id), now)
 

@@ -97,7 +97,7 @@ def replay(kind: str, history: Iterable[tuple[str, datetime]]) -> Progress:
     return p
 
 
-def apply(p: Progress, what: str, at: datetime) -> None:  # noqa: C901 - a flat state table
+def apply(p: Progress, what: str, at: datetime) -> None:
     p.last_at[what] = at
     if what == "remote_requested":
         p.remote, p.remote_at = "requested", at
@@ -152,7 +152,7 @@ def _hm(at: datetime | None) -> str:
     return at.strftime("%m-%d %H:%M") if at else "?"
 
 
-def refusal(p: Progress, what: str, at: datetime) -> str | None:  # noqa: C901
+def refusal(p: Progress, what: str, at: datetime) -> str | None:
     """Why ``what`` cannot be recorded at ``at`` now, or None if it can."""
     if what not in STEPS:
         return _("Unknown step {step!r}.").format(step=what)
@@ -209,7 +209,8 @@ def refusal(p: Progress, what: str, at: datetime) -> str | None:  # noqa: C901
         return not_before("dispatched", p.onsite_at)
     if what == "onsite_arrival":
         if p.onsite != "departed":
-            return (_("Record the engineer's departure first.") if p.onsite in ("none", "dispatched")
+            return (_("Record the engineer's departure first.")
+                    if p.onsite in ("none", "dispatched")
                     else _("The engineer is already on site."))
         return not_before("depart", p.onsite_at)
     if what == "service_request_signed":

@@ -42,7 +42,6 @@ from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import N_, _
 from hotline.models import (
     Call,
-    Clock,
     Contract,
     Customer,
     Engineer,
@@ -388,7 +387,7 @@ def acknowledge(desk: Desk, escalation_ids: Sequence[int], note: str = "") -> in
                 continue
             done += 1
             if esc.kind == "tier":
-                done += _acknowledge_chain(s, desk, esc, now, desk.actor)
+                done += acknowledge_chain(s, desk, esc, now, desk.actor)
             if esc.ticket_id is not None:
                 tickets.add(esc.ticket_id)
         for ticket_id in sorted(tickets):
@@ -415,7 +414,7 @@ def _mark_acknowledged(s: Session, desk: Desk, esc: Escalation, at: datetime, wh
     return True
 
 
-def _acknowledge_chain(s: Session, desk: Desk, esc: Escalation, at: datetime, who: str,
+def acknowledge_chain(s: Session, desk: Desk, esc: Escalation, at: datetime, who: str,
                        *, actor: str | None = None) -> int:
     """The other unacknowledged alerts of the same tier chain (same ticket and clock)."""
     siblings = s.exec(select(Escalation).where(
@@ -487,111 +486,20 @@ def add_note(desk: Desk, escalation_id: int, text: str) -> None:
 
 
 def monitor(desk: Desk, now: datetime | None = None) -> int:
-    """Raise warnings, withdraw stale ones, sync tier chains, record re-alerts.
+    """Record re-alerts of escalations left unacknowledged past the policy's timeout.
 
-    One transaction; idempotent. Returns how many things it wrote (0 when
-    another seat did the same work at the same moment).
+    Warnings are raised and withdrawn by each ticket's own evaluation (at the
+    moment its engine says), and acknowledging a tier alert acknowledges its
+    chain in the same transaction, so nothing else needs a scan each second.
+    One transaction; idempotent. Returns how many re-alerts it recorded (0
+    when another seat did the same work at the same moment).
     """
     now = now or desk.now()
     try:
         with desk.session() as s:
-            n = _raise_warnings(s, desk, now)
-            n += _withdraw_warnings(s, desk, now)
-            n += _sync_tier_chains(s, desk)
-            n += _record_realerts(s, desk, now)
-            return n
+            return _record_realerts(s, desk, now)
     except sa.exc.IntegrityError:
         return 0
-
-
-def warning_key(ticket_id: int, clock_key: str, due_at: datetime) -> str:
-    return f"t{ticket_id}:warn:{clock_key}:{due_at.strftime('%Y%m%dT%H%M%SZ')}"
-
-
-def _raise_warnings(s: Session, desk: Desk, now: datetime) -> int:
-    warned = (select(Escalation.id).where(Escalation.ticket_id == Clock.ticket_id,
-                                          Escalation.clock_id == Clock.id,
-                                          Escalation.kind == "warning",
-                                          Escalation.due_at == Clock.due_at)
-              .correlate(Clock).exists())  # by the ticket's index: a few rows per clock
-    rows = s.exec(
-        select(Clock, Ticket).join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
-        .where(Clock.state == "running", col(Clock.warn_at) <= now, col(Clock.due_at) > now,
-               col(Clock.target).not_in(NO_WARNING_TARGETS), Ticket.status != "closed",
-               ~warned)
-    ).all()
-    n = 0
-    for clock, ticket in rows:
-        assert ticket.id is not None and clock.id is not None
-        key = warning_key(ticket.id, clock.key, clock.due_at)
-        if s.exec(select(Escalation.id).where(Escalation.key == key)).first() is not None:
-            continue
-        esc = Escalation(key=key, kind="warning", tier="engineer", ticket_id=ticket.id,
-                         clock_id=clock.id, raised_at=clock.warn_at, due_at=clock.due_at,
-                         from_level=clock.level, to_level=clock.level, reason=clock.target)
-        s.add(esc)
-        s.flush()
-        desk._event(s, "escalation_raised", clock.warn_at, ticket_id=ticket.id,
-                    escalation_id=esc.id, actor=SYSTEM, kind="warning", tier="engineer",
-                    reason=clock.target)
-        n += 1
-    return n
-
-
-def _withdraw_warnings(s: Session, desk: Desk, now: datetime) -> int:
-    rows = s.exec(
-        select(Escalation, Clock).join(Clock, col(Clock.id) == col(Escalation.clock_id))
-        .where(Escalation.kind == "warning", col(Escalation.acknowledged_at).is_(None))
-    ).all()
-    n = 0
-    for esc, clock in rows:
-        reason: str | None = None
-        if clock.state == "met":
-            reason = "met"
-        elif clock.state == "late" or clock.breached_at is not None or clock.due_at <= now:
-            reason = "breached"
-        elif clock.state == "cancelled":
-            reason = "cancelled"
-        elif esc.due_at is not None and clock.due_at != esc.due_at:
-            reason = "retimed"
-        if reason is None:
-            continue
-        result = s.execute(
-            sa.update(Escalation)
-            .where(col(Escalation.id) == esc.id, col(Escalation.acknowledged_at).is_(None))
-            .values(acknowledged_at=now, acknowledged_by=SYSTEM, note=reason))
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            desk._event(s, "escalation_withdrawn", now, ticket_id=esc.ticket_id,
-                        escalation_id=esc.id, actor=SYSTEM, reason=reason)
-            n += 1
-    return n
-
-
-def _sync_tier_chains(s: Session, desk: Desk) -> int:
-    """Tier alerts raised before someone acknowledged another alert of their chain."""
-    acked = sa.orm.aliased(Escalation)
-    rows = s.exec(
-        select(Escalation, acked)
-        .join(acked, sa.and_(col(acked.ticket_id) == col(Escalation.ticket_id),
-                             col(acked.clock_id) == col(Escalation.clock_id),
-                             col(acked.kind) == "tier", col(acked.id) != col(Escalation.id),
-                             col(acked.acknowledged_at).is_not(None),
-                             col(acked.acknowledged_by) != SYSTEM,
-                             col(acked.acknowledged_at) >= col(Escalation.raised_at)))
-        .where(Escalation.kind == "tier", col(Escalation.acknowledged_at).is_(None))
-        .order_by(col(Escalation.id), col(acked.acknowledged_at))
-    ).all()
-    n = 0
-    seen: set[int] = set()
-    for esc, other in rows:
-        assert esc.id is not None and other.acknowledged_at is not None
-        if esc.id in seen:
-            continue
-        seen.add(esc.id)
-        if _mark_acknowledged(s, desk, esc, other.acknowledged_at, other.acknowledged_by or "?",
-                              "", with_id=other.id, actor=SYSTEM):
-            n += 1
-    return n
 
 
 def _record_realerts(s: Session, desk: Desk, now: datetime) -> int:

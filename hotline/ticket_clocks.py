@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
@@ -51,6 +51,16 @@ SLA_EVENT_KINDS = {
 }
 
 BREACH_KIND = {"callback": "callback_overdue"}
+
+#: Targets whose warning share raises no escalation (a callback's is only coloured).
+NO_WARNING_TARGETS = frozenset({"callback"})
+
+SYSTEM = "system"
+
+
+def warning_key(clock_key: str, due_at: datetime) -> str:
+    """One warning per deadline of a clock (a re-timed clock warns again)."""
+    return f"warn:{clock_key}:{due_at.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def sla_facts(ticket: Ticket) -> TicketFacts:
@@ -102,6 +112,7 @@ class EscalationPlan:
     reason: str
     from_level: int | None
     to_level: int | None
+    acknowledged_at: datetime | None = None  # a chain alert already acknowledged with another
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,11 @@ def plan_rows(evaluation: Evaluation) -> Plan:
             met_at=t.done_at,  # when its event happened, in time or late
             breached_at=t.breached_at, paused_s=int(t.paused_for.total_seconds()),
             state=_row_state(t)))
+        if t.state == "warning" and t.name not in NO_WARNING_TARGETS:
+            escalations.append(EscalationPlan(
+                key=warning_key(t.key, t.due_at), kind="warning", tier="engineer",
+                at=t.warn_at, due=t.due_at, clock_key=t.key, reason=t.name,
+                from_level=t.level, to_level=t.level))
         if t.breached_at is not None:
             escalations.append(EscalationPlan(
                 key=f"breach:{t.key}:{t.breached_at.isoformat()}",
@@ -148,7 +164,8 @@ def plan_rows(evaluation: Evaluation) -> Plan:
         escalations.append(EscalationPlan(
             key=step.key, kind="level_up" if step.tier is None else "tier", tier=step.tier,
             at=step.at, due=None, clock_key=step.target or None, reason=step.reason,
-            from_level=step.from_level, to_level=step.to_level))
+            from_level=step.from_level, to_level=step.to_level,
+            acknowledged_at=step.acknowledged_at if step.tier is not None else None))
         if step.tier is None:
             level_changed_at = max(level_changed_at or step.at, step.at)
     return Plan(clocks=clocks, escalations=escalations, penalties=list(evaluation.penalties),
@@ -181,18 +198,23 @@ def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> No
             clocks[c.key] = row
     s.flush()
     prefix = f"t{ticket.id}:"
-    raised = set(s.exec(select(Escalation.key).where(Escalation.ticket_id == ticket.id)).all())
+    existing = {e.key: e for e in s.exec(select(Escalation).where(
+        Escalation.ticket_id == ticket.id)).all()}
     for e in plan.escalations:
-        if prefix + e.key in raised:
+        if prefix + e.key in existing:
             continue
         clock = clocks.get(e.clock_key or "")
         esc = Escalation(key=prefix + e.key, kind=e.kind, tier=e.tier, ticket_id=ticket.id,
                          clock_id=clock.id if clock else None, raised_at=e.at, due_at=e.due,
                          from_level=e.from_level, to_level=e.to_level, reason=e.reason)
+        if e.acknowledged_at is not None:  # raised late (after downtime), acked meanwhile
+            esc.acknowledged_at, esc.acknowledged_by = e.acknowledged_at, SYSTEM
+            esc.note = "acknowledged with its chain"
         s.add(esc)
         s.flush()
         desk._event(s, "escalation_raised", e.at, ticket_id=ticket.id, escalation_id=esc.id,
-                    actor="system", kind=e.kind, tier=e.tier, reason=e.reason)
+                    actor=SYSTEM, kind=e.kind, tier=e.tier, reason=e.reason)
+    _withdraw_warnings(s, desk, ticket, plan, existing, now)
     scored = set(s.exec(select(Penalty.key).where(Penalty.ticket_id == ticket.id)).all())
     for p in plan.penalties:
         if prefix + p.key in scored:
@@ -211,6 +233,33 @@ def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> No
     ticket.next_due_at = nxt.due_at if nxt and ticket.status != "closed" else None
     ticket.next_clock = nxt.key if nxt and ticket.status != "closed" else None
     s.add(ticket)
+
+
+def _withdraw_warnings(s: Session, desk: Desk, ticket: Ticket, plan: Plan,
+                       existing: dict[str, Escalation], now: datetime) -> None:
+    """A warning nobody acknowledged goes once its deadline is met, breached or moved."""
+    current = {e.key for e in plan.escalations if e.kind == "warning"}
+    states = {c.key: c for c in plan.clocks}
+    prefix = f"t{ticket.id}:"
+    for key, esc in existing.items():
+        if esc.kind != "warning" or esc.acknowledged_at is not None:
+            continue
+        if key.removeprefix(prefix) in current:
+            continue
+        clock_key = key.removeprefix(prefix).removeprefix("warn:").rsplit(":", 1)[0]
+        clock = states.get(clock_key)
+        if clock is None or clock.state == "cancelled":
+            reason = "cancelled"
+        elif clock.state == "met":
+            reason = "met"
+        elif clock.state == "late" or clock.breached_at is not None or clock.due_at <= now:
+            reason = "breached"
+        else:
+            reason = "retimed"
+        esc.acknowledged_at, esc.acknowledged_by, esc.note = now, SYSTEM, reason
+        s.add(esc)
+        desk._event(s, "escalation_withdrawn", now, ticket_id=ticket.id, escalation_id=esc.id,
+                    actor=SYSTEM, reason=reason)
 
 
 def _row_state(t: TargetState) -> str:

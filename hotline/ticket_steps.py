@@ -166,7 +166,7 @@ def _text(value: str, what: str, *, required: bool) -> str:
     return value
 
 
-def _details(s: Session, desk: Desk, ticket: Ticket, what: str, given: StepInput,  # noqa: C901
+def _details(s: Session, desk: Desk, ticket: Ticket, what: str, given: StepInput,
              when: datetime) -> dict[str, Any]:
     """Check what the step needs and return the event's data."""
     assert ticket.id is not None

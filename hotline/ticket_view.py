@@ -39,7 +39,7 @@ def event_label(kind: str) -> str:
     return _(OTHER_EVENTS[kind]) if kind in OTHER_EVENTS else kind.replace("_", " ")
 
 
-def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:  # noqa: C901
+def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
     """One line saying what the event's data holds, for people."""
     if kind == "call_rang":
         number = try_parse_number(str(data.get("number", "")))
