@@ -7,17 +7,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hotline.i18n import _
+from hotline.notice import InfoNotice
 from hotline.sla import SlaEngine
 from hotline.telephony.status import FeedStatus, feed_notices, load_feed_statuses
 
 #: From this month on, next year's calendar matters (deadlines cross the new year).
 LOOK_AHEAD_MONTH = 11
-
-
-class InfoNotice(str):
-    """A notice that is a plain fact (the current shift), not a warning."""
-
-    warning = False
 
 
 def header_notices(sla: SlaEngine, now: datetime, tz: ZoneInfo,

@@ -166,7 +166,10 @@ class DashboardScreen(Screen[None]):
         if app.banner:
             header.append("  " + app.banner, style="bold #ffaf00")
         for notice in app.notices:
-            header.append("  ⚠ " + notice, style="#ffaf00")
+            if getattr(notice, "warning", True):
+                header.append("  ⚠ " + notice, style="#ffaf00")
+            else:
+                header.append("  · " + notice, style="dim")
         self.query_one(DeskHeader).update(header)
         for table in self.query(LiveTable):
             table.tick()

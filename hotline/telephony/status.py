@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from hotline.i18n import _
 from hotline.models import PbxFeed
+from hotline.notice import InfoNotice
 
 if TYPE_CHECKING:
     from hotline.desk import Desk
@@ -82,7 +83,7 @@ def feed_notices(feeds: list[FeedStatus], now: datetime, tz: ZoneInfo) -> list[s
             out.append(_("{feed} stale: no sign of life since {time}").format(
                 feed=label, time=f.heartbeat_at.astimezone(tz).strftime("%H:%M")))
         elif f.state == "connected":
-            out.append(_("{feed} connected").format(feed=label))
+            out.append(InfoNotice(_("{feed} connected").format(feed=label)))
         elif f.state == "connecting":
             out.append(_("{feed} connecting since {time}").format(feed=label, time=since))
         else:
