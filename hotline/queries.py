@@ -149,8 +149,10 @@ def load_calls(s: Session) -> list[CallRow]:
         .outerjoin(Contract, col(Contract.id) == col(Call.contract_id))
         .where(sa.or_(col(Call.state) == "ringing",
                       sa.and_(col(Call.state) == "answered", col(Call.ticket_id).is_(None))))
-        .order_by(col(Call.offered_at), col(Call.id))
     ).all()
+    # sorted here: ordering in SQL tempts the planner to walk the whole call history
+    # by offer time instead of looking up the few calls that need someone
+    rows = sorted(rows, key=lambda r: (r[0].offered_at, r[0].id))
     customers = {call.customer_id for call, *_ in rows if call.customer_id is not None}
     open_counts: dict[int, int] = {}
     if customers:
