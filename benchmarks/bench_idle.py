@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tmux_probe import cpu_seconds, tmux  # noqa: E402
+from tmux_probe import cpu_seconds, server, tmux  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -89,7 +89,7 @@ def main() -> int:
         print("tmux is needed (apt-get install tmux)")
         return 2
     seconds = args.minutes * 60
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, server():
         environ = env(args.now, tmp)
         os.makedirs(tmp + "/s")
         os.makedirs(tmp + "/b")

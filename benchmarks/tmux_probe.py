@@ -72,6 +72,18 @@ class Pane:
 
 
 @contextmanager
+def server() -> Iterator[None]:
+    """Keep one tmux server up across sessions (a server with no session exits, and a
+    session started meanwhile can find it gone)."""
+    name = f"bench-keeper-{uuid.uuid4().hex[:6]}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "sleep 86400"], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False, capture_output=True)
+
+
+@contextmanager
 def tmux(command: str, env: Mapping[str, str] | None = None, width: int = 120,
          height: int = 35) -> Iterator[tuple[Pane, float]]:
     """Start ``command`` in a new tmux session; yields the pane and the start moment."""

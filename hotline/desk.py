@@ -83,6 +83,9 @@ class Desk:
         self.sla = sla
         self.actor = actor
         self.signed_in = False
+        #: When the next re-alert of an unacknowledged escalation can fall due (see
+        #: :func:`hotline.supervision.monitor`); None: look now.
+        self.realerts_due_at: datetime | None = None
 
     # --- helpers ---------------------------------------------------------------
 
@@ -110,11 +113,19 @@ class Desk:
                call_id: int | None = None,
                ticket_id: int | None = None, escalation_id: int | None = None,
                actor: str | None = None, **data: Any) -> Event:
-        ev = Event(at=at, recorded_at=self.now(), actor=actor or self.actor, kind=event_kind,
-                   call_id=call_id, ticket_id=ticket_id, escalation_id=escalation_id,
-                   data=json.dumps(data, ensure_ascii=False, default=str))
+        ev = Event(**self._event_row(event_kind, at, call_id=call_id, ticket_id=ticket_id,
+                                     escalation_id=escalation_id, actor=actor, **data))
         s.add(ev)
         return ev
+
+    def _event_row(self, event_kind: str, at: datetime, /, *, call_id: int | None = None,
+                   ticket_id: int | None = None, escalation_id: int | None = None,
+                   actor: str | None = None, **data: Any) -> dict[str, Any]:
+        """The columns of the event :meth:`_event` adds (for bulk inserts of many events)."""
+        return {"at": at, "recorded_at": self.now(), "actor": actor or self.actor,
+                "kind": event_kind, "call_id": call_id, "ticket_id": ticket_id,
+                "escalation_id": escalation_id,
+                "data": json.dumps(data, ensure_ascii=False, default=str)}
 
     def session(self) -> Any:
         return dbmod.session_scope(self.engine)
@@ -531,7 +542,9 @@ class Desk:
         except sa.exc.IntegrityError:
             # another seat raised the same items first: nothing left to do
             return 0
-        return done + supervision_monitor(self, now)  # warnings and re-alerts (issue 5)
+        if done or self.realerts_due_at is None or now >= self.realerts_due_at:
+            done += supervision_monitor(self, now)  # re-alerts, when one can be due
+        return done
 
     def facts(self, ticket: Ticket) -> Any:
         return sla_facts(ticket)

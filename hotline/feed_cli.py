@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import queue
 import signal
 import stat
 import sys
@@ -235,6 +236,7 @@ def run_listener(desk: Desk, host: str, port: int, *, name: str | None = None) -
         with _Heartbeat(reporter):
             async with server:
                 await stop.wait()
+            await listener.close()
         await asyncio.to_thread(reporter.set_state, "stopped")
         print(describe_tally(f"{host}:{port}", listener.tally))
         return 0
@@ -270,33 +272,63 @@ class _Heartbeat:
 
 
 def run_jsonl_stream(desk: Desk, stream: TextIO, *, name: str | None = None) -> int:
-    """Standard input: a live feed (its state shows on the dashboards) until the stream ends."""
+    """Standard input: a live feed (its state shows on the dashboards) until the stream ends.
+
+    A thread reads the lines as they come; each transaction takes every line
+    that has arrived since the previous commit (up to a batch), so a lone
+    line is written at once and a burst in few transactions.
+    """
     from hotline.errors import StorageError
     from hotline.telephony.ami import backoff_delays
-    from hotline.telephony.jsonl import FeedTally, apply_line
+    from hotline.telephony.jsonl import BATCH, FeedTally, apply_batch
+    from hotline.telephony.lookups import Lookups
     from hotline.telephony.status import FeedReporter
 
     reporter = FeedReporter(desk, _feed_name("jsonl", "stdin", name), "jsonl")
     reporter.set_state("connected")
     tally = FeedTally()
+    arrived: queue.Queue[tuple[int, str] | None] = queue.Queue(maxsize=4 * BATCH)
+
+    def read() -> None:
+        try:
+            for lineno, text in enumerate(stream, start=1):
+                arrived.put((lineno, text))
+        finally:
+            arrived.put(None)
+
+    reader = threading.Thread(target=read, name="feed-stdin", daemon=True)
     pause = threading.Event()  # only waited on, never set: a sleep that reads as one
     try:
         with _Heartbeat(reporter):
-            for lineno, text in enumerate(stream, start=1):
+            reader.start()
+            ended = False
+            while not ended:
+                first = arrived.get()
+                if first is None:
+                    break
+                batch = [first]
+                while len(batch) < BATCH:
+                    try:
+                        item = arrived.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        ended = True
+                        break
+                    batch.append(item)
                 delays = backoff_delays(0.5, 30.0)
                 while True:
                     try:
-                        result = apply_line(desk, text, lineno, tally)
+                        results = apply_batch(desk, batch, tally, lookups=Lookups(desk))
                         break
                     except StorageError as exc:
-                        # the line is not saved yet: keep it and try again, in order
-                        tally.lines -= 1
+                        # the lines are not saved yet: keep them and try again, in order
                         delay = delays()
                         log.error(_("line {n}: {error}; trying again in {s:.0f} s").format(
-                            n=lineno, error=exc, s=delay))
+                            n=batch[0][0] if len(batch) == 1 else f"{batch[0][0]}–{batch[-1][0]}",
+                            error=exc, s=delay))
                         pause.wait(delay)
-                if result is not None:
-                    reporter.events += 1
+                reporter.events += sum(1 for r in results if r is not None)
     finally:
         with contextlib.suppress(HotlineError):
             reporter.set_state("stopped")

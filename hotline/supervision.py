@@ -497,12 +497,20 @@ def monitor(desk: Desk, now: datetime | None = None) -> int:
     now = now or desk.now()
     try:
         with desk.session() as s:
-            return _record_realerts(s, desk, now)
+            n, next_due = _record_realerts(s, desk, now)
     except sa.exc.IntegrityError:
         return 0
+    desk.realerts_due_at = min(next_due or now + REALERT_RESCAN, now + REALERT_RESCAN)
+    return n
 
 
-def _record_realerts(s: Session, desk: Desk, now: datetime) -> int:
+#: However far off the next re-alert is, look again after this long (another seat may
+#: have raised an escalation meanwhile, or a policy's timeout may have changed).
+REALERT_RESCAN = timedelta(seconds=60)
+
+
+def _record_realerts(s: Session, desk: Desk, now: datetime) -> tuple[int, datetime | None]:
+    """Record what is due; returns how many, and when the next re-alert falls due."""
     rows = s.exec(
         select(Escalation.id, Escalation.raised_at, _policy_expr(),
                func.max(EscalationAlert.n))
@@ -517,12 +525,15 @@ def _record_realerts(s: Session, desk: Desk, now: datetime) -> int:
     ).all()
     timeouts: dict[str | None, timedelta] = {}
     n = 0
+    next_due: datetime | None = None
     for escalation_id, raised_at, policy, last in rows:
         if policy not in timeouts:
             timeouts[policy] = ack_timeout(desk.sla, policy)
         timeout = timeouts[policy]
         assert escalation_id is not None
         due = int((now - raised_at) / timeout)
+        upcoming = raised_at + timeout * (max(due, last or 0) + 1)
+        next_due = upcoming if next_due is None else min(next_due, upcoming)
         if due < 1 or due <= (last or 0):
             continue
         at = raised_at + timeout * due
@@ -531,7 +542,7 @@ def _record_realerts(s: Session, desk: Desk, now: datetime) -> int:
                     n=due, minutes=int((at - raised_at).total_seconds() // 60))
         n += 1
     s.flush()
-    return n
+    return n, next_due
 
 
 # --- what each seat rings its bell for ------------------------------------------------

@@ -175,16 +175,17 @@ def test_a_live_stream_keeps_a_line_the_database_refused(desk: Desk,
     from hotline.feed_cli import run_jsonl_stream
     from hotline.telephony import jsonl as jsonl_module
 
-    real = jsonl_module.apply_call_event
-    refusals = iter([True, True, False, False])
+    real = jsonl_module.apply_call_events
+    calls: list[int] = []
 
-    def flaky(d: Desk, e: object) -> object:
-        if next(refusals):
+    def flaky(d: Desk, events: list[object], **kw: object) -> object:
+        calls.append(len(events))
+        if len(calls) <= 2:
             raise StorageError("The database is busy (another program holds it); nothing "
                                "was saved.")
-        return real(d, e)  # type: ignore[arg-type]
+        return real(d, events, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(jsonl_module, "apply_call_event", flaky)
+    monkeypatch.setattr(jsonl_module, "apply_call_events", flaky)
     monkeypatch.setattr("hotline.telephony.ami.backoff_delays",
                         lambda *_a: (lambda: 0.01))
     stream = io.StringIO(
@@ -193,5 +194,6 @@ def test_a_live_stream_keeps_a_line_the_database_refused(desk: Desk,
         '{"event": "ring", "call_id": "r2", "number": "13800138001", '
         '"at": "2026-11-25T09:59:10+08:00"}\n')
     assert run_jsonl_stream(desk, stream) == 0
+    assert len(calls) >= 3 and sum(calls[2:]) == 2  # refused twice, then each line once
     with Session(desk.engine) as s:
         assert sorted(s.exec(select(Call.call_key)).all()) == ["r1", "r2"]

@@ -4,7 +4,9 @@ A phone system (Asterisk's manager interface, a JSON-lines feed, a script)
 reports four things about a call: it joined the queue (``ring``), an agent
 took it (``answer``), the caller gave up (``abandon``) or a channel hung up
 (``hangup``). :func:`apply_call_event` applies one of them in one
-transaction, together with the event that records it.
+transaction, together with the event that records it;
+:func:`apply_call_events` applies many in one transaction (group commit),
+each exactly as if it had been applied alone, in order.
 
 Rules, so that a feed can be replayed, restarted or delivered out of order:
 
@@ -21,27 +23,39 @@ Rules, so that a feed can be replayed, restarted or delivered out of order:
   engineer who answered still logs it (``ended_at`` records the hang-up).
 * The PBX's agent (interface or member name) is mapped to an engineer by
   ``Engineer.agent``; an agent nobody has claimed is kept as given.
+
+How a batch is applied (:class:`Batch`): the calls its events name are read
+in one query at the start, under the write lock on SQLite (``BEGIN
+IMMEDIATE``: nobody else writes until the batch commits); each event then
+changes those calls in memory and queues its event rows, and at the end the
+new calls, the changed columns of known calls, the kept PBX events and the
+event rows are written with a few bulk statements. A known call is written
+only if its ``version`` is still the one read (on PostgreSQL a seat may have
+changed it meanwhile); if not, or if any event of the batch fails, the batch
+is rolled back and its events applied one at a time, each against what is
+in the database then, so one bad event never takes good ones with it.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from hotline.clock import as_utc
 from hotline.desk import FUTURE_TOLERANCE, Desk
-from hotline.directory import CallerMatch, match_number
-from hotline.errors import InputError
+from hotline.errors import InputError, StorageError
 from hotline.i18n import _
-from hotline.models import Call, Engineer, PbxEvent
-from hotline.phones import PhoneNumber
+from hotline.models import Call, Event, PbxEvent
+from hotline.telephony.lookups import Lookups, engineer_for_agent
+
+__all__ = ["engineer_for_agent"]  # kept here for the callers that import it from calls
 
 KINDS = ("ring", "answer", "abandon", "hangup")
 #: Actor of events a phone system reports (answers are recorded as the engineer).
@@ -113,37 +127,346 @@ def _local(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
-def apply_call_event(desk: Desk, ev: CallEvent) -> Applied:
+
+# --- applying events: one, or many in one transaction -------------------------------
+
+#: Attempts at one event whose call another process changed while it was applied.
+_ATTEMPTS = 5
+
+
+class _Raced(Exception):
+    """A call (or kept event) changed in the database while the batch was being applied."""
+
+    def __init__(self, what: object) -> None:
+        super().__init__(str(what))
+
+
+def apply_call_event(desk: Desk, ev: CallEvent, *, lookups: Lookups | None = None) -> Applied:
     """Apply one call event in one transaction (see the module's rules).
 
     Raises :class:`InputError` for an event that cannot be meant (unknown
     kind, empty call id, a time in the future) and changes nothing then.
     """
     at = validate(ev, desk.now(), desk.settings.tz)
-    try:
-        return _apply(desk, ev, at)
-    except sa.exc.IntegrityError:
-        # another process created the same call (or recorded the same event) a
-        # moment ago: apply again on top of what it wrote
-        return _apply(desk, ev, at)
+    return _apply_alone(desk, ev, at, lookups or Lookups(desk))
 
 
-def _apply(desk: Desk, ev: CallEvent, at: datetime) -> Applied:
-    key = ev.call_key.strip()
+def apply_call_events(desk: Desk, events: Sequence[CallEvent], *,
+                      lookups: Lookups | None = None) -> list[Applied | InputError]:
+    """Apply ``events`` in order, in one transaction; what each did, or why it was refused.
+
+    Each event is applied exactly as :func:`apply_call_event` would have
+    applied it after the ones before it, and gets its own event row. When
+    this returns, every event it reports applied is committed. If one event
+    fails (or a call changed meanwhile), the batch is rolled back and the
+    events are applied one at a time instead. A database that refuses the
+    write raises :class:`StorageError`: nothing of the batch may be saved.
+    """
+    lookups = lookups or Lookups(desk)
+    now, tz = desk.now(), desk.settings.tz
+    results: list[Applied | InputError | None] = [None] * len(events)
+    todo: list[tuple[int, CallEvent, datetime]] = []
+    for i, ev in enumerate(events):
+        try:
+            todo.append((i, ev, validate(ev, now, tz)))
+        except InputError as exc:
+            results[i] = exc
+    done: list[Applied] | None = None
+    if len(todo) > 1:
+        try:
+            done = _apply_batch(desk, [(ev, at) for _i, ev, at in todo], lookups)
+        except StorageError:
+            raise
+        except Exception:  # any failure: the events go in one at a time
+            done = None
+    if done is not None:
+        for (i, _ev, _at), applied in zip(todo, done, strict=True):
+            results[i] = applied
+    else:
+        for i, ev, at in todo:
+            try:
+                results[i] = _apply_alone(desk, ev, at, lookups)
+            except InputError as exc:
+                results[i] = exc
+    return [r for r in results if r is not None]
+
+
+def _apply_alone(desk: Desk, ev: CallEvent, at: datetime, lookups: Lookups) -> Applied:
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return _apply_batch(desk, [(ev, at)], lookups)[0]
+        except (sa.exc.IntegrityError, _Raced) as exc:
+            # another process created the same call, or changed it, a moment ago:
+            # apply again on top of what it wrote
+            if attempt == _ATTEMPTS:
+                if isinstance(exc, _Raced):
+                    raise StorageError(_("The call changed in the database while the event "
+                                         "was applied; nothing was saved. Try again.")) from exc
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply_batch(desk: Desk, items: list[tuple[CallEvent, datetime]],
+                 lookups: Lookups) -> list[Applied]:
     with desk.session() as s:
-        call = _find(s, key)
-        if ev.kind == "ring":
-            return _ring(desk, s, ev, key, at, call)
-        if call is None:
-            if ev.kind == "hangup":
-                return _record(desk, s, ev, key, at, "unknown_call",
-                               _("hang-up for a call id the desk has not seen"), None)
-            return _create_from_later_event(desk, s, ev, key, at)
-        if ev.kind == "answer":
-            return _answer(desk, s, ev, key, at, call)
-        if ev.kind == "abandon":
-            return _abandon(desk, s, ev, key, at, call)
-        return _hangup(desk, s, ev, key, at, call)
+        b = Batch(desk, s, lookups)
+        b.load([ev.call_key.strip() for ev, _at in items],
+               rings=[ev.call_key.strip() for ev, _at in items if ev.kind == "ring"])
+        b.prefetch_callers(ev.number for ev, _at in items if ev.number)
+        pending = [_apply(b, ev, at) for ev, at in items]
+        b.write()
+    return [Applied(r.outcome, r.call.id if r.call is not None else None, r.note)
+            for r in pending]
+
+
+# --- a batch: calls in memory, written in bulk -----------------------------------------
+
+_CALL = cast(sa.Table, Call.__table__)  # type: ignore[attr-defined]
+_PBX = cast(sa.Table, PbxEvent.__table__)  # type: ignore[attr-defined]
+_EVENT = cast(sa.Table, Event.__table__)  # type: ignore[attr-defined]
+#: Keys per ``IN (…)`` list when a batch reads its calls.
+_CHUNK = 500
+
+
+@dataclass(eq=False, slots=True)
+class CallRow:
+    """A call as the events of a batch see and change it.
+
+    Either read at the start of the batch (``loaded_version`` is its version
+    then; ``changed`` names the columns to write) or created by the batch
+    (``id`` is None until it is written).
+    """
+
+    call_key: str
+    source: str
+    queue: str | None
+    number_raw: str
+    number_e164: str | None
+    number_kind: str | None
+    contact_id: int | None
+    customer_id: int | None
+    contract_id: int | None
+    state: str
+    offered_at: datetime
+    answer_due_at: datetime
+    answer_warn_at: datetime
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    ended_at: datetime | None = None
+    version: int = 1
+    id: int | None = None
+    loaded_version: int | None = None
+    changed: set[str] = field(default_factory=set)
+
+    def set(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.changed.update(values)
+
+    def bump(self) -> None:
+        """One more change of the call (``version``, which seats compare)."""
+        self.version += 1
+        self.changed.add("version")
+
+
+#: The columns a batch reads and may write (never ``ticket_id`` nor ``escalated_at``).
+_COLUMNS = ("id", "call_key", "source", "queue", "number_raw", "number_e164", "number_kind",
+            "contact_id", "customer_id", "contract_id", "state", "offered_at", "answer_due_at",
+            "answer_warn_at", "answered_at", "answered_by", "ended_at", "version")
+
+
+@dataclass(eq=False, slots=True)
+class _NewPbx:
+    row: dict[str, Any]
+    call: CallRow | None
+
+
+@dataclass(eq=False, slots=True)
+class _Kept:
+    """A hang-up kept for a call id the desk had not seen, not yet given to a call."""
+
+    at: datetime
+    source: str
+    db_id: int | None = None  # already in the database
+    new: _NewPbx | None = None  # recorded by this batch
+
+
+@dataclass(eq=False, slots=True)
+class _Result:
+    outcome: str
+    call: CallRow | None
+    note: str
+
+
+def _lock_for_writing(conn: sa.Connection) -> None:
+    """SQLite: take the write lock now (``BEGIN IMMEDIATE``), waiting up to the busy timeout.
+
+    What the batch reads then stays true until it commits, and the commit
+    cannot fail because another connection wrote after the batch's first read.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    raw: Any = conn.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Batch:
+    """The calls, kept PBX events and event rows of one transaction of call events."""
+
+    def __init__(self, desk: Desk, s: Session, lookups: Lookups) -> None:
+        self.desk = desk
+        self.s = s
+        self.lookups = lookups
+        self.conn = s.connection()
+        _lock_for_writing(self.conn)
+        self.calls: dict[str, CallRow | None] = {}  # by call key; None: not in the desk
+        self.new_calls: list[CallRow] = []
+        self.events: list[tuple[dict[str, Any], CallRow | None]] = []
+        self.pbx: list[_NewPbx] = []
+        self.ledger: set[str] = set()  # keys of the PBX events kept by this batch
+        self.kept: dict[str, list[_Kept]] = {}  # by call key
+        self.claimed: list[tuple[int, CallRow]] = []  # kept hang-ups (in the db) now placed
+
+    # --- reading ------------------------------------------------------------------
+
+    def load(self, keys: Iterable[str], *, rings: Iterable[str] = ()) -> None:
+        """Read the calls ``keys`` name, and the kept hang-ups a ring of ``rings`` may place."""
+        wanted = [k for k in dict.fromkeys(keys) if k not in self.calls]
+        cols = [_CALL.c[name] for name in _COLUMNS]
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i:i + _CHUNK]
+            for key in chunk:
+                self.calls[key] = None
+            for row in self.conn.execute(sa.select(*cols).where(_CALL.c.call_key.in_(chunk))):
+                self.calls[row.call_key] = CallRow(**row._asdict(), loaded_version=row.version)
+        ring_keys = [k for k in dict.fromkeys(rings) if k not in self.kept]
+        for i in range(0, len(ring_keys), _CHUNK):
+            chunk = ring_keys[i:i + _CHUNK]
+            for key in chunk:
+                self.kept[key] = []
+            for row in self.conn.execute(self._kept_query().where(_PBX.c.call_key.in_(chunk))):
+                self.kept[row.call_key].append(_Kept(row.at, row.source, db_id=row.id))
+
+    @staticmethod
+    def _kept_query() -> sa.Select[Any]:
+        return (sa.select(_PBX.c.id, _PBX.c.call_key, _PBX.c.at, _PBX.c.source)
+                .where(_PBX.c.call_id.is_(None), _PBX.c.reason == "unknown_call",
+                       _PBX.c.kind == "hangup")
+                .order_by(_PBX.c.at, _PBX.c.id))
+
+    def prefetch_callers(self, numbers: Iterable[str]) -> None:
+        """Read who the callers of these numbers are, in a few queries (see :class:`Lookups`)."""
+        parsed = (self.lookups.parse(n.strip()) for n in numbers)
+        self.lookups.prefetch(self.s, [p.e164 for p in parsed if p is not None])
+
+    def find(self, key: str) -> CallRow | None:
+        if key not in self.calls:
+            self.load([key])
+        return self.calls[key]
+
+    def kept_hangups(self, key: str) -> list[_Kept]:
+        if key not in self.kept:
+            self.kept[key] = [_Kept(row.at, row.source, db_id=row.id) for row in
+                              self.conn.execute(self._kept_query().where(
+                                  _PBX.c.call_key == key))]
+        return self.kept[key]
+
+    def recorded(self, ledger_key: str) -> bool:
+        """Whether a PBX event with this key is kept already (by this batch or before)."""
+        if ledger_key in self.ledger:
+            return True
+        return self.conn.execute(sa.select(_PBX.c.id).where(
+            _PBX.c.key == ledger_key)).first() is not None
+
+    # --- changing -----------------------------------------------------------------
+
+    def new_call(self, *, key: str, source: str, number: str, queue: str | None,
+                 offered_at: datetime) -> CallRow:
+        """A ringing call, matched to its caller, with its answer clock; written at the end."""
+        call = CallRow(call_key=key, source=source, queue=queue, state="ringing",
+                       offered_at=offered_at, **caller_fields(self, number, offered_at))
+        self.calls[key] = call
+        self.new_calls.append(call)
+        return call
+
+    def event(self, kind: str, at: datetime, call: CallRow | None, *, actor: str | None,
+              **data: Any) -> None:
+        """The event recording a change, as :meth:`Desk._event` writes it."""
+        self.events.append((self.desk._event_row(kind, at, actor=actor, **data), call))
+
+    def keep(self, row: dict[str, Any], call: CallRow | None) -> _NewPbx:
+        new = _NewPbx(row, call)
+        self.pbx.append(new)
+        self.ledger.add(row["key"])
+        return new
+
+    def claim(self, kept: _Kept, call: CallRow) -> None:
+        """A kept hang-up now belongs to ``call``."""
+        if kept.new is not None:
+            kept.new.call = call
+        else:
+            assert kept.db_id is not None
+            self.claimed.append((kept.db_id, call))
+
+    # --- writing ------------------------------------------------------------------
+
+    def write(self) -> None:
+        """Write what the batch did: a few statements, whatever its size.
+
+        Raises :class:`_Raced` if a known call or kept event changed since it was read.
+        """
+        conn = self.conn
+        changed: dict[tuple[str, ...], list[CallRow]] = {}  # by the columns changed
+        for call in self.calls.values():
+            if call is not None and call.loaded_version is not None and call.changed:
+                changed.setdefault(tuple(sorted(call.changed)), []).append(call)
+        for names, calls in changed.items():
+            stmt = sa.update(_CALL).where(
+                _CALL.c.id == sa.bindparam("w_id"), _CALL.c.version == sa.bindparam("w_version")
+            ).values({name: sa.bindparam(f"v_{name}") for name in names})
+            params = [{"w_id": call.id, "w_version": call.loaded_version,
+                       **{f"v_{name}": getattr(call, name) for name in names}} for call in calls]
+            # one statement for all, if the driver counts the rows of many; else one each
+            groups = [params] if conn.dialect.supports_sane_multi_rowcount else [
+                [p] for p in params]
+            for group in groups:
+                if conn.execute(stmt, group).rowcount != len(group):
+                    raise _Raced(names)
+        if self.new_calls:
+            rows = [{name: getattr(call, name) for name in _COLUMNS if name != "id"}
+                    for call in self.new_calls]
+            ids = conn.execute(
+                sa.insert(_CALL).returning(_CALL.c.id, sort_by_parameter_order=True), rows
+            ).scalars().all()
+            for call, call_id in zip(self.new_calls, ids, strict=True):
+                call.id = call_id
+        for pbx_id, call in self.claimed:
+            result = conn.execute(sa.update(_PBX).where(
+                _PBX.c.id == pbx_id, _PBX.c.call_id.is_(None)).values(call_id=call.id))
+            if result.rowcount != 1:
+                raise _Raced(call.call_key)
+        if self.pbx:
+            conn.execute(sa.insert(_PBX), [
+                {**new.row, "call_id": new.call.id if new.call is not None else None}
+                for new in self.pbx])
+        if self.events:
+            conn.execute(sa.insert(_EVENT), [
+                {**row, "call_id": call.id} if call is not None else row
+                for row, call in self.events])
+
+
+def caller_fields(b: Batch, number: str, offered_at: datetime) -> dict[str, Any]:
+    """The caller's number as parsed, who it is, and the answer clock of a call offered then."""
+    raw = number.strip()
+    parsed = b.lookups.parse(raw)
+    e164 = parsed.e164 if parsed else None
+    caller = b.lookups.caller(b.s, e164, offered_at.astimezone(b.desk.settings.tz).date())
+    due, warn = b.lookups.answer_clock(caller, offered_at)
+    return {"number_raw": raw, "number_e164": e164,
+            "number_kind": parsed.kind if parsed else None, "contact_id": caller.contact_id,
+            "customer_id": caller.customer_id, "contract_id": caller.contract_id,
+            "answer_due_at": due, "answer_warn_at": warn}
 
 
 # --- helpers -------------------------------------------------------------------
@@ -159,7 +482,7 @@ def _rows(s: Session, stmt: sa.Update) -> int:
     return int(result.rowcount)
 
 
-def is_unresolved(call: Call) -> bool:
+def is_unresolved(call: Call | CallRow) -> bool:
     """A call whose ending the desk never learnt (see :func:`close_lost_calls`)."""
     return call.state == "ended" and call.answered_at is None and call.ended_at is None
 
@@ -177,86 +500,41 @@ def _data(ev: CallEvent, key: str, **more: Any) -> dict[str, Any]:
     return data
 
 
-def engineer_for_agent(s: Session, names: list[str]) -> str | None:
-    """The login of the engineer whose ``agent`` is one of ``names`` (case-insensitive)."""
-    wanted = [n.strip().lower() for n in names if n and n.strip()]
-    if not wanted:
-        return None
-    return s.exec(
-        select(Engineer.login).where(func.lower(col(Engineer.agent)).in_(wanted))
-        .order_by(col(Engineer.active).desc(), col(Engineer.id))
-    ).first()
-
-
-def _who(s: Session, ev: CallEvent) -> str:
+def _who(b: Batch, ev: CallEvent) -> str:
     names = [n for n in (ev.agent, *ev.agent_aliases) if n]
-    login = engineer_for_agent(s, names)
+    login = b.lookups.engineer(b.s, names)
     if login:
         return login
     return (names[0].strip()[:64] if names else "") or _("unknown agent")
 
 
-def _parse(desk: Desk, raw: str) -> PhoneNumber | None:
-    if not raw:
-        return None
-    try:
-        return desk.parse_number(raw)
-    except InputError:
-        return None  # a PBX's caller id is kept as it came
+def _wait(since: datetime, until: datetime) -> float:
+    return round((until - since).total_seconds(), 1)
 
 
-def new_call(desk: Desk, s: Session, *, key: str, source: str, number: str, queue: str | None,
-             offered_at: datetime,
-             matcher: Callable[[str | None, date], CallerMatch] | None = None) -> Call:
-    """A ringing call, matched to its caller, with its answer clock (not yet added).
-
-    ``matcher`` replaces the directory look-up (an import caches it).
-    """
-    raw = number.strip()
-    parsed = _parse(desk, raw)
-    e164 = parsed.e164 if parsed else None
-    on = offered_at.astimezone(desk.settings.tz).date()
-    caller = matcher(e164, on) if matcher is not None else match_number(s, e164, on)
-    policy, grade = desk._policy_of(caller)
-    due, warn = desk._answer_clock(policy, grade, offered_at)
-    return Call(call_key=key, source=source, queue=queue, number_raw=raw,
-                number_e164=parsed.e164 if parsed else None,
-                number_kind=parsed.kind if parsed else None,
-                contact_id=caller.contact_id, customer_id=caller.customer_id,
-                contract_id=caller.contract_id, state="ringing", offered_at=offered_at,
-                answer_due_at=due, answer_warn_at=warn)
-
-
-def _fill_caller(desk: Desk, s: Session, call: Call, number: str, offered_at: datetime) -> None:
-    """Give a call created out of order the number and offer time its ring brings."""
-    fresh = new_call(desk, s, key=call.call_key, source=call.source, number=number,
-                     queue=call.queue, offered_at=min(offered_at, call.offered_at))
-    for name in ("number_raw", "number_e164", "number_kind", "contact_id", "customer_id",
-                 "contract_id", "offered_at", "answer_due_at", "answer_warn_at"):
-        setattr(call, name, getattr(fresh, name))
-
-
-def _record(desk: Desk, s: Session, ev: CallEvent, key: str, at: datetime, reason: str,
-            detail: str, call_id: int | None) -> Applied:
+def _record(b: Batch, ev: CallEvent, key: str, at: datetime, reason: str, detail: str,
+            call: CallRow | None) -> _Result:
     """Keep an event that cannot be applied; a repeat of it changes nothing."""
     ledger_key = "|".join((ev.source, ev.kind, key, at.isoformat(), ev.agent or ""))
-    if s.exec(select(PbxEvent.id).where(PbxEvent.key == ledger_key)).first() is not None:
-        return Applied(UNCHANGED, call_id, _("already recorded"))
-    s.add(PbxEvent(key=ledger_key, source=ev.source, kind=ev.kind, call_key=key, at=at,
-                   number=(ev.number or None), agent=ev.agent, queue=ev.queue, reason=reason,
-                   detail=detail[:500], call_id=call_id, received_at=desk.now()))
-    desk._event(s, "pbx_event_unmatched", at, call_id=call_id, actor=PBX_ACTOR,
-                **_data(ev, key, event=ev.kind, reason=reason, why=detail))
-    s.flush()
-    return Applied(RECORDED, call_id, detail)
+    if b.recorded(ledger_key):
+        return _Result(UNCHANGED, call, _("already recorded"))
+    new = b.keep({"key": ledger_key, "source": ev.source, "kind": ev.kind, "call_key": key,
+                  "at": at, "number": ev.number or None, "agent": ev.agent, "queue": ev.queue,
+                  "reason": reason, "detail": detail[:500], "call_id": None,
+                  "received_at": b.desk.now()}, call)
+    if reason == "unknown_call" and ev.kind == "hangup" and call is None:
+        b.kept_hangups(key).append(_Kept(at, ev.source, new=new))
+    b.event("pbx_event_unmatched", at, call, actor=PBX_ACTOR,
+            **_data(ev, key, event=ev.kind, reason=reason, why=detail))
+    return _Result(RECORDED, call, detail)
 
 
-def _requeue_key(s: Session, key: str, queue: str) -> tuple[str, Call | None]:
+def _requeue_key(b: Batch, key: str, queue: str) -> tuple[str, CallRow | None]:
     """The key of the same caller's next offer in another queue (``key#2``, ``key#3`` …)."""
     n = 2
     while True:
         candidate = f"{key}#{n}"
-        found = _find(s, candidate)
+        found = b.find(candidate)
         if found is None or found.queue == queue or found.state == "ringing":
             return candidate, found
         n += 1
@@ -265,8 +543,24 @@ def _requeue_key(s: Session, key: str, queue: str) -> tuple[str, Call | None]:
 # --- the four events -------------------------------------------------------------
 
 
-def _ring(desk: Desk, s: Session, ev: CallEvent, key: str, at: datetime,
-          call: Call | None) -> Applied:
+def _apply(b: Batch, ev: CallEvent, at: datetime) -> _Result:
+    key = ev.call_key.strip()
+    call = b.find(key)
+    if ev.kind == "ring":
+        return _ring(b, ev, key, at, call)
+    if call is None:
+        if ev.kind == "hangup":
+            return _record(b, ev, key, at, "unknown_call",
+                           _("hang-up for a call id the desk has not seen"), None)
+        return _create_from_later_event(b, ev, key, at)
+    if ev.kind == "answer":
+        return _answer(b, ev, key, at, call)
+    if ev.kind == "abandon":
+        return _abandon(b, ev, key, at, call)
+    return _hangup(b, ev, key, at, call)
+
+
+def _ring(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow | None) -> _Result:
     number = (ev.number or "").strip()
     if call is not None:
         moved = (ev.queue and call.queue and ev.queue != call.queue
@@ -274,139 +568,102 @@ def _ring(desk: Desk, s: Session, ev: CallEvent, key: str, at: datetime,
         if moved:
             # the caller was transferred into another queue: a new offer
             assert ev.queue is not None
-            key, call = _requeue_key(s, key, ev.queue)
+            key, call = _requeue_key(b, key, ev.queue)
         if call is not None:
             if not call.number_raw and number:
-                _fill_caller(desk, s, call, number, at)
-                call.version += 1
-                s.add(call)
-                assert call.id is not None
-                desk._event(s, "call_rang", at, call_id=call.id, actor=PBX_ACTOR,
-                            **_data(ev, key, number=number, late=True))
-                return Applied(APPLIED, call.id, _("caller's number filled in"))
-            return Applied(UNCHANGED, call.id, _("already rang"))
-    call = new_call(desk, s, key=key, source=ev.source, number=number, queue=ev.queue,
-                    offered_at=at)
-    s.add(call)
-    s.flush()
-    assert call.id is not None
-    desk._event(s, "call_rang", at, call_id=call.id, actor=PBX_ACTOR,
-                **_data(ev, key, number=number, call_key=key))
-    _apply_kept_hangup(desk, s, call, key)
-    return Applied(APPLIED, call.id, _("ringing"))
+                # a call created out of order: its ring brings the number and offer time
+                call.set(offered_at=min(at, call.offered_at), **caller_fields(
+                    b, number, min(at, call.offered_at)))
+                call.bump()
+                b.event("call_rang", at, call, actor=PBX_ACTOR,
+                        **_data(ev, key, number=number, late=True))
+                return _Result(APPLIED, call, _("caller's number filled in"))
+            return _Result(UNCHANGED, call, _("already rang"))
+    call = b.new_call(key=key, source=ev.source, number=number, queue=ev.queue, offered_at=at)
+    b.event("call_rang", at, call, actor=PBX_ACTOR,
+            **_data(ev, key, number=number, call_key=key))
+    _apply_kept_hangup(b, call, key)
+    return _Result(APPLIED, call, _("ringing"))
 
 
-def _apply_kept_hangup(desk: Desk, s: Session, call: Call, key: str) -> None:
+def _apply_kept_hangup(b: Batch, call: CallRow, key: str) -> None:
     """A hang-up that arrived before its ring ends the call it now belongs to."""
-    kept = s.exec(select(PbxEvent).where(PbxEvent.call_key == key,
-                                         col(PbxEvent.call_id).is_(None),
-                                         PbxEvent.reason == "unknown_call",
-                                         PbxEvent.kind == "hangup")
-                  .order_by(col(PbxEvent.at))).first()
-    if kept is None:
+    kept = b.kept_hangups(key)
+    if not kept:
         return
-    assert call.id is not None
-    when = max(kept.at, call.offered_at)
-    call.state = "abandoned"
-    call.ended_at = when
-    call.version += 1
-    s.add(call)
-    kept.call_id = call.id
-    s.add(kept)
-    desk._event(s, "call_abandoned", when, call_id=call.id, actor=PBX_ACTOR,
-                source=kept.source, pbx_call_id=key, reason="hangup", late=True,
-                wait_s=round((when - call.offered_at).total_seconds(), 1))
+    first = min(kept, key=lambda k: k.at)
+    kept.remove(first)
+    when = max(first.at, call.offered_at)
+    call.set(state="abandoned", ended_at=when)
+    call.bump()
+    b.claim(first, call)
+    b.event("call_abandoned", when, call, actor=PBX_ACTOR, source=first.source,
+            pbx_call_id=key, reason="hangup", late=True, wait_s=_wait(call.offered_at, when))
 
 
-def _create_from_later_event(desk: Desk, s: Session, ev: CallEvent, key: str,
-                             at: datetime) -> Applied:
+def _create_from_later_event(b: Batch, ev: CallEvent, key: str, at: datetime) -> _Result:
     """An answer or abandon for a call never seen ringing: the call happened, so create it."""
     offered = at - timedelta(seconds=ev.wait_s) if ev.wait_s is not None else at
-    call = new_call(desk, s, key=key, source=ev.source, number=ev.number or "", queue=ev.queue,
-                    offered_at=offered)
-    s.add(call)
-    s.flush()
-    assert call.id is not None
-    desk._event(s, "call_rang", offered, call_id=call.id, actor=PBX_ACTOR,
-                **_data(ev, key, number=call.number_raw, call_key=key, inferred=True))
-    wait = round((at - offered).total_seconds(), 1)
+    call = b.new_call(key=key, source=ev.source, number=ev.number or "", queue=ev.queue,
+                      offered_at=offered)
+    b.event("call_rang", offered, call, actor=PBX_ACTOR,
+            **_data(ev, key, number=call.number_raw, call_key=key, inferred=True))
+    wait = _wait(offered, at)
     if ev.kind == "answer":
-        who = _who(s, ev)
-        call.state = "answered"
-        call.answered_at = at
-        call.answered_by = who
-        desk._event(s, "call_answered", at, call_id=call.id, actor=who,
-                    **_data(ev, key, wait_s=wait))
+        who = _who(b, ev)
+        call.set(state="answered", answered_at=at, answered_by=who)
+        b.event("call_answered", at, call, actor=who, **_data(ev, key, wait_s=wait))
     else:
-        call.state = "abandoned"
-        call.ended_at = at
-        desk._event(s, "call_abandoned", at, call_id=call.id, actor=PBX_ACTOR,
-                    **_data(ev, key, wait_s=wait))
-    s.add(call)
-    return Applied(CREATED, call.id, _("created by an event that came before its ring"))
+        call.set(state="abandoned", ended_at=at)
+        b.event("call_abandoned", at, call, actor=PBX_ACTOR, **_data(ev, key, wait_s=wait))
+    return _Result(CREATED, call, _("created by an event that came before its ring"))
 
 
-def _answer(desk: Desk, s: Session, ev: CallEvent, key: str, at: datetime,
-            call: Call) -> Applied:
-    assert call.id is not None
-    who = _who(s, ev)
-    if call.state == "ringing" or is_unresolved(call):
+def _answer(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _Result:
+    who = _who(b, ev)
+    if (call.state == "ringing" or is_unresolved(call)) and call.answered_at is None:
         when = max(at, call.offered_at)
-        changed = _rows(s, sa.update(Call)
-                        .where(col(Call.id) == call.id, col(Call.state) == call.state,
-                               col(Call.answered_at).is_(None))
-                        .values(state="answered", answered_at=when, answered_by=who,
-                                version=Call.version + 1))
-        if changed == 1:
-            desk._event(s, "call_answered", when, call_id=call.id, actor=who,
-                        **_data(ev, key, wait_s=round((when - call.offered_at).total_seconds(), 1)))
-            return Applied(APPLIED, call.id, _("answered by {who}").format(who=who))
-        s.expire(call)  # a seat answered it a moment ago: judge against that
+        call.set(state="answered", answered_at=when, answered_by=who)
+        call.bump()
+        b.event("call_answered", when, call, actor=who,
+                **_data(ev, key, wait_s=_wait(call.offered_at, when)))
+        return _Result(APPLIED, call, _("answered by {who}").format(who=who))
     if call.state in ("answered", "ended") and call.answered_at is not None:
         if (call.answered_by or "").lower() == who.lower():
-            return Applied(UNCHANGED, call.id, _("already answered"))
-        return _record(desk, s, ev, key, at, "conflict",
+            return _Result(UNCHANGED, call, _("already answered"))
+        return _record(b, ev, key, at, "conflict",
                        _("the PBX connected {agent}, but {who} answered it at the desk").format(
-                           agent=who, who=call.answered_by or "?"), call.id)
-    return _record(desk, s, ev, key, at, "conflict",
-                   _("answer for a call that is {state}").format(state=call.state), call.id)
+                           agent=who, who=call.answered_by or "?"), call)
+    return _record(b, ev, key, at, "conflict",
+                   _("answer for a call that is {state}").format(state=call.state), call)
 
 
-def _abandon(desk: Desk, s: Session, ev: CallEvent, key: str, at: datetime,
-             call: Call) -> Applied:
-    assert call.id is not None
+def _abandon(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _Result:
     if call.state == "abandoned":
-        return Applied(UNCHANGED, call.id, _("already hung up"))
-    if call.state == "ringing" or is_unresolved(call):
+        return _Result(UNCHANGED, call, _("already hung up"))
+    if (call.state == "ringing" or is_unresolved(call)) and call.answered_at is None:
         when = max(at, call.offered_at)
-        changed = _rows(s, sa.update(Call)
-                        .where(col(Call.id) == call.id, col(Call.state) == call.state,
-                               col(Call.answered_at).is_(None))
-                        .values(state="abandoned", ended_at=when, version=Call.version + 1))
-        if changed == 1:
-            desk._event(s, "call_abandoned", when, call_id=call.id, actor=PBX_ACTOR,
-                        **_data(ev, key, wait_s=round((when - call.offered_at).total_seconds(), 1)))
-            return Applied(APPLIED, call.id, _("the caller hung up"))
-        s.expire(call)
-    return _record(desk, s, ev, key, at, "conflict",
-                   _("abandon for a call that is {state}").format(state=call.state), call.id)
+        call.set(state="abandoned", ended_at=when)
+        call.bump()
+        b.event("call_abandoned", when, call, actor=PBX_ACTOR,
+                **_data(ev, key, wait_s=_wait(call.offered_at, when)))
+        return _Result(APPLIED, call, _("the caller hung up"))
+    return _record(b, ev, key, at, "conflict",
+                   _("abandon for a call that is {state}").format(state=call.state), call)
 
 
-def _hangup(desk: Desk, s: Session, ev: CallEvent, key: str, at: datetime,
-            call: Call) -> Applied:
-    assert call.id is not None
+def _hangup(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _Result:
     if call.state == "ringing":
         hung = CallEvent(kind="abandon", call_key=key, at=at, source=ev.source, queue=ev.queue,
                          detail=ev.detail or "hangup", extra=ev.extra)
-        return _abandon(desk, s, hung, key, at, call)
+        return _abandon(b, hung, key, at, call)
     if call.state == "answered" and call.ended_at is None:
         when = max(at, call.answered_at or call.offered_at)
-        call.ended_at = when
-        call.version += 1
-        s.add(call)
-        desk._event(s, "call_hung_up", when, call_id=call.id, actor=PBX_ACTOR, **_data(ev, key))
-        return Applied(APPLIED, call.id, _("hung up after the conversation"))
-    return Applied(UNCHANGED, call.id, _("already ended"))
+        call.set(ended_at=when)
+        call.bump()
+        b.event("call_hung_up", when, call, actor=PBX_ACTOR, **_data(ev, key))
+        return _Result(APPLIED, call, _("hung up after the conversation"))
+    return _Result(UNCHANGED, call, _("already ended"))
 
 
 # --- a feed that lost track ------------------------------------------------------

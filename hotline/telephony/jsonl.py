@@ -21,7 +21,7 @@ import asyncio
 import ipaddress
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -29,12 +29,15 @@ from zoneinfo import ZoneInfo
 from hotline.desk import Desk
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
-from hotline.telephony.calls import KINDS, RECORDED, Applied, CallEvent, apply_call_event
+from hotline.telephony.calls import KINDS, RECORDED, Applied, CallEvent, apply_call_events
+from hotline.telephony.lookups import Lookups
 
 log = logging.getLogger("hotline.feed")
 
 #: A longer line is refused without being parsed (a runaway writer, a binary file).
 MAX_LINE = 16_384
+#: Lines applied in one transaction, at most (a file; a live feed: what has arrived).
+BATCH = 500
 
 
 def parse_line(text: str, tz: ZoneInfo, *, source: str = "jsonl") -> CallEvent:
@@ -111,42 +114,78 @@ class FeedTally:
         return sum(self.by_outcome.values())
 
 
-def apply_line(desk: Desk, text: str, lineno: int, tally: FeedTally, *,
-               source: str = "jsonl") -> Applied | None:
-    """Parse and apply one line; a bad line is logged with its number and skipped.
+def apply_batch(desk: Desk, lines: Sequence[tuple[int, str]], tally: FeedTally, *,
+                source: str = "jsonl", lookups: Lookups | None = None) -> list[Applied | None]:
+    """Parse and apply numbered lines in one transaction; what each did, in order.
 
-    A database that refuses the write raises :class:`StorageError`: the caller
+    A bad line (or an event the desk refuses) is logged with its number and
+    skipped (None); a blank line is None too. The tally and the log change
+    only once the batch is committed. A database that refuses the write
+    raises :class:`StorageError` and nothing of the batch is saved: the caller
     decides whether to retry (a feed must not lose an event it was given).
     """
-    tally.lines += 1
-    stripped = text.strip()
-    if not stripped:
-        tally.blank += 1
-        return None
-    try:
-        ev = parse_line(stripped, desk.settings.tz, source=source)
-        result = apply_call_event(desk, ev)
-    except StorageError:
-        raise
-    except InputError as exc:
-        message = str(exc)
-        tally.bad.append((lineno, message))
-        log.warning(_("line {n}: {error} (skipped)").format(n=lineno, error=message.rstrip(".")))
-        return None
-    tally.count(result)
-    level = logging.WARNING if result.outcome == RECORDED else logging.INFO
-    log.log(level, _("line {n}: {kind} {call}: {note}").format(
-        n=lineno, kind=ev.kind, call=ev.call_key, note=result.note or result.outcome))
-    return result
+    tz = desk.settings.tz
+    parsed: list[CallEvent | InputError | None] = []
+    for _lineno, text in lines:
+        stripped = text.strip()
+        if not stripped:
+            parsed.append(None)
+            continue
+        try:
+            parsed.append(parse_line(stripped, tz, source=source))
+        except InputError as exc:
+            parsed.append(exc)
+    events = [p for p in parsed if isinstance(p, CallEvent)]
+    applied = iter(apply_call_events(desk, events, lookups=lookups) if events else [])
+    results: list[Applied | None] = []
+    for (lineno, _text), item in zip(lines, parsed, strict=True):
+        tally.lines += 1
+        outcome = next(applied) if isinstance(item, CallEvent) else item
+        if outcome is None:
+            tally.blank += 1
+        elif isinstance(outcome, InputError):
+            message = str(outcome)
+            tally.bad.append((lineno, message))
+            log.warning(_("line {n}: {error} (skipped)").format(n=lineno,
+                                                               error=message.rstrip(".")))
+            outcome = None
+        else:
+            assert isinstance(item, CallEvent)
+            tally.count(outcome)
+            level = logging.WARNING if outcome.outcome == RECORDED else logging.INFO
+            if log.isEnabledFor(level):
+                log.log(level, _("line {n}: {kind} {call}: {note}").format(
+                    n=lineno, kind=item.kind, call=item.call_key,
+                    note=outcome.note or outcome.outcome))
+        results.append(outcome)
+    return results
+
+
+def apply_line(desk: Desk, text: str, lineno: int, tally: FeedTally, *,
+               source: str = "jsonl") -> Applied | None:
+    """Parse and apply one line (see :func:`apply_batch`)."""
+    return apply_batch(desk, [(lineno, text)], tally, source=source)[0]
 
 
 def apply_lines(desk: Desk, lines: Iterable[str], *, source: str = "jsonl",
                 on_line: Callable[[Applied | None], None] | None = None) -> FeedTally:
+    """Every line of a file, :data:`BATCH` lines per transaction."""
     tally = FeedTally()
+    lookups = Lookups(desk, whole_directory=True)
+    batch: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        for result in apply_batch(desk, batch, tally, source=source, lookups=lookups):
+            if on_line is not None:
+                on_line(result)
+        batch.clear()
+
     for lineno, text in enumerate(lines, start=1):
-        result = apply_line(desk, text, lineno, tally, source=source)
-        if on_line is not None:
-            on_line(result)
+        batch.append((lineno, text))
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
     return tally
 
 
@@ -177,19 +216,31 @@ class JsonlListener:
 
     The reply is ``{"ok": true, "line": N, "outcome": …, "call": ID}`` once the
     event is committed, or ``{"ok": false, "line": N, "error": …}``: a sender
-    knows what the desk has confirmed. Lines are applied one at a time, in
-    the order they arrive, in a worker thread (the database calls block).
+    knows what the desk has confirmed. Replies come in the order of the lines.
+
+    A connection's lines are read on while earlier ones wait for their answer
+    (at most :attr:`IN_FLIGHT` of them). One writer applies the lines of every
+    connection in the order they arrived, in a worker thread (the database
+    calls block): each time, everything that has arrived since its last
+    commit, in one transaction (group commit). A lone line is written at once,
+    without waiting for company; a burst takes few transactions.
     """
+
+    #: Lines of one connection waiting for their answer, at most (then reading pauses).
+    IN_FLIGHT = 2 * BATCH
 
     def __init__(self, desk: Desk, on_applied: Callable[[], None] | None = None) -> None:
         self.desk = desk
         self.tally = FeedTally()
         self.on_applied = on_applied
-        self._lock = asyncio.Lock()
+        self._queue: asyncio.Queue[_Submitted | None] | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         log.info(_("connection from {peer}").format(peer=peer))
+        replies: asyncio.Queue[_Reply | None] = asyncio.Queue(maxsize=self.IN_FLIGHT)
+        sender = asyncio.create_task(self._send(writer, replies))
         lineno = 0
         try:
             while True:
@@ -202,20 +253,100 @@ class JsonlListener:
                 except asyncio.LimitOverrunError:
                     lineno += 1
                     await self._skip_long_line(reader)
-                    self._reply(writer, {"ok": False, "line": lineno, "error": _(
+                    await replies.put({"ok": False, "line": lineno, "error": _(
                         "the line is longer than {n} characters").format(n=MAX_LINE)})
                     continue
                 lineno += 1
                 text = raw.decode("utf-8", errors="replace")
-                reply = await self._apply(text, lineno)
-                if reply is not None:
-                    self._reply(writer, reply)
-                await writer.drain()
+                if text.strip():
+                    await replies.put(self._submit(text, lineno))
         except ConnectionError:
             pass
         finally:
+            await replies.put(None)
+            await sender
             writer.close()
             log.info(_("connection from {peer} closed").format(peer=peer))
+
+    async def _send(self, writer: asyncio.StreamWriter,
+                    replies: asyncio.Queue[_Reply | None]) -> None:
+        """Answer the connection's lines in order, each once it is decided."""
+        gone = False
+        while True:
+            item = await replies.get()
+            if item is None:
+                return
+            reply = await item if isinstance(item, asyncio.Future) else item
+            if gone:
+                continue  # the sender left: its lines are still applied, unanswered
+            try:
+                self._reply(writer, reply)
+                if replies.empty():
+                    await writer.drain()
+            except ConnectionError:
+                gone = True
+
+    def _submit(self, text: str, lineno: int) -> asyncio.Future[dict[str, object]]:
+        loop = asyncio.get_running_loop()
+        if self._queue is None or self._writer is None:
+            self._queue = asyncio.Queue()
+            self._writer = loop.create_task(self._write_loop(self._queue))
+        future: asyncio.Future[dict[str, object]] = loop.create_future()
+        self._queue.put_nowait(_Submitted(lineno, text, future))
+        return future
+
+    async def _write_loop(self, queue: asyncio.Queue[_Submitted | None]) -> None:
+        while True:
+            first = await queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < BATCH and not queue.empty():
+                item = queue.get_nowait()
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            try:
+                answers = await asyncio.to_thread(self._apply_batch, batch)
+            except Exception as exc:  # never leave a sender without an answer
+                log.exception(_("cannot apply lines: {error}").format(error=exc))
+                answers = [{"ok": False, "line": item.lineno, "error": str(exc), "retry": True}
+                           for item in batch]
+            for item, answer in zip(batch, answers, strict=True):
+                if answer.get("ok") and self.on_applied is not None:
+                    self.on_applied()
+                if not item.future.done():
+                    item.future.set_result(answer)
+            if stop:
+                return
+
+    def _apply_batch(self, batch: list[_Submitted]) -> list[dict[str, object]]:
+        lines = [(item.lineno, item.text) for item in batch]
+        bad_before = len(self.tally.bad)
+        try:
+            results = apply_batch(self.desk, lines, self.tally, source="jsonl",
+                                  lookups=Lookups(self.desk))
+        except StorageError as exc:
+            # not confirmed: the sender is told, and may send them again
+            return [{"ok": False, "line": n, "error": str(exc), "retry": True} for n, _t in lines]
+        errors = iter(self.tally.bad[bad_before:])
+        answers: list[dict[str, object]] = []
+        for (lineno, _text), result in zip(lines, results, strict=True):
+            if result is None:
+                answers.append({"ok": False, "line": lineno, "error": next(errors)[1]})
+            else:
+                answers.append({"ok": True, "line": lineno, "outcome": result.outcome,
+                                "call": result.call_id})
+        return answers
+
+    async def close(self) -> None:
+        """Apply and answer what has arrived, then stop the writer."""
+        if self._queue is not None and self._writer is not None:
+            self._queue.put_nowait(None)
+            await self._writer
+            self._queue = self._writer = None
 
     async def _skip_long_line(self, reader: asyncio.StreamReader) -> None:
         while True:
@@ -227,24 +358,17 @@ class JsonlListener:
             except asyncio.IncompleteReadError:
                 return
 
-    async def _apply(self, text: str, lineno: int) -> dict[str, object] | None:
-        if not text.strip():
-            return None
-        bad_before = len(self.tally.bad)
-        async with self._lock:
-            try:
-                result = await asyncio.to_thread(apply_line, self.desk, text, lineno,
-                                                 self.tally, source="jsonl")
-            except StorageError as exc:
-                # not confirmed: the sender is told, and may send it again
-                return {"ok": False, "line": lineno, "error": str(exc), "retry": True}
-        if result is None:
-            error = self.tally.bad[-1][1] if len(self.tally.bad) > bad_before else ""
-            return {"ok": False, "line": lineno, "error": error}
-        if self.on_applied is not None:
-            self.on_applied()
-        return {"ok": True, "line": lineno, "outcome": result.outcome, "call": result.call_id}
-
     @staticmethod
     def _reply(writer: asyncio.StreamWriter, obj: dict[str, object]) -> None:
         writer.write(json.dumps(obj, ensure_ascii=False).encode() + b"\n")
+
+
+@dataclass(frozen=True)
+class _Submitted:
+    lineno: int
+    text: str
+    future: asyncio.Future[dict[str, object]]
+
+
+#: An answer known at once (a line too long), or one to wait for.
+_Reply = dict[str, object] | asyncio.Future[dict[str, object]]

@@ -31,18 +31,15 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlmodel import Session, col, select
-
 from hotline.desk import DEFAULT_GRADE, DEFAULT_POLICY, FUTURE_TOLERANCE, Desk
-from hotline.directory import UNKNOWN, CallerMatch, match_number
 from hotline.errors import InputError
 from hotline.i18n import _
-from hotline.models import Call, ContactNumber
-from hotline.telephony.calls import engineer_for_agent, is_unresolved, new_call
+from hotline.telephony.calls import Batch, CallRow, is_unresolved
+from hotline.telephony.lookups import Lookups
 
 SOURCE = "queue_log"
 BATCH = 500
@@ -301,63 +298,52 @@ class QueueLogReader:
 
 
 class _Writer:
-    """Writes finished calls in batches: one transaction per batch of calls and their events."""
+    """Writes finished calls in batches: one transaction per batch of calls and their events.
+
+    New calls and their events go in with a few bulk statements (see
+    :class:`~hotline.telephony.calls.Batch`); callers, contracts and agents
+    are looked up once per distinct value for the whole file.
+    """
 
     def __init__(self, desk: Desk, summary: ImportSummary, path: Path) -> None:
         self.desk = desk
         self.summary = summary
         self.path = path
         self.pending: list[QlCall] = []
-        self.agents: dict[str, str] = {}
-        self.known: set[str] | None = None  # every number in the directory
-        self.matches: dict[tuple[str, date], CallerMatch] = {}
-
-    def _match(self, s: Session, e164: str | None, on: date) -> CallerMatch:
-        """The directory look-up, skipped for numbers the directory does not have."""
-        if self.known is None:
-            self.known = set(s.exec(select(ContactNumber.e164)).all())
-        if e164 is None or e164 not in self.known:
-            return UNKNOWN
-        if (e164, on) not in self.matches:
-            self.matches[(e164, on)] = match_number(s, e164, on)
-        return self.matches[(e164, on)]
+        self.lookups = Lookups(desk, whole_directory=True)
 
     def add(self, call: QlCall) -> None:
         self.pending.append(call)
         if len(self.pending) >= BATCH:
             self.flush()
 
-    def _who(self, s: Session, agent: str | None) -> str | None:
+    def _who(self, b: Batch, agent: str | None) -> str | None:
         if not agent:
             return None
-        if agent not in self.agents:
-            self.agents[agent] = engineer_for_agent(s, [agent]) or agent[:64]
-        return self.agents[agent]
+        return self.lookups.engineer(b.s, [agent]) or agent[:64]
 
     def flush(self) -> None:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        desk = self.desk
-        with desk.session() as s:
-            keys = [c.key for c in batch]
-            existing = {c.call_key: c for c in s.exec(
-                select(Call).where(col(Call.call_key).in_(keys))).all()}
-            fresh: list[tuple[QlCall, Call]] = []
-            with s.no_autoflush:
-                for qc in batch:
-                    found = existing.get(qc.key)
-                    if found is not None:
-                        self._update(s, found, qc)
-                    else:
-                        fresh.append((qc, self._new(s, qc)))
-            s.add_all([call for _qc, call in fresh])
-            s.flush()  # one round trip for the batch's ids
-            for qc, call in fresh:
-                assert call.id is not None
-                self.desk._event(s, "call_imported", qc.offered_at, call_id=call.id,
-                                 **self._data(qc))
-            self.summary.new += len(fresh)
+        new = completed = already = 0
+        with self.desk.session() as s:
+            b = Batch(self.desk, s, self.lookups)
+            b.load([qc.key for qc in batch])
+            b.prefetch_callers(qc.number for qc in batch)
+            for qc in batch:
+                found = b.find(qc.key)
+                if found is None:
+                    self._new(b, qc)
+                    new += 1
+                elif self._update(b, found, qc):
+                    completed += 1
+                else:
+                    already += 1
+            b.write()
+        self.summary.new += new
+        self.summary.completed += completed
+        self.summary.already += already
 
     def _data(self, qc: QlCall) -> dict[str, Any]:
         return {"source": SOURCE, "pbx_call_id": qc.callid, "queue": qc.queue,
@@ -367,45 +353,34 @@ class _Writer:
                 "wait_s": round((qc.answered_at or qc.ended_at or qc.offered_at).timestamp()
                                 - qc.offered_at.timestamp(), 1)}
 
-    def _new(self, s: Session, qc: QlCall) -> Call:
-        call = new_call(self.desk, s, key=qc.key, source=SOURCE, number=qc.number,
-                        queue=qc.queue or None, offered_at=qc.offered_at,
-                        matcher=lambda e164, on: self._match(s, e164, on))
+    def _new(self, b: Batch, qc: QlCall) -> None:
+        call = b.new_call(key=qc.key, source=SOURCE, number=qc.number, queue=qc.queue or None,
+                          offered_at=qc.offered_at)
         # history: nothing rings (see the module's docstring)
         if qc.outcome == "answered":
-            call.state = "ended"
-            call.answered_at = qc.answered_at
-            call.answered_by = self._who(s, qc.agent)
-            call.ended_at = qc.ended_at
+            call.set(state="ended", answered_at=qc.answered_at,
+                     answered_by=self._who(b, qc.agent), ended_at=qc.ended_at)
         elif qc.outcome == "abandoned":
-            call.state = "abandoned"
-            call.ended_at = qc.ended_at
+            call.set(state="abandoned", ended_at=qc.ended_at)
         else:
-            call.state = "ended"
-        return call
+            call.set(state="ended")
+        b.event("call_imported", qc.offered_at, call, actor=None, **self._data(qc))
 
-    def _update(self, s: Session, call: Call, qc: QlCall) -> None:
+    def _update(self, b: Batch, call: CallRow, qc: QlCall) -> bool:
         """A call already in the desk: complete it if it had no ending, else leave it."""
-        assert call.id is not None
-        changed = False
         if is_unresolved(call) and qc.outcome is not None:
-            call.state = "ended" if qc.outcome == "answered" else "abandoned"
-            call.answered_at = qc.answered_at
-            call.answered_by = self._who(s, qc.agent)
-            call.ended_at = qc.ended_at
-            changed = True
+            call.set(state="ended" if qc.outcome == "answered" else "abandoned",
+                     answered_at=qc.answered_at, answered_by=self._who(b, qc.agent),
+                     ended_at=qc.ended_at)
         elif (call.source == SOURCE and call.state == "ended" and call.answered_at is not None
               and call.ended_at is None and qc.ended_at is not None):
-            call.ended_at = qc.ended_at
-            changed = True
-        if not changed:
-            self.summary.already += 1
-            return
-        call.version += 1
-        s.add(call)
-        self.desk._event(s, "call_import_completed", qc.ended_at or qc.answered_at or
-                         qc.offered_at, call_id=call.id, **self._data(qc))
-        self.summary.completed += 1
+            call.set(ended_at=qc.ended_at)
+        else:
+            return False
+        call.bump()
+        b.event("call_import_completed", qc.ended_at or qc.answered_at or qc.offered_at, call,
+                actor=None, **self._data(qc))
+        return True
 
 
 def _lines(f: BinaryIO) -> Iterator[tuple[int, str]]:

@@ -81,12 +81,22 @@ class RowSpec:
     sort_key: Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Keyed:
     """The first cell of a row, carrying the row's sort key (DataTable sorts by cell values)."""
 
     value: Any
     sort_key: Any
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Keyed) or other.sort_key != self.sort_key:
+            return False
+        if isinstance(self.value, Countdown):
+            return self.value.same(other.value)
+        return bool(self.value == other.value)
+
+    def __hash__(self) -> int:
+        return hash(self.sort_key)
 
     def __rich__(self) -> Any:
         if isinstance(self.value, str):
@@ -101,6 +111,7 @@ class LiveTable(DataTable[Any]):
                  countdown_column: str | None, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._column_spec = list(columns)
+        self._auto_width = {key for key, _label, width in columns if width is None}
         self._countdown_column = countdown_column
         self._order: list[str] = []
 
@@ -141,7 +152,10 @@ class LiveTable(DataTable[Any]):
                         if isinstance(new, Countdown) and new.same(old):
                             continue
                         if old != new:
-                            self.update_cell(spec.key, col_key, new, update_width=True)
+                            # measuring is for columns sized by their content only: a
+                            # narrower value makes the table measure the whole column
+                            self.update_cell(spec.key, col_key, new,
+                                             update_width=col_key in self._auto_width)
                 else:
                     self.add_row(*cells, key=spec.key)
             order = [r.key for r in rows]
