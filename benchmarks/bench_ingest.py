@@ -41,7 +41,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,10 +49,10 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hotline import db as dbmod  # noqa: E402
-from hotline.cli import run  # noqa: E402
-from hotline.clock import FixedClock  # noqa: E402
-from hotline.models import (  # noqa: E402
+from hotline import db as dbmod
+from hotline.cli import run
+from hotline.clock import FixedClock
+from hotline.models import (
     Call,
     Contact,
     ContactNumber,
@@ -62,7 +62,7 @@ from hotline.models import (  # noqa: E402
     Event,
     PbxEvent,
 )
-from hotline.phones import parse_number  # noqa: E402
+from hotline.phones import parse_number
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
@@ -108,7 +108,7 @@ def seed_directory(url: str, rng: random.Random) -> list[str]:
                         continue
                     try:
                         parsed = parse_number(text)
-                    except Exception:  # noqa: BLE001 - an invalid random number: draw again
+                    except Exception:
                         continue
                     seen.add(text)
                     break
@@ -121,6 +121,10 @@ def seed_directory(url: str, rng: random.Random) -> list[str]:
         for model, rows in ((Customer, customers), (Contract, contracts), (Contact, contacts),
                             (ContactNumber, numbers), (Engineer, engineers)):
             conn.execute(sa.insert(model.__table__), rows)  # type: ignore[attr-defined]
+        if conn.dialect.name == "postgresql":  # ids were given: move the sequences past them
+            for table in ("customer", "contract", "contact"):
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))")
     engine.dispose()
     return dialled
 
@@ -316,16 +320,26 @@ def fresh_database(base: str | None, tmp: Path, name: str) -> Iterator[str]:
         admin.dispose()
 
 
-def command(argv: list[str]) -> tuple[int, float, str]:
-    """Run ``hotline ARGV`` in this process; its exit code, seconds and output."""
-    out = io.StringIO()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(out):
-        code = run(argv, clock=FixedClock(NOW))
-    return code, time.perf_counter() - start, out.getvalue()
+def command(argv: list[str], stdin: Path | None = None) -> tuple[int, float, str, int]:
+    """Run ``hotline ARGV`` in this process: exit code, seconds, output, lines it logged."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    with contextlib.ExitStack() as stack:
+        if stdin is not None:
+            sys.stdin = stack.enter_context(stdin.open(encoding="utf-8"))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))  # the feed's log, a progress bar
+        start = time.perf_counter()
+        try:
+            code = run(argv, clock=FixedClock(NOW))
+        finally:
+            sys.stdin = saved
+        took = time.perf_counter() - start
+    return code, took, out.getvalue(), len(err.getvalue().splitlines())
 
 
 def count(url: str) -> tuple[int, int, int]:
+    """Rows in call, event and pbx_event."""
     engine = dbmod.make_engine(url)
     with engine.connect() as conn:
         got = tuple(int(conn.execute(sa.select(sa.func.count()).select_from(m.__table__))
@@ -335,10 +349,17 @@ def count(url: str) -> tuple[int, int, int]:
     return got  # type: ignore[return-value]
 
 
+def summary(out: str, lines: int = 3) -> str:
+    kept = out.strip().splitlines()[:lines]
+    return "".join(f"    | {line.strip()}\n" for line in kept).rstrip("\n")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--events", type=int, default=100_000)
-    ap.add_argument("--db", default=None, help="PostgreSQL URL (default: new SQLite files)")
+    ap.add_argument("--db", default=None,
+                    help="a PostgreSQL URL: each run gets a new schema there, dropped "
+                         "afterwards (default: new SQLite files)")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     failures = 0
@@ -348,44 +369,57 @@ def main() -> int:
         os.environ["XDG_DATA_HOME"] = str(tmp / "data")
         for key in ("HOTLINE_DB", "HOTLINE_CONFIG", "HOTLINE_AS", "HOTLINE_NOW", "HOTLINE_TZ"):
             os.environ.pop(key, None)
-
-        with fresh_database(args.db, tmp, "jsonl") as url:
-            rng = random.Random(args.seed)
-            directory = seed_directory(url, rng)
-            path = tmp / "events.jsonl"
-            sent = generate_jsonl(path, args.events, directory, rng)
-            backend = sa.engine.make_url(url).get_backend_name()
-            print(f"database {backend}; directory: {len(directory):,} numbers")
-            print(f"JSON lines: {sent.lines:,} events, {sent.calls:,} calls, "
-                  f"{path.stat().st_size / 1e6:.1f} MB; scenarios "
-                  + ", ".join(f"{k} {v:,}" for k, v in sent.by_scenario.items()))
-            code, took, out = command(["feed", "--jsonl", str(path), "-q", "--db", url])
-            calls, events, kept = count(url)
-            ok = code == 0 and (calls, events, kept) == (sent.calls, sent.events, sent.kept)
-            failures += not ok
-            print(f"  hotline feed --jsonl   {took:6.1f} s  {sent.lines / took:8,.0f} events/s"
-                  f"  {sent.calls / took:7,.0f} calls/s  exit {code}")
-            print("  " + "\n  ".join(out.strip().splitlines()))
-            print(f"  in the database: calls {calls:,} (sent {sent.calls:,}), events "
-                  f"{events:,} (expected {sent.events:,}), kept {kept:,} (expected "
-                  f"{sent.kept:,}): {'all there' if ok else 'MISMATCH'}")
+        events_file = tmp / "events.jsonl"
+        rng = random.Random(args.seed)
+        sent: Sent | None = None
+        for name, stdin in (("jsonl", False), ("stdin", True)):
+            with fresh_database(args.db, tmp, name) as url:
+                directory = seed_directory(url, random.Random(args.seed))
+                if sent is None:
+                    sent = generate_jsonl(events_file, args.events, directory, rng)
+                    backend = sa.engine.make_url(url).get_backend_name()
+                    print(f"database {backend}; directory {len(directory):,} numbers")
+                    print(f"JSON lines: {sent.lines:,} events, {sent.calls:,} calls, "
+                          f"{events_file.stat().st_size / 1e6:.1f} MB; "
+                          + ", ".join(f"{k} {v:,}" for k, v in sent.by_scenario.items()))
+                if stdin:
+                    argv = ["feed", "--jsonl", "-", "-q", "--db", url]
+                    label = "hotline feed --jsonl - < FILE"
+                    extra = 2  # the live feed's "connected" and "stopped"
+                else:
+                    argv = ["feed", "--jsonl", str(events_file), "-q", "--db", url]
+                    label = "hotline feed --jsonl FILE"
+                    extra = 0
+                code, took, out, logged = command(argv, events_file if stdin else None)
+                calls, events, kept = count(url)
+                expected = (sent.calls, sent.events + extra, sent.kept)
+                ok = code == 0 and (calls, events, kept) == expected
+                failures += not ok
+                print(f"  {label:<30} {took:6.1f} s {sent.lines / took:8,.0f} events/s "
+                      f"{sent.calls / took:7,.0f} calls/s  exit {code}, {logged:,} lines logged")
+                print(summary(out, 2))
+                print(f"    in the database: calls {calls:,} (expected {expected[0]:,}), events "
+                      f"{events:,} ({expected[1]:,}), kept PBX events {kept:,} "
+                      f"({expected[2]:,}): {'all there' if ok else 'MISMATCH'}")
 
         with fresh_database(args.db, tmp, "qlog") as url:
-            rng = random.Random(args.seed)
-            directory = seed_directory(url, rng)
+            directory = seed_directory(url, random.Random(args.seed))
             path = tmp / "queue_log"
             offered = generate_queue_log(path, args.events, directory, rng)
             print(f"queue_log: {args.events:,} lines, {offered:,} calls, "
                   f"{path.stat().st_size / 1e6:.1f} MB")
-            code, took, out = command(["import", "queue-log", str(path), "--db", url])
+            code, took, out, _logged = command(["import", "queue-log", str(path), "--db", url])
             calls, events, kept = count(url)
             ok = code == 0 and (calls, events, kept) == (offered, offered, 0)
             failures += not ok
-            print(f"  hotline import queue-log  {took:6.1f} s  {args.events / took:8,.0f} "
-                  f"events/s  {offered / took:7,.0f} calls/s  exit {code}")
-            print("  " + "\n  ".join(out.strip().splitlines()))
-            print(f"  in the database: calls {calls:,} (offered {offered:,}), events "
-                  f"{events:,} (expected {offered:,}): {'all there' if ok else 'MISMATCH'}")
+            label = "hotline import queue-log FILE"
+            print(f"  {label:<30} {took:6.1f} s {args.events / took:8,.0f} events/s "
+                  f"{offered / took:7,.0f} calls/s  exit {code}")
+            print(summary(out, 5))
+            print(f"    in the database: calls {calls:,} (expected {offered:,}), events "
+                  f"{events:,} ({offered:,}): {'all there' if ok else 'MISMATCH'}")
+    if failures:
+        print(f"{failures} run(s) did not leave every event in the database")
     return 1 if failures else 0
 
 

@@ -229,16 +229,20 @@ class Desk:
     def oldest_ringing(self) -> int | None:
         with Session(self.engine) as s:
             return s.exec(select(Call.id).where(Call.state == "ringing")
-                          .order_by(col(Call.offered_at), col(Call.id)).limit(1)).first()
+                          .order_by(col(Call.answer_due_at), col(Call.id)).limit(1)).first()
 
     def answer(self, call_id: int | None = None, *, at: datetime | None = None,
                by: str | None = None) -> int:
-        """Take a ringing call (the oldest if none is named). Exactly one seat wins a race."""
+        """Take a ringing call (the one whose answer time runs out first if none is named).
+
+        Exactly one seat wins a race. (Ordered by the answer deadline, which the
+        ringing calls' index holds: the oldest call, unless policies differ.)
+        """
         who = by or self.actor
         with self.session() as s:
             if call_id is None:
                 call_id = s.exec(select(Call.id).where(Call.state == "ringing")
-                                 .order_by(col(Call.offered_at), col(Call.id)).limit(1)).first()
+                                 .order_by(col(Call.answer_due_at), col(Call.id)).limit(1)).first()
                 if call_id is None:
                     raise InputError(_("No call is ringing."))
             call = s.get(Call, call_id)

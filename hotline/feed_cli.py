@@ -297,6 +297,7 @@ def run_jsonl_stream(desk: Desk, stream: TextIO, *, name: str | None = None) -> 
             arrived.put(None)
 
     reader = threading.Thread(target=read, name="feed-stdin", daemon=True)
+    lookups = Lookups(desk)
     pause = threading.Event()  # only waited on, never set: a sleep that reads as one
     try:
         with _Heartbeat(reporter):
@@ -317,9 +318,10 @@ def run_jsonl_stream(desk: Desk, stream: TextIO, *, name: str | None = None) -> 
                         break
                     batch.append(item)
                 delays = backoff_delays(0.5, 30.0)
+                lookups = lookups.renewed()  # the directory as it is now
                 while True:
                     try:
-                        results = apply_batch(desk, batch, tally, lookups=Lookups(desk))
+                        results = apply_batch(desk, batch, tally, lookups=lookups)
                         break
                     except StorageError as exc:
                         # the lines are not saved yet: keep them and try again, in order

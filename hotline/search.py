@@ -128,11 +128,21 @@ def search_tickets(engine: Engine, text: str, *, limit: int = RESULT_LIMIT) -> l
     if q.engineer is not None:
         stmt = stmt.where(sa.or_(col(Ticket.assigned_to) == q.engineer,
                                  col(Ticket.opened_by) == q.engineer))
+    numbers = [n for n in (try_parse_number(w) for w in q.words
+                           if any(ch.isdigit() for ch in w)) if n is not None]
     for word in q.words:
         stmt = stmt.where(_word_matches(word))
-    stmt = stmt.order_by(col(Ticket.opened_at).desc(), col(Ticket.id).desc()).limit(limit)
     with Session(engine) as s:
-        rows = s.exec(stmt).all()
+        if numbers:
+            # a caller's number narrows to a handful of tickets, found by index; they are
+            # sorted here (ordering in SQL would walk every ticket by date instead)
+            ids = _tickets_of_number(s, numbers[0].e164)
+            stmt = stmt.where(col(Ticket.id).in_(ids))
+            rows = sorted(s.exec(stmt).all(), key=lambda r: (r[0].opened_at, r[0].id),
+                          reverse=True)[:limit]
+        else:
+            rows = s.exec(stmt.order_by(col(Ticket.opened_at).desc(),
+                                        col(Ticket.id).desc()).limit(limit)).all()
     hits = []
     for ticket, customer, contact in rows:
         assert ticket.id is not None
@@ -144,6 +154,13 @@ def search_tickets(engine: Engine, text: str, *, limit: int = RESULT_LIMIT) -> l
                               caller=number.display if number else ticket.caller_number,
                               description=ticket.description, assigned_to=ticket.assigned_to))
     return hits
+
+
+def _tickets_of_number(s: Session, e164: str) -> list[int]:
+    direct = s.exec(select(Ticket.id).where(col(Ticket.caller_number) == e164)).all()
+    by_call = s.exec(select(Call.ticket_id).where(col(Call.number_e164) == e164,
+                                                  col(Call.ticket_id).is_not(None))).all()
+    return sorted({i for i in (*direct, *by_call) if i is not None})
 
 
 def _word_matches(word: str) -> sa.ColumnElement[bool]:
@@ -184,10 +201,12 @@ def open_tickets_of(engine: Engine, customer_id: int, *, limit: int = 5) -> list
     stmt = (select(Ticket, Customer.name, Contact.name)
             .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
             .outerjoin(Contact, col(Contact.id) == col(Ticket.contact_id))
-            .where(col(Ticket.customer_id) == customer_id, col(Ticket.status) != "closed")
-            .order_by(col(Ticket.opened_at).desc()).limit(limit))
+            .where(col(Ticket.customer_id) == customer_id,
+                   col(Ticket.status).in_(("open", "restored", "resolved"))))
     with Session(engine) as s:
-        rows = s.exec(stmt).all()
+        # sorted here, not in SQL: a customer's open tickets are few, and ordering in SQL
+        # can lead SQLite to walk every ticket by date instead
+        rows = sorted(s.exec(stmt).all(), key=lambda r: r[0].opened_at, reverse=True)[:limit]
     return [TicketHit(ticket_id=t.id or 0, number=t.number, kind=t.kind, level=t.level,
                       status=t.status, opened_at=t.opened_at, customer=cust,
                       contact=contact or t.caller_name, caller=t.caller_number,

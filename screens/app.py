@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -33,6 +34,10 @@ from screens.messages import DeskFailed, SnapshotLoaded
 from screens.reports import ReportsScreen
 from screens.signin import SignInScreen
 from screens.widgets.live_table import Now
+
+if TYPE_CHECKING:
+    from screens.intake import IntakeScreen
+    from screens.ticket import TicketScreen
 
 
 class HotlineApp(App[None]):
@@ -71,6 +76,8 @@ class HotlineApp(App[None]):
         self.notices: list[str] = []
         self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
         self.dashboard = DashboardScreen()
+        self._intake: IntakeScreen | None = None
+        self._ticket_screen: TicketScreen | None = None
         self._watcher = ChangeWatcher(desk.engine)
         self._load_seq = 0
         self._shown_seq = 0
@@ -132,9 +139,27 @@ class HotlineApp(App[None]):
         return [m.login for m in roster(self.desk.engine)]
 
     def open_ticket(self, ticket_id: int) -> None:
+        """Show a ticket (one ticket screen, kept: opening another ticket only reloads it)."""
         from screens.ticket import TicketScreen
 
-        self.push_screen(TicketScreen(ticket_id))
+        if self._ticket_screen is None:
+            self._ticket_screen = TicketScreen(ticket_id)
+            self.install_screen(self._ticket_screen, "ticket")
+        else:
+            self._ticket_screen.prepare(ticket_id)
+        self.push_screen("ticket")
+
+    def open_intake(self, call_id: int | None, number: str,
+                    done: Callable[[int | None], None]) -> None:
+        """The intake form (one, kept: building it anew for every call costs a keystroke)."""
+        from screens.intake import IntakeScreen
+
+        if self._intake is None:
+            self._intake = IntakeScreen(self.desk, call_id=call_id, number=number)
+            self.install_screen(self._intake, "intake")
+        else:
+            self._intake.prepare(call_id=call_id, number=number)
+        self.push_screen("intake", done)
 
     # --- time and data -----------------------------------------------------------
 

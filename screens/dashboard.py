@@ -18,7 +18,6 @@ from hotline.queries import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
 from hotline.timefmt import clock_time, short_datetime
 from screens.dialogs import AskText, Confirm
 from screens.i18n_bindings import translate_bindings
-from screens.intake import IntakeScreen
 from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
 
 if TYPE_CHECKING:
@@ -319,12 +318,11 @@ class DashboardScreen(Screen[None]):
 
     def _open_intake(self, call_id: int | None, number: str = "") -> None:
         def done(ticket_id: int | None) -> None:
-            self.hotline.reload()
             if ticket_id is not None:
+                self.hotline.reload()
                 self.notify(_("Ticket logged."), timeout=4)
 
-        self.app.push_screen(IntakeScreen(self.hotline.desk, call_id=call_id, number=number),
-                             done)
+        self.hotline.open_intake(call_id, number, done)
 
     def action_log(self) -> None:
         chosen = self._selected("calls")

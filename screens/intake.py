@@ -62,10 +62,43 @@ class IntakeScreen(ModalScreen[int | None]):
         self._match: CallerMatch | None = None
         self._customers = desk_customer_names(desk)
 
+    def prepare(self, *, call_id: int | None, number: str) -> None:
+        """Use this (installed, kept) form for another call: every field starts afresh."""
+        self.call_id = call_id
+        self._number = number
+        self._match = None
+        self._customers = desk_customer_names(self.desk)
+
+    def _title(self) -> str:
+        return (_("Log call") if self.call_id is not None
+                else _("New call (taken on a desk phone)"))
+
+    def on_screen_resume(self) -> None:
+        """Each time the form opens: the fields as for a new call."""
+        if not self.is_mounted:
+            return
+        self.query_one(".intake").border_title = self._title()
+        for widget_id, value in (("number", self._number), ("caller-name", ""),
+                                 ("caller-customer", ""), ("equipment", ""), ("site", ""),
+                                 ("description", ""), ("time", "now")):
+            field = self.query_one(f"#{widget_id}", Input)
+            with field.prevent(Input.Changed):
+                field.value = value
+        self.query_one("#caller-customer", Input).suggester = SuggestFromList(
+            self._customers, case_sensitive=False)
+        self.query_one("#kind", Choice).value = "fault"
+        self.query_one("#level", Choice).value = None
+        self.query_one("#level", Choice).disabled = False
+        self.query_one("#intake-error", Static).update("")
+        self._check_number(self._number)
+        if self._number and self._match is not None:
+            self.query_one("#kind", Choice).focus()
+        else:
+            self.query_one("#number", Input).focus()
+
     def compose(self) -> ComposeResult:
-        title = _("Log call") if self.call_id is not None else _("New call (taken on a desk phone)")
         with Vertical(classes="dialog intake") as box:
-            box.border_title = title
+            box.border_title = self._title()
             with Horizontal(classes="field"):
                 yield Label(_("Number"), classes="label")
                 yield Input(self._number, compact=True, id="number",
@@ -107,11 +140,7 @@ class IntakeScreen(ModalScreen[int | None]):
                 ("Esc", _("cancel"))), classes="keys")
 
     def on_mount(self) -> None:
-        self._check_number(self._number)
-        if self._number and self._match is not None:
-            self.query_one("#kind", Choice).focus()
-        else:
-            self.query_one("#number", Input).focus()
+        self.on_screen_resume()
 
     def _levels(self, policy: str) -> list[int]:
         try:

@@ -107,7 +107,8 @@ class SearchScreen(Screen[None]):
                 h.number, short_datetime(h.opened_at, tz, now), kind, labels.status(h.status),
                 h.customer or "", h.contact or "", h.caller or "", h.description), i))
         self.query_one("#search-results", LiveTable).set_rows(rows)
-        what = (_("{n} tickets, newest first").format(n=len(rows)) if message.query.strip()
+        what = (_("{n} tickets for “{query}”, newest first").format(
+            n=len(rows), query=message.query.strip()) if message.query.strip()
                 else _("Recent tickets"))
         status.update(Text(what + " · " + _("Enter opens · ↓ to the list · / back to the "
                                             "search field"), style="dim"))
@@ -122,7 +123,5 @@ class SearchScreen(Screen[None]):
         self.app.pop_screen()
 
     def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
-        from screens.ticket import TicketScreen
-
         ticket_id = int(str(event.row_key.value).split(":", 1)[1])
-        self.app.push_screen(TicketScreen(ticket_id))
+        self.hotline.open_ticket(ticket_id)

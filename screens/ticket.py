@@ -135,6 +135,21 @@ class TicketScreen(Screen[None]):
             yield DataTable(id="ticket-timeline", cursor_type="row")
         yield Footer()
 
+    def prepare(self, ticket_id: int) -> None:
+        """Show another ticket on this (installed, kept) screen."""
+        if ticket_id != self.ticket_id:
+            self.ticket_id = ticket_id
+            self.view = None
+            if self.is_mounted:
+                self.query_one("#ticket-timeline", DataTable).clear()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.view is not None:
+            self.reload()
+        elif self.is_mounted:
+            self.reload()
+            self.query_one("#ticket-timeline", DataTable).focus()
+
     def on_mount(self) -> None:
         self.query_one("#ticket-clocks-panel").border_title = _("Clocks")
         self.query_one("#ticket-next-panel").border_title = _("Next steps")
@@ -144,8 +159,6 @@ class TicketScreen(Screen[None]):
         timeline.add_column(_("Who"), key="who", width=10)
         timeline.add_column(_("What"), key="what", width=34)
         timeline.add_column(_("Details"), key="detail")
-        self.reload()
-        timeline.focus()
 
     def reload(self) -> None:
         desk = self.hotline.desk

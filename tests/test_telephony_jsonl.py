@@ -197,3 +197,128 @@ def test_a_live_stream_keeps_a_line_the_database_refused(desk: Desk,
     assert len(calls) >= 3 and sum(calls[2:]) == 2  # refused twice, then each line once
     with Session(desk.engine) as s:
         assert sorted(s.exec(select(Call.call_key)).all()) == ["r1", "r2"]
+
+
+def _ring_line(key: str, minute: int = 0) -> str:
+    return json.dumps({"event": "ring", "call_id": key, "number": "13800138000",
+                       "at": f"2026-11-25T09:{minute:02d}:00+08:00"})
+
+
+@pytest.fixture
+def file_desk(tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
+    """A desk on a SQLite file: the tests below read it while another thread writes."""
+    from tests.support import build_desk, make_settings
+
+    d = build_desk(make_settings(f"sqlite:///{tmp_path / 'desk.db'}"), clock)
+    yield d
+    d.engine.dispose()
+
+
+def _has_call(desk: Desk, key: str) -> bool:
+    with Session(desk.engine) as s:
+        return s.exec(select(Call.id).where(Call.call_key == key)).first() is not None
+
+
+def test_the_listener_answers_a_burst_in_order_each_line_once_committed(
+        file_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.telephony import jsonl as jsonl_module
+
+    batches: list[int] = []
+    real = jsonl_module.apply_call_events
+
+    def counted(d: Desk, events: list[object], **kw: object) -> object:
+        batches.append(len(events))
+        return real(d, events, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jsonl_module, "apply_call_events", counted)
+    lines = [_ring_line(f"b{i}") if i % 50 else "not json" for i in range(1, 401)]
+
+    async def scenario() -> list[tuple[dict[str, object], bool]]:
+        listener = JsonlListener(file_desk)
+        server = await asyncio.start_server(listener.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        seen: list[tuple[dict[str, object], bool]] = []
+        async with server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write("".join(line + "\n" for line in lines).encode())
+            writer.write_eof()
+            while raw := await reader.readline():
+                reply = json.loads(raw)
+                # an "ok" is only sent once the event is in the database
+                seen.append((reply, _has_call(file_desk, f"b{reply['line']}")))
+            writer.close()
+            await listener.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert [r["line"] for r, _in_db in seen] == list(range(1, 401))
+    assert [r["ok"] for r, _in_db in seen] == [i % 50 != 0 for i in range(1, 401)]
+    assert all(in_db for r, in_db in seen if r["ok"])
+    assert sum(batches) == 392 and len(batches) < 392 // 2  # grouped, not one by one
+
+
+def test_a_lone_line_of_a_live_stream_is_written_at_once(file_desk: Desk) -> None:
+    import os
+    import threading
+    import time
+
+    from hotline.demo import load_directory
+    from hotline.feed_cli import run_jsonl_stream
+
+    read_fd, write_fd = os.pipe()
+    codes: list[int] = []
+    with os.fdopen(read_fd, encoding="utf-8") as stream, os.fdopen(write_fd, "w") as pipe:
+        feed = threading.Thread(target=lambda: codes.append(run_jsonl_stream(file_desk, stream)))
+        feed.start()
+        for key in ("lone-1", "lone-2"):
+            pipe.write(_ring_line(key) + "\n")
+            pipe.flush()
+            deadline = time.monotonic() + 2
+            while not _has_call(file_desk, key):  # nothing more arrives: it is not held back
+                assert time.monotonic() < deadline, f"{key} was not written while alone"
+                time.sleep(0.01)
+            if key == "lone-1":  # meanwhile the caller is added to the directory
+                load_directory(file_desk)
+        pipe.close()
+        feed.join(10)
+    assert codes == [0]
+    with Session(file_desk.engine) as s:
+        contacts = dict(s.exec(select(Call.call_key, Call.contact_id)).all())
+    assert contacts["lone-1"] is None and contacts["lone-2"] is not None  # seen at once
+
+
+def test_a_stream_in_a_hurry_is_written_in_few_transactions(desk: Desk,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    from hotline.feed_cli import run_jsonl_stream
+    from hotline.telephony import jsonl as jsonl_module
+
+    batches: list[int] = []
+    real = jsonl_module.apply_call_events
+
+    def counted(d: Desk, events: list[object], **kw: object) -> object:
+        batches.append(len(events))
+        return real(d, events, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jsonl_module, "apply_call_events", counted)
+    stream = io.StringIO("".join(_ring_line(f"h{i}", i % 60) + "\n" for i in range(2000)))
+    assert run_jsonl_stream(desk, stream) == 0
+    assert "2000 lines read" in capsys.readouterr().out
+    assert sum(batches) == 2000 and len(batches) < 1000
+    with Session(desk.engine) as s:
+        assert s.exec(select(func.count()).select_from(Call)).one() == 2000
+
+
+def test_a_big_file_reports_its_bad_lines_by_number(env: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {5: "{oops", 600: '{"event": "ring", "call_id": "x"}', 1100: "[]"}
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join((bad.get(i) or _ring_line(f"f{i}", i % 60)) + "\n"
+                            for i in range(1, 1201)))
+    assert cli("feed", "--jsonl", str(path), "-q") == 1
+    out = capsys.readouterr().out
+    assert "1200 lines read" in out and "3 bad lines skipped" in out
+    assert "line 5: not JSON" in out and 'line 600: "number" is missing' in out
+    assert "line 1100: expected one JSON object per line" in out
+    assert len(snapshot(env)["calls"]) == 1197  # type: ignore[arg-type]

@@ -3,9 +3,12 @@
 Durations are computed in the database: ``seconds_between(later, earlier)``
 is ``julianday`` arithmetic on SQLite and ``EXTRACT(EPOCH …)`` on
 PostgreSQL. Periods are unions of ``[start, end)`` intervals (one per shift
-when a report covers one shift of each day), written as a balanced tree of
-``OR`` so that a year of shifts stays far from SQLite's expression-depth
-limit.
+when a report covers one shift of each day). A union is tested as the
+period's whole range first — a plain range on the column, so that the
+database reads only that part of the column's index — and then as a balanced
+tree of ``CASE`` that compares a value with the middle interval's start and
+goes on in one half only: about log2(n) comparisons, however many shifts a
+year holds, and far from SQLite's expression-depth limit.
 """
 
 from __future__ import annotations
@@ -73,13 +76,42 @@ def utc(value: datetime) -> sa.BindParameter[datetime]:
 
 def within(column: Any, intervals: Sequence[Interval]) -> sa.ColumnElement[bool]:
     """``column`` falls in one of the ``[start, end)`` intervals."""
-    if not intervals:
+    spans = merged(intervals)
+    if not spans:
         return sa.false()
-    parts = [sa.and_(column >= utc(a), column < utc(b)) for a, b in intervals]
-    while len(parts) > 1:
-        parts = [sa.or_(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i]
-                 for i in range(0, len(parts), 2)]
-    return parts[0]
+    whole = sa.and_(column >= utc(spans[0][0]), column < utc(spans[-1][1]))
+    if len(spans) == 1:
+        return whole
+    return sa.and_(whole, _search(column, spans) == 1)
+
+
+def merged(intervals: Sequence[Interval]) -> list[Interval]:
+    """The same union as sorted, disjoint, non-adjacent intervals (empty ones dropped)."""
+    out: list[Interval] = []
+    for a, b in sorted(i for i in intervals if i[0] < i[1]):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _search(column: Any, spans: Sequence[Interval]) -> sa.ColumnElement[int]:
+    """1 if ``column`` (already inside the whole range) is in one of ``spans`` (sorted), else 0."""
+    if len(spans) == 1:
+        (a, b), = spans
+        return sa.case((sa.and_(column >= utc(a), column < utc(b)), sa.literal_column("1")),
+                       else_=sa.literal_column("0"))
+    mid = len(spans) // 2
+    return sa.case((column < utc(spans[mid][0]), _search(column, spans[:mid])),
+                   else_=_search(column, spans[mid:]))
+
+
+def bucket(column: Any, bounds: Sequence[datetime]) -> sa.ColumnElement[int]:
+    """The number of ``bounds`` (ascending) that ``column`` has reached: which of the
+    parts of a period between them the value falls in."""
+    return sa.case(*[(column < utc(b), sa.literal_column(str(i))) for i, b in enumerate(bounds)],
+                   else_=sa.literal_column(str(len(bounds))))
 
 
 def count_if(condition: Any) -> sa.ColumnElement[int]:

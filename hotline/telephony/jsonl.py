@@ -235,6 +235,7 @@ class JsonlListener:
         self.on_applied = on_applied
         self._queue: asyncio.Queue[_Submitted | None] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._lookups = Lookups(desk)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
@@ -326,8 +327,9 @@ class JsonlListener:
         lines = [(item.lineno, item.text) for item in batch]
         bad_before = len(self.tally.bad)
         try:
+            self._lookups = self._lookups.renewed()  # the directory as it is now
             results = apply_batch(self.desk, lines, self.tally, source="jsonl",
-                                  lookups=Lookups(self.desk))
+                                  lookups=self._lookups)
         except StorageError as exc:
             # not confirmed: the sender is told, and may send them again
             return [{"ok": False, "line": n, "error": str(exc), "retry": True} for n, _t in lines]

@@ -11,7 +11,8 @@ distinct one once. Answers are exactly those of
 Keep one :class:`Lookups` for as long as the directory may be taken as
 unchanged: a file or an import (``whole_directory=True`` also reads the set
 of known numbers once, so that an unknown caller costs no query), or one
-batch of a live feed (which then sees a contact added a moment ago).
+batch of a live feed (:meth:`Lookups.renewed` for the next, which then sees
+a contact added a moment ago).
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ class Lookups:
         self._cities: dict[int, str | None] = {}
         self._matches: dict[tuple[str, date], CallerMatch] = {}
         self._engineers: dict[tuple[str, ...], str | None] = {}
+
+    def renewed(self) -> Lookups:
+        """New lookups for the next batch of a live feed: the directory and agents are read
+        again (they may have changed); parsed numbers, which cannot change, are kept."""
+        fresh = Lookups(self.desk, whole_directory=self.whole_directory)
+        fresh._parsed = self._parsed
+        return fresh
 
     def parse(self, raw: str) -> PhoneNumber | None:
         """A PBX's caller id parsed; None for none or one that is not a number (kept as given)."""

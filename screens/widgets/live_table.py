@@ -1,9 +1,15 @@
-"""A data table kept in step with a list of rows by key, with live countdowns.
+"""A table kept in step with a list of rows by key, with live countdown cells.
 
-Rows are diffed by key: new rows are added, gone rows removed, changed cells
-updated, and the order fixed with one sort. Countdown cells render
-``due − now`` when they are drawn; each tick touches only the rows on
-screen, so the cost of a tick does not grow with the number of rows.
+Built for the desk's 1 Hz tick: each row's static cells are rendered once and
+kept until the row changes; only the countdown cells of the rows on screen are
+drawn again each second (``due − now``, from the due times the rows carry).
+So the cost of a tick depends on the height of the terminal, not on how many
+rows the table holds, and a change of data redraws only the rows that changed.
+
+Rows are set by key (:meth:`LiveTable.set_rows`): new rows appear, gone rows
+go, changed cells are redrawn, and the cursor stays on the same row. The
+table posts ``RowHighlighted`` and ``RowSelected`` messages under the
+``data_table`` namespace, so screens handle them as they would a DataTable's.
 """
 
 from __future__ import annotations
@@ -11,12 +17,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.text import Text
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from hotline.timefmt import countdown
 
@@ -24,6 +36,9 @@ OK_STYLE = "green"
 WARN_STYLE = "bold #ffaf00"
 BREACH_STYLE = "bold red"
 PAUSED_STYLE = "dim"
+
+#: Blank cells on each side of a cell's content.
+PADDING = 1
 
 
 class Now:
@@ -83,7 +98,7 @@ class RowSpec:
 
 @dataclass(frozen=True, eq=False)
 class Keyed:
-    """The first cell of a row, carrying the row's sort key (DataTable sorts by cell values)."""
+    """A row's first cell with the row's sort key (kept for callers that read cells)."""
 
     value: Any
     sort_key: Any
@@ -91,9 +106,7 @@ class Keyed:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Keyed) or other.sort_key != self.sort_key:
             return False
-        if isinstance(self.value, Countdown):
-            return self.value.same(other.value)
-        return bool(self.value == other.value)
+        return _same_cell(self.value, other.value)
 
     def __hash__(self) -> int:
         return hash(self.sort_key)
@@ -104,80 +117,344 @@ class Keyed:
         return self.value
 
 
-class LiveTable(DataTable[Any]):
-    """A ``DataTable`` set from :class:`RowSpec` lists, with ``Countdown`` cells."""
+def _same_cell(a: Any, b: Any) -> bool:
+    if isinstance(a, Countdown):
+        return a.same(b)
+    return bool(a == b)
+
+
+def _as_text(value: Any) -> Text:
+    """Any cell value as Rich Text (drawn at the moment it is asked for)."""
+    if isinstance(value, Keyed):
+        value = value.value
+    if isinstance(value, Text):
+        return value
+    if isinstance(value, str):
+        return Text(value)
+    if hasattr(value, "__rich__"):
+        return _as_text(value.__rich__())
+    return Text("" if value is None else str(value))
+
+
+def _cell(value: Any, width: int) -> Text:
+    """The value fitted to ``width`` cells (ellipsis when longer), padded on both sides."""
+    text = _as_text(value).copy()
+    text.no_wrap = True
+    justify = text.justify or "left"
+    if text.cell_len > width:
+        text.truncate(width, overflow="ellipsis")
+    pad = width - text.cell_len
+    if pad > 0:
+        if justify == "right":
+            text = Text(" " * pad) + text
+        elif justify == "center":
+            text = Text(" " * (pad // 2)) + text + Text(" " * (pad - pad // 2))
+        else:
+            text = text + Text(" " * pad)
+    return Text(" " * PADDING) + text + Text(" " * PADDING)
+
+
+@dataclass
+class _Column:
+    key: str
+    label: str
+    fixed: int | None
+    width: int  # content width in use (fixed, or measured)
+
+
+class LiveTable(ScrollView, can_focus=True):
+    """Rows set by key; countdown cells drawn live; a cursor on whole rows."""
+
+    DEFAULT_CSS = """
+    LiveTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+    }
+    LiveTable > .live-table--header {
+        text-style: bold;
+        background: $panel;
+        color: $foreground;
+    }
+    LiveTable > .live-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    LiveTable > .live-table--cursor-blurred {
+        background: $block-cursor-blurred-background;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "live-table--header",
+        "live-table--cursor",
+        "live-table--cursor-blurred",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "edge(-1)", "First row", show=False),
+        Binding("end", "edge(1)", "Last row", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
+
+    class RowHighlighted(Message, namespace="data_table"):
+        """The cursor moved to a row."""
+
+        def __init__(self, table: LiveTable, cursor_row: int, row_key: RowKey) -> None:
+            super().__init__()
+            self.data_table = table
+            self.cursor_row = cursor_row
+            self.row_key = row_key
+
+        @property
+        def control(self) -> LiveTable:
+            return self.data_table
+
+    class RowSelected(Message, namespace="data_table"):
+        """Enter (or a click) on a row."""
+
+        def __init__(self, table: LiveTable, cursor_row: int, row_key: RowKey) -> None:
+            super().__init__()
+            self.data_table = table
+            self.cursor_row = cursor_row
+            self.row_key = row_key
+
+        @property
+        def control(self) -> LiveTable:
+            return self.data_table
 
     def __init__(self, columns: Sequence[tuple[str, str, int | None]], *,
                  countdown_column: str | None, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
-        self._column_spec = list(columns)
-        self._auto_width = {key for key, _label, width in columns if width is None}
+        super().__init__(**kwargs)
+        self._columns = [_Column(key, label, width, width or cell_len(label))
+                         for key, label, width in columns]
         self._countdown_column = countdown_column
         self._order: list[str] = []
+        self._rows: dict[str, tuple[Any, ...]] = {}
+        self._static: dict[str, tuple[Strip, Strip]] = {}  # around the countdown cell
+        self._total_width = 0
+        self._measure_all()
 
-    def on_mount(self) -> None:
-        for key, label, width in self._column_spec:
-            self.add_column(label, key=key, width=width)
+    # --- the public surface (a DataTable-like subset) -------------------------------
 
     @property
-    def selected_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key
-        except CellDoesNotExist:
-            return None
-        return key.value
+    def row_count(self) -> int:
+        return len(self._order)
 
     @property
     def keys(self) -> list[str]:
         """Row keys in the order shown."""
         return list(self._order)
 
-    def set_rows(self, rows: Sequence[RowSpec]) -> None:
-        """Make the table show exactly ``rows``, in that order, touching only what changed."""
-        selected = self.selected_key
-        wanted = {r.key: r for r in rows}
-        column_keys = [key for key, _label, _width in self._column_spec]
-        first_col = column_keys[0]
-        with self.app.batch_update():
-            for key in [k for k in self._order if k not in wanted]:
-                self.remove_row(key)
-            present = set(self._order)
-            for spec in rows:
-                cells = (Keyed(spec.cells[0], spec.sort_key), *spec.cells[1:])
-                if spec.key in present:
-                    row = self.get_row(spec.key)
-                    for col_key, old, new in zip(column_keys, row, cells, strict=True):
-                        if isinstance(new, Countdown) and new.same(old):
-                            continue
-                        if old != new:
-                            # measuring is for columns sized by their content only: a
-                            # narrower value makes the table measure the whole column
-                            self.update_cell(spec.key, col_key, new,
-                                             update_width=col_key in self._auto_width)
-                else:
-                    self.add_row(*cells, key=spec.key)
-            order = [r.key for r in rows]
-            if order != self._shown_order():
-                self.sort(first_col, key=lambda cell: cell.sort_key)
-            self._order = order
-            if selected is not None and selected in wanted:
-                self.move_cursor(row=self.get_row_index(selected), animate=False)
+    @property
+    def selected_key(self) -> str | None:
+        if not self._order:
+            return None
+        return self._order[min(self.cursor_row, len(self._order) - 1)]
 
-    def _shown_order(self) -> list[str]:
-        return [self.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value or ""
-                for i in range(self.row_count)]
+    def get_row(self, key: str) -> list[Any]:
+        return list(self._rows[key])
+
+    def get_cell(self, key: str, column: str) -> Any:
+        return self._rows[key][self._column_index(column)]
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        if not self._order:
+            return
+        self.cursor_row = max(0, min(row, len(self._order) - 1))
+        self._scroll_cursor_into_view()
+
+    def set_rows(self, rows: Sequence[RowSpec]) -> None:
+        """Make the table show exactly ``rows``, in that order, redrawing what changed."""
+        selected = self.selected_key
+        ordered = sorted(rows, key=lambda r: r.sort_key)
+        new_rows: dict[str, tuple[Any, ...]] = {}
+        grown = False
+        for spec in ordered:
+            cells = (Keyed(spec.cells[0], spec.sort_key), *spec.cells[1:])
+            old = self._rows.get(spec.key)
+            if old is None or len(old) != len(cells) or not all(
+                    _same_cell(a, b) for a, b in zip(old, cells, strict=True)):
+                self._static.pop(spec.key, None)
+                grown |= self._measure_row(cells)
+            new_rows[spec.key] = cells
+        self._rows = new_rows
+        self._order = [r.key for r in ordered]
+        for key in [k for k in self._static if k not in new_rows]:
+            del self._static[key]
+        if self._shrinkable():
+            grown |= self._remeasure_auto()
+        if grown:
+            self._static.clear()
+        self._resize()
+        if selected is not None and selected in new_rows:
+            self.cursor_row = self._order.index(selected)
+        elif self._order:
+            self.cursor_row = min(self.cursor_row, len(self._order) - 1)
+        self.refresh()
 
     def tick(self) -> None:
-        """Redraw the countdown cells of the rows on screen."""
-        if self._countdown_column is None or self.row_count == 0:
-            return
-        first = int(self.scroll_y)
-        height = max(1, self.scrollable_content_region.height)
-        last = min(self.row_count, first + height + 1)
-        col = self._countdown_column
-        with self.app.batch_update():
-            for index in range(first, last):
-                key = self.coordinate_to_cell_key(Coordinate(index, 0)).row_key
-                self.update_cell(key, col, self.get_cell(key, col))
+        """Redraw for a new second: only the countdown cells change."""
+        if self._countdown_column is not None and self._order:
+            self.refresh()
+
+    # --- measuring ------------------------------------------------------------------
+
+    def _column_index(self, key: str) -> int:
+        for i, c in enumerate(self._columns):
+            if c.key == key:
+                return i
+        raise KeyError(key)
+
+    def _measure_all(self) -> None:
+        self._total_width = sum(c.width + 2 * PADDING for c in self._columns)
+
+    def _measure_row(self, cells: tuple[Any, ...]) -> bool:
+        grown = False
+        for column, value in zip(self._columns, cells, strict=False):
+            if column.fixed is not None:
+                continue
+            width = _as_text(value).cell_len
+            if width > column.width:
+                column.width = width
+                grown = True
+        if grown:
+            self._measure_all()
+        return grown
+
+    def _shrinkable(self) -> bool:
+        return any(c.fixed is None for c in self._columns)
+
+    def _remeasure_auto(self) -> bool:
+        """Auto-width columns shrink back when their widest value went away."""
+        changed = False
+        for i, column in enumerate(self._columns):
+            if column.fixed is not None:
+                continue
+            width = max([cell_len(column.label),
+                         *(_as_text(cells[i]).cell_len for cells in self._rows.values()
+                           if i < len(cells))])
+            if width != column.width:
+                column.width = width
+                changed = True
+        if changed:
+            self._measure_all()
+        return changed
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self._total_width, len(self._order) + 1)
+
+    # --- drawing --------------------------------------------------------------------
+
+    def _render_cells(self, cells: Sequence[Any], columns: Sequence[_Column]) -> Strip:
+        segments: list[Segment] = []
+        console = self.app.console
+        for column, value in zip(columns, cells, strict=False):
+            segments.extend(_cell(value, column.width).render(console))
+        return Strip(segments)
+
+    def _static_parts(self, key: str) -> tuple[Strip, Strip]:
+        parts = self._static.get(key)
+        if parts is None:
+            cells = self._rows[key]
+            split = (self._column_index(self._countdown_column)
+                     if self._countdown_column is not None else len(self._columns))
+            left = self._render_cells(cells[:split], self._columns[:split])
+            right = self._render_cells(cells[split + 1:], self._columns[split + 1:])
+            parts = (left, right)
+            self._static[key] = parts
+        return parts
+
+    def _row_strip(self, key: str) -> Strip:
+        left, right = self._static_parts(key)
+        if self._countdown_column is None:
+            return left
+        i = self._column_index(self._countdown_column)
+        middle = self._render_cells([self._rows[key][i]], [self._columns[i]])
+        return Strip.join([left, middle, right])
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        base = self.rich_style
+        if y == 0:
+            header = self.get_component_rich_style("live-table--header")
+            strip = Strip(Segment.apply_style(
+                self._render_cells([c.label for c in self._columns], self._columns),
+                header))
+            return strip.extend_cell_length(scroll_x + width, header).crop(
+                scroll_x, scroll_x + width)
+        index = scroll_y + y - 1
+        if index >= len(self._order):
+            return Strip.blank(width, base)
+        strip = self._row_strip(self._order[index])
+        style = base
+        if index == self.cursor_row:
+            name = "live-table--cursor" if self.has_focus else "live-table--cursor-blurred"
+            style = base + self.get_component_rich_style(name)
+        strip = Strip(Segment.apply_style(strip, style))
+        return strip.extend_cell_length(scroll_x + width, style).crop(scroll_x,
+                                                                      scroll_x + width)
+
+    # --- the cursor ---------------------------------------------------------------------
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self.refresh()
+        if self._order and 0 <= new < len(self._order):
+            self.post_message(self.RowHighlighted(self, new, RowKey(self._order[new])))
+
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = int(self.scroll_offset.y)
+        rows = self._visible_rows()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + rows:
+            self.scroll_to(y=self.cursor_row - rows + 1, animate=False)
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(row=self.cursor_row + step)
+
+    def action_page(self, step: int) -> None:
+        self.move_cursor(row=self.cursor_row + step * self._visible_rows())
+
+    def action_edge(self, step: int) -> None:
+        self.move_cursor(row=0 if step < 0 else len(self._order) - 1)
+
+    def action_select(self) -> None:
+        if self._order:
+            self.post_message(self.RowSelected(self, self.cursor_row,
+                                               RowKey(self._order[self.cursor_row])))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y - 1
+        if event.y >= 1 and 0 <= index < len(self._order):
+            self.move_cursor(row=index)
+            self.action_select()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._scroll_cursor_into_view()
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """The key of a row, as DataTable messages carry it (``.value``)."""
+
+    value: str
+
+
+__all__ = ["Countdown", "Keyed", "LiveTable", "Now", "RowKey", "RowSpec"]
