@@ -30,9 +30,11 @@ difference.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import io
 import json
+import logging
 import os
 import random
 import sys
@@ -338,6 +340,49 @@ def command(argv: list[str], stdin: Path | None = None) -> tuple[int, float, str
     return code, took, out.getvalue(), len(err.getvalue().splitlines())
 
 
+def listen(url: str, path: Path) -> tuple[float, int]:
+    """Send every line to the listener ``hotline feed --listen`` runs, in one connection.
+
+    The client writes as fast as the listener reads and counts the "ok"
+    answers, each sent once its line is committed; timed until the last one.
+    """
+    from hotline.desk import open_desk
+    from hotline.telephony.jsonl import JsonlListener
+    from tests.support import make_settings
+
+    desk = open_desk(make_settings(url, tz=TZ, login=None), FixedClock(NOW))
+    data = path.read_bytes()
+
+    async def scenario() -> tuple[float, int]:
+        listener = JsonlListener(desk)
+        server = await asyncio.start_server(listener.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            start = time.perf_counter()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+
+            async def send() -> None:
+                writer.write(data)
+                await writer.drain()
+                writer.write_eof()
+
+            sending = asyncio.create_task(send())
+            ok = 0
+            while line := await reader.readline():
+                ok += b'"ok": true' in line
+            await sending
+            took = time.perf_counter() - start
+            writer.close()
+            await listener.close()
+        return took, ok
+
+    logging.getLogger("hotline.feed").setLevel(logging.ERROR)
+    try:
+        return asyncio.run(scenario())
+    finally:
+        desk.engine.dispose()
+
+
 def count(url: str) -> tuple[int, int, int]:
     """Rows in call, event and pbx_event."""
     engine = dbmod.make_engine(url)
@@ -401,6 +446,21 @@ def main() -> int:
                 print(f"    in the database: calls {calls:,} (expected {expected[0]:,}), events "
                       f"{events:,} ({expected[1]:,}), kept PBX events {kept:,} "
                       f"({expected[2]:,}): {'all there' if ok else 'MISMATCH'}")
+
+        with fresh_database(args.db, tmp, "listen") as url:
+            assert sent is not None
+            seed_directory(url, random.Random(args.seed))
+            took, answers = listen(url, events_file)
+            calls, events, kept = count(url)
+            ok = (answers == sent.lines and (calls, events, kept) ==
+                  (sent.calls, sent.events, sent.kept))
+            failures += not ok
+            label = "listener (--listen), 1 client"
+            print(f"  {label:<30} {took:6.1f} s {sent.lines / took:8,.0f} events/s "
+                  f"{sent.calls / took:7,.0f} calls/s  {answers:,} lines confirmed")
+            print(f"    in the database: calls {calls:,} (expected {sent.calls:,}), events "
+                  f"{events:,} ({sent.events:,}), kept PBX events {kept:,} "
+                  f"({sent.kept:,}): {'all there' if ok else 'MISMATCH'}")
 
         with fresh_database(args.db, tmp, "qlog") as url:
             directory = seed_directory(url, random.Random(args.seed))

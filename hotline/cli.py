@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from hotline.clock import Clock, SystemClock
 from hotline.config import Settings, load_settings
 from hotline.errors import ConfigError, HotlineError, InputError
@@ -43,15 +41,21 @@ Handler = Callable[[argparse.Namespace, "CliContext"], int]
 
 @dataclass
 class UiRequest:
-    """What the screens need to open the desk (the core never imports them)."""
+    """What the screens need to open the desk (the core never imports them).
 
-    desk: Desk
+    Either an open ``desk``, or an ``opener`` that the screens call once their
+    frame is on screen (so that opening the database does not delay it).
+    """
+
+    desk: Desk | None = None
+    opener: Callable[[], Desk] | None = None
     simulator: DemoCaller | None = None
     offer_demo: bool = False
     banner: str = ""
 
 
-UiLauncher = Callable[[UiRequest], None]
+#: Runs the desk's screens; returns the exit code.
+UiLauncher = Callable[[UiRequest], int]
 
 
 class UsageError(InputError):
@@ -67,10 +71,10 @@ class CliContext:
         self._clock = clock
         self._ui = ui
 
-    def open_ui(self, request: UiRequest) -> None:
+    def open_ui(self, request: UiRequest) -> int:
         if self._ui is None:
             raise HotlineError(_("The desk's screens are not available in this installation."))
-        self._ui(request)
+        return self._ui(request)
 
     @cached_property
     def settings(self) -> Settings:
@@ -180,7 +184,11 @@ def run(argv: Sequence[str], clock: Clock | None = None, ui: UiLauncher | None =
         return 1
     except KeyboardInterrupt:
         return 130
-    except sa.exc.SQLAlchemyError as exc:
+    except Exception as exc:
+        # a database failure the operation did not expect (the driver's own error,
+        # SQLAlchemy's): said in one line; anything else is a bug and shows as one
+        if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+            raise
         print(_("Database error: {error}").format(error=str(exc).splitlines()[0]),
               file=sys.stderr)
         return 1

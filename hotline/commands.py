@@ -54,8 +54,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
 def open_desk_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from hotline.cli import UiRequest
 
-    ctx.open_ui(UiRequest(ctx.desk(), offer_demo=True))
-    return 0
+    return ctx.open_ui(UiRequest(opener=ctx.desk, offer_demo=True))
 
 
 def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -81,8 +80,8 @@ def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
     caller = DemoCaller(desk, known, unknown, service, seed=args.seed, mean_gap_s=args.every)
     from hotline.cli import UiRequest
 
-    ctx.open_ui(UiRequest(desk, simulator=caller, banner=_("DEMO — simulated calls ring here")))
-    return 0
+    return ctx.open_ui(UiRequest(desk, simulator=caller,
+                                 banner=_("DEMO — simulated calls ring here")))
 
 
 def ring_command(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -141,8 +141,8 @@ def search_tickets(engine: Engine, text: str, *, limit: int = RESULT_LIMIT) -> l
             rows = sorted(s.exec(stmt).all(), key=lambda r: (r[0].opened_at, r[0].id),
                           reverse=True)[:limit]
         else:
-            rows = s.exec(stmt.order_by(col(Ticket.opened_at).desc(),
-                                        col(Ticket.id).desc()).limit(limit)).all()
+            rows = list(s.exec(stmt.order_by(col(Ticket.opened_at).desc(),
+                                             col(Ticket.id).desc()).limit(limit)).all())
     hits = []
     for ticket, customer, contact in rows:
         assert ticket.id is not None

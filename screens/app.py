@@ -3,41 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from hotline import demo
-from hotline.db import ChangeWatcher
-from hotline.desk import Desk
 from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _
-from hotline.notices import FeedStatus, header_notices, load_feed_statuses
-from hotline.paths import shipped_data_dir
-from hotline.queries import Snapshot, load_snapshot
-from hotline.roster import roster
-from hotline.shifts import Rota, load_rota, rota_for, shift_now
-from hotline.supervision import AlertMark, alerts_since, describe_alert
-from hotline.telephony.simulator import DemoCaller
 from screens.dashboard import DashboardScreen
 from screens.dialogs import Confirm
-from screens.escalations import AlertsRaised, EscalationQueueScreen, ShiftRefreshed
-from screens.handover import HandoverScreen
 from screens.help import HelpScreen
 from screens.i18n_bindings import translate_bindings
-from screens.messages import DeskFailed, SnapshotLoaded
-from screens.reports import ReportsScreen
-from screens.signin import SignInScreen
+from screens.messages import DeskFailed, DeskOpened, DeskOpenFailed, SnapshotLoaded
 from screens.widgets.live_table import Now
 
+# Everything that needs the database (SQLAlchemy, the models, the SLA engine, phone
+# number metadata) is imported where it is used: the desk paints its frame first and
+# opens the database in a worker, so start-up is not held by imports.
 if TYPE_CHECKING:
+    from hotline.desk import Desk
+    from hotline.notices import FeedStatus
+    from hotline.queries import Snapshot
+    from hotline.shifts import Rota
+    from hotline.supervision import AlertMark
+    from hotline.telephony.simulator import DemoCaller
+    from screens.escalations import AlertsRaised, ShiftRefreshed
     from screens.intake import IntakeScreen
     from screens.ticket import TicketScreen
+
+#: Before the desk is open, the countdowns have nothing to count against.
+_NOT_YET = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class HotlineApp(App[None]):
@@ -60,34 +60,101 @@ class HotlineApp(App[None]):
     WATCH_INTERVAL = 0.5
     EVALUATE_INTERVAL = 1.0
 
-    def __init__(self, desk: Desk, *, simulator: DemoCaller | None = None,
-                 offer_demo: bool = False, banner: str = "", live: bool = True,
-                 sign_in: bool = False) -> None:
+    def __init__(self, desk: Desk | None, *, opener: Callable[[], Desk] | None = None,
+                 simulator: DemoCaller | None = None, offer_demo: bool = False,
+                 banner: str = "", live: bool = True, sign_in: bool = False) -> None:
+        """``desk``: an open desk; or None with ``opener``, which opens it in a worker once
+        the frame is on screen (the command line does that, for a fast start)."""
         super().__init__()
         translate_bindings(self)
-        self.desk = desk
+        if desk is None and opener is None:
+            raise ValueError("a desk or a way to open one is needed")
+        self._opener = opener
         self.simulator = simulator
         self.offer_demo = offer_demo
         self.banner = banner
         self.live = live
         self.sign_in = sign_in
-        self.now_ref = Now(desk.now())
+        self.now_ref = Now(_NOT_YET)
         self.snapshot: Snapshot | None = None
         self.notices: list[str] = []
         self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
         self.dashboard = DashboardScreen()
         self._intake: IntakeScreen | None = None
         self._ticket_screen: TicketScreen | None = None
-        self._watcher = ChangeWatcher(desk.engine)
         self._load_seq = 0
         self._shown_seq = 0
+        self._desk: Desk | None = None
+        self.failure: str | None = None
+        if desk is not None:
+            self._take(desk)
+
+    @property
+    def desk(self) -> Desk:
+        if self._desk is None:
+            raise HotlineError(_("The desk is still opening."))
+        return self._desk
+
+    @property
+    def ready(self) -> bool:
+        """The database is open (until then the dashboard shows its empty frame)."""
+        return self._desk is not None
+
+    def _take(self, desk: Desk) -> None:
+        from hotline.db import ChangeWatcher
+
+        self._desk = desk
+        self.now_ref.at = desk.now()
+        self._watcher = ChangeWatcher(desk.engine)
         if desk.settings.keymap:
             self.set_keymap(dict(desk.settings.keymap))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The desk's screens wait for the desk to be open (help and quit do not)."""
+        if self.ready or action in ("help", "quit", "command_palette", "bell"):
+            return True
+        return None
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
 
     def on_mount(self) -> None:
+        if self._desk is None:
+            self._open()
+        else:
+            self._start()
+
+    @work(thread=True, exclusive=True, group="open")
+    def _open(self) -> None:
+        assert self._opener is not None
+        try:
+            desk = self._opener()
+        except ConfigError as exc:
+            self.post_message(DeskOpenFailed(_("Configuration: {error}").format(error=exc), 2))
+            return
+        except HotlineError as exc:
+            self.post_message(DeskOpenFailed(str(exc), 1))
+            return
+        except Exception as exc:  # any other failure to open: said plainly, no traceback
+            self.post_message(DeskOpenFailed(_("Cannot open the desk: {error}").format(
+                error=exc), 1))
+            return
+        self.post_message(DeskOpened(desk))
+
+    def on_desk_opened(self, message: DeskOpened) -> None:
+        self._take(message.desk)
+        self.first_paint()
+        self._start()
+
+    def on_desk_open_failed(self, message: DeskOpenFailed) -> None:
+        self.failure = message.text  # printed by Textual after the screen is restored
+        self.exit(return_code=message.code, message=message.text)
+
+    def _start(self) -> None:
+        """The desk is open: the clocks tick, other seats are watched, the seat signs in."""
+        from hotline import demo
+
+        self._supervision_start()
         if self.live:
             self.set_interval(1.0, self.tick, name="tick")
             self.set_interval(self.WATCH_INTERVAL, self.watch_changes, name="watch")
@@ -102,6 +169,8 @@ class HotlineApp(App[None]):
             self._ask_sign_in()
 
     def _demo_answer(self, yes: bool | None) -> None:
+        from hotline import demo
+
         try:
             demo.record_offer(self.desk, accepted=bool(yes))
             if yes:
@@ -115,6 +184,9 @@ class HotlineApp(App[None]):
 
     def _ask_sign_in(self) -> None:
         """Without --as, a desk with a roster asks who works this seat."""
+        from hotline.roster import roster
+        from screens.signin import SignInScreen
+
         if not self.sign_in or self.desk.signed_in:
             return
         members = roster(self.desk.engine)
@@ -136,6 +208,8 @@ class HotlineApp(App[None]):
         self.push_screen(SignInScreen(members), chosen)
 
     def roster_logins(self) -> list[str]:
+        from hotline.roster import roster
+
         return [m.login for m in roster(self.desk.engine)]
 
     def open_ticket(self, ticket_id: int) -> None:
@@ -163,12 +237,27 @@ class HotlineApp(App[None]):
 
     # --- time and data -----------------------------------------------------------
 
+    def _notices(self) -> list[str]:
+        from hotline.notices import header_notices
+
+        return header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz,
+                              self.feeds, shift=self.shift_text)
+
+    def _read_snapshot(self) -> Snapshot:
+        """The dashboard's data (and the call feeds' states) as of now."""
+        from hotline.notices import load_feed_statuses
+        from hotline.queries import load_snapshot
+
+        snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
+        self.feeds = load_feed_statuses(self.desk.engine)
+        return snapshot
+
     def tick(self) -> None:
+        if not self.ready:
+            return
         self.now_ref.at = self.desk.now()
         if self.feeds:  # a feed's heartbeat ages by the second: connected → stale
-            self.notices = header_notices(self.desk.sla, self.now_ref.at,
-                                          self.desk.settings.tz, self.feeds,
-                                          shift=self.shift_text)
+            self.notices = self._notices()
         self.dashboard.tick()
         screen = self.screen
         if screen is not self.dashboard and hasattr(screen, "tick"):
@@ -176,12 +265,13 @@ class HotlineApp(App[None]):
 
     def first_paint(self) -> None:
         """Show the desk as it is at once; clocks due meanwhile are evaluated just after."""
+        if not self.ready:
+            return
         if not self.live:
             self.refresh_now()
             return
         try:
-            snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
-            self.feeds = load_feed_statuses(self.desk.engine)
+            snapshot = self._read_snapshot()
         except HotlineError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -194,8 +284,7 @@ class HotlineApp(App[None]):
         """Evaluate and reload at once (start-up, tests)."""
         try:
             self.desk.evaluate()
-            snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
-            self.feeds = load_feed_statuses(self.desk.engine)
+            snapshot = self._read_snapshot()
         except HotlineError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -211,8 +300,7 @@ class HotlineApp(App[None]):
     @work(thread=True, group="load")
     def _load(self, seq: int) -> None:
         try:
-            snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
-            self.feeds = load_feed_statuses(self.desk.engine)
+            snapshot = self._read_snapshot()
         except Exception as exc:  # a database gone away must not kill the screen
             self.post_message(DeskFailed(_("Cannot read the desk: {error}").format(error=exc)))
             return
@@ -227,8 +315,7 @@ class HotlineApp(App[None]):
         self._shown_seq = seq
         self.snapshot = snapshot
         self.now_ref.at = self.desk.now()
-        self.notices = header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz,
-                                      self.feeds, shift=self.shift_text)
+        self.notices = self._notices()
         self.dashboard.show(snapshot)
 
     def on_desk_failed(self, message: DeskFailed) -> None:
@@ -287,7 +374,8 @@ class HotlineApp(App[None]):
                             _("Key: F2"), self.action_directory)
 
     def on_unmount(self) -> None:
-        self._watcher.close()
+        if self.ready:
+            self._watcher.close()
         if self.simulator is not None:
             self.simulator.stop()
 
@@ -317,6 +405,9 @@ class HotlineApp(App[None]):
     def rota(self) -> Rota:
         """The shift rota; the shipped one if the configured file cannot be read."""
         if self._rota is None:
+            from hotline.paths import shipped_data_dir
+            from hotline.shifts import load_rota, rota_for
+
             try:
                 self._rota = rota_for(self.desk.settings)
             except ConfigError as exc:
@@ -324,8 +415,7 @@ class HotlineApp(App[None]):
                 self._rota = load_rota(shipped_data_dir() / "shifts.toml", self.desk.settings.tz)
         return self._rota
 
-    @on(events.Mount)
-    def _supervision_mount(self) -> None:
+    def _supervision_start(self) -> None:
         assert self.rota is not None  # read the rota file once, on this thread
         self.refresh_shift()
         self.check_alerts()
@@ -335,12 +425,18 @@ class HotlineApp(App[None]):
     @on(SnapshotLoaded)
     def _supervision_changed(self) -> None:
         """Something changed at the desk: ring for re-alerts, refresh the supervisor's screens."""
+        from screens.escalations import EscalationQueueScreen
+        from screens.handover import HandoverScreen
+
         self.check_alerts()
         if isinstance(self.screen, EscalationQueueScreen | HandoverScreen):
             self.screen.refresh_data()
 
     @work(thread=True, exclusive=True, group="shift")
     def refresh_shift(self) -> None:
+        from hotline.shifts import shift_now
+        from screens.escalations import ShiftRefreshed
+
         desk = self.desk
         try:
             text = shift_now(desk.engine, self.rota, desk.now()).text(desk.settings.tz)
@@ -352,12 +448,14 @@ class HotlineApp(App[None]):
         if message.text == self.shift_text:
             return
         self.shift_text = message.text
-        self.notices = header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz,
-                                      self.feeds, shift=self.shift_text)
+        self.notices = self._notices()
         self.dashboard.tick()
 
     @work(thread=True, group="alerts")
     def check_alerts(self) -> None:
+        from hotline.supervision import alerts_since
+        from screens.escalations import AlertsRaised
+
         since = self._alert_mark
         try:
             alerts, mark = alerts_since(self.desk.engine, since)
@@ -374,6 +472,8 @@ class HotlineApp(App[None]):
         if self.desk.settings.bell:
             self.bells += 1
             self.bell()
+        from hotline.supervision import describe_alert
+
         for alert in message.alerts[:3]:
             self.notify(describe_alert(alert), title=_("Re-alert"), severity="warning",
                         timeout=20)
@@ -396,16 +496,26 @@ class HotlineApp(App[None]):
         self.push_screen(cls())
 
     def action_escalations(self) -> None:
+        from screens.escalations import EscalationQueueScreen
+
         self._open_supervision(EscalationQueueScreen)
 
     def action_handover(self) -> None:
+        from screens.handover import HandoverScreen
+
         self._open_supervision(HandoverScreen)
 
     def action_reports(self) -> None:
+        from screens.reports import ReportsScreen
+
         self._open_supervision(ReportsScreen)
 
     def _supervision_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The supervisor's screens in the palette, and their actions when one is open."""
+        from screens.escalations import EscalationQueueScreen
+        from screens.handover import HandoverScreen
+        from screens.reports import ReportsScreen
+
         for binding_id, action in (("app.escalations", self.action_escalations),
                                    ("app.handover", self.action_handover),
                                    ("app.reports", self.action_reports)):

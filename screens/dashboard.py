@@ -14,13 +14,13 @@ from textual.widgets import Footer, Static
 from hotline import labels
 from hotline.errors import HotlineError
 from hotline.i18n import _
-from hotline.queries import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
 from hotline.timefmt import clock_time, short_datetime
 from screens.dialogs import AskText, Confirm
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
 
 if TYPE_CHECKING:
+    from hotline.queries import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
     from screens.app import HotlineApp
 
 
@@ -40,6 +40,12 @@ class KpiBar(Static):
     def show(self, kpis: Kpis) -> None:
         self.kpis = kpis
         self.update(kpi_text(kpis, narrow=self.size.width < 100))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the desk opens, only moving between panels works (keys show dimmed)."""
+        if self.hotline.ready or action == "focus_panel":
+            return True
+        return None
 
     def on_resize(self) -> None:
         if self.kpis is not None:
@@ -143,6 +149,7 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self._set_titles(None)
         self.query_one("#calls", LiveTable).focus()
+        self.tick()
         self.hotline.first_paint()
 
     # --- rendering ---------------------------------------------------------------
@@ -154,6 +161,13 @@ class DashboardScreen(Screen[None]):
     def tick(self) -> None:
         """Once a second: the header clock and the countdowns on screen."""
         app = self.hotline
+        if not app.ready:
+            opening = Text()
+            opening.append(" hotline ", style="bold reverse")
+            opening.append(" " + _("7×24 hotline desk") + "  ")
+            opening.append(_("opening the desk…"), style="dim")
+            self.query_one(DeskHeader).update(opening)
+            return
         tz = app.desk.settings.tz
         now = self.now_ref.at
         local = now.astimezone(tz)

@@ -7,11 +7,13 @@ import sys
 from hotline.cli import UiRequest, run
 
 
-def open_ui(request: UiRequest) -> None:
+def open_ui(request: UiRequest) -> int:
     from screens.app import HotlineApp
 
-    HotlineApp(request.desk, simulator=request.simulator, offer_demo=request.offer_demo,
-               banner=request.banner, sign_in=not request.desk.signed_in).run()
+    app = HotlineApp(request.desk, opener=request.opener, simulator=request.simulator,
+                     offer_demo=request.offer_demo, banner=request.banner, sign_in=True)
+    app.run()
+    return app.return_code or 0
 
 
 def main() -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from hotline.queries import Snapshot
+if TYPE_CHECKING:
+    from hotline.desk import Desk
+    from hotline.queries import Snapshot
 
 
 class SnapshotLoaded(Message):
@@ -22,3 +26,20 @@ class DeskFailed(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class DeskOpened(Message):
+    """The database is open and migrated, the policies loaded: the desk can start."""
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self.desk = desk
+
+
+class DeskOpenFailed(Message):
+    """The desk could not be opened (a database that cannot be used, a bad policy…)."""
+
+    def __init__(self, text: str, code: int) -> None:
+        super().__init__()
+        self.text = text
+        self.code = code

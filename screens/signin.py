@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,8 +12,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline.i18n import _
-from hotline.roster import Member
 from screens.i18n_bindings import translate_bindings
+
+if TYPE_CHECKING:
+    from hotline.roster import Member
 
 ROLES = {"engineer": "duty engineer", "supervisor": "shift supervisor", "manager": "manager"}
 

@@ -346,3 +346,31 @@ async def test_a_user_keymap_rebinds_a_key(demo_desk: Desk, clock: FixedClock) -
         await pilot.press("space")
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
+
+
+async def test_the_frame_paints_first_and_the_desk_opens_behind_it(demo_desk: Desk) -> None:
+    demo_desk.ring("13902251234")
+    opened = []
+
+    def opener() -> Desk:
+        opened.append(True)
+        return demo_desk
+
+    app = HotlineApp(None, opener=opener, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert opened and app.ready
+        assert [r[1] for r in rows(app, "calls")] == ["139 0225 1234"]
+
+
+async def test_a_desk_that_cannot_open_exits_with_its_reason() -> None:
+    from hotline.errors import StorageError
+
+    def opener() -> Desk:
+        raise StorageError("/srv/desk.db is not a hotline database, or it is damaged")
+
+    app = HotlineApp(None, opener=opener, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    assert app.return_code == 1
+    assert app.failure is not None and "not a hotline database" in app.failure

@@ -23,10 +23,12 @@ least 90% of the values do not exceed.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,8 +38,17 @@ from sqlmodel import Session, col, func, select
 from hotline.errors import InputError, NotFound
 from hotline.i18n import _
 from hotline.models import Call, Clock, Contract, Customer, Escalation, Penalty, Ticket
-from hotline.reports.periods import Period, days, whole_periods
-from hotline.reports.sql import Interval, count_if, floor_int, seconds_between, utc, within
+from hotline.reports.periods import Period, days, local_midnight, whole_periods
+from hotline.reports.sql import (
+    Interval,
+    bucket,
+    count_if,
+    floor_int,
+    label_of,
+    seconds_between,
+    utc,
+    within,
+)
 from hotline.shifts import Rota
 from hotline.sla import SlaEngine
 
@@ -233,25 +244,64 @@ class Report:
 
 
 # --- queries -----------------------------------------------------------------------------
+#
+# Each table is read once per report: one aggregate query grouped by contract (and, for the
+# figures the policies' period rules use, by calendar month of the period), so a year costs
+# one pass over its calls, not one per contract, month or figure. Counts of the parts add up
+# exactly to the whole; the report's overall figures are the sums of its contracts' (calls
+# without a contract are a group of their own). Only percentiles need rows of their own: one
+# window query for every contract at once, and for one group (the whole desk, one contract,
+# one shift) the value n − r places from the top (ORDER BY … DESC LIMIT 1 OFFSET n − r), which
+# the database finds keeping only the top tenth of the values.
 
 
 Key = Any
-Grouped = dict[Key, Any]
 
 
 class _Scope:
-    """One report's filter: intervals, the moment of reporting, optionally one contract."""
+    """One report's filter: intervals, the moment of reporting, optionally one contract.
+
+    ``bounds``: the local midnights at which the period's calendar months begin (after its
+    first), which cut the figures the period rules use into parts (0, 1, … in time order).
+    ``shifts``: disjoint intervals, each labelled with its shift's number; the scope is
+    their union, and grouped figures are grouped by the shift each row's moment falls in
+    (when the call rang, the clock started, the escalation was raised…) instead of by
+    contract.
+    """
 
     def __init__(self, s: Session, intervals: Sequence[Interval], now: datetime,
-                 contract_id: int | None, only_contract: bool) -> None:
+                 contract_id: int | None, only_contract: bool, *,
+                 bounds: Sequence[datetime] = (),
+                 shifts: Sequence[tuple[Interval, int]] = ()) -> None:
         self.s = s
-        self.intervals = tuple(intervals)
+        self.intervals = tuple(intervals) + tuple(iv for iv, _n in shifts)
         self.now = now
         self.contract_id = contract_id
         self.only_contract = only_contract
+        self.bounds = tuple(bounds)
+        self.shift_starts = tuple((a, n) for (a, _b), n in sorted(shifts))
+        self._labels: dict[int, Any] = {}
 
     def within(self, column: Any) -> sa.ColumnElement[bool]:
         return within(column, self.intervals)
+
+    def key(self, contract: Any, when: Any) -> Any:
+        """What grouped figures are grouped by: the contract, or the shift of ``when``."""
+        if not self.shift_starts:
+            return contract
+        label = self._labels.get(id(when))
+        if label is None:  # built once per column: a year of shifts is a large expression
+            label = self._labels[id(when)] = label_of(when, self.shift_starts)
+        return label
+
+    def one_group(self, grouped: bool) -> bool:
+        """Whether grouped figures have one group only (ungrouped, or one contract's)."""
+        return not grouped or (self.only_contract and not self.shift_starts)
+
+    def parts(self, column: Any) -> list[Any]:
+        """The group column saying which part of the period ``column`` falls in (none when
+        the period is not cut)."""
+        return [bucket(column, self.bounds).label("part")] if self.bounds else []
 
     def filtered(self, stmt: Any, key: Any) -> Any:
         if self.only_contract:
@@ -260,13 +310,14 @@ class _Scope:
             return stmt.where(key == self.contract_id)
         return stmt
 
-    def grouped(self, columns: Sequence[Any], key: Any, grouped: bool, *,
+    def grouped(self, columns: Sequence[Any], contract: Any, when: Any, grouped: bool, *,
                 where: Sequence[Any], froms: Callable[[Any], Any], extra_group: Sequence[Any] = ()
                 ) -> list[tuple[Key, tuple[Any, ...]]]:
         """Run an aggregate; rows are ``(group key or _ALL, values)``."""
+        key = self.key(contract, when)
         head = [key.label("k")] if grouped else [sa.literal_column("0").label("k")]
         stmt = froms(sa.select(*head, *extra_group, *columns)).where(*where)
-        stmt = self.filtered(stmt, key)
+        stmt = self.filtered(stmt, contract)
         group_by = ([key] if grouped else []) + list(extra_group)
         if group_by:
             stmt = stmt.group_by(*group_by)
@@ -275,28 +326,103 @@ class _Scope:
             out.append((row[0] if grouped else _ALL, tuple(row[1:])))
         return out
 
-    def p90(self, value: Any, key: Any, grouped: bool, *, where: Sequence[Any],
-            froms: Callable[[Any], Any]) -> dict[Key, float]:
-        """Nearest-rank 90th percentile of ``value`` per group (window functions)."""
-        partition = [key] if grouped else None
+    def p90(self, value: Any, contract: Any, when: Any, grouped: bool,
+            counts: Mapping[Key, int], *, where: Sequence[Any], froms: Callable[[Any], Any]
+            ) -> dict[Key, float]:
+        """Nearest-rank 90th percentile of ``value`` per group; ``counts``: how many rows of
+        each group meet ``where`` (groups without rows have no percentile).
+
+        One group: the r-th smallest of n values (r = ⌈0.9 n⌉) is the one n − r places from
+        the top. Several: the smallest value whose cumulative distribution within its group
+        (the share of the group's values not above it) reaches 90%, one sort for them all.
+        """
+        counts = {k: n for k, n in counts.items() if n}
+        if not counts:
+            return {}
+        if self.one_group(grouped):
+            (k, n), = counts.items()
+            stmt = self.filtered(froms(sa.select(value.label("v"))).where(*where), contract)
+            stmt = stmt.order_by(value.desc()).limit(1).offset(n - (9 * n + 9) // 10)
+            v = self.s.execute(stmt).scalar()
+            return {} if v is None else {k: float(v)}
+        key = self.key(contract, when)
         inner = froms(sa.select(
-            (key if grouped else sa.literal_column("0")).label("k"),
-            value.label("v"),
-            func.row_number().over(partition_by=partition, order_by=value).label("rn"),
-            func.count().over(partition_by=partition).label("n"),
+            key.label("k"), value.label("v"),
+            func.cume_dist().over(partition_by=key, order_by=value).label("c"),
         )).where(*where)
-        inner = self.filtered(inner, key).subquery()
-        stmt = sa.select(inner.c.k, inner.c.v).where(
-            10 * inner.c.rn >= 9 * inner.c.n, 10 * (inner.c.rn - 1) < 9 * inner.c.n)
-        return {(k if grouped else _ALL): float(v) for k, v in self.s.execute(stmt).all()}
+        inner = self.filtered(inner, contract).subquery()
+        stmt = (sa.select(inner.c.k, func.min(inner.c.v)).where(inner.c.c >= 0.9)
+                .group_by(inner.c.k))
+        return {k: float(v) for k, v in self.s.execute(stmt).all()}
 
 
 def _f(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _calls(q: _Scope, grouped: bool) -> dict[Key, CallFigures]:
-    wait = seconds_between(col(Call.answered_at), col(Call.offered_at))
+def _wait() -> sa.ColumnElement[float]:
+    return seconds_between(col(Call.answered_at), col(Call.offered_at))
+
+
+def _ack_s() -> sa.ColumnElement[float]:
+    return seconds_between(col(Escalation.acknowledged_at), col(Escalation.raised_at))
+
+
+def _person_acknowledged() -> sa.ColumnElement[bool]:
+    return sa.and_(col(Escalation.acknowledged_at).is_not(None),
+                   sa.func.coalesce(col(Escalation.acknowledged_by), "") != SYSTEM)
+
+
+def _escalation_froms(st: Any) -> Any:
+    return (st.select_from(Escalation)
+            .outerjoin(Ticket, col(Ticket.id) == col(Escalation.ticket_id))
+            .outerjoin(Call, col(Call.id) == col(Escalation.call_id)))
+
+
+_ESCALATION_KEY = sa.func.coalesce(col(Ticket.contract_id), col(Call.contract_id))
+
+
+@dataclass
+class _CallSums:
+    """The calls of one group (and part of the period): counts, the sum and the longest of
+    the times to answer — what adds up across parts and contracts."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    waiting: int = 0
+    in_time: int = 0
+    breached: int = 0
+    wait_total: float = 0.0
+    longest: float | None = None
+
+    def add(self, o: _CallSums) -> None:
+        self.offered += o.offered
+        self.answered += o.answered
+        self.abandoned += o.abandoned
+        self.short_abandoned += o.short_abandoned
+        self.waiting += o.waiting
+        self.in_time += o.in_time
+        self.breached += o.breached
+        self.wait_total += o.wait_total
+        if o.longest is not None and (self.longest is None or o.longest > self.longest):
+            self.longest = o.longest
+
+    def figures(self, p90: float | None) -> CallFigures:
+        mean = self.wait_total / self.answered if self.answered else None
+        return CallFigures(self.offered, self.answered, self.abandoned, self.short_abandoned,
+                           self.waiting, self.in_time, self.breached, mean, p90, self.longest)
+
+
+def _part(extra: tuple[Any, ...], parted: bool) -> tuple[int, tuple[Any, ...]]:
+    """Split a row's leading part number (when the period is cut) from its values."""
+    return (int(extra[0]), extra[1:]) if parted else (0, extra)
+
+
+def _calls(q: _Scope, grouped: bool) -> dict[Key, dict[int, _CallSums]]:
+    """Every call figure but the percentile, by group and part of the period: one pass."""
+    wait = _wait()
     now = utc(q.now)
     breached = sa.or_(
         col(Call.answered_at) > col(Call.answer_due_at),
@@ -304,8 +430,7 @@ def _calls(q: _Scope, grouped: bool) -> dict[Key, CallFigures]:
                 sa.func.coalesce(col(Call.ended_at), now) > col(Call.answer_due_at)))
     short = sa.and_(col(Call.state) == "abandoned",
                     seconds_between(col(Call.ended_at), col(Call.offered_at)) < SHORT_ABANDON_S)
-    key = col(Call.contract_id)
-    where = [q.within(col(Call.offered_at))]
+    parts = q.parts(col(Call.offered_at))
     rows = q.grouped([
         func.count(),
         func.count(col(Call.answered_at)),
@@ -314,24 +439,36 @@ def _calls(q: _Scope, grouped: bool) -> dict[Key, CallFigures]:
         count_if(col(Call.state) == "ringing"),
         count_if(col(Call.answered_at) <= col(Call.answer_due_at)),
         count_if(breached),
-        func.avg(wait),
+        func.sum(wait),
         func.max(wait),
-    ], key, grouped, where=where, froms=lambda st: st.select_from(Call))
-    p90 = q.p90(wait, key, grouped, where=[*where, col(Call.answered_at).is_not(None)],
-                froms=lambda st: st.select_from(Call))
-    out = {}
-    for k, (offered, answered, abandoned, short_n, waiting, in_time, late, mean, longest) in rows:
-        out[k] = CallFigures(int(offered), int(answered), int(abandoned), int(short_n),
-                             int(waiting), int(in_time), int(late), _f(mean), p90.get(k),
-                             _f(longest))
+    ], col(Call.contract_id), col(Call.offered_at), grouped,
+        where=[q.within(col(Call.offered_at))], froms=lambda st: st.select_from(Call),
+        extra_group=parts)
+    out: dict[Key, dict[int, _CallSums]] = defaultdict(dict)
+    for k, values in rows:
+        part, (offered, answered, abandoned, short_n, waiting, in_time, late, total,
+               longest) = _part(values, bool(parts))
+        out[k][part] = _CallSums(int(offered), int(answered), int(abandoned), int(short_n),
+                                 int(waiting), int(in_time), int(late), float(total or 0.0),
+                                 _f(longest))
     return out
 
 
-def _clock_outcomes(q: _Scope, target: str, grouped: bool) -> dict[Key, tuple[int, ...]]:
-    """Clocks of ``target`` started in the period: met, late, past due, open, cancelled."""
+def _call_p90(q: _Scope, grouped: bool, answered: Mapping[Key, int]) -> dict[Key, float]:
+    return q.p90(_wait(), col(Call.contract_id), col(Call.offered_at), grouped, answered,
+                 where=[q.within(col(Call.offered_at)), col(Call.answered_at).is_not(None)],
+                 froms=lambda st: st.select_from(Call))
+
+
+CLOCK_TARGETS = ("callback", "consultation_reply")
+
+
+def _clock_outcomes(q: _Scope, grouped: bool) -> dict[Key, dict[tuple[str, int], tuple[int, ...]]]:
+    """Callback and consultation-reply clocks started in the period, by group, target and
+    part: started, met, late, past due, open, cancelled."""
     now = utc(q.now)
     running = col(Clock.state).in_(("running", "paused"))
-    key = col(Ticket.contract_id)
+    parts = q.parts(col(Clock.started_at))
     rows = q.grouped([
         func.count(),
         count_if(col(Clock.state) == "met"),
@@ -341,103 +478,85 @@ def _clock_outcomes(q: _Scope, target: str, grouped: bool) -> dict[Key, tuple[in
                                 col(Clock.breached_at).is_not(None)))),
         count_if(sa.and_(running, col(Clock.due_at) >= now)),
         count_if(sa.and_(col(Clock.state) == "cancelled", col(Clock.breached_at).is_(None))),
-    ], key, grouped, where=[col(Clock.target) == target, q.within(col(Clock.started_at))],
-        froms=lambda st: st.select_from(Clock).join(Ticket, col(Ticket.id) == col(Clock.ticket_id)))
-    return {k: tuple(int(v) for v in values) for k, values in rows}
-
-
-def _callbacks(q: _Scope, grouped: bool) -> dict[Key, CallbackFigures]:
-    return {k: CallbackFigures(*v) for k, v in _clock_outcomes(q, "callback", grouped).items()}
-
-
-def _consultations(q: _Scope, grouped: bool) -> dict[Key, ConsultationFigures]:
-    out = {}
-    for k, (n, met, late, past, open_, _cancelled) in _clock_outcomes(
-            q, "consultation_reply", grouped).items():
-        out[k] = ConsultationFigures(n, met, late, past, open_)
+    ], col(Ticket.contract_id), col(Clock.started_at), grouped,
+        where=[col(Clock.target).in_(CLOCK_TARGETS), q.within(col(Clock.started_at))],
+        froms=lambda st: st.select_from(Clock).join(Ticket, col(Ticket.id) == col(Clock.ticket_id)),
+        extra_group=[col(Clock.target), *parts])
+    out: dict[Key, dict[tuple[str, int], tuple[int, ...]]] = defaultdict(dict)
+    for k, (target, *values) in rows:
+        part, counts = _part(tuple(values), bool(parts))
+        out[k][(str(target), part)] = tuple(int(v) for v in counts)
     return out
 
 
-def _faults(q: _Scope, grouped: bool) -> dict[Key, FaultFigures]:
+def _faults(q: _Scope, grouped: bool) -> dict[Key, dict[tuple[int | None, int], tuple[int, ...]]]:
+    """Faults reported in the period, by group, level at intake and part: reported,
+    upgraded since, still open."""
     level = sa.func.coalesce(col(Ticket.initial_level), col(Ticket.level))
-    key = col(Ticket.contract_id)
-    where = [col(Ticket.kind) == "fault", q.within(col(Ticket.opened_at))]
+    parts = q.parts(col(Ticket.opened_at))
     rows = q.grouped([
         func.count(),
         count_if(sa.and_(col(Ticket.level).is_not(None), col(Ticket.initial_level).is_not(None),
                          col(Ticket.level) < col(Ticket.initial_level))),
         count_if(col(Ticket.status) != "closed"),
-    ], key, grouped, where=where, froms=lambda st: st.select_from(Ticket),
-        extra_group=[level.label("lv")])
-    levels: dict[Key, dict[int, int]] = defaultdict(dict)
-    totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for k, (lv, n, upgraded, still_open) in rows:
-        if lv is not None:
-            levels[k][int(lv)] = int(n)
-        t = totals[k]
-        t[0] += int(n)
-        t[1] += int(upgraded)
-        t[2] += int(still_open)
-    return {k: FaultFigures(t[0], dict(sorted(levels[k].items())), t[1], t[2])
-            for k, t in totals.items()}
-
-
-def _targets(q: _Scope, grouped: bool) -> dict[Key, dict[str, TargetFigures]]:
-    met_in = sa.and_(col(Clock.state) == "met", q.within(col(Clock.met_at)))
-    breached_in = q.within(col(Clock.breached_at))
-    key = col(Ticket.contract_id)
-    rows = q.grouped([count_if(met_in), count_if(breached_in)], key, grouped,
-                     where=[sa.or_(met_in, breached_in)],
-                     froms=lambda st: st.select_from(Clock).join(
-                         Ticket, col(Ticket.id) == col(Clock.ticket_id)),
-                     extra_group=[col(Clock.target)])
-    out: dict[Key, dict[str, TargetFigures]] = defaultdict(dict)
-    for k, (target, met, breached) in rows:
-        out[k][str(target)] = TargetFigures(int(met), int(breached))
+    ], col(Ticket.contract_id), col(Ticket.opened_at), grouped,
+        where=[col(Ticket.kind) == "fault", q.within(col(Ticket.opened_at))],
+        froms=lambda st: st.select_from(Ticket), extra_group=[level.label("lv"), *parts])
+    out: dict[Key, dict[tuple[int | None, int], tuple[int, ...]]] = defaultdict(dict)
+    for k, (lv, *values) in rows:
+        part, counts = _part(tuple(values), bool(parts))
+        out[k][(None if lv is None else int(lv), part)] = tuple(int(v) for v in counts)
     return out
 
 
-def _escalations(q: _Scope, grouped: bool) -> dict[Key, EscalationFigures]:
-    key = sa.func.coalesce(col(Ticket.contract_id), col(Call.contract_id))
-    person = sa.and_(col(Escalation.acknowledged_at).is_not(None),
-                     sa.func.coalesce(col(Escalation.acknowledged_by), "") != SYSTEM)
-    ack_s = seconds_between(col(Escalation.acknowledged_at), col(Escalation.raised_at))
+def _targets(q: _Scope, grouped: bool) -> dict[Key, dict[str, list[int]]]:
+    """Targets met and breached in the period, by group and target: ``[met, breached]``.
 
+    Two queries, each a range on its own indexed column (when it was met; when it was
+    breached), rather than one that has to read every clock to test either."""
     def froms(st: Any) -> Any:
-        return (st.select_from(Escalation)
-                .outerjoin(Ticket, col(Ticket.id) == col(Escalation.ticket_id))
-                .outerjoin(Call, col(Call.id) == col(Escalation.call_id)))
+        return st.select_from(Clock).join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
 
-    where = [q.within(col(Escalation.raised_at))]
+    out: dict[Key, dict[str, list[int]]] = defaultdict(dict)
+    for i, (when, where) in enumerate((
+            (col(Clock.met_at), [col(Clock.state) == "met", q.within(col(Clock.met_at))]),
+            (col(Clock.breached_at), [q.within(col(Clock.breached_at))]))):
+        for k, (target, n) in q.grouped([func.count()], col(Ticket.contract_id), when, grouped,
+                                        where=where, froms=froms,
+                                        extra_group=[col(Clock.target)]):
+            out[k].setdefault(str(target), [0, 0])[i] += int(n)
+    return out
+
+
+def _escalations(q: _Scope, grouped: bool) -> dict[Key, dict[str, tuple[Any, ...]]]:
+    """Escalations raised in the period, by group and kind: raised, acknowledged by a
+    person, withdrawn, unacknowledged, and the sum of the times to acknowledge."""
+    person = _person_acknowledged()
     rows = q.grouped([
         func.count(),
         count_if(person),
         count_if(col(Escalation.acknowledged_by) == SYSTEM),
         count_if(col(Escalation.acknowledged_at).is_(None)),
-        func.avg(sa.case((person, ack_s), else_=None)),
-    ], key, grouped, where=where, froms=froms, extra_group=[col(Escalation.kind)])
-    p90 = q.p90(ack_s, key, grouped, where=[*where, person], froms=froms)
-    kinds: dict[Key, dict[str, int]] = defaultdict(dict)
-    sums: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    weighted: dict[Key, float] = defaultdict(float)
-    for k, (kind, n, acked, withdrawn, unacked, mean) in rows:
-        kinds[k][str(kind)] = int(n)
-        t = sums[k]
-        t[0] += int(n)
-        t[1] += int(acked)
-        t[2] += int(withdrawn)
-        t[3] += int(unacked)
-        if mean is not None:
-            weighted[k] += float(mean) * int(acked)
-    return {k: EscalationFigures(t[0], dict(sorted(kinds[k].items())), t[1], t[2], t[3],
-                                 weighted[k] / t[1] if t[1] else None, p90.get(k))
-            for k, t in sums.items()}
+        func.sum(sa.case((person, _ack_s()), else_=None)),
+    ], _ESCALATION_KEY, col(Escalation.raised_at), grouped,
+        where=[q.within(col(Escalation.raised_at))], froms=_escalation_froms,
+        extra_group=[col(Escalation.kind)])
+    out: dict[Key, dict[str, tuple[Any, ...]]] = defaultdict(dict)
+    for k, (kind, n, acked, withdrawn, unacked, total) in rows:
+        out[k][str(kind)] = (int(n), int(acked), int(withdrawn), int(unacked),
+                             float(total or 0.0))
+    return out
+
+
+def _ack_p90(q: _Scope, grouped: bool, acknowledged: Mapping[Key, int]) -> dict[Key, float]:
+    return q.p90(_ack_s(), _ESCALATION_KEY, col(Escalation.raised_at), grouped, acknowledged,
+                 where=[q.within(col(Escalation.raised_at)), _person_acknowledged()],
+                 froms=_escalation_froms)
 
 
 def _stored_penalties(q: _Scope, grouped: bool) -> dict[Key, dict[str, float]]:
-    key = col(Penalty.contract_id)
-    rows = q.grouped([func.sum(col(Penalty.points))], key, grouped,
-                     where=[q.within(col(Penalty.at))],
+    rows = q.grouped([func.sum(col(Penalty.points))], col(Penalty.contract_id),
+                     col(Penalty.at), grouped, where=[q.within(col(Penalty.at))],
                      froms=lambda st: st.select_from(Penalty), extra_group=[col(Penalty.rule)])
     out: dict[Key, dict[str, float]] = defaultdict(dict)
     for k, (rule, points) in rows:
@@ -457,7 +576,7 @@ def _hours(q: _Scope, start: datetime) -> list[tuple[int, int, int, int]]:
 
 
 def _answer_bins(q: _Scope) -> tuple[tuple[str, int], ...]:
-    wait = seconds_between(col(Call.answered_at), col(Call.offered_at))
+    wait = _wait()
     whens = [(wait <= bound, i) for i, bound in enumerate(ANSWER_BINS)]
     bucket = sa.case(*whens, else_=len(ANSWER_BINS))
     stmt = q.filtered(
@@ -500,33 +619,113 @@ def _series(q: _Scope, period: Period) -> Series:
 # --- assembling a report ----------------------------------------------------------------
 
 
-def _blocks(q: _Scope, grouped: bool, period_penalties: Mapping[Key, Sequence[PeriodPenalty]]
-            ) -> dict[Key, Block]:
-    calls = _calls(q, grouped)
-    callbacks = _callbacks(q, grouped)
-    consultations = _consultations(q, grouped)
-    faults = _faults(q, grouped)
-    targets = _targets(q, grouped)
-    escalations = _escalations(q, grouped)
-    stored = _stored_penalties(q, grouped)
-    keys: set[Key] = set()
-    for d in (calls, callbacks, consultations, faults, targets, escalations, stored,
-              period_penalties):
-        keys.update(d)
-    out = {}
-    for k in keys:
-        c = calls.get(k, CallFigures())
-        t = dict(targets.get(k, {}))
+@dataclass
+class _Tally:
+    """Every aggregate of one scope, by group (contract or _ALL) and part of the period;
+    :meth:`block` adds up any groups and parts into the figures of a :class:`Block`."""
+
+    calls: dict[Key, dict[int, _CallSums]]
+    clocks: dict[Key, dict[tuple[str, int], tuple[int, ...]]]
+    faults: dict[Key, dict[tuple[int | None, int], tuple[int, ...]]]
+    targets: dict[Key, dict[str, list[int]]]
+    escalations: dict[Key, dict[str, tuple[Any, ...]]]
+    penalties: dict[Key, dict[str, float]]
+    call_p90: dict[Key, float] = field(default_factory=dict)
+    ack_p90: dict[Key, float] = field(default_factory=dict)
+
+    def groups(self) -> set[Key]:
+        out: set[Key] = set()
+        for d in (self.calls, self.clocks, self.faults, self.targets, self.escalations,
+                  self.penalties):
+            out.update(d)
+        return out
+
+    def answered(self) -> dict[Key, int]:
+        return {k: sum(c.answered for c in parts.values()) for k, parts in self.calls.items()}
+
+    def acknowledged(self) -> dict[Key, int]:
+        return {k: sum(v[1] for v in kinds.values()) for k, kinds in self.escalations.items()}
+
+    def counted(self, keys: Iterable[Key], parts: Container[int] | None = None, *,
+                call_p90: float | None = None
+                ) -> tuple[CallFigures, CallbackFigures, ConsultationFigures, FaultFigures]:
+        """Calls, callbacks, consultations and faults of ``keys`` together (what the period
+        rules use); with ``parts``, only in those parts of the period."""
+        calls = _CallSums()
+        clocks = {t: [0] * 6 for t in CLOCK_TARGETS}
+        levels: dict[int, int] = defaultdict(int)
+        faults = [0, 0, 0]
+        for k in keys:
+            for part, c in self.calls.get(k, {}).items():
+                if parts is None or part in parts:
+                    calls.add(c)
+            for (target, part), counts in self.clocks.get(k, {}).items():
+                if parts is None or part in parts:
+                    clocks[target] = [a + b for a, b in zip(clocks[target], counts, strict=True)]
+            for (lv, part), (n, upgraded, still_open) in self.faults.get(k, {}).items():
+                if parts is None or part in parts:
+                    if lv is not None:
+                        levels[lv] += n
+                    faults = [faults[0] + n, faults[1] + upgraded, faults[2] + still_open]
+        return (calls.figures(call_p90), CallbackFigures(*clocks["callback"]),
+                ConsultationFigures(*clocks["consultation_reply"][:5]),
+                FaultFigures(faults[0], dict(sorted(levels.items())), faults[1], faults[2]))
+
+    def block(self, keys: Iterable[Key], *, call_p90: float | None = None,
+              ack_p90: float | None = None) -> Block:
+        """Every figure of ``keys`` together."""
+        keys = list(keys)
+        c, callbacks, consultations, faults = self.counted(keys, call_p90=call_p90)
+        targets: dict[str, list[int]] = {}
+        kinds: dict[str, list[Any]] = {}
+        stored: dict[str, float] = defaultdict(float)
+        for k in keys:
+            for target, (met, breached) in self.targets.get(k, {}).items():
+                tf = targets.setdefault(target, [0, 0])
+                tf[0] += met
+                tf[1] += breached
+            for kind, values in self.escalations.get(k, {}).items():
+                e = kinds.setdefault(kind, [0, 0, 0, 0, 0.0])
+                for i, v in enumerate(values):
+                    e[i] += v
+            for rule, points in self.penalties.get(k, {}).items():
+                stored[rule] += points
+        met_or_breached = {name: TargetFigures(met, breached)
+                           for name, (met, breached) in targets.items()}
         if c.offered:
-            t["answer"] = TargetFigures(c.answered_within_30s, c.answer_breached)
-        out[k] = Block(calls=c, callbacks=callbacks.get(k, CallbackFigures()),
-                       consultations=consultations.get(k, ConsultationFigures()),
-                       faults=faults.get(k, FaultFigures()),
-                       targets=dict(sorted(t.items())),
-                       escalations=escalations.get(k, EscalationFigures()),
-                       penalties=PenaltyFigures(dict(sorted(stored.get(k, {}).items())),
-                                                tuple(period_penalties.get(k, ()))))
-    return out
+            met_or_breached["answer"] = TargetFigures(c.answered_within_30s, c.answer_breached)
+        raised, acked, withdrawn, unacked = (sum(int(e[i]) for e in kinds.values())
+                                             for i in range(4))
+        ack_total = sum(float(e[4]) for e in kinds.values())
+        return Block(
+            calls=c, callbacks=callbacks, consultations=consultations, faults=faults,
+            targets=dict(sorted(met_or_breached.items())),
+            escalations=EscalationFigures(
+                raised, {kind: int(e[0]) for kind, e in sorted(kinds.items())}, acked,
+                withdrawn, unacked, ack_total / acked if acked else None, ack_p90),
+            penalties=PenaltyFigures(dict(sorted(stored.items()))))
+
+
+def _tally(q: _Scope, grouped: bool) -> _Tally:
+    """Every figure of the scope, by contract (``grouped``) or as one group (_ALL)."""
+    t = _Tally(_calls(q, grouped), _clock_outcomes(q, grouped), _faults(q, grouped),
+               _targets(q, grouped), _escalations(q, grouped), _stored_penalties(q, grouped))
+    t.call_p90 = _call_p90(q, grouped, t.answered())
+    t.ack_p90 = _ack_p90(q, grouped, t.acknowledged())
+    return t
+
+
+def _blocks(t: _Tally) -> dict[Key, Block]:
+    return {k: t.block([k], call_p90=t.call_p90.get(k), ack_p90=t.ack_p90.get(k))
+            for k in t.groups()}
+
+
+def _overall(q: _Scope, t: _Tally) -> Block:
+    """The whole desk's figures: the sum of every group's; the percentiles of all rows."""
+    keys = t.groups()
+    call_p90 = _call_p90(q, False, {_ALL: sum(t.answered().values())}).get(_ALL)
+    ack_p90 = _ack_p90(q, False, {_ALL: sum(t.acknowledged().values())}).get(_ALL)
+    return t.block(keys, call_p90=call_p90, ack_p90=ack_p90)
 
 
 def period_metrics(calls: CallFigures, callbacks: CallbackFigures,
@@ -555,12 +754,24 @@ METRIC_NAMES = ("calls_offered", "calls_answered", "calls_abandoned", "calls_ans
                 "callbacks_missed", "consultations_answered_late", "faults_reported")
 
 
-def _assess(s: Session, sla: SlaEngine, period: Period, now: datetime,
-            contracts: Mapping[Key, ContractInfo], only_contract: bool,
-            contract_id: int | None, extra: Mapping[Key, Mapping[str, float]],
+def _month_starts(period: Period) -> list[date]:
+    """The first days of the calendar months that begin after the period's first day and
+    within it: where the parts of the period (0, 1, …) begin."""
+    out: list[date] = []
+    day = period.first_day
+    while True:
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        if day > period.last_day:
+            return out
+        out.append(day)
+
+
+def _assess(sla: SlaEngine, period: Period, tally: _Tally, month_starts: Sequence[date],
+            contracts: Mapping[Key, ContractInfo], extra: Mapping[Key, Mapping[str, float]],
             notes: list[str]) -> dict[Key, list[PeriodPenalty]]:
     """Period rules of each contract's policy: for the whole period, and for each calendar
-    month, quarter and year inside it (only the rules of that kind of period)."""
+    month, quarter and year inside it (only the rules of that kind of period). Each is
+    assessed on the figures of the parts of the period it spans, counted once."""
     out: dict[Key, list[PeriodPenalty]] = defaultdict(list)
     spans: list[tuple[str, date, date, bool]] = [
         (period.kind, period.first_day, period.last_day, True)]
@@ -569,11 +780,8 @@ def _assess(s: Session, sla: SlaEngine, period: Period, now: datetime,
               if (a, b) != (period.first_day, period.last_day)]
     for kind, first, last, whole in spans:
         sub = days(first, last, period.tz)
-        q = _Scope(s, sub.intervals, now, contract_id, only_contract)
-        calls = _calls(q, True)
-        callbacks = _callbacks(q, True)
-        consultations = _consultations(q, True)
-        faults = _faults(q, True)
+        parts = None if whole else range(bisect_right(month_starts, first),
+                                         bisect_right(month_starts, last) + 1)
         for k, info in contracts.items():
             if info.contract_id is None or info.policy is None:
                 continue
@@ -585,10 +793,7 @@ def _assess(s: Session, sla: SlaEngine, period: Period, now: datetime,
                 continue
             if not policy.scoring.period:
                 continue
-            metrics = period_metrics(calls.get(k, CallFigures()),
-                                     callbacks.get(k, CallbackFigures()),
-                                     consultations.get(k, ConsultationFigures()),
-                                     faults.get(k, FaultFigures()))
+            metrics = period_metrics(*tally.counted([k], parts))
             if whole:
                 metrics.update(extra.get(k, {}))
                 metrics.update(extra.get(_ALL, {}))
@@ -656,7 +861,9 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
     notes: list[str] = []
     with Session(engine) as s:
         infos: dict[Key, ContractInfo] = dict(_contract_infos(s))
-        q = _Scope(s, period.intervals, now, contract_id, only)
+        month_starts = _month_starts(period) if period.shift is None else []
+        q = _Scope(s, period.intervals, now, contract_id, only,
+                   bounds=[local_midnight(d, period.tz) for d in month_starts])
         if only:
             assert contract is not None
             wanted: set[Key] = {contract.contract_id}
@@ -671,11 +878,12 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             if match is None:
                 raise InputError(_("Unknown contract {code!r} in a metric.").format(code=code))
             extra[match] = dict(values)
-        per_contract = _blocks(q, True, {})
+        tally = _tally(q, True)
+        per_contract = _blocks(tally)
         keys = wanted if only else wanted | set(per_contract)
         if period.shift is None:
             assessed = {k: infos[k] for k in keys if k in infos}
-            penalties = _assess(s, sla, period, now, assessed, only, contract_id, extra, notes)
+            penalties = _assess(sla, period, tally, month_starts, assessed, extra, notes)
         else:
             penalties = {}
             notes.append(_("Period rules (such as the month's answer rate) are assessed on "
@@ -686,8 +894,7 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             overall = per_contract.get(contract_id, Block())
         else:
             overall = _with_period_penalties(
-                _blocks(q, False, {}).get(_ALL, Block()),
-                [p for k in sorted(penalties, key=str) for p in penalties[k]])
+                _overall(q, tally), [p for k in sorted(penalties, key=str) for p in penalties[k]])
         blocks = []
         for k in sorted(keys, key=lambda k: (k is None, infos[k].code if k in infos else "")):
             info = infos.get(k, NO_CONTRACT) if k is not None else NO_CONTRACT
@@ -696,17 +903,34 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
         series = _series(q, period)
         shift_blocks: list[ShiftBlock] = []
         if by_shift and rota is not None:
-            for spec in rota.shifts:
-                if period.shift is not None and spec.id != period.shift:
-                    continue
-                sp = days(period.first_day, period.last_day, period.tz, rota=rota,
-                          shift=spec.id)
-                sq = _Scope(s, sp.intervals, now, contract_id, only)
-                key = contract_id if only else _ALL
-                block = _blocks(sq, only, {}).get(key, Block())
+            specs = [spec for spec in rota.shifts
+                     if period.shift is None or spec.id == period.shift]
+            shifts = [days(period.first_day, period.last_day, period.tz, rota=rota,
+                           shift=spec.id) for spec in specs]
+            labelled = _disjoint([(iv, n) for n, sp in enumerate(shifts)
+                                  for iv in sp.intervals])
+            if labelled:  # every shift in one pass, grouped by shift
+                st = _tally(_Scope(s, (), now, contract_id, only, shifts=labelled), True)
+                by_spec = [st.block([n], call_p90=st.call_p90.get(n), ack_p90=st.ack_p90.get(n))
+                           for n in range(len(specs))]
+            else:  # shifts overlapping in time (boundaries inside a clock change): one by one
+                by_spec = []
+                for sp in shifts:
+                    st = _tally(_Scope(s, sp.intervals, now, contract_id, only), False)
+                    by_spec.append(st.block([_ALL], call_p90=st.call_p90.get(_ALL),
+                                            ack_p90=st.ack_p90.get(_ALL)))
+            for spec, block in zip(specs, by_spec, strict=True):
                 shift_blocks.append(ShiftBlock(spec.id, spec.shown_name(), spec.hours(), block))
     return Report(period, now, contract, overall, tuple(blocks), tuple(shift_blocks), series,
                   tuple(notes))
+
+
+def _disjoint(labelled: Sequence[tuple[Interval, int]]) -> list[tuple[Interval, int]]:
+    """The non-empty labelled intervals in time order if no two overlap, else none."""
+    out = sorted((iv, n) for iv, n in labelled if iv[0] < iv[1])
+    if any(later[0][0] < earlier[0][1] for earlier, later in pairwise(out)):
+        return []
+    return out
 
 
 def _with_period_penalties(block: Block, entries: Sequence[PeriodPenalty]) -> Block:

@@ -69,9 +69,12 @@ def _floor_default(element: floor_int, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(FLOOR({compiler.process(value, **kw)}) AS INTEGER)"
 
 
+_UTC = UTCDateTime()  # one instance: a year of shifts has thousands of parameters
+
+
 def utc(value: datetime) -> sa.BindParameter[datetime]:
     """A datetime parameter stored the way the columns store it."""
-    return sa.literal(value, UTCDateTime())
+    return sa.literal(value, _UTC)
 
 
 def within(column: Any, intervals: Sequence[Interval]) -> sa.ColumnElement[bool]:
@@ -105,6 +108,17 @@ def _search(column: Any, spans: Sequence[Interval]) -> sa.ColumnElement[int]:
     mid = len(spans) // 2
     return sa.case((column < utc(spans[mid][0]), _search(column, spans[:mid])),
                    else_=_search(column, spans[mid:]))
+
+
+def label_of(column: Any, starts: Sequence[tuple[datetime, int]]) -> sa.ColumnElement[int]:
+    """The label of the last of ``starts`` (``(start, label)``, ascending) that ``column`` has
+    reached — for a value known to lie in one of disjoint intervals, that interval's label —
+    by the same halving as :func:`within`."""
+    if len(starts) == 1:
+        return sa.literal_column(str(starts[0][1]))
+    mid = len(starts) // 2
+    return sa.case((column < utc(starts[mid][0]), label_of(column, starts[:mid])),
+                   else_=label_of(column, starts[mid:]))
 
 
 def bucket(column: Any, bounds: Sequence[datetime]) -> sa.ColumnElement[int]:
