@@ -49,6 +49,8 @@ def env(now: str, config_home: str) -> dict[str, str]:
 def idle(command: str, environ: dict[str, str], ready: str, warmup: float,
          seconds: float) -> float:
     """Percent of one core used while idle."""
+    if seconds <= 0:
+        return float("nan")
     with tmux(command, environ) as (pane, _):
         pane.wait_for(ready, timeout=120)
         time.sleep(warmup)
@@ -89,6 +91,7 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=1.0)
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--runs", type=int, default=5, help="start-time runs per program")
+    ap.add_argument("--start-only", action="store_true", help="measure the start only")
     args = ap.parse_args()
     if shutil.which("tmux") is None:
         print("tmux is needed (apt-get install tmux)")
@@ -102,6 +105,8 @@ def main() -> int:
         big = copy_db(args.big, tmp + "/b")
         print(f"machine: {os.cpu_count()} CPUs; idle window {seconds:.0f} s after "
               f"{args.warmup:.0f} s warm-up; terminal 120×35 (tmux)")
+        if args.start_only:
+            seconds = 0
         bare_cpu = idle(bare_command(), environ, "Incoming calls", args.warmup, seconds)
         small_cpu = idle(desk_command(small), environ, "Incoming calls", args.warmup, seconds)
         big_cpu = idle(desk_command(big), environ, "Incoming calls", args.warmup, seconds)

@@ -7,7 +7,8 @@ Run from the repository root::
 Generates a queue_log of ``--calls`` offered calls (about 80 % answered and
 completed, 15 % abandoned or timed out, the rest without an ending, with
 queue and member lines and RINGNOANSWERs between them), imports it into a new
-SQLite file (or ``--db``), then imports it again.
+SQLite file (with ``--db postgresql+psycopg://…``, a new schema there, dropped
+afterwards), then imports it again.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def generate(path: Path, calls: int, seed: int) -> int:
 
 
 def main() -> None:
+    from bench_ingest import fresh_database  # a new SQLite file, or a new PostgreSQL schema
+
     from hotline.telephony.queue_log import import_queue_log
 
     ap = argparse.ArgumentParser()
@@ -62,10 +65,9 @@ def main() -> None:
     ap.add_argument("--db", default=None)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(args.db, Path(tmp), "qlog") as url:
         log = Path(tmp) / "queue_log"
         n = generate(log, args.calls, args.seed)
-        url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         desk = build_desk(make_settings(url), FixedClock(datetime(2026, 11, 25, tzinfo=UTC)))
         print(f"queue_log: {n:,} lines, {args.calls:,} calls, {log.stat().st_size / 1e6:.1f} MB; "
               f"database {desk.engine.url.get_backend_name()}")

@@ -143,8 +143,27 @@ _GLOBAL_DEFAULTS = {"db": None, "tz": None, "lang": None, "policy_dir": None, "l
                     "config": None}
 
 
+_GLOBAL_FLAGS = {"--db", "--tz", "--lang", "--policy-dir", "--as", "--config"}
+
+
+def _only_global_options(argv: Sequence[str]) -> bool:
+    """True for ``hotline [--db URL] [--as LOGIN] …``: open the desk, no sub-command."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word.split("=", 1)[0] not in _GLOBAL_FLAGS:
+            return False
+        i += 1 if "=" in word else 2
+    return i == len(argv)
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = build_parser()
+    if _only_global_options(argv):
+        # opening the desk needs none of the sub-commands: their modules are not loaded
+        parser = _Parser(prog="hotline", parents=[global_options()])
+        parser.set_defaults(handler=None)
+    else:
+        parser = build_parser()
     args = parser.parse_args(list(argv))
     for key, value in _GLOBAL_DEFAULTS.items():
         if not hasattr(args, key):

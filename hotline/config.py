@@ -18,7 +18,6 @@ signed-in as   ``--as``               ``HOTLINE_AS``      ``login``
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +77,8 @@ def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
         if required:
             raise ConfigError(_("Config file {path} does not exist.").format(path=path))
         return {}
+    import tomllib
+
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

@@ -206,7 +206,7 @@ class Clock(SQLModel, table=True):
         sa.Index("ix_clock_target_state", "target", "state"),
         # reports: clocks started, met and breached in a period (migration 0008)
         sa.Index("ix_clock_target_started", "target", "started_at"),
-        sa.Index("ix_clock_met_at", "met_at"),
+        sa.Index("ix_clock_state_met", "state", "met_at"),
         sa.Index("ix_clock_breached_at", "breached_at"),
     )
 

@@ -17,7 +17,6 @@ from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _
 from screens.dashboard import DashboardScreen
 from screens.dialogs import Confirm
-from screens.help import HelpScreen
 from screens.i18n_bindings import translate_bindings
 from screens.messages import DeskFailed, DeskOpened, DeskOpenFailed, SnapshotLoaded
 from screens.widgets.live_table import Now
@@ -353,6 +352,8 @@ class HotlineApp(App[None]):
             self.push_screen(SearchScreen())
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

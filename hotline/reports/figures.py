@@ -245,14 +245,16 @@ class Report:
 
 # --- queries -----------------------------------------------------------------------------
 #
-# Each table is read once per report: one aggregate query grouped by contract (and, for the
-# figures the policies' period rules use, by calendar month of the period), so a year costs
-# one pass over its calls, not one per contract, month or figure. Counts of the parts add up
-# exactly to the whole; the report's overall figures are the sums of its contracts' (calls
-# without a contract are a group of their own). Only percentiles need rows of their own: one
-# window query for every contract at once, and for one group (the whole desk, one contract,
-# one shift) the value n − r places from the top (ORDER BY … DESC LIMIT 1 OFFSET n − r), which
-# the database finds keeping only the top tenth of the values.
+# Each kind of figure is one aggregate query grouped by contract — never a query per
+# contract, per day or per shift — and the figures the period rules use are also grouped
+# by calendar month of the period (its "parts"), so a year's months, quarters and the year
+# itself add up from one pass instead of one pass each. Parts and contracts add up exactly
+# (counts, sums, maxima); the whole desk's figures are the sum of its contracts' (calls
+# without a contract are a group of their own). Only the 90th percentiles need the values
+# themselves: one window query ranks every contract's at once, and the percentile of one
+# group (the whole desk, one contract, one shift) is the value n − r places from the top
+# (ORDER BY … DESC LIMIT 1 OFFSET n − r), for which the database keeps only the top tenth.
+# Every query reads a period as a range of an indexed column (see migration 0008).
 
 
 Key = Any
@@ -722,7 +724,7 @@ def _blocks(t: _Tally) -> dict[Key, Block]:
 
 def _overall(q: _Scope, t: _Tally) -> Block:
     """The whole desk's figures: the sum of every group's; the percentiles of all rows."""
-    keys = t.groups()
+    keys = sorted(t.groups(), key=str)  # always added up in the same order
     call_p90 = _call_p90(q, False, {_ALL: sum(t.answered().values())}).get(_ALL)
     ack_p90 = _ack_p90(q, False, {_ALL: sum(t.acknowledged().values())}).get(_ALL)
     return t.block(keys, call_p90=call_p90, ack_p90=ack_p90)

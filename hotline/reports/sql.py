@@ -2,13 +2,15 @@
 
 Durations are computed in the database: ``seconds_between(later, earlier)``
 is ``julianday`` arithmetic on SQLite and ``EXTRACT(EPOCH …)`` on
-PostgreSQL. Periods are unions of ``[start, end)`` intervals (one per shift
-when a report covers one shift of each day). A union is tested as the
-period's whole range first — a plain range on the column, so that the
-database reads only that part of the column's index — and then as a balanced
-tree of ``CASE`` that compares a value with the middle interval's start and
-goes on in one half only: about log2(n) comparisons, however many shifts a
-year holds, and far from SQLite's expression-depth limit.
+PostgreSQL.
+
+Periods are unions of ``[start, end)`` intervals (one per shift when a report
+covers one shift of each day). A union is tested as the period's whole range
+first — a plain range on the column, so that the database reads only that part
+of the column's index — and then as a balanced tree of ``CASE`` that compares a
+value with the middle interval's start and goes on in one half only: about
+log2(n) comparisons, however many shifts a year holds, and far from SQLite's
+expression-depth limit.
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ def label_of(column: Any, starts: Sequence[tuple[datetime, int]]) -> sa.ColumnEl
 def bucket(column: Any, bounds: Sequence[datetime]) -> sa.ColumnElement[int]:
     """The number of ``bounds`` (ascending) that ``column`` has reached: which of the
     parts of a period between them the value falls in."""
+    if not bounds:
+        return sa.literal_column("0")
     return sa.case(*[(column < utc(b), sa.literal_column(str(i))) for i, b in enumerate(bounds)],
                    else_=sa.literal_column(str(len(bounds))))
 

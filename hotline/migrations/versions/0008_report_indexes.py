@@ -24,7 +24,7 @@ def upgrade() -> None:
                      "ended_at"], unique=False)
     op.create_index("ix_clock_target_started", "clock", ["target", "started_at"],
                     unique=False)
-    op.create_index("ix_clock_met_at", "clock", ["met_at"], unique=False)
+    op.create_index("ix_clock_state_met", "clock", ["state", "met_at"], unique=False)
     op.create_index("ix_clock_breached_at", "clock", ["breached_at"], unique=False)
     op.create_index("ix_escalation_raised_at", "escalation", ["raised_at"], unique=False)
 
@@ -32,6 +32,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_escalation_raised_at", table_name="escalation")
     op.drop_index("ix_clock_breached_at", table_name="clock")
-    op.drop_index("ix_clock_met_at", table_name="clock")
+    op.drop_index("ix_clock_state_met", table_name="clock")
     op.drop_index("ix_clock_target_started", table_name="clock")
     op.drop_index("ix_call_offered_report", table_name="call")
