@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tmux_probe import cpu_seconds, server, tmux  # noqa: E402
+from tmux_probe import cpu_seconds, server, tmux
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable

@@ -35,7 +35,7 @@ from hotline.search import search_tickets  # noqa: E402
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def timed(pane: Pane, keys: list[str], shows: str, gone: str | None = None) -> float:

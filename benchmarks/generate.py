@@ -118,7 +118,7 @@ def main() -> int:
              "area_code": AREA[str(c["city"])], "address": None} for c in customers])
         contacts, contact_numbers = [], []
         for c in customers:
-            for j in range(2):
+            for _ in range(2):
                 cid = len(contacts) + 1
                 contacts.append({"id": cid, "customer_id": c["id"], "site_id": c["id"],
                                  "name": f"联系人{cid:04d}", "title": None, "email": None})

@@ -160,7 +160,7 @@ def _only_global_options(argv: Sequence[str]) -> bool:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     if _only_global_options(argv):
         # opening the desk needs none of the sub-commands: their modules are not loaded
-        parser = _Parser(prog="hotline", parents=[global_options()])
+        parser: argparse.ArgumentParser = _Parser(prog="hotline", parents=[global_options()])
         parser.set_defaults(handler=None)
     else:
         parser = build_parser()

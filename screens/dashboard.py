@@ -41,12 +41,6 @@ class KpiBar(Static):
         self.kpis = kpis
         self.update(kpi_text(kpis, narrow=self.size.width < 100))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the desk opens, only moving between panels works (keys show dimmed)."""
-        if self.hotline.ready or action == "focus_panel":
-            return True
-        return None
-
     def on_resize(self) -> None:
         if self.kpis is not None:
             self.update(kpi_text(self.kpis, narrow=self.size.width < 100))
@@ -142,6 +136,12 @@ class DashboardScreen(Screen[None]):
                 ("customer", _("Customer"), 20), ("detail", _("Detail"), None),
             ], countdown_column="over", id="escalations")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the desk opens, only moving between panels works (keys show dimmed)."""
+        if self.hotline.ready or action == "focus_panel":
+            return True
+        return None
 
     def on_resize(self) -> None:
         self.query_one(Footer).compact = self.size.width < 110

@@ -91,7 +91,8 @@ def test_answer_takes_the_oldest_ringing_call(demo_desk: Desk, clock: FixedClock
     assert ev.call_id == old and '"wait_s": 20.0' in ev.data
 
 
-def test_answering_a_call_someone_else_took_says_who(demo_desk: Desk, clock: FixedClock) -> None:
+def test_answering_a_call_someone_else_took_says_who(demo_desk: Desk,
+        clock: FixedClock) -> None:
     call = demo_desk.ring("13902251234").call_id
     demo_desk.answer(call, by="lina")
     with pytest.raises(Conflict, match="lina answered this call at 2026-11-25 10:00:00"):
@@ -103,7 +104,8 @@ def test_no_ringing_call_to_answer(desk: Desk) -> None:
         desk.answer()
 
 
-def test_times_cannot_be_in_the_future_or_before_the_ring(demo_desk: Desk, clock: FixedClock) -> None:
+def test_times_cannot_be_in_the_future_or_before_the_ring(demo_desk: Desk,
+        clock: FixedClock) -> None:
     call = demo_desk.ring("13902251234").call_id
     with pytest.raises(InputError, match="in the future"):
         demo_desk.answer(call, at=clock.now() + timedelta(minutes=5))
@@ -122,7 +124,8 @@ def test_caller_hangs_up(demo_desk: Desk, clock: FixedClock) -> None:
     assert snap.calls == [] and snap.kpis.abandoned == 1 and snap.kpis.offered == 1
 
 
-def test_log_call_opens_a_ticket_with_a_callback_clock(demo_desk: Desk, clock: FixedClock) -> None:
+def test_log_call_opens_a_ticket_with_a_callback_clock(demo_desk: Desk,
+        clock: FixedClock) -> None:
     call = demo_desk.ring("13902251234").call_id
     clock.advance(seconds=8)
     demo_desk.answer(call)
@@ -179,7 +182,8 @@ def test_callback_kept_in_time_is_met(demo_desk: Desk, clock: FixedClock) -> Non
     assert count(demo_desk, Escalation) == 0
 
 
-def test_callback_missed_is_escalated_once_with_its_real_time(demo_desk: Desk, clock: FixedClock) -> None:
+def test_callback_missed_is_escalated_once_with_its_real_time(demo_desk: Desk,
+        clock: FixedClock) -> None:
     ticket = demo_desk.log_call(fault(promise_callback=True))
     due = clock.now() + timedelta(minutes=30)
     clock.advance(minutes=45)
@@ -194,7 +198,8 @@ def test_callback_missed_is_escalated_once_with_its_real_time(demo_desk: Desk, c
         assert cb.state == "late" and cb.breached_at == due and cb.met_at == clock.now()
 
 
-def test_a_call_ringing_past_30_seconds_is_escalated_once(demo_desk: Desk, clock: FixedClock) -> None:
+def test_a_call_ringing_past_30_seconds_is_escalated_once(demo_desk: Desk,
+        clock: FixedClock) -> None:
     call = demo_desk.ring("13902251234").call_id
     clock.advance(seconds=29)
     assert demo_desk.evaluate() == 0

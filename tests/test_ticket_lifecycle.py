@@ -91,7 +91,7 @@ def test_a_stale_view_is_refused_and_says_who_changed_it(demo_desk: Desk,
     other.engine = demo_desk.engine
     other.record(t, "note", StepInput(text="customer says the alarm cleared"),
                  expected_version=version)
-    with pytest.raises(Conflict, match="lina changed ticket .* nothing of yours was saved"):
+    with pytest.raises(Conflict, match=r"lina changed ticket .* nothing of yours was saved"):
         demo_desk.record(t, "note", StepInput(text="mine"), expected_version=version)
     view = load_ticket(demo_desk.engine, t, clock.now(), TZ)
     assert [e.detail for e in view.timeline if e.kind == "note"] == [
