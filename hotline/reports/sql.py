@@ -1,8 +1,11 @@
 """Portable SQL pieces for the figures (SQLite and PostgreSQL).
 
 Durations are computed in the database: ``seconds_between(later, earlier)``
-is ``julianday`` arithmetic on SQLite and ``EXTRACT(EPOCH …)`` on
-PostgreSQL.
+is ``EXTRACT(EPOCH …)`` on PostgreSQL; on SQLite, whole seconds
+(``unixepoch``) plus the stored microseconds, exact like PostgreSQL's — not
+``julianday``, which keeps milliseconds only and whose difference is off by up
+to ~1e-5 s, so that a 20-second wait came out as 20.0000122 s (in the wrong
+bin of the answer-time chart, or a 5-second abandon counted as short).
 
 Periods are unions of ``[start, end)`` intervals (one per shift when a report
 covers one shift of each day). A union is tested as the period's whole range
@@ -39,9 +42,16 @@ class seconds_between(FunctionElement[float]):
 
 @compiles(seconds_between, "sqlite")
 def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    return (f"((julianday({compiler.process(later, **kw)}) - "
-            f"julianday({compiler.process(earlier, **kw)})) * 86400.0)")
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff': the whole seconds of the first 19 characters
+    # (given the fraction, SQLite would round to milliseconds: 04.999999 → 5 s), then the
+    # fraction from the 20th character on ('.ffffff', or '' without one). unixepoch() needs
+    # SQLite 3.38; older libraries get strftime('%s'), the same figure, slower.
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    version = getattr(getattr(compiler.dialect, "dbapi", None), "sqlite_version_info", (0,))
+    whole = ("unixepoch(substr({}, 1, 19))" if tuple(version) >= (3, 38)
+             else "strftime('%s', substr({}, 1, 19))")
+    return (f"(({whole.format(later)} - {whole.format(earlier)}) + "
+            f"(substr({later}, 20) - substr({earlier}, 20)))")
 
 
 @compiles(seconds_between)
