@@ -7,7 +7,7 @@ Run from the repository root::
 Generates, with a fixed seed:
 
 * a directory (300 customers with contracts under the three shipped
-  policies, 3,000 contacts with 4,500 numbers, 24 engineers with PBX agents);
+  policies, 3,000 contacts with 4,500 numbers, 20 engineers with PBX agents);
 * a JSON-lines file of ``--events`` call events as a phone system would send
   them, calls overlapping in time: ring → answer (an agent) → hang-up, ring →
   abandon, ring → hang-up while ringing, an answer or hang-up delivered before
@@ -18,12 +18,15 @@ Generates, with a fixed seed:
 * an Asterisk queue_log of ``--events`` lines (the same mix as
   ``bench_queue_log.py``, with callers from the directory).
 
-Each file goes into a fresh database holding only the directory (a new SQLite
+Each run goes into a fresh database holding only the directory (a new SQLite
 file, or with ``--db postgresql+psycopg://…`` a new schema, dropped
-afterwards) through the commands themselves, ``hotline feed --jsonl FILE -q``
-and ``hotline import queue-log FILE``, timed from the command's start to its
-end. Afterwards the script counts what is in the database (calls, events,
-kept PBX events) against what the generator knows it sent, and exits 1 on any
+afterwards) through the commands themselves, timed from the command's start
+to its end: ``hotline feed --jsonl FILE -q``, the same file on standard input
+(``hotline feed --jsonl - -q``, the live feed), the listener ``hotline feed
+--listen`` runs (one client sending every line and counting the answers, each
+sent once its line is committed), and ``hotline import queue-log FILE``.
+Afterwards the script counts what is in the database (calls, events, kept PBX
+events) against what the generator knows it sent, and exits 1 on any
 difference.
 """
 

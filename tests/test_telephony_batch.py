@@ -298,7 +298,7 @@ def test_a_call_a_seat_changed_meanwhile_is_judged_again(tmp_path: Path, clock: 
         call_id = seat.oldest_ringing()
         # as on PostgreSQL: no write lock up front, and a seat answers r1 right after the
         # batch has read it
-        monkeypatch.setattr(calls_module, "_lock_for_writing", lambda conn: None)
+        monkeypatch.setattr(calls_module, "_begin", lambda conn: None)
         real_load = calls_module.Batch.load
         seats_done: list[int] = []
 
@@ -363,4 +363,19 @@ def test_a_batch_on_sqlite_holds_the_write_lock_and_syncs_its_commit(tmp_path: P
         other.commit()
     finally:
         other.close()
+        desk.engine.dispose()
+
+
+def test_a_batch_on_postgresql_plans_each_lookup_for_its_keys(pg_url: str,
+                                                              clock: FixedClock) -> None:
+    """A plan cached while the call table was small must not scan it whole ever after."""
+    desk = build_desk(make_settings(pg_url), clock)
+    try:
+        with desk.session() as s:
+            batch = calls_module.Batch(desk, s, Lookups(desk))
+            assert batch.conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == (
+                "force_custom_plan")
+        with desk.engine.connect() as conn:  # for the batch's transaction only
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    finally:
         desk.engine.dispose()

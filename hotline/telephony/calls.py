@@ -227,8 +227,9 @@ def _apply_batch(desk: Desk, items: list[tuple[CallEvent, datetime]],
 _CALL = cast(sa.Table, Call.__table__)  # type: ignore[attr-defined]
 _PBX = cast(sa.Table, PbxEvent.__table__)  # type: ignore[attr-defined]
 _EVENT = cast(sa.Table, Event.__table__)  # type: ignore[attr-defined]
-#: Keys per ``IN (…)`` list when a batch reads its calls.
-_CHUNK = 500
+#: Keys per ``IN (…)`` list when a batch reads its calls (short enough that PostgreSQL
+#: looks them up by index even in a table it has not analysed yet).
+_CHUNK = 100
 
 
 @dataclass(eq=False, slots=True)
@@ -301,16 +302,24 @@ class _Result:
     note: str
 
 
-def _lock_for_writing(conn: sa.Connection) -> None:
-    """SQLite: take the write lock now (``BEGIN IMMEDIATE``), waiting up to the busy timeout.
+def _begin(conn: sa.Connection) -> None:
+    """Start a batch's transaction as the database needs it.
 
-    What the batch reads then stays true until it commits, and the commit
-    cannot fail because another connection wrote after the batch's first read.
-    The connection also syncs the log to disk at each commit (``synchronous =
-    FULL``; the desk's default, NORMAL, may lose the last commits to a power
-    cut): a feed tells its sender an event is saved only once it is, and with
-    a batch per commit that costs next to nothing.
+    SQLite: take the write lock now (``BEGIN IMMEDIATE``, waiting up to the
+    busy timeout), so that what the batch reads stays true until it commits
+    and the commit cannot fail because another connection wrote after the
+    batch's first read; and sync the log to disk at each commit
+    (``synchronous = FULL``; the desk's default, NORMAL, may lose the last
+    commits to a power cut): a feed says an event is saved only once it is,
+    and with a batch per commit that costs next to nothing.
+
+    PostgreSQL: plan each look-up for the keys it has. psycopg prepares a
+    statement run five times, and a plan cached while the table was small
+    would scan the whole table ever after.
     """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        return
     if conn.dialect.name != "sqlite":
         return
     raw: Any = conn.connection.dbapi_connection
@@ -327,7 +336,7 @@ class Batch:
         self.s = s
         self.lookups = lookups
         self.conn = s.connection()
-        _lock_for_writing(self.conn)
+        _begin(self.conn)
         self.calls: dict[str, CallRow | None] = {}  # by call key; None: not in the desk
         self.new_calls: list[CallRow] = []
         self.events: list[tuple[dict[str, Any], CallRow | None]] = []

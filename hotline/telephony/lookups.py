@@ -38,7 +38,7 @@ from hotline.phones import PhoneNumber
 #: Remembered parses are dropped beyond this many distinct caller ids (memory stays bounded).
 MAX_PARSED = 50_000
 #: Numbers (customers) per ``IN (…)`` list.
-_CHUNK = 500
+_CHUNK = 100
 
 
 class Lookups:
