@@ -347,14 +347,16 @@ def test_a_silent_pbx_is_pinged_then_dropped(file_desk: Desk) -> None:
     async def scenario() -> None:
         ami = FakeAmi()
         await ami.start()
-        async with running(file_desk, ami, ping_interval=0.5) as feed:
+        # A second is long enough for the fake PBX's pong even on a busy machine (half a
+        # second was not, now and then).
+        async with running(file_desk, ami, ping_interval=1.0) as feed:
             await asyncio.wait_for(ami.logged_in.wait(), 5)
             # a second ping on the same connection: the first pong kept it up
             await until(lambda: sum(a.get("action") == "Ping" for a in ami.actions) >= 2,
-                        "two pings")
+                        "two pings", timeout=10)
             assert feed.connections == 1 and ami.logins == 1
             ami.answer_pings = False
-            await until(lambda: feed.connections >= 2, "a new connection", timeout=5)
+            await until(lambda: feed.connections >= 2, "a new connection", timeout=15)
         await ami.stop()
 
     asyncio.run(scenario())
