@@ -21,6 +21,7 @@ from hotline.timefmt import parse_time
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
+from screens.widgets.in_order import SaveRequested, request_save
 
 
 def desk_customer_names(desk: Desk) -> list[str]:
@@ -61,6 +62,7 @@ class IntakeScreen(ModalScreen[int | None]):
         self._number = number
         self._match: CallerMatch | None = None
         self._customers = desk_customer_names(desk)
+        self._refused_with: dict[str, str] = {}  # the fields as they were at a refusal
 
     def prepare(self, *, call_id: int | None, number: str) -> None:
         """Use this (installed, kept) form for another call: every field starts afresh."""
@@ -90,6 +92,7 @@ class IntakeScreen(ModalScreen[int | None]):
         self.query_one("#level", Choice).value = None
         self.query_one("#level", Choice).disabled = False
         self.query_one("#intake-error", Static).update("")
+        self._refused_with = {}
         self._check_number(self._number)
         if self._number and self._match is not None:
             self.query_one("#kind", Choice).focus()
@@ -151,7 +154,12 @@ class IntakeScreen(ModalScreen[int | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "number":
             self._check_number(event.value)
-        self.query_one("#intake-error", Static).update("")
+        # A refusal stays until the person edits a field after it: keys typed just before
+        # Ctrl+S report their changes after the save was refused, and must not wipe it
+        # (their events carry old values; the field itself holds what was refused).
+        if self._refused_with.get(event.input.id or "") not in (None, event.input.value):
+            self._refused_with = {}
+            self.query_one("#intake-error", Static).update("")
 
     def on_choice_changed(self, event: Choice.Changed) -> None:
         if event.choice.id == "kind":
@@ -221,11 +229,19 @@ class IntakeScreen(ModalScreen[int | None]):
         )
 
     def _fail(self, message: str, field: str | None) -> None:
+        self._refused_with = {str(w.id): w.value for w in self.query(Input)}
         self.query_one("#intake-error", Static).update(Text(message, style="bold red"))
         if field:
             self.query_one(f"#{field}").focus()
 
     def action_save(self, promise_callback: bool) -> None:
+        request_save(self, promise_callback)
+
+    def on_save_requested(self, message: SaveRequested) -> None:
+        message.stop()
+        self._save(message.promise_callback)
+
+    def _save(self, promise_callback: bool) -> None:
         number = self.query_one("#number", Input).value
         if not number.strip():
             self._fail(_("The caller's number is required."), "number")

@@ -21,6 +21,7 @@ from hotline.timefmt import parse_time
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
+from screens.widgets.in_order import SaveRequested, request_save
 
 #: Steps whose free text is required, and what the text field is called for each.
 TEXT_LABELS = {
@@ -130,6 +131,13 @@ class StepForm(ModalScreen[bool]):
         return ""
 
     def action_save(self) -> None:
+        request_save(self)
+
+    def on_save_requested(self, message: SaveRequested) -> None:
+        message.stop()
+        self._save()
+
+    def _save(self) -> None:
         error = self.query_one("#step-error", Static)
         try:
             at = parse_time(self._value("#time") or "now", self.tz, self.now())  # type: ignore[arg-type]

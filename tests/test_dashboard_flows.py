@@ -374,3 +374,31 @@ async def test_a_desk_that_cannot_open_exits_with_its_reason() -> None:
         await settle(pilot)
     assert app.return_code == 1
     assert app.failure is not None and "not a hotline database" in app.failure
+
+
+async def test_a_refusal_survives_keys_typed_just_before_the_save(demo_desk: Desk) -> None:
+    """A fast typist: characters, then Ctrl+S, all in one burst from the terminal."""
+    from textual import events
+
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        intake = app.screen
+        assert isinstance(intake, IntakeScreen)
+        for ch in "13800138000":
+            key = events.Key(ch, ch)
+            key.set_sender(app)
+            app._driver.send_message(key)  # type: ignore[union-attr]
+        save = events.Key("ctrl+s", None)
+        save.set_sender(app)
+        app._driver.send_message(save)  # type: ignore[union-attr]
+        await settle(pilot)
+        assert "fault level" in str(intake.query_one("#intake-error").render())
+        await pilot.press("1")  # on the level now: an edit after the refusal…
+        await type_text(pilot, "")
+        intake.query_one("#description").focus()
+        await type_text(pilot, "x")
+        await settle(pilot)
+        assert str(intake.query_one("#intake-error").render()) == ""  # …clears it
