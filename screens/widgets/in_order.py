@@ -9,6 +9,8 @@ first, then passes the request up to the screen.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.message import Message
 from textual.screen import Screen
 
@@ -21,6 +23,6 @@ class SaveRequested(Message):
         self.promise_callback = promise_callback
 
 
-def request_save(screen: Screen[object], promise_callback: bool = False) -> None:
+def request_save(screen: Screen[Any], promise_callback: bool = False) -> None:
     target = screen.focused or screen
     target.post_message(SaveRequested(promise_callback))
