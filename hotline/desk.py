@@ -223,7 +223,9 @@ class Desk:
                     return RingResult(other.id, False, parsed, caller)
             assert call.id is not None
             self._event(s, "call_rang", when, call_id=call.id, number=raw, source=source,
-                        call_key=key, queue=queue)
+                        call_key=key, queue=queue,
+                        actor={"demo": "demo", "ami": "pbx", "jsonl": "pbx",
+                               "queue_log": "pbx"}.get(source))
             return RingResult(call.id, True, parsed, caller)
 
     def oldest_ringing(self) -> int | None:
