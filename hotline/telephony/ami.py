@@ -319,7 +319,10 @@ class AmiFeed:
                                                     return_when=asyncio.FIRST_COMPLETED)
                 if session not in done:
                     session.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
+                    # On 3.11 a cancel that lands as a read times out can be swallowed by
+                    # wait_for, so the session may still end with its own error: we are
+                    # stopping either way.
+                    with contextlib.suppress(asyncio.CancelledError, AmiError, OSError):
                         await session
                     break
                 try:
