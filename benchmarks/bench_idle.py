@@ -83,6 +83,18 @@ def copy_db(path: str, into: str) -> str:
     return target
 
 
+def measure_idle(environ: dict[str, str], small: str, big: str, warmup: float,
+                 seconds: float) -> None:
+    bare_cpu = idle(bare_command(), environ, "Incoming calls", warmup, seconds)
+    small_cpu = idle(desk_command(small), environ, "Incoming calls", warmup, seconds)
+    big_cpu = idle(desk_command(big), environ, "Incoming calls", warmup, seconds)
+    print(f"idle CPU, % of one core: bare clock app {bare_cpu:.2f}   "
+          f"desk 100 open {small_cpu:.2f}   desk 10,000 open {big_cpu:.2f}")
+    ratio = big_cpu / small_cpu if small_cpu else float("inf")
+    print(f"  10,000 vs 100 open: {ratio:.2f}× (budget ≤ 1.5×)   "
+          f"10,000 open: {big_cpu:.2f}% (budget ≤ 3%)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", required=True, help="database with 100 open tickets")
@@ -105,16 +117,8 @@ def main() -> int:
         big = copy_db(args.big, tmp + "/b")
         print(f"machine: {os.cpu_count()} CPUs; idle window {seconds:.0f} s after "
               f"{args.warmup:.0f} s warm-up; terminal 120×35 (tmux)")
-        if args.start_only:
-            seconds = 0
-        bare_cpu = idle(bare_command(), environ, "Incoming calls", args.warmup, seconds)
-        small_cpu = idle(desk_command(small), environ, "Incoming calls", args.warmup, seconds)
-        big_cpu = idle(desk_command(big), environ, "Incoming calls", args.warmup, seconds)
-        print(f"idle CPU, % of one core: bare clock app {bare_cpu:.2f}   "
-              f"desk 100 open {small_cpu:.2f}   desk 10,000 open {big_cpu:.2f}")
-        ratio = big_cpu / small_cpu if small_cpu else float("inf")
-        print(f"  10,000 vs 100 open: {ratio:.2f}× (budget ≤ 1.5×)   "
-              f"10,000 open: {big_cpu:.2f}% (budget ≤ 3%)")
+        if not args.start_only:
+            measure_idle(environ, small, big, args.warmup, seconds)
         bare_start, _ = start_time(bare_command(), environ, "Incoming calls", args.runs)
         desk_start, with_data = start_time(desk_command(big), environ, "[1] Incoming calls",
                                            args.runs, then="Incoming calls ·")

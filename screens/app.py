@@ -119,7 +119,9 @@ class HotlineApp(App[None]):
 
     def on_mount(self) -> None:
         if self._desk is None:
-            self._open()
+            # After the first paint: opening the database imports the data layer, and that
+            # thread would otherwise hold the interpreter while the frame is drawn.
+            self.call_after_refresh(self._open)
         else:
             self._start()
 
