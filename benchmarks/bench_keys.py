@@ -61,6 +61,7 @@ def main() -> int:
     ap.add_argument("--db", required=True)
     ap.add_argument("--now", default="2026-11-25T10:00:00+08:00")
     ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--raw", action="store_true", help="also print every time, in order")
     args = ap.parse_args()
     if shutil.which("tmux") is None:
         print("tmux is needed (apt-get install tmux)")
@@ -108,6 +109,8 @@ def main() -> int:
         ms = [v * 1000 for v in values]
         print(f"  {name:<18} median {statistics.median(ms):6.1f} ms   p95 {p95(ms):6.1f} ms"
               f"   {'ok' if p95(ms) <= 50 else 'OVER BUDGET'} (≤ 50 ms)")
+        if args.raw:
+            print("    " + " ".join(f"{v:.0f}" for v in ms))
     return 0
 
 

@@ -24,7 +24,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -136,6 +136,12 @@ def _as_text(value: Any) -> Text:
     return Text("" if value is None else str(value))
 
 
+def _looks(value: Any) -> tuple[str, str]:
+    """What a cell shows (text and style): equal looks need no redraw."""
+    text = _as_text(value)
+    return text.plain, str(text.style)
+
+
 def _cell(value: Any, width: int) -> Text:
     """The value fitted to ``width`` cells (ellipsis when longer), padded on both sides."""
     text = _as_text(value).copy()
@@ -238,6 +244,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._rows: dict[str, tuple[Any, ...]] = {}
         self._static: dict[str, tuple[Strip, Strip]] = {}  # around the countdown cell
+        self._drawn: dict[str, tuple[str, str]] = {}  # each row's countdown as last drawn
         self._total_width = 0
         self._measure_all()
 
@@ -288,6 +295,8 @@ class LiveTable(ScrollView, can_focus=True):
         self._order = [r.key for r in ordered]
         for key in [k for k in self._static if k not in new_rows]:
             del self._static[key]
+        for key in [k for k in self._drawn if k not in new_rows]:
+            del self._drawn[key]
         if self._shrinkable():
             grown |= self._remeasure_auto()
         if grown:
@@ -300,9 +309,20 @@ class LiveTable(ScrollView, can_focus=True):
         self.refresh()
 
     def tick(self) -> None:
-        """Redraw for a new second: only the countdown cells change."""
-        if self._countdown_column is not None and self._order:
-            self.refresh()
+        """Redraw for a new second: only the lines on screen whose countdown reads
+        differently now (``-3d04h`` stays the same for an hour; ``00:27`` does not)."""
+        if self._countdown_column is None or not self._order:
+            return
+        i = self._column_index(self._countdown_column)
+        top = int(self.scroll_offset.y)
+        width = self.size.width
+        dirty: list[Region] = []
+        for index in range(top, min(len(self._order), top + self._visible_rows())):
+            key = self._order[index]
+            if self._drawn.get(key) != _looks(self._rows[key][i]):
+                dirty.append(Region(0, index - top + 1, width, 1))
+        if dirty:
+            self.refresh(*dirty)
 
     # --- measuring ------------------------------------------------------------------
 
@@ -376,7 +396,9 @@ class LiveTable(ScrollView, can_focus=True):
         if self._countdown_column is None:
             return left
         i = self._column_index(self._countdown_column)
-        middle = self._render_cells([self._rows[key][i]], [self._columns[i]])
+        value = self._rows[key][i]
+        self._drawn[key] = _looks(value)
+        middle = self._render_cells([value], [self._columns[i]])
         return Strip.join([left, middle, right])
 
     def render_line(self, y: int) -> Strip:
