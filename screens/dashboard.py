@@ -29,7 +29,11 @@ def _pct(value: float | None) -> str:
 
 
 class DeskHeader(Static):
-    """Title, the desk's local time and who is signed in."""
+    """Title, the desk's local time and who is signed in (one line, so a new second
+    repaints it without a layout of the screen)."""
+
+    def show(self, text: Text) -> None:
+        self.update(text, layout=False)
 
 
 class KpiBar(Static):
@@ -166,7 +170,7 @@ class DashboardScreen(Screen[None]):
             opening.append(" hotline ", style="bold reverse")
             opening.append(" " + _("7×24 hotline desk") + "  ")
             opening.append(_("opening the desk…"), style="dim")
-            self.query_one(DeskHeader).update(opening)
+            self.query_one(DeskHeader).show(opening)
             return
         tz = app.desk.settings.tz
         now = self.now_ref.at
@@ -183,7 +187,7 @@ class DashboardScreen(Screen[None]):
                 header.append("  ⚠ " + notice, style="#ffaf00")
             else:
                 header.append("  · " + notice, style="dim")
-        self.query_one(DeskHeader).update(header)
+        self.query_one(DeskHeader).show(header)
         for table in self.query(LiveTable):
             table.tick()
 
