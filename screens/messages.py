@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 class SnapshotLoaded(Message):
     """A fresh view of the desk, read in a worker thread."""
 
-    def __init__(self, snapshot: Snapshot, seq: int) -> None:
+    def __init__(self, snapshot: Snapshot | None, seq: int) -> None:
         super().__init__()
-        self.snapshot = snapshot
+        self.snapshot = snapshot  # None: the read failed (a DeskFailed says why)
         self.seq = seq
 
 
