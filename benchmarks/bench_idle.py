@@ -61,19 +61,39 @@ def idle(command: str, environ: dict[str, str], ready: str, warmup: float,
     return 100.0 * used / seconds
 
 
-def start_time(command: str, environ: dict[str, str], ready: str, runs: int,
+def start_once(command: str, environ: dict[str, str], ready: str,
                then: str | None = None) -> tuple[float, float | None]:
-    """Median seconds from the command to the first screen showing ``ready`` (and, if
-    given, to the screen showing ``then``)."""
-    first, full = [], []
+    """Seconds from the command to the first screen showing ``ready`` (and, if given,
+    to the screen showing ``then``)."""
+    with tmux(command, environ) as (pane, started):
+        pane.wait_for(ready, timeout=120, poll=0.005)
+        first = time.perf_counter() - started
+        full = None
+        if then is not None:
+            pane.wait_for(then, timeout=120, poll=0.005)
+            full = time.perf_counter() - started
+    return first, full
+
+
+def start_times(big: str, environ: dict[str, str], runs: int) -> None:
+    """Bare app and desk started in turn, ``runs`` times each (so a machine that slows
+    down or speeds up meanwhile weighs on both alike); medians and the median ratio."""
+    bare, desk, filled, ratios = [], [], [], []
     for _ in range(runs):
-        with tmux(command, environ) as (pane, started):
-            pane.wait_for(ready, timeout=120, poll=0.005)
-            first.append(time.perf_counter() - started)
-            if then is not None:
-                pane.wait_for(then, timeout=120, poll=0.005)
-                full.append(time.perf_counter() - started)
-    return statistics.median(first), (statistics.median(full) if full else None)
+        b, _none = start_once(bare_command(), environ, "Incoming calls")
+        d, f = start_once(desk_command(big), environ, "[1] Incoming calls",
+                          then="Incoming calls ·")
+        assert f is not None
+        bare.append(b)
+        desk.append(d)
+        filled.append(f)
+        ratios.append(d / b)
+    med = statistics.median
+    print(f"start, median of {runs} taken in turn: bare app to its screen {med(bare):.2f} s   "
+          f"desk to its painted dashboard {med(desk):.2f} s, ratio {med(ratios):.2f}× "
+          f"(budget ≤ 1.3×; ratios {min(ratios):.2f}–{max(ratios):.2f})")
+    print(f"  the dashboard filled with the 10,000-open database's calls, work and "
+          f"escalations: {med(filled):.2f} s after the command")
 
 
 def copy_db(path: str, into: str) -> str:
@@ -119,15 +139,7 @@ def main() -> int:
               f"{args.warmup:.0f} s warm-up; terminal 120×35 (tmux)")
         if not args.start_only:
             measure_idle(environ, small, big, args.warmup, seconds)
-        bare_start, _ = start_time(bare_command(), environ, "Incoming calls", args.runs)
-        desk_start, with_data = start_time(desk_command(big), environ, "[1] Incoming calls",
-                                           args.runs, then="Incoming calls ·")
-        assert with_data is not None
-        print(f"start, median of {args.runs}: bare app to its screen {bare_start:.2f} s   "
-              f"desk to its painted dashboard {desk_start:.2f} s, ratio "
-              f"{desk_start / bare_start:.2f}× (budget ≤ 1.3×)")
-        print(f"  the dashboard filled with the 10,000-open database's calls, work and "
-              f"escalations: {with_data:.2f} s after the command")
+        start_times(big, environ, args.runs)
     return 0
 
 
