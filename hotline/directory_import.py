@@ -27,6 +27,7 @@ import csv
 import hashlib
 import io
 import unicodedata
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -242,8 +243,9 @@ def import_file(desk: Desk, kind: str, path: Path, *, skip_invalid: bool = False
     report = ImportReport(kind, str(path), table.delimiter, table.encoding, len(table.rows),
                           ignored_columns=table.ignored, dry_run=dry_run,
                           skip_invalid=skip_invalid)
-    planner = {"customers": _CustomersPlan, "contacts": _ContactsPlan,
-               "contracts": _ContractsPlan}[kind]
+    planners: dict[str, type[_CustomersPlan | _ContactsPlan | _ContractsPlan]] = {
+        "customers": _CustomersPlan, "contacts": _ContactsPlan, "contracts": _ContractsPlan}
+    planner = planners[kind]
     try:
         with desk.session() as s:
             plan = planner(desk, s, table, report)
@@ -270,7 +272,7 @@ def import_file(desk: Desk, kind: str, path: Path, *, skip_invalid: bool = False
     return report
 
 
-class _Plan:
+class _Plan(ABC):
     """Checks a table's rows against the directory, then writes them (one session)."""
 
     def __init__(self, desk: Desk, s: Session, table: Table, report: ImportReport) -> None:
@@ -306,11 +308,13 @@ class _Plan:
         """Fill the report's counts without writing (a dry run)."""
         self.apply(write=False)
 
+    @abstractmethod
     def check(self) -> None:
-        raise NotImplementedError
+        """Check every row; each problem goes in the report."""
 
+    @abstractmethod
     def apply(self, write: bool = True) -> None:
-        raise NotImplementedError
+        """Write the rows (or, with ``write=False``, only count what would change)."""
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
