@@ -138,7 +138,7 @@ class IntakeScreen(ModalScreen[int | None]):
                             placeholder=_("now, HH:MM or YYYY-MM-DD HH:MM"))
             yield Static("", id="intake-error", classes="error", markup=False)
             yield Label(key_hints(
-                ("Tab", _("next field")), ("f/c/p", _("kind")), ("1/2/3", _("level")),
+                ("Tab", _("next field")), ("f/c/p", _("kind")), ("1–4", _("level")),
                 ("Ctrl+S", _("save")), ("Ctrl+B", _("save & promise callback")),
                 ("Esc", _("cancel"))), classes="keys")
 
