@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from hotline import labels
 from hotline.errors import HotlineError
@@ -17,6 +17,7 @@ from hotline.i18n import _
 from hotline.timefmt import clock_time, short_datetime
 from screens.dialogs import AskText, Confirm
 from screens.i18n_bindings import translate_bindings
+from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ class DashboardScreen(Screen[None]):
                 ("what", _("What"), 26), ("item", _("Call / ticket"), 15),
                 ("customer", _("Customer"), 20), ("detail", _("Detail"), None),
             ], countdown_column="over", id="escalations")
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the desk opens, only moving between panels works (keys show dimmed)."""
@@ -148,7 +149,7 @@ class DashboardScreen(Screen[None]):
         return None
 
     def on_resize(self) -> None:
-        self.query_one(Footer).compact = self.size.width < 110
+        self.query_one(KeyBar).compact = self.size.width < 110
 
     def on_mount(self) -> None:
         self._set_titles(None)

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from hotline import directory_ops as ops
 from hotline.db import ChangeWatcher
@@ -28,6 +28,7 @@ from hotline.errors import HotlineError
 from hotline.i18n import N_, _
 from screens.directory_forms import FORMS
 from screens.i18n_bindings import translate_bindings
+from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import LiveTable, RowSpec
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class DirectoryScreen(Screen[None]):
                     ("region", _("Region"), 8), ("from", _("Valid from"), 10),
                     ("to", _("Valid to"), 10), ("state", _("State"), None),
                 ], countdown_column=None, id="contracts-table")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(f"#{self.initial_tab}-table", LiveTable).focus()
@@ -168,7 +169,7 @@ class DirectoryScreen(Screen[None]):
             self._watcher.close()
 
     def on_resize(self) -> None:
-        self.query_one(Footer).compact = self.size.width < 110
+        self.query_one(KeyBar).compact = self.size.width < 110
 
     def on_screen_resume(self) -> None:
         self.reload()

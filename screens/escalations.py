@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline import labels, supervision
@@ -29,6 +29,7 @@ from hotline.timefmt import clock_time, countdown, short_datetime
 from screens.dialogs import AskText, Confirm
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.hints import key_hints
+from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ class EscalationQueueScreen(Screen[None]):
             ], countdown_column="over", id="queue")
         with Vertical(id="queue-detail-panel", classes="panel"):
             yield Static(id="queue-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#queue-detail-panel").border_title = _("Selected")
@@ -161,7 +162,7 @@ class EscalationQueueScreen(Screen[None]):
         self.refresh_data()
 
     def on_resize(self) -> None:
-        self.query_one(Footer).compact = self.size.width < 110
+        self.query_one(KeyBar).compact = self.size.width < 110
 
     # --- data ----------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Static, TextArea
+from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static, TextArea
 
 from hotline import labels, shifts
 from hotline.errors import HotlineError
@@ -23,6 +23,7 @@ from hotline.shifts import Crew, HandoverView, OpenItems, ShiftInstance
 from hotline.timefmt import short_datetime
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.hints import key_hints
+from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class HandoverScreen(Screen[None]):
                                     countdown_column="over", id="ho-escalations")
             with Vertical(id="handover-history", classes="panel"):
                 yield DataTable(id="ho-history", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         history = self.query_one("#ho-history", DataTable)
@@ -198,7 +199,7 @@ class HandoverScreen(Screen[None]):
         self.refresh_data()
 
     def on_resize(self) -> None:
-        self.query_one(Footer).compact = self.size.width < 110
+        self.query_one(KeyBar).compact = self.size.width < 110
 
     # --- data ------------------------------------------------------------------------
 

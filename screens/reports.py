@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from hotline import reports
 from hotline.errors import HotlineError, InputError
@@ -30,6 +30,7 @@ from hotline.timefmt import parse_date
 from screens.dialogs import AskText
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.charts import BarChart, Column, ColumnChart
+from screens.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from screens.app import HotlineApp
@@ -106,7 +107,7 @@ class ReportsScreen(Screen[None]):
                     yield ColumnChart(id="rep-hours")
                 with Vertical(id="rep-dist-panel", classes="panel chart"):
                     yield BarChart(id="rep-dist")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#rep-figures", DataTable)
@@ -124,7 +125,7 @@ class ReportsScreen(Screen[None]):
 
     def on_resize(self) -> None:
         narrow = self.size.width < 100
-        self.query_one(Footer).compact = self.size.width < 110
+        self.query_one(KeyBar).compact = self.size.width < 110
         self.set_class(narrow, "narrow")
         # wide: figures and charts side by side (g hides the charts); narrow: one at a time
         toggled = self._charts_toggled

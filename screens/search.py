@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from hotline import labels
 from hotline.errors import HotlineError
@@ -19,6 +19,7 @@ from hotline.i18n import _
 from hotline.search import TicketHit, search_tickets
 from hotline.timefmt import short_datetime
 from screens.i18n_bindings import translate_bindings
+from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import LiveTable, RowSpec
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class SearchScreen(Screen[None]):
                 ("customer", _("Customer"), 20), ("contact", _("Contact"), 10),
                 ("caller", _("Number"), 14), ("description", _("Description"), None),
             ], countdown_column=None, id="search-results")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#search-results-panel").border_title = _("Tickets")

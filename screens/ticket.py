@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline import labels
@@ -22,6 +22,7 @@ from hotline.ticket_view import TicketView, load_ticket
 from hotline.timefmt import short_datetime
 from screens.i18n_bindings import translate_bindings
 from screens.step_form import StepForm
+from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class TicketScreen(Screen[None]):
                 yield Static(id="ticket-next")
         with Vertical(id="ticket-timeline-panel", classes="panel"):
             yield DataTable(id="ticket-timeline", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def prepare(self, ticket_id: int) -> None:
         """Show another ticket on this (installed, kept) screen."""

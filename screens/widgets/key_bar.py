@@ -1,0 +1,128 @@
+"""The line of keys at the foot of a screen, drawn as one widget.
+
+It shows what Textual's footer shows (each action of the screen once, with
+its first key as the keymap displays it; keys that cannot act now dimmed; the
+command palette's key on the right) but as a single line of text: the
+footer built a widget per key and styled each again whenever the screen came
+back or the focus moved, which cost more than the rest of a screen switch.
+A click on a key runs its action.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+
+
+class KeyBar(Widget):
+    """The active screen's keys, one line, docked at the bottom."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        background: $footer-background;
+        color: $footer-foreground;
+    }
+    KeyBar > .key-bar--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyBar > .key-bar--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeyBar > .key-bar--disabled {
+        text-style: dim;
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-bar--key", "key-bar--description", "key-bar--disabled"}
+
+    compact = reactive(False)
+    """Less space between the keys (for narrow terminals)."""
+
+    def __init__(self, *, compact: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.set_reactive(KeyBar.compact, compact)
+        self._actions: list[tuple[int, int, str, object]] = []  # start, end, action, node
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached and screen is self.screen:
+            self.refresh()
+
+    def _shown(self) -> tuple[list[tuple[Binding, bool, object]],
+                              tuple[Binding, bool, object] | None]:
+        """Each action shown once (its first key), and the command palette's binding."""
+        active = self.screen.active_bindings
+        seen: set[str] = set()
+        keys: list[tuple[Binding, bool, object]] = []
+        for node, binding, enabled, _tooltip in active.values():
+            if binding.show and binding.action not in seen:
+                seen.add(binding.action)
+                keys.append((binding, enabled, node))
+        palette = None
+        if self.app.ENABLE_COMMAND_PALETTE:
+            entry = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if entry is not None:
+                palette = (entry[1], entry[2], entry[0])
+        return keys, palette
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("key-bar--key", partial=True)
+        desc_style = self.get_component_rich_style("key-bar--description", partial=True)
+        off = self.get_component_rich_style("key-bar--disabled", partial=True)
+        gap = "" if self.compact else " "
+        keys, palette = self._shown()
+        self._actions = []
+        right = Text(no_wrap=True, end="")
+        if palette is not None:  # always shown, on the right; the keys give way
+            binding, _enabled, node = palette
+            right.append("▏")
+            right.append(f" {self.app.get_key_display(binding)} ", key_style)
+            right.append(f"{binding.description} ", desc_style)
+        room = max(0, self.size.width - right.cell_len)
+        text = Text(no_wrap=True, overflow="crop", end="")
+        for binding, enabled, node in keys:
+            start = text.cell_len
+            extra = Style() if enabled else off
+            text.append(f" {self.app.get_key_display(binding)} ", key_style + extra)
+            if binding.description:
+                text.append(binding.description, desc_style + extra)
+            self._actions.append((start, min(text.cell_len, room), binding.action, node))
+            text.append(gap)
+        text.truncate(room, pad=True)
+        if palette is not None:
+            self._actions.append((room + 1, room + right.cell_len, palette[0].action,
+                                  palette[2]))
+            text.append_text(right)
+        return text
+
+    def watch_compact(self) -> None:
+        self.refresh()
+
+    async def on_click(self, event: events.Click) -> None:
+        for start, end, action, node in self._actions:
+            if start <= event.x < end:
+                event.stop()
+                await self.app.run_action(action, node if isinstance(node, DOMNode) else None)
+                return
+
+
+__all__ = ["KeyBar"]
