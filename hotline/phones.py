@@ -198,6 +198,20 @@ def try_parse_number(
         return None
 
 
+def known_form(text: str) -> PhoneNumber | None:
+    """:func:`try_parse_number` with the desk's defaults, remembered per number.
+
+    For lists that show many rows of the same few numbers (the dashboard's calls,
+    a caller's tickets): parsing one, with its place and carrier, takes ~60 µs.
+    """
+    return _known_form(text, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _known_form(text: str, language: str) -> PhoneNumber | None:
+    return try_parse_number(text)  # the place and carrier are in ``language``
+
+
 def describe(number: PhoneNumber) -> str:
     """One line for the screen: number, kind, carrier, place."""
     parts = [number.display, _(KIND_LABELS.get(number.kind, KIND_LABELS["other"]))]

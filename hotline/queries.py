@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from hotline.i18n import _, current_language
+from hotline.i18n import _
 from hotline.models import Call, Clock, Contact, Contract, Customer, Escalation, Ticket
-from hotline.phones import PhoneNumber, try_parse_number
+from hotline.phones import PhoneNumber, known_form
 
 #: Ticket statuses before closing (listed, so that indexes on status serve the queries).
 OPEN_STATUSES = ("open", "restored", "resolved")
@@ -118,15 +117,7 @@ class Snapshot:
 
 def shown_number(raw: str, e164: str | None) -> tuple[str, PhoneNumber | None]:
     """The number as the screens show it, and parsed (None when it is not a number)."""
-    return _shown_number(raw, e164, current_language())
-
-
-@lru_cache(maxsize=4096)
-def _shown_number(raw: str, e164: str | None,
-                  language: str) -> tuple[str, PhoneNumber | None]:
-    # Cached: every reload of the dashboard shows the same ringing numbers again, and
-    # parsing one (with its place and carrier, in the language) takes ~60 µs.
-    parsed = try_parse_number(e164 or raw) if (e164 or raw) else None
+    parsed = known_form(e164 or raw) if (e164 or raw) else None
     if parsed is None:
         return (raw or "—", None)
     return (parsed.display, parsed)

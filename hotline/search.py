@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.models import Call, Contact, Contract, Customer, Ticket
-from hotline.phones import try_parse_number
+from hotline.phones import known_form, try_parse_number
 
 RESULT_LIMIT = 200
 STATES = ("open", "restored", "resolved", "closed", "active", "all")
@@ -146,7 +146,7 @@ def search_tickets(engine: Engine, text: str, *, limit: int = RESULT_LIMIT) -> l
     hits = []
     for ticket, customer, contact in rows:
         assert ticket.id is not None
-        number = try_parse_number(ticket.caller_number or "")
+        number = known_form(ticket.caller_number) if ticket.caller_number else None
         hits.append(TicketHit(ticket_id=ticket.id, number=ticket.number, kind=ticket.kind,
                               level=ticket.level, status=ticket.status,
                               opened_at=ticket.opened_at, customer=customer,
