@@ -312,7 +312,9 @@ class DashboardScreen(Screen[None]):
         except HotlineError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return False
-        self.hotline.reload()
+        # After the next paint: the screen the key opens (the intake form on an answer)
+        # is drawn first, then the open work is read again behind it.
+        self.app.call_after_refresh(self.hotline.reload)
         return True
 
     # --- actions -----------------------------------------------------------------
