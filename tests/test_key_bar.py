@@ -1,0 +1,79 @@
+"""The key bar shows the screen's keys as the keymap names them, and a click runs one."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from screens.widgets.key_bar import KeyBar
+
+
+class KeysApp(App[None]):
+    BINDINGS = [
+        Binding("a", "answer", "Answer", id="answer"),
+        Binding("x", "hidden", "Hidden", show=False),
+        Binding("l", "log", "Log call", id="log"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.done: list[str] = []
+        self.can_log = True
+
+    def compose(self) -> ComposeResult:
+        yield Static("body")
+        yield KeyBar()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "log" and not self.can_log:
+            return None  # shown, dimmed
+        return True
+
+    def action_answer(self) -> None:
+        self.done.append("answer")
+
+    def action_log(self) -> None:
+        self.done.append("log")
+
+
+def bar_text(app: KeysApp) -> str:
+    return app.query_one(KeyBar).render().plain
+
+
+async def test_keys_shown_with_the_palette_on_the_right_and_a_click_runs_one() -> None:
+    app = KeysApp()
+    async with app.run_test(size=(80, 5)) as pilot:
+        await pilot.pause()
+        text = bar_text(app)
+        assert " a Answer" in text and " l Log call" in text
+        assert "Hidden" not in text
+        assert text.rstrip().endswith("palette") and len(text) == 80
+
+        await pilot.click(KeyBar, offset=(2, 0))  # on " a Answer"
+        assert app.done == ["answer"]
+
+        app.set_keymap({"answer": "ctrl+a"})
+        await pilot.pause()
+        assert "^a Answer" in bar_text(app)
+
+
+async def test_a_key_that_cannot_act_is_dimmed() -> None:
+    app = KeysApp()
+    async with app.run_test(size=(80, 5)) as pilot:
+        app.can_log = False
+        app.refresh_bindings()
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+        rendered = bar.render()
+        start = rendered.plain.index(" l ")
+        styles = [span.style for span in rendered.spans if span.start == start]
+        assert styles and all(getattr(s, "dim", False) for s in styles)
+
+
+async def test_a_narrow_terminal_keeps_the_palette_key() -> None:
+    app = KeysApp()
+    async with app.run_test(size=(24, 5)) as pilot:
+        await pilot.pause()
+        text = bar_text(app)
+        assert len(text) == 24 and "palette" in text and text.startswith(" a Answer")
