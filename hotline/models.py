@@ -165,6 +165,7 @@ class Ticket(SQLModel, table=True):
         sa.Index("ix_ticket_next_check", "next_check_at"),
         sa.Index("ix_ticket_next_due", "next_due_at"),
         sa.Index("ix_ticket_customer_status", "customer_id", "status"),
+        sa.Index("ix_ticket_status_kind_level", "status", "kind", "level"),
         sa.Index("ix_ticket_caller_number", "caller_number"),
     )
 
