@@ -306,6 +306,9 @@ class HotlineApp(App[None]):
         """
         if self._desk is not None:
             self._watcher.changed()  # what changed so far, the read below will see
+        self._request_load()
+
+    def _request_load(self) -> None:
         self._load_seq += 1
         if self._loading:
             self._reload_pending = True
@@ -358,7 +361,7 @@ class HotlineApp(App[None]):
 
     def watch_changes(self) -> None:
         if self._watcher.changed():
-            self.reload()
+            self._request_load()
 
     @work(thread=True, exclusive=True, group="evaluate")
     def evaluate(self) -> None:

@@ -148,8 +148,6 @@ class DashboardScreen(Screen[None]):
             return True
         return None
 
-    def on_resize(self) -> None:
-        self.query_one(KeyBar).compact = self.size.width < 110
 
     def on_mount(self) -> None:
         self._set_titles(None)

@@ -168,8 +168,6 @@ class DirectoryScreen(Screen[None]):
         if self._watcher is not None:
             self._watcher.close()
 
-    def on_resize(self) -> None:
-        self.query_one(KeyBar).compact = self.size.width < 110
 
     def on_screen_resume(self) -> None:
         self.reload()

@@ -161,8 +161,6 @@ class EscalationQueueScreen(Screen[None]):
         self._title()
         self.refresh_data()
 
-    def on_resize(self) -> None:
-        self.query_one(KeyBar).compact = self.size.width < 110
 
     # --- data ----------------------------------------------------------------------
 

@@ -198,8 +198,6 @@ class HandoverScreen(Screen[None]):
         self.query_one("#ho-calls", LiveTable).focus()
         self.refresh_data()
 
-    def on_resize(self) -> None:
-        self.query_one(KeyBar).compact = self.size.width < 110
 
     # --- data ------------------------------------------------------------------------
 

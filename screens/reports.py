@@ -125,7 +125,6 @@ class ReportsScreen(Screen[None]):
 
     def on_resize(self) -> None:
         narrow = self.size.width < 100
-        self.query_one(KeyBar).compact = self.size.width < 110
         self.set_class(narrow, "narrow")
         # wide: figures and charts side by side (g hides the charts); narrow: one at a time
         toggled = self._charts_toggled

@@ -402,3 +402,49 @@ async def test_a_refusal_survives_keys_typed_just_before_the_save(demo_desk: Des
         await type_text(pilot, "x")
         await settle(pilot)
         assert str(intake.query_one("#intake-error").render()) == ""  # …clears it
+
+
+async def test_reloads_asked_for_during_a_read_make_one_more_read() -> None:
+    """Three asks while a read runs: that read, then one more (not three side by side);
+    a failed read does not stop the next."""
+    import threading
+
+    from hotline.errors import HotlineError
+    from tests.scenes import busy_morning
+
+    app = HotlineApp(busy_morning(), live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        real = app._read_snapshot
+        gate = threading.Event()
+        reads: list[int] = []
+        fail = [False]
+
+        def gated():  # type: ignore[no-untyped-def]
+            reads.append(1)
+            gate.wait(5)
+            if fail[0]:
+                raise HotlineError("database gone")
+            return real()
+
+        app._read_snapshot = gated  # type: ignore[method-assign]
+        app.reload()
+        app.reload()
+        app.reload()
+        app.reload()
+        await pilot.pause()
+        assert len(reads) == 1
+        gate.set()
+        await settle(pilot)
+        assert len(reads) == 2 and not app._loading
+
+        gate.clear()
+        fail[0] = True
+        gate.set()
+        app.reload()
+        await settle(pilot)
+        assert len(reads) == 3 and not app._loading  # the failure was said, not stuck
+        fail[0] = False
+        app.reload()
+        await settle(pilot)
+        assert len(reads) == 4 and app.snapshot is not None

@@ -77,3 +77,22 @@ async def test_a_narrow_terminal_keeps_the_palette_key() -> None:
         await pilot.pause()
         text = bar_text(app)
         assert len(text) == 24 and "palette" in text and text.startswith(" a Answer")
+
+
+async def test_a_click_on_a_dimmed_key_does_nothing() -> None:
+    app = KeysApp()
+    async with app.run_test(size=(120, 5)) as pilot:
+        app.can_log = False
+        app.refresh_bindings()
+        await pilot.pause()
+        text = bar_text(app)
+        assert "Answer  l Log call" in text  # wide: a space between keys
+        await pilot.click(KeyBar, offset=(text.index(" l ") + 1, 0))
+        assert app.done == []
+
+
+async def test_narrow_bar_draws_keys_closer() -> None:
+    app = KeysApp()
+    async with app.run_test(size=(100, 5)) as pilot:
+        await pilot.pause()
+        assert "Answer l Log call" in bar_text(app)

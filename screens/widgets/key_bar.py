@@ -17,7 +17,6 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.dom import DOMNode
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -49,13 +48,13 @@ class KeyBar(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "key-bar--key", "key-bar--description", "key-bar--disabled"}
 
-    compact = reactive(False)
-    """Less space between the keys (for narrow terminals)."""
+    #: Narrower than this, the keys are drawn closer together.
+    COMPACT_BELOW = 110
 
-    def __init__(self, *, compact: bool = False, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.set_reactive(KeyBar.compact, compact)
-        self._actions: list[tuple[int, int, str, object]] = []  # start, end, action, node
+        # as drawn: start, end, action, and the node whose binding it is
+        self._actions: list[tuple[int, int, str, object]] = []
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -88,12 +87,12 @@ class KeyBar(Widget):
         key_style = self.get_component_rich_style("key-bar--key", partial=True)
         desc_style = self.get_component_rich_style("key-bar--description", partial=True)
         off = self.get_component_rich_style("key-bar--disabled", partial=True)
-        gap = "" if self.compact else " "
+        gap = "" if self.size.width < self.COMPACT_BELOW else " "
         keys, palette = self._shown()
         self._actions = []
         right = Text(no_wrap=True, end="")
         if palette is not None:  # always shown, on the right; the keys give way
-            binding, _enabled, node = palette
+            binding, _enabled, _node = palette
             right.append("▏")
             right.append(f" {self.app.get_key_display(binding)} ", key_style)
             right.append(f"{binding.description} ", desc_style)
@@ -114,13 +113,11 @@ class KeyBar(Widget):
             text.append_text(right)
         return text
 
-    def watch_compact(self) -> None:
-        self.refresh()
-
     async def on_click(self, event: events.Click) -> None:
         for start, end, action, node in self._actions:
             if start <= event.x < end:
                 event.stop()
+                # run_action asks check_action first: a dimmed key does nothing, as its key
                 await self.app.run_action(action, node if isinstance(node, DOMNode) else None)
                 return
 
