@@ -50,7 +50,7 @@ def timed(pane: Pane, keys: list[str], shows: str, gone: str | None = None) -> f
             return time.perf_counter() - start
         if time.perf_counter() - start > 10:
             raise TimeoutError(f"{shows!r} did not appear:\n{screen}")
-        time.sleep(0.002)
+        time.sleep(0.001)
 
 
 def settle(pane: Pane, shows: str) -> None:

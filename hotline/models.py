@@ -133,6 +133,8 @@ class Call(SQLModel, table=True):
         # index alone, in time order, never row by row from the table (migration 0008)
         sa.Index("ix_call_offered_report", "offered_at", "contract_id", "state", "answered_at",
                  "answer_due_at", "ended_at"),
+        # a caller's calls with their tickets, from the index alone (migration 0010)
+        sa.Index("ix_call_number_ticket", "number_e164", "ticket_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -140,7 +142,7 @@ class Call(SQLModel, table=True):
     source: str = Field(max_length=20)  # manual | cli | demo | ami | jsonl | queue_log
     queue: str | None = Field(default=None, max_length=60)
     number_raw: str = Field(default="", max_length=64)
-    number_e164: str | None = Field(default=None, index=True, max_length=32)
+    number_e164: str | None = Field(default=None, max_length=32)
     number_kind: str | None = Field(default=None, max_length=20)
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     customer_id: int | None = Field(default=None, foreign_key="customer.id")

@@ -142,9 +142,14 @@ def day_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def load_calls(s: Session) -> list[CallRow]:
+    # Columns, not ORM objects (as for the work below): built whole, 200 ringing calls
+    # took most of the read.
     rows = s.execute(
-        sa.select(Call, col(Contact.name), col(Customer.name), col(Contract.code),
-                  col(Contract.grade))
+        sa.select(col(Call.id), col(Call.number_raw), col(Call.number_e164), col(Call.state),
+                  col(Call.offered_at), col(Call.answer_due_at), col(Call.answer_warn_at),
+                  col(Call.answered_at), col(Call.answered_by), col(Call.source),
+                  col(Call.customer_id), col(Contact.name), col(Customer.name),
+                  col(Contract.code), col(Contract.grade))
         .outerjoin(Contact, col(Contact.id) == col(Call.contact_id))
         .outerjoin(Customer, col(Customer.id) == col(Call.customer_id))
         .outerjoin(Contract, col(Contract.id) == col(Call.contract_id))
@@ -153,8 +158,8 @@ def load_calls(s: Session) -> list[CallRow]:
     ).all()
     # sorted here: ordering in SQL tempts the planner to walk the whole call history
     # by offer time instead of looking up the few calls that need someone
-    rows = sorted(rows, key=lambda r: (r[0].offered_at, r[0].id))
-    customers = {call.customer_id for call, *_ in rows if call.customer_id is not None}
+    rows = sorted(rows, key=lambda r: (r[4], r[0]))
+    customers = {r[10] for r in rows if r[10] is not None}
     open_counts: dict[int, int] = {}
     if customers:
         open_counts = {cid: n for cid, n in s.exec(
@@ -163,16 +168,14 @@ def load_calls(s: Session) -> list[CallRow]:
                    col(Ticket.status).in_(OPEN_STATUSES))
             .group_by(col(Ticket.customer_id))).all() if cid is not None}
     out = []
-    for call, contact, customer, contract, grade in rows:
-        assert call.id is not None
-        number, parsed = shown_number(call.number_raw, call.number_e164)
-        out.append(CallRow(call_id=call.id, number=number, place=place_of(parsed),
+    for (call_id, raw, e164, state, offered_at, due_at, warn_at, answered_at, answered_by,
+         source, customer_id, contact, customer, contract, grade) in rows:
+        number, parsed = shown_number(raw, e164)
+        out.append(CallRow(call_id=call_id, number=number, place=place_of(parsed),
                            caller=contact, customer=customer, contract=contract, grade=grade,
-                           state=call.state, offered_at=call.offered_at,
-                           due_at=call.answer_due_at, warn_at=call.answer_warn_at,
-                           answered_at=call.answered_at, answered_by=call.answered_by,
-                           source=call.source,
-                           open_tickets=open_counts.get(call.customer_id or -1, 0)))
+                           state=state, offered_at=offered_at, due_at=due_at, warn_at=warn_at,
+                           answered_at=answered_at, answered_by=answered_by, source=source,
+                           open_tickets=open_counts.get(customer_id or -1, 0)))
     return out
 
 
@@ -228,8 +231,14 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
 def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
     """Unacknowledged escalations (oldest first), then those acknowledged in the last 8 h."""
     recent = now - timedelta(hours=8)
-    rows = s.exec(
-        select(Escalation, Ticket.number, Call, Customer.name)
+    rows = s.execute(
+        sa.select(col(Escalation.id), col(Escalation.kind), col(Escalation.tier),
+                  col(Escalation.raised_at), col(Escalation.due_at),
+                  col(Escalation.acknowledged_at), col(Escalation.acknowledged_by),
+                  col(Escalation.reason), col(Escalation.ticket_id), col(Escalation.call_id),
+                  col(Escalation.from_level), col(Escalation.to_level), col(Ticket.number),
+                  col(Call.id), col(Call.number_raw), col(Call.number_e164), col(Call.state),
+                  col(Call.answered_at), col(Customer.name))
         .outerjoin(Ticket, col(Ticket.id) == col(Escalation.ticket_id))
         .outerjoin(Call, col(Call.id) == col(Escalation.call_id))
         .outerjoin(Customer, col(Customer.id) == sa.func.coalesce(col(Ticket.customer_id),
@@ -241,17 +250,18 @@ def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
         .limit(ESCALATION_LIMIT)
     ).all()
     out = []
-    for esc, ticket_number, call, customer in rows:
-        assert esc.id is not None
-        number = shown_number(call.number_raw, call.number_e164)[0] if call else None
+    for (esc_id, kind, tier, raised_at, due_at, acked_at, acked_by, reason, ticket_id,
+         call_id, from_level, to_level, ticket_number, found_call, raw, e164, call_state,
+         call_answered_at, customer) in rows:
+        has_call = found_call is not None
         out.append(EscalationRow(
-            escalation_id=esc.id, kind=esc.kind, tier=esc.tier, raised_at=esc.raised_at,
-            due_at=esc.due_at, acknowledged_at=esc.acknowledged_at,
-            acknowledged_by=esc.acknowledged_by, reason=esc.reason, ticket_id=esc.ticket_id,
-            ticket_number=ticket_number, call_id=esc.call_id, number=number, customer=customer,
-            call_state=call.state if call else None,
-            call_answered_at=call.answered_at if call else None,
-            from_level=esc.from_level, to_level=esc.to_level))
+            escalation_id=esc_id, kind=kind, tier=tier, raised_at=raised_at,
+            due_at=due_at, acknowledged_at=acked_at, acknowledged_by=acked_by, reason=reason,
+            ticket_id=ticket_id, ticket_number=ticket_number, call_id=call_id,
+            number=shown_number(raw, e164)[0] if has_call else None, customer=customer,
+            call_state=call_state if has_call else None,
+            call_answered_at=call_answered_at if has_call else None,
+            from_level=from_level, to_level=to_level))
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -108,12 +109,37 @@ def _join_numbers(words: list[str]) -> list[str]:
     return out
 
 
+#: What a hit shows: columns, not whole tickets (building a ticket object per hit cost
+#: more than the query itself for a caller with hundreds of tickets).
+_HIT_COLUMNS = (col(Ticket.id), col(Ticket.number), col(Ticket.kind), col(Ticket.level),
+                col(Ticket.status), col(Ticket.opened_at), col(Ticket.caller_number),
+                col(Ticket.caller_name), col(Ticket.description), col(Ticket.assigned_to),
+                col(Customer.name), col(Contact.name))
+
+
+def _hits_select() -> sa.Select[*tuple[Any, ...]]:
+    return (sa.select(*_HIT_COLUMNS)
+            .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+            .outerjoin(Contact, col(Contact.id) == col(Ticket.contact_id)))
+
+
+def _hit(row: sa.Row[*tuple[Any, ...]], *, display_number: bool = True) -> TicketHit:
+    (ticket_id, number, kind, level, status, opened_at, caller_number, caller_name,
+     description, assigned_to, customer, contact) = row
+    caller = caller_number
+    if display_number and caller_number:
+        known = known_form(caller_number)
+        caller = known.display if known else caller_number
+    return TicketHit(ticket_id=ticket_id, number=number, kind=kind, level=level,
+                     status=status, opened_at=opened_at, customer=customer,
+                     contact=contact or caller_name, caller=caller,
+                     description=description, assigned_to=assigned_to)
+
+
 def search_tickets(engine: Engine, text: str, *, limit: int = RESULT_LIMIT) -> list[TicketHit]:
     """Tickets matching the query, newest first (raises InputError for a bad filter)."""
     q = parse_query(text)
-    stmt = (select(Ticket, Customer.name, Contact.name)
-            .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
-            .outerjoin(Contact, col(Contact.id) == col(Ticket.contact_id)))
+    stmt = _hits_select()
     if q.state == "active":
         stmt = stmt.where(col(Ticket.status) != "closed")
     elif q.state != "all":
@@ -128,32 +154,28 @@ def search_tickets(engine: Engine, text: str, *, limit: int = RESULT_LIMIT) -> l
     if q.engineer is not None:
         stmt = stmt.where(sa.or_(col(Ticket.assigned_to) == q.engineer,
                                  col(Ticket.opened_by) == q.engineer))
-    numbers = [n for n in (try_parse_number(w) for w in q.words
-                           if any(ch.isdigit() for ch in w)) if n is not None]
+    number_word, number = None, None
     for word in q.words:
-        stmt = stmt.where(_word_matches(word))
+        if any(ch.isdigit() for ch in word):
+            number = try_parse_number(word)
+            if number is not None:
+                number_word = word
+                break
+    for word in q.words:
+        if word != number_word:  # the caller's tickets are found by index below
+            stmt = stmt.where(_word_matches(word))
     with Session(engine) as s:
-        if numbers:
+        if number is not None:
             # a caller's number narrows to a handful of tickets, found by index; they are
             # sorted here (ordering in SQL would walk every ticket by date instead)
-            ids = _tickets_of_number(s, numbers[0].e164)
+            ids = _tickets_of_number(s, number.e164)
             stmt = stmt.where(col(Ticket.id).in_(ids))
-            rows = sorted(s.exec(stmt).all(), key=lambda r: (r[0].opened_at, r[0].id),
+            rows = sorted(s.execute(stmt).all(), key=lambda r: (r[5], r[0]),
                           reverse=True)[:limit]
         else:
-            rows = list(s.exec(stmt.order_by(col(Ticket.opened_at).desc(),
-                                             col(Ticket.id).desc()).limit(limit)).all())
-    hits = []
-    for ticket, customer, contact in rows:
-        assert ticket.id is not None
-        number = known_form(ticket.caller_number) if ticket.caller_number else None
-        hits.append(TicketHit(ticket_id=ticket.id, number=ticket.number, kind=ticket.kind,
-                              level=ticket.level, status=ticket.status,
-                              opened_at=ticket.opened_at, customer=customer,
-                              contact=contact or ticket.caller_name,
-                              caller=number.display if number else ticket.caller_number,
-                              description=ticket.description, assigned_to=ticket.assigned_to))
-    return hits
+            rows = list(s.execute(stmt.order_by(col(Ticket.opened_at).desc(),
+                                                col(Ticket.id).desc()).limit(limit)).all())
+    return [_hit(row) for row in rows]
 
 
 def _tickets_of_number(s: Session, e164: str) -> list[int]:
@@ -198,20 +220,13 @@ def _word_matches(word: str) -> sa.ColumnElement[bool]:
 
 def open_tickets_of(engine: Engine, customer_id: int, *, limit: int = 5) -> list[TicketHit]:
     """The customer's tickets not yet closed, newest first (shown while their call rings)."""
-    stmt = (select(Ticket, Customer.name, Contact.name)
-            .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
-            .outerjoin(Contact, col(Contact.id) == col(Ticket.contact_id))
-            .where(col(Ticket.customer_id) == customer_id,
-                   col(Ticket.status).in_(("open", "restored", "resolved"))))
+    stmt = _hits_select().where(col(Ticket.customer_id) == customer_id,
+                                col(Ticket.status).in_(("open", "restored", "resolved")))
     with Session(engine) as s:
         # sorted here, not in SQL: a customer's open tickets are few, and ordering in SQL
         # can lead SQLite to walk every ticket by date instead
-        rows = sorted(s.exec(stmt).all(), key=lambda r: r[0].opened_at, reverse=True)[:limit]
-    return [TicketHit(ticket_id=t.id or 0, number=t.number, kind=t.kind, level=t.level,
-                      status=t.status, opened_at=t.opened_at, customer=cust,
-                      contact=contact or t.caller_name, caller=t.caller_number,
-                      description=t.description, assigned_to=t.assigned_to)
-            for t, cust, contact in rows]
+        rows = sorted(s.execute(stmt).all(), key=lambda r: (r[5], r[0]), reverse=True)[:limit]
+    return [_hit(row, display_number=False) for row in rows]
 
 
 def customer_names(engine: Engine) -> list[str]:

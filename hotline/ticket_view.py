@@ -17,7 +17,7 @@ from hotline.errors import NotFound
 from hotline.i18n import N_, _
 from hotline.lifecycle import APPROVAL_METHODS, STEPS, allowed, step_label
 from hotline.models import Attachment, Call, Clock, Contact, Contract, Customer, Event, Ticket
-from hotline.phones import try_parse_number
+from hotline.phones import known_form, try_parse_number
 from hotline.ticket_steps import progress_of
 
 OTHER_EVENTS = {
@@ -179,7 +179,7 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
         attachments = s.exec(select(Attachment.id, Attachment.kind, Attachment.name)
                              .where(Attachment.ticket_id == ticket_id)).all()
         progress = progress_of(s, ticket)
-        number = try_parse_number(ticket.caller_number or "")
+        number = known_form(ticket.caller_number) if ticket.caller_number else None
         return TicketView(
             id=ticket_id, number=ticket.number, kind=ticket.kind, level=ticket.level,
             initial_level=ticket.initial_level, status=ticket.status, policy=ticket.policy,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,6 +15,7 @@ from textual.worker import get_current_worker
 
 from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _
+from screens.collector import IdleCollector
 from screens.dashboard import DashboardScreen
 from screens.dialogs import Confirm
 from screens.i18n_bindings import translate_bindings
@@ -85,7 +85,7 @@ class HotlineApp(App[None]):
         self._load_seq = 0
         self._shown_seq = 0
         self._loading = False  # a snapshot is being read
-        self._frozen = False  # start-up objects left out of full collections
+        self.collector = IdleCollector()  # started with the first snapshot (live desks)
         self._reload_pending = False  # asked for meanwhile: read once more after it
         self._desk: Desk | None = None
         self.failure: str | None = None
@@ -261,6 +261,7 @@ class HotlineApp(App[None]):
         if not self.ready:
             return
         self.now_ref.at = self.desk.now()
+        self.collector.poll()
         if self.feeds:  # a feed's heartbeat ages by the second: connected → stale
             self.notices = self._notices()
         self.dashboard.tick()
@@ -343,18 +344,13 @@ class HotlineApp(App[None]):
         self.now_ref.at = self.desk.now()
         self.notices = self._notices()
         self.dashboard.show(snapshot)
-        if self.live and not self._frozen:  # (tests run many apps in one process)
-            self._frozen = True
-            self.call_after_refresh(self._freeze_startup_objects)
+        if self.live and not self.collector.started:  # (tests run many apps in one process)
+            self.call_after_refresh(self.collector.start)
 
-    def _freeze_startup_objects(self) -> None:
-        """Leave what start-up built out of the garbage collector's full passes.
-
-        The libraries, the phone metadata, the screens and the first snapshot stay for
-        the whole session; a full collection walking them all took tens of
-        milliseconds, now and then, in the middle of a key press.
-        """
-        gc.freeze()
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.collector.input_seen()  # the collector waits until the desk is quiet
+        await super().on_event(event)
 
     def on_desk_failed(self, message: DeskFailed) -> None:
         self.notify(message.text, severity="error", timeout=10)
@@ -414,6 +410,7 @@ class HotlineApp(App[None]):
                             _("Key: F2"), self.action_directory)
 
     def on_unmount(self) -> None:
+        self.collector.stop()
         if self.ready:
             self._watcher.close()
         if self.simulator is not None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -108,6 +109,11 @@ class DashboardScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
+        # Each row's data and the row drawn from it, by row key: a snapshot in which a row
+        # did not change reuses its row (most rows, most of the time), and the table
+        # skips it by identity. Valid for one local day (dates are shown relative to it).
+        self._built: dict[str, tuple[object, RowSpec]] = {}
+        self._built_day: object = None
 
     @property
     def hotline(self) -> HotlineApp:
@@ -193,10 +199,30 @@ class DashboardScreen(Screen[None]):
     def show(self, snap: Snapshot) -> None:
         """Bring the panels in line with a new snapshot (diffed by row key)."""
         self._show_kpis(snap.kpis)
-        self.query_one("#calls", LiveTable).set_rows([self._call_row(c) for c in snap.calls])
-        self.query_one("#work", LiveTable).set_rows([self._work_row(w) for w in snap.work])
+        day = self.now_ref.at.astimezone(self.hotline.desk.settings.tz).date()
+        if day != self._built_day:
+            self._built.clear()
+            self._built_day = day
+        built: dict[str, tuple[object, RowSpec]] = {}
+
+        def rows(items: list[Any], prefix: str, attr: str,
+                 build: Callable[[Any], RowSpec]) -> list[RowSpec]:
+            out = []
+            for item in items:
+                key = f"{prefix}:{getattr(item, attr)}"
+                done = self._built.get(key)
+                spec = done[1] if done is not None and done[0] == item else build(item)
+                built[key] = (item, spec)
+                out.append(spec)
+            return out
+
+        self.query_one("#calls", LiveTable).set_rows(
+            rows(snap.calls, "call", "call_id", self._call_row))
+        self.query_one("#work", LiveTable).set_rows(
+            rows(snap.work, "clock", "clock_id", self._work_row))
         self.query_one("#escalations", LiveTable).set_rows(
-            [self._escalation_row(e) for e in snap.escalations])
+            rows(snap.escalations, "esc", "escalation_id", self._escalation_row))
+        self._built = built
         self._set_titles(snap)
 
     def _set_titles(self, snap: Snapshot | None) -> None:

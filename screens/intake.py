@@ -19,6 +19,7 @@ from hotline.phones import describe
 from hotline.search import customer_names, open_tickets_of
 from hotline.timefmt import parse_time
 from screens.i18n_bindings import translate_bindings
+from screens.kept import KeptScreen
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
 from screens.widgets.in_order import SaveRequested, request_save
@@ -38,7 +39,7 @@ def level_options(levels: list[int]) -> list[Option]:
     return [Option(str(v), _("Level {n}").format(n=v), str(v)) for v in levels]
 
 
-class IntakeScreen(ModalScreen[int | None]):
+class IntakeScreen(KeptScreen, ModalScreen[int | None]):
     """Log a call as a ticket. Returns the new ticket's id, or None if cancelled."""
 
     BINDINGS = [
@@ -69,7 +70,6 @@ class IntakeScreen(ModalScreen[int | None]):
         self.call_id = call_id
         self._number = number
         self._match = None
-        self._customers = desk_customer_names(self.desk)
 
     def _title(self) -> str:
         return (_("Log call") if self.call_id is not None
@@ -86,8 +86,6 @@ class IntakeScreen(ModalScreen[int | None]):
             field = self.query_one(f"#{widget_id}", Input)
             with field.prevent(Input.Changed):
                 field.value = value
-        self.query_one("#caller-customer", Input).suggester = SuggestFromList(
-            self._customers, case_sensitive=False)
         self.query_one("#kind", Choice).value = "fault"
         self.query_one("#level", Choice).value = None
         self.query_one("#level", Choice).disabled = False
@@ -98,6 +96,14 @@ class IntakeScreen(ModalScreen[int | None]):
             self.query_one("#kind", Choice).focus()
         else:
             self.query_one("#number", Input).focus()
+        # Once the form is on screen: customers added meanwhile, for completing a new
+        # caller's customer (not needed to draw the form, so not read before it).
+        self.call_after_refresh(self._refresh_customers)
+
+    def _refresh_customers(self) -> None:
+        self._customers = desk_customer_names(self.desk)
+        self.query_one("#caller-customer", Input).suggester = SuggestFromList(
+            self._customers, case_sensitive=False)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog intake") as box:
@@ -170,6 +176,7 @@ class IntakeScreen(ModalScreen[int | None]):
         info = self.query_one("#number-info", Static)
         caller = self.query_one("#caller-info", Static)
         self._match = None
+        self.query_one("#open-tickets", Static).update("")
         if not text.strip():
             info.update("")
             caller.update("")
@@ -184,7 +191,9 @@ class IntakeScreen(ModalScreen[int | None]):
         match = self.desk.identify(number)
         self._match = match
         self.query_one(".new-caller").display = not match.known
-        self._show_open_tickets(match.customer_id)
+        # The customer's open tickets follow the first paint of the form (a read less
+        # between the key and the form); a number changed meanwhile wins.
+        self.call_after_refresh(self._show_open_tickets, match)
         if match.known:
             contract = (_("contract {code} · grade {grade} · {policy}").format(
                 code=match.contract_code, grade=match.grade, policy=match.policy)
@@ -198,8 +207,11 @@ class IntakeScreen(ModalScreen[int | None]):
         policy = match.policy or DEFAULT_POLICY
         self.query_one("#level", Choice).set_options(level_options(self._levels(policy)))
 
-    def _show_open_tickets(self, customer_id: int | None) -> None:
+    def _show_open_tickets(self, match: CallerMatch) -> None:
+        if match is not self._match or not self.is_current:
+            return  # the number changed, or the form closed, before this ran
         widget = self.query_one("#open-tickets", Static)
+        customer_id = match.customer_id
         hits = open_tickets_of(self.desk.engine, customer_id) if customer_id else []
         if not hits:
             widget.update("")

@@ -21,6 +21,7 @@ from hotline.ticket_steps import StepInput
 from hotline.ticket_view import TicketView, load_ticket
 from hotline.timefmt import short_datetime
 from screens.i18n_bindings import translate_bindings
+from screens.kept import KeptScreen
 from screens.step_form import StepForm
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
@@ -106,7 +107,7 @@ class StepMenu(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TicketScreen(Screen[None]):
+class TicketScreen(KeptScreen, Screen[None]):
     BINDINGS = _bindings()
 
     def __init__(self, ticket_id: int) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
@@ -117,6 +117,10 @@ class Keyed:
         return self.value
 
 
+#: Line breaks and tabs in a cell's text show as spaces (a row is one line).
+_FLATTEN = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
+
+
 def _same_cell(a: Any, b: Any) -> bool:
     if isinstance(a, Countdown):
         return a.same(b)
@@ -136,10 +140,31 @@ def _as_text(value: Any) -> Text:
     return Text("" if value is None else str(value))
 
 
+def _width(value: Any) -> int:
+    """Cells a value takes on screen."""
+    if isinstance(value, Keyed):
+        value = value.value
+    if isinstance(value, str):
+        return cell_len(value.translate(_FLATTEN))
+    return _as_text(value).cell_len
+
+
 def _looks(value: Any) -> tuple[str, str]:
     """What a cell shows (text and style): equal looks need no redraw."""
     text = _as_text(value)
     return text.plain, str(text.style)
+
+
+def _plain_cell(value: str, width: int) -> Segment:
+    """A plain string fitted to ``width`` cells and padded: the common cell, drawn
+    without building rich text (a table of 200 rows draws thousands of them)."""
+    value = value.translate(_FLATTEN)
+    length = cell_len(value)
+    if length > width:
+        value = set_cell_size(value, width - 1) + "…" if width > 0 else ""
+        length = width
+    pad = " " * PADDING
+    return Segment(pad + value + " " * (width - length) + pad)
 
 
 def _cell(value: Any, width: int) -> Text:
@@ -243,6 +268,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._countdown_column = countdown_column
         self._order: list[str] = []
         self._rows: dict[str, tuple[Any, ...]] = {}
+        self._specs: dict[str, RowSpec] = {}  # each row as last set
         self._static: dict[str, tuple[Strip, Strip]] = {}  # around the countdown cell
         self._drawn: dict[str, tuple[str, str]] = {}  # each row's countdown as last drawn
         self._total_width = 0
@@ -282,8 +308,15 @@ class LiveTable(ScrollView, can_focus=True):
         selected = self.selected_key
         ordered = sorted(rows, key=lambda r: r.sort_key)
         new_rows: dict[str, tuple[Any, ...]] = {}
+        new_specs: dict[str, RowSpec] = {}
         grown = False
+        changed = len(ordered) != len(self._order)
         for spec in ordered:
+            new_specs[spec.key] = spec
+            if self._specs.get(spec.key) is spec:  # the very same row as before
+                new_rows[spec.key] = self._rows[spec.key]
+                continue
+            changed = True
             cells = (Keyed(spec.cells[0], spec.sort_key), *spec.cells[1:])
             old = self._rows.get(spec.key)
             if old is None or len(old) != len(cells) or not all(
@@ -291,8 +324,12 @@ class LiveTable(ScrollView, can_focus=True):
                 self._static.pop(spec.key, None)
                 grown |= self._measure_row(cells)
             new_rows[spec.key] = cells
+        order = [r.key for r in ordered]
+        if not changed and order == self._order:
+            return  # nothing to redraw
         self._rows = new_rows
-        self._order = [r.key for r in ordered]
+        self._specs = new_specs
+        self._order = order
         for key in [k for k in self._static if k not in new_rows]:
             del self._static[key]
         for key in [k for k in self._drawn if k not in new_rows]:
@@ -340,7 +377,7 @@ class LiveTable(ScrollView, can_focus=True):
         for column, value in zip(self._columns, cells, strict=False):
             if column.fixed is not None:
                 continue
-            width = _as_text(value).cell_len
+            width = _width(value)
             if width > column.width:
                 column.width = width
                 grown = True
@@ -358,8 +395,7 @@ class LiveTable(ScrollView, can_focus=True):
             if column.fixed is not None:
                 continue
             width = max([cell_len(column.label),
-                         *(_as_text(cells[i]).cell_len for cells in self._rows.values()
-                           if i < len(cells))])
+                         *(_width(cells[i]) for cells in self._rows.values() if i < len(cells))])
             if width != column.width:
                 column.width = width
                 changed = True
@@ -376,7 +412,12 @@ class LiveTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         console = self.app.console
         for column, value in zip(columns, cells, strict=False):
-            segments.extend(_cell(value, column.width).render(console))
+            if isinstance(value, Keyed):
+                value = value.value
+            if isinstance(value, str):
+                segments.append(_plain_cell(value, column.width))
+            else:
+                segments.extend(_cell(value, column.width).render(console))
         return Strip(segments)
 
     def _static_parts(self, key: str) -> tuple[Strip, Strip]:
