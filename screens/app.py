@@ -345,7 +345,20 @@ class HotlineApp(App[None]):
         self.notices = self._notices()
         self.dashboard.show(snapshot)
         if self.live and not self.collector.started:  # (tests run many apps in one process)
-            self.call_after_refresh(self.collector.start)
+            self.call_after_refresh(self._after_first_snapshot)
+
+    def _after_first_snapshot(self) -> None:
+        """The desk is on screen: load what the first keys need, then start the collector.
+
+        The forms and the ticket screen are imported here, while the engineer reads the
+        dashboard, not on the first answer, ticket or search (a first key press used to
+        take three times as long as the next ones).
+        """
+        import screens.intake
+        import screens.search
+        import screens.ticket  # noqa: F401
+
+        self.collector.start()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
@@ -511,12 +524,13 @@ class HotlineApp(App[None]):
             self.bell()
         from hotline.supervision import describe_alert
 
-        for alert in message.alerts[:3]:
-            self.notify(describe_alert(alert), title=_("Re-alert"), severity="warning",
-                        timeout=20)
+        # One notice for them all (a stack of them hid the dashboard, and each notice on
+        # screen is drawn again with every screen the engineer opens).
+        lines = [describe_alert(alert) for alert in message.alerts[:3]]
         if len(message.alerts) > 3:
-            self.notify(_("… and {n} more escalations re-alerted (F3).").format(
-                n=len(message.alerts) - 3), severity="warning", timeout=20)
+            lines.append(_("… and {n} more escalations re-alerted (F3).").format(
+                n=len(message.alerts) - 3))
+        self.notify("\n".join(lines), title=_("Re-alert"), severity="warning", timeout=20)
 
     def _open_supervision(self, cls: type[Screen[None]]) -> None:
         from textual.screen import ModalScreen

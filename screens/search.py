@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 
 from hotline import labels
 from hotline.errors import HotlineError
-from hotline.i18n import _
+from hotline.i18n import _, ngettext
 from hotline.search import TicketHit, search_tickets
 from hotline.timefmt import short_datetime
 from screens.i18n_bindings import translate_bindings
@@ -47,6 +47,7 @@ class SearchScreen(Screen[None]):
         self.initial = query
         self.hits: list[TicketHit] = []
         self.shown_query: str | None = None
+        self._refused = False  # the status line shows why a query was refused
 
     @property
     def hotline(self) -> HotlineApp:
@@ -61,17 +62,20 @@ class SearchScreen(Screen[None]):
                 "number (any form), ticket number, customer, words — filters: state:open "
                 "level:1 kind:fault contract:CODE engineer:LOGIN"))
             yield Static("", id="search-status")
-        with Vertical(id="search-results-panel", classes="panel"):
-            yield LiveTable([
-                ("ticket", _("Ticket"), 11), ("opened", _("Opened"), 11),
-                ("kind", _("Kind"), 12), ("status", _("Status"), 9),
-                ("customer", _("Customer"), 20), ("contact", _("Contact"), 10),
-                ("caller", _("Number"), 14), ("description", _("Description"), None),
-            ], countdown_column=None, id="search-results")
+        # The list is its own panel: what it shows is its title, so the title and the
+        # rows change in the same frame (a separate line of status came a frame later).
+        yield LiveTable([
+            ("ticket", _("Ticket"), 11), ("opened", _("Opened"), 11),
+            ("kind", _("Kind"), 12), ("status", _("Status"), 9),
+            ("customer", _("Customer"), 20), ("contact", _("Contact"), 10),
+            ("caller", _("Number"), 14), ("description", _("Description"), None),
+        ], countdown_column=None, id="search-results", classes="panel")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#search-results-panel").border_title = _("Tickets")
+        table = self.query_one("#search-results", LiveTable)
+        table.border_title = _("Tickets")
+        table.border_subtitle = _("Enter opens · ↓ to the list · / back to the search field")
         self.query_one("#search-query", Input).focus()
         self.run_search(self.initial)
 
@@ -95,8 +99,12 @@ class SearchScreen(Screen[None]):
             return  # an older search finished late
         status = self.query_one("#search-status", Static)
         if message.hits is None:
-            status.update(Text(message.error, style="bold #ffaf00"))
+            status.update(Text(message.error, style="bold #ffaf00"), layout=False)
+            self._refused = True
             return
+        if self._refused:
+            status.update("", layout=False)
+            self._refused = False
         self.hits = message.hits
         self.shown_query = message.query
         tz = self.hotline.desk.settings.tz
@@ -107,12 +115,12 @@ class SearchScreen(Screen[None]):
             rows.append(RowSpec(f"t:{h.ticket_id}", (
                 h.number, short_datetime(h.opened_at, tz, now), kind, labels.status(h.status),
                 h.customer or "", h.contact or "", h.caller or "", h.description), i))
-        self.query_one("#search-results", LiveTable).set_rows(rows)
-        what = (_("{n} tickets for “{query}”, newest first").format(
-            n=len(rows), query=message.query.strip()) if message.query.strip()
-                else _("Recent tickets"))
-        status.update(Text(what + " · " + _("Enter opens · ↓ to the list · / back to the "
-                                            "search field"), style="dim"))
+        table = self.query_one("#search-results", LiveTable)
+        table.set_rows(rows)
+        table.border_title = (ngettext("{n} ticket for “{query}”",
+                                       "{n} tickets for “{query}”, newest first", len(rows))
+                              .format(n=len(rows), query=message.query.strip())
+                              if message.query.strip() else _("Recent tickets"))
 
     def action_results(self) -> None:
         self.query_one("#search-results", LiveTable).focus()

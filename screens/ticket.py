@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline import labels
@@ -115,6 +116,7 @@ class TicketScreen(KeptScreen, Screen[None]):
         translate_bindings(self)
         self.ticket_id = ticket_id
         self.view: TicketView | None = None
+        self._header_lines = 0  # lines the header was laid out for
 
     @property
     def hotline(self) -> HotlineApp:
@@ -134,7 +136,9 @@ class TicketScreen(KeptScreen, Screen[None]):
             with Vertical(id="ticket-next-panel", classes="panel"):
                 yield Static(id="ticket-next")
         with Vertical(id="ticket-timeline-panel", classes="panel"):
-            yield DataTable(id="ticket-timeline", cursor_type="row")
+            yield LiveTable([
+                ("when", _("When"), 14), ("who", _("Who"), 10), ("what", _("What"), 34),
+                ("detail", _("Details"), None)], countdown_column=None, id="ticket-timeline")
         yield KeyBar()
 
     def prepare(self, ticket_id: int) -> None:
@@ -143,24 +147,19 @@ class TicketScreen(KeptScreen, Screen[None]):
             self.ticket_id = ticket_id
             self.view = None
             if self.is_mounted:
-                self.query_one("#ticket-timeline", DataTable).clear()
+                self.query_one("#ticket-timeline", LiveTable).set_rows([])
 
     def on_screen_resume(self) -> None:
         if self.is_mounted and self.view is not None:
             self.reload()
         elif self.is_mounted:
             self.reload()
-            self.query_one("#ticket-timeline", DataTable).focus()
+            self.query_one("#ticket-timeline", LiveTable).focus()
 
     def on_mount(self) -> None:
         self.query_one("#ticket-clocks-panel").border_title = _("Clocks")
         self.query_one("#ticket-next-panel").border_title = _("Next steps")
         self.query_one("#ticket-timeline-panel").border_title = _("Timeline")
-        timeline = self.query_one("#ticket-timeline", DataTable)
-        timeline.add_column(_("When"), key="when", width=14)
-        timeline.add_column(_("Who"), key="who", width=10)
-        timeline.add_column(_("What"), key="what", width=34)
-        timeline.add_column(_("Details"), key="detail")
 
     def reload(self) -> None:
         desk = self.hotline.desk
@@ -202,7 +201,13 @@ class TicketScreen(KeptScreen, Screen[None]):
         if v.equipment or v.site:
             head.append("   " + " · ".join(x for x in (v.equipment, v.site) if x), style="dim")
         head.append("\n  " + v.description)
-        self.query_one("#ticket-header", Static).update(head)
+        header = self.query_one("#ticket-header", Static)
+        # A new layout of the screen only when the header needs another number of lines
+        # (it costs as much as drawing the screen, on every ticket opened).
+        width = max(1, header.content_region.width)
+        lines = min(4, sum(max(1, -(-cell_len(line) // width)) for line in head.plain.split("\n")))
+        header.update(head, layout=lines != self._header_lines)
+        self._header_lines = lines
         self._show_clocks(v)
         self._show_next(v)
         self._show_timeline(v)
@@ -246,21 +251,18 @@ class TicketScreen(KeptScreen, Screen[None]):
         text.append(" " + _("all actions…") + "   ")
         text.append(" n ", style="bold reverse")
         text.append(" " + _("note"))
-        self.query_one("#ticket-next", Static).update(text)
+        self.query_one("#ticket-next", Static).update(text, layout=False)  # fills its panel
 
     def _show_timeline(self, v: TicketView) -> None:
+        """Every event, oldest first; the cursor on the newest when new ones arrive."""
         tz = self.hotline.desk.settings.tz
-        table = self.query_one("#ticket-timeline", DataTable)
-        known = {str(k.value) for k in table.rows}
-        with self.app.batch_update():
-            for e in v.timeline:
-                key = str(e.event_id)
-                if key in known:
-                    continue
-                when = e.at.astimezone(tz).strftime("%m-%d %H:%M:%S")
-                table.add_row(when, e.actor, e.label, e.detail, key=key)
-            if table.row_count:
-                table.move_cursor(row=table.row_count - 1, animate=False)
+        table = self.query_one("#ticket-timeline", LiveTable)
+        grew = len(v.timeline) != table.row_count
+        table.set_rows([RowSpec(str(e.event_id), (
+            e.at.astimezone(tz).strftime("%m-%d %H:%M:%S"), e.actor, e.label, e.detail),
+            i) for i, e in enumerate(v.timeline)])
+        if grew and table.row_count:
+            table.move_cursor(row=table.row_count - 1)
 
     def tick(self) -> None:
         self.query_one("#ticket-clocks", LiveTable).tick()

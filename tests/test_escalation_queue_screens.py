@@ -172,6 +172,28 @@ async def test_a_realert_rings_the_bell_and_says_what(demo_desk: Desk,
         assert app.bells == 1  # each re-alert rings once
 
 
+async def test_many_realerts_make_one_notice(demo_desk: Desk, clock: FixedClock) -> None:
+    for number in ("13902251234", "13902251235", "13902251236", "13902251237",
+                   "13902251238"):
+        demo_desk.ring(number)
+    clock.advance(seconds=31)
+    demo_desk.evaluate()
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        clock.set(START + timedelta(minutes=30, seconds=31))
+        app.refresh_now()
+        app.check_alerts()
+        await settle(pilot)
+        assert app.bells == 1
+        realerts = [n for n in app._notifications if n.title == "Re-alert"]
+        assert len(realerts) == 1  # one notice, not a stack covering the dashboard
+        lines = realerts[0].message.splitlines()
+        assert len(lines) == 4
+        assert all(line.startswith("Still unacknowledged after 30 min") for line in lines[:3])
+        assert lines[3] == "… and 2 more escalations re-alerted (F3)."
+
+
 async def test_the_bell_can_be_turned_off(demo_desk: Desk, clock: FixedClock) -> None:
     demo_desk.settings = replace(demo_desk.settings, bell=False)
     late_call(demo_desk, clock)

@@ -77,3 +77,13 @@ async def test_a_tick_redraws_only_the_countdowns_that_changed() -> None:
         table.tick()
         await pilot.pause()
         assert table.drawn == []
+
+
+def test_plain_cells_are_one_line_and_cut_with_an_ellipsis() -> None:
+    from screens.widgets.live_table import _plain_cell, _width
+
+    assert _plain_cell("board\nreset", 12).text == " board reset  "
+    assert _plain_cell("a long description", 8).text == " a long … "
+    assert _plain_cell("主板故障", 8).text == " 主板故障 "  # two cells a character
+    assert _plain_cell("主板故障", 6).text == " 主板 … "  # a half character is a space
+    assert _width("a\tb") == 3 and _width("故障") == 4

@@ -11,6 +11,7 @@ from screens.app import HotlineApp
 from screens.search import SearchScreen
 from screens.step_form import StepForm
 from screens.ticket import TicketScreen
+from screens.widgets.live_table import LiveTable
 from tests.test_dashboard_flows import SIZE, rows, settle, type_text
 
 
@@ -60,8 +61,8 @@ async def test_open_a_ticket_and_work_it_from_the_keyboard(demo_desk: Desk,
         await type_text(pilot, "board reset")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        timeline = [str(screen.query_one("#ticket-timeline").get_row_at(i)[2])
-                    for i in range(screen.query_one("#ticket-timeline").row_count)]
+        table = screen.query_one("#ticket-timeline", LiveTable)
+        timeline = [str(table.get_row(key)[2]) for key in table.keys]
         assert timeline[-4:] == ["Remote support requested", "Customer approved remote access",
                                  "Remote login", "Note"]
         await pilot.press("escape")
@@ -94,8 +95,10 @@ async def test_search_finds_a_ticket_by_number_and_opens_it(demo_desk: Desk) -> 
         assert isinstance(app.screen, SearchScreen)
         await type_text(pilot, "133-8001-2345")
         await settle(pilot)
-        results = app.screen.query_one("#search-results")
-        assert results.row_count == 1  # type: ignore[attr-defined]
+        results = app.screen.query_one("#search-results", LiveTable)
+        assert results.row_count == 1
+        # what the list shows is its title, drawn with its rows
+        assert results.border_title == "1 ticket for “133-8001-2345”"
         await pilot.press("enter")  # to the list
         await pilot.press("enter")  # open
         await settle(pilot)
