@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -271,6 +272,8 @@ class LiveTable(ScrollView, can_focus=True):
         self._specs: dict[str, RowSpec] = {}  # each row as last set
         self._static: dict[str, tuple[Strip, Strip]] = {}  # around the countdown cell
         self._drawn: dict[str, tuple[str, str]] = {}  # each row's countdown as last drawn
+        self._lines: dict[str, tuple[tuple[Any, ...], Strip]] = {}  # each line as last drawn
+        self._base: Style | None = None
         self._total_width = 0
         self._measure_all()
 
@@ -334,6 +337,8 @@ class LiveTable(ScrollView, can_focus=True):
             del self._static[key]
         for key in [k for k in self._drawn if k not in new_rows]:
             del self._drawn[key]
+        for key in [k for k in self._lines if k not in new_rows]:
+            del self._lines[key]
         if self._shrinkable():
             grown |= self._remeasure_auto()
         if grown:
@@ -442,10 +447,28 @@ class LiveTable(ScrollView, can_focus=True):
         middle = self._render_cells([value], [self._columns[i]])
         return Strip.join([left, middle, right])
 
+    def _base_style(self) -> Style:
+        """The table's own style: it walks every ancestor, so it is worked out once per
+        frame, not once per line (cleared by every repaint and style change)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        if repaint:
+            self._base = None
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        self._base = None
+        self._lines.clear()
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
-        base = self.rich_style
+        base = self._base_style()
         if y == 0:
             header = self.get_component_rich_style("live-table--header")
             strip = Strip(Segment.apply_style(
@@ -456,14 +479,27 @@ class LiveTable(ScrollView, can_focus=True):
         index = scroll_y + y - 1
         if index >= len(self._order):
             return Strip.blank(width, base)
-        strip = self._row_strip(self._order[index])
+        key = self._order[index]
         style = base
         if index == self.cursor_row:
             name = "live-table--cursor" if self.has_focus else "live-table--cursor-blurred"
             style = base + self.get_component_rich_style(name)
-        strip = Strip(Segment.apply_style(strip, style))
-        return strip.extend_cell_length(scroll_x + width, style).crop(scroll_x,
-                                                                      scroll_x + width)
+        # A line drawn before, unchanged (same row parts, same countdown, same style and
+        # place), is reused: a screen shown again redraws its tables from these.
+        parts = self._static_parts(key)
+        looks = (_looks(self._rows[key][self._column_index(self._countdown_column)])
+                 if self._countdown_column is not None else None)
+        signature = (parts, looks, style, width, scroll_x)
+        done = self._lines.get(key)
+        if done is not None and done[0] == signature:
+            if looks is not None:
+                self._drawn[key] = looks
+            return done[1]
+        strip = Strip(Segment.apply_style(self._row_strip(key), style))
+        line = strip.extend_cell_length(scroll_x + width, style).crop(scroll_x,
+                                                                     scroll_x + width)
+        self._lines[key] = (signature, line)
+        return line
 
     # --- the cursor ---------------------------------------------------------------------
 
