@@ -113,6 +113,9 @@ class Snapshot:
     work_total: int
     escalations: list[EscalationRow]
     kpis: Kpis
+    #: The soonest moment a clock or a ringing call can fall due (None: nothing can);
+    #: until then evaluating the desk would find nothing to do.
+    next_due_at: datetime | None = None
 
 
 def shown_number(raw: str, e164: str | None) -> tuple[str, PhoneNumber | None]:
@@ -294,8 +297,19 @@ def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
                 unacknowledged=unacked)
 
 
+def next_due(s: Session) -> datetime | None:
+    """The soonest check a ticket asked for, or answer limit of a ringing call not yet
+    escalated (both read from an index): what :meth:`Desk.evaluate` would act on."""
+    ticket = s.exec(select(func.min(Ticket.next_check_at))).one()
+    call = s.exec(select(func.min(Call.answer_due_at)).where(
+        col(Call.state) == "ringing", col(Call.escalated_at).is_(None))).one()
+    due = [d for d in (ticket, call) if d is not None]
+    return min(due) if due else None
+
+
 def load_snapshot(engine: Engine, now: datetime, tz: ZoneInfo) -> Snapshot:
     with Session(engine) as s:
         work, total = load_work(s)
         return Snapshot(taken_at=now, calls=load_calls(s), work=work, work_total=total,
+                        next_due_at=next_due(s),
                         escalations=load_escalations(s, now), kpis=load_kpis(s, now, tz))

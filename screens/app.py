@@ -163,7 +163,7 @@ class HotlineApp(App[None]):
         if self.live:
             self.set_interval(1.0, self.tick, name="tick")
             self.set_interval(self.WATCH_INTERVAL, self.watch_changes, name="watch")
-            self.set_interval(self.EVALUATE_INTERVAL, self.evaluate, name="evaluate")
+            self.set_interval(self.EVALUATE_INTERVAL, self.evaluate_when_due, name="evaluate")
         if self.simulator is not None:
             self.run_simulator()
         if self.offer_demo and demo.should_offer(self.desk):
@@ -371,6 +371,21 @@ class HotlineApp(App[None]):
     def watch_changes(self) -> None:
         if self._watcher.changed():
             self._request_load()
+
+    def evaluate_when_due(self) -> None:
+        """Each second: evaluate the desk if something can have fallen due.
+
+        The last snapshot says when the soonest clock or ringing call falls due, and
+        this seat knows when its next re-alert can; until then an evaluation would
+        find nothing (any change at any seat brings a fresh snapshot first).
+        """
+        snap, desk = self.snapshot, self.desk
+        now = desk.now()
+        if (snap is not None and not self._loading and not self._reload_pending
+                and desk.realerts_due_at is not None and now < desk.realerts_due_at
+                and (snap.next_due_at is None or now < snap.next_due_at)):
+            return
+        self.evaluate()
 
     @work(thread=True, exclusive=True, group="evaluate")
     def evaluate(self) -> None:
