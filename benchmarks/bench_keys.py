@@ -4,13 +4,13 @@
     uv run python benchmarks/bench_keys.py --db /tmp/desk-big.db [--rounds 30]
 
 The desk runs in tmux (120×35) on a copy of the database. For each action the
-script sends the key with ``tmux send-keys`` and polls the screen
-(``capture-pane``, every few milliseconds) until it shows the result: answer
+script sends the key and polls the screen (``capture-pane``, every millisecond,
+both through one tmux control-mode client) until it shows the result: answer
 (the intake form on the answered call), open intake (the form for a call
 taken on a desk phone), open ticket (the ticket screen with its clocks),
 search by number (the list for the caller's number, after its last digit).
 Prints the median and the 95th percentile. Budget: p95 ≤ 50 ms. The polling
-adds a few milliseconds, so the figures are upper bounds; the last line is the
+adds up to a millisecond, so the figures are upper bounds; the last line is the
 same measure for a bare Textual app opening a second screen (the yardstick:
 terminal, probe and a screen switch, nothing else).
 """

@@ -1,10 +1,11 @@
-"""Shared fixtures: a fake clock, an in-memory desk, an optional PostgreSQL schema."""
+"""Shared fixtures: a fake clock, a desk on a SQLite file, an optional PostgreSQL schema."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -28,8 +29,11 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return make_settings()
+def settings(tmp_path: Path) -> Settings:
+    # A file, not memory: the screens read the desk from worker threads, each on a
+    # connection of its own. One in-memory connection shared by every thread let their
+    # transactions interleave, and a screen test failed now and then.
+    return make_settings(f"sqlite:///{tmp_path / 'desk.db'}")
 
 
 @pytest.fixture
