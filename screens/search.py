@@ -98,9 +98,12 @@ class SearchScreen(Screen[None]):
         if message.query != self.query_one("#search-query", Input).value:
             return  # an older search finished late
         status = self.query_one("#search-status", Static)
+        table = self.query_one("#search-results", LiveTable)
         if message.hits is None:
             status.update(Text(message.error, style="bold #ffaf00"), layout=False)
             self._refused = True
+            # the list still shows the last search that could be read: say so
+            table.border_title = _("Earlier results: {title}").format(title=self._title())
             return
         if self._refused:
             status.update("", layout=False)
@@ -115,12 +118,16 @@ class SearchScreen(Screen[None]):
             rows.append(RowSpec(f"t:{h.ticket_id}", (
                 h.number, short_datetime(h.opened_at, tz, now), kind, labels.status(h.status),
                 h.customer or "", h.contact or "", h.caller or "", h.description), i))
-        table = self.query_one("#search-results", LiveTable)
         table.set_rows(rows)
-        table.border_title = (ngettext("{n} ticket for “{query}”",
-                                       "{n} tickets for “{query}”, newest first", len(rows))
-                              .format(n=len(rows), query=message.query.strip())
-                              if message.query.strip() else _("Recent tickets"))
+        table.border_title = self._title()
+
+    def _title(self) -> str:
+        """What the list shows, for its title."""
+        query = (self.shown_query or "").strip()
+        if not query:
+            return _("Recent tickets")
+        return ngettext("{n} ticket for “{query}”", "{n} tickets for “{query}”, newest first",
+                        len(self.hits)).format(n=len(self.hits), query=query)
 
     def action_results(self) -> None:
         self.query_one("#search-results", LiveTable).focus()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import Session, select
+from textual.widgets import Input
 
 from hotline.clock import FixedClock
 from hotline.desk import Desk, Intake
@@ -103,6 +104,31 @@ async def test_search_finds_a_ticket_by_number_and_opens_it(demo_desk: Desk) -> 
         await pilot.press("enter")  # open
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
+async def test_a_query_that_cannot_be_read_says_why_and_keeps_the_list(
+        demo_desk: Desk) -> None:
+    demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
+                              description="how to back up the NMS"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "13380012345")
+        await settle(pilot)
+        results = app.screen.query_one("#search-results", LiveTable)
+        assert results.row_count == 1
+        query = app.screen.query_one("#search-query", Input)
+        query.value = "13380012345 level:x"  # pasted
+        await settle(pilot)
+        status = str(app.screen.query_one("#search-status").render())
+        assert "A level is a number, e.g. level:1." in status
+        assert results.row_count == 1  # the last list that could be read stays
+        assert results.border_title == "Earlier results: 1 ticket for “13380012345”"
+        query.value = "13380012345"
+        await settle(pilot)
+        assert "level" not in str(app.screen.query_one("#search-status").render())
+        assert results.border_title == "1 ticket for “13380012345”"
 
 
 async def test_the_dashboard_opens_the_ticket_of_an_escalation(demo_desk: Desk,
