@@ -123,13 +123,11 @@ def _hits_select() -> sa.Select[*tuple[Any, ...]]:
             .outerjoin(Contact, col(Contact.id) == col(Ticket.contact_id)))
 
 
-def _hit(row: sa.Row[*tuple[Any, ...]], *, display_number: bool = True) -> TicketHit:
+def _hit(row: sa.Row[*tuple[Any, ...]]) -> TicketHit:
     (ticket_id, number, kind, level, status, opened_at, caller_number, caller_name,
      description, assigned_to, customer, contact) = row
-    caller = caller_number
-    if display_number and caller_number:
-        known = known_form(caller_number)
-        caller = known.display if known else caller_number
+    known = known_form(caller_number) if caller_number else None
+    caller = known.display if known else caller_number
     return TicketHit(ticket_id=ticket_id, number=number, kind=kind, level=level,
                      status=status, opened_at=opened_at, customer=customer,
                      contact=contact or caller_name, caller=caller,
@@ -226,7 +224,7 @@ def open_tickets_of(engine: Engine, customer_id: int, *, limit: int = 5) -> list
         # sorted here, not in SQL: a customer's open tickets are few, and ordering in SQL
         # can lead SQLite to walk every ticket by date instead
         rows = sorted(s.execute(stmt).all(), key=lambda r: (r[5], r[0]), reverse=True)[:limit]
-    return [_hit(row, display_number=False) for row in rows]
+    return [_hit(row) for row in rows]
 
 
 def customer_names(engine: Engine) -> list[str]:

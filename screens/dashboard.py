@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -109,10 +109,10 @@ class DashboardScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
-        # Each row's data and the row drawn from it, by row key: a snapshot in which a row
-        # did not change reuses its row (most rows, most of the time), and the table
-        # skips it by identity. Valid for one local day (dates are shown relative to it).
-        self._built: dict[str, tuple[object, RowSpec]] = {}
+        # The row drawn from each row's data: a snapshot in which a row did not change
+        # reuses its row (most rows, most of the time), and the table skips it by
+        # identity. Valid for one local day (dates are shown relative to it).
+        self._built: dict[object, RowSpec] = {}
         self._built_day: object = None
 
     @property
@@ -203,25 +203,17 @@ class DashboardScreen(Screen[None]):
         if day != self._built_day:
             self._built.clear()
             self._built_day = day
-        built: dict[str, tuple[object, RowSpec]] = {}
+        built: dict[object, RowSpec] = {}
 
-        def rows(items: list[Any], prefix: str, attr: str,
-                 build: Callable[[Any], RowSpec]) -> list[RowSpec]:
-            out = []
-            for item in items:
-                key = f"{prefix}:{getattr(item, attr)}"
-                done = self._built.get(key)
-                spec = done[1] if done is not None and done[0] == item else build(item)
-                built[key] = (item, spec)
-                out.append(spec)
-            return out
+        def rows(items: Sequence[Hashable], build: Callable[[Any], RowSpec]) -> list[RowSpec]:
+            for item in items:  # a row's data, frozen: equal data, the same row
+                built[item] = self._built.get(item) or build(item)
+            return [built[item] for item in items]
 
-        self.query_one("#calls", LiveTable).set_rows(
-            rows(snap.calls, "call", "call_id", self._call_row))
-        self.query_one("#work", LiveTable).set_rows(
-            rows(snap.work, "clock", "clock_id", self._work_row))
+        self.query_one("#calls", LiveTable).set_rows(rows(snap.calls, self._call_row))
+        self.query_one("#work", LiveTable).set_rows(rows(snap.work, self._work_row))
         self.query_one("#escalations", LiveTable).set_rows(
-            rows(snap.escalations, "esc", "escalation_id", self._escalation_row))
+            rows(snap.escalations, self._escalation_row))
         self._built = built
         self._set_titles(snap)
 

@@ -448,3 +448,23 @@ async def test_reloads_asked_for_during_a_read_make_one_more_read() -> None:
         app.reload()
         await settle(pilot)
         assert len(reads) == 4 and app.snapshot is not None
+
+
+async def test_a_new_snapshot_redraws_only_rows_whose_data_changed(demo_desk: Desk,
+                                                                   clock: FixedClock) -> None:
+    demo_desk.ring("13902251234")
+    second = demo_desk.ring("13800138000")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        calls = table(app, "calls")
+        before = dict(calls._specs)
+        demo_desk.answer(second.call_id)
+        app.refresh_now()
+        await settle(pilot)
+        after = calls._specs
+        same = [k for k in after if after[k] is before.get(k)]
+        changed = [k for k in after if after[k] is not before.get(k)]
+        assert same == [f"call:{second.call_id - 1}"]  # the other call: reused as it was
+        assert changed == [f"call:{second.call_id}"]  # the answered one: drawn anew
+        assert cell_text(calls.get_row(changed[0])[-1]) == "answered"
