@@ -52,6 +52,7 @@ class Lookups:
         self._cities: dict[int, str | None] = {}
         self._matches: dict[tuple[str, date], CallerMatch] = {}
         self._engineers: dict[tuple[str, ...], str | None] = {}
+        self._agents: list[tuple[str, str]] | None = None
 
     def renewed(self) -> Lookups:
         """New lookups for the next batch of a live feed: the directory and agents are read
@@ -143,10 +144,20 @@ class Lookups:
 
     def engineer(self, s: Session, names: list[str]) -> str | None:
         """:func:`engineer_for_agent`, once per set of names."""
-        wanted = tuple(names)
-        if wanted not in self._engineers:
-            self._engineers[wanted] = engineer_for_agent(s, names)
-        return self._engineers[wanted]
+        key = tuple(names)
+        if key not in self._engineers:
+            if self._agents is None:
+                # every engineer's agent in one query, in the order engineer_for_agent
+                # prefers them (a live feed renews its lookups each batch: one query a
+                # batch, not one per agent)
+                self._agents = [(agent.lower(), login) for login, agent in s.exec(
+                    select(Engineer.login, Engineer.agent).where(col(Engineer.agent).is_not(None))
+                    .order_by(col(Engineer.active).desc(), col(Engineer.id))).all()
+                    if agent is not None]
+            wanted = {n.strip().lower() for n in names if n and n.strip()}
+            self._engineers[key] = next(
+                (login for agent, login in self._agents if agent in wanted), None)
+        return self._engineers[key]
 
 
 def engineer_for_agent(s: Session, names: list[str]) -> str | None:
