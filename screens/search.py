@@ -126,6 +126,8 @@ class SearchScreen(Screen[None]):
         query = (self.shown_query or "").strip()
         if not query:
             return _("Recent tickets")
+        if not self.hits:
+            return _("No ticket for “{query}”").format(query=query)
         return ngettext("{n} ticket for “{query}”", "{n} tickets for “{query}”, newest first",
                         len(self.hits)).format(n=len(self.hits), query=query)
 

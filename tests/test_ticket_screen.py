@@ -129,6 +129,10 @@ async def test_a_query_that_cannot_be_read_says_why_and_keeps_the_list(
         await settle(pilot)
         assert "level" not in str(app.screen.query_one("#search-status").render())
         assert results.border_title == "1 ticket for “13380012345”"
+        query.value = "13380012399"
+        await settle(pilot)
+        assert results.row_count == 0
+        assert results.border_title == "No ticket for “13380012399”"
 
 
 async def test_the_dashboard_opens_the_ticket_of_an_escalation(demo_desk: Desk,
