@@ -93,7 +93,9 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
         self._refused_with = {}
         self._check_number(self._number)
         if self._number and self._match is not None:
-            self.query_one("#kind", Choice).focus()
+            # a caller the directory knows goes straight to the kind; an unknown one is
+            # asked for a name first (the field is there only for them)
+            self.query_one("#kind" if self._match.known else "#caller-name").focus()
         else:
             self.query_one("#number", Input).focus()
         # Once the form is on screen: customers added meanwhile, for completing a new

@@ -82,6 +82,30 @@ async def test_a_call_rings_counts_down_and_is_answered_in_time(demo_desk: Desk,
             "fault", 2, "OSN 3500", "fiber cut")
 
 
+async def test_an_unknown_caller_is_asked_for_a_name_first(demo_desk: Desk,
+                                                          clock: FixedClock) -> None:
+    demo_desk.ring("13711112222")  # not in the directory
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.focused is not None and app.focused.id == "caller-name"
+        await type_text(pilot, "Wang")
+        await pilot.press("tab", "tab", "c")  # customer left empty; then Kind: consultation
+        await pilot.press("tab", "tab", "tab")  # Level is off for a consultation
+        assert app.focused is not None and app.focused.id == "description"
+        await type_text(pilot, "licence question")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, IntakeScreen)
+    with Session(demo_desk.engine) as s:
+        ticket = s.exec(select(Ticket)).one()
+        assert (ticket.caller_name, ticket.kind, ticket.description) == (
+            "Wang", "consultation", "licence question")
+
+
 async def test_a_call_answered_after_30_seconds_is_escalated_and_late(demo_desk: Desk,
                                                                      clock: FixedClock) -> None:
     demo_desk.ring("13902251234")
