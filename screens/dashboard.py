@@ -336,7 +336,9 @@ class DashboardScreen(Screen[None]):
     # --- actions -----------------------------------------------------------------
 
     def action_focus_panel(self, name: str) -> None:
-        self.query_one(f"#{name}", LiveTable).focus()
+        # at once, not after the keys already waiting: "2" then Enter typed quickly
+        # opens the work item, not the ringing call the cursor was on
+        self.set_focus(self.query_one(f"#{name}", LiveTable))
 
     def action_answer(self) -> None:
         desk = self.hotline.desk

@@ -255,11 +255,12 @@ class DirectoryScreen(Screen[None]):
             return
         self.app.pop_screen()
 
+    # Focus moves at once, so keys typed ahead land where the engineer sent them.
     def action_search(self) -> None:
-        self.query_one("#directory-search", Input).focus()
+        self.set_focus(self.query_one("#directory-search", Input))
 
     def action_to_list(self) -> None:
-        self.table().focus()
+        self.set_focus(self.table())
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#directory-tabs", TabbedContent).active = tab

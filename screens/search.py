@@ -131,11 +131,13 @@ class SearchScreen(Screen[None]):
         return ngettext("{n} ticket for “{query}”", "{n} tickets for “{query}”, newest first",
                         len(self.hits)).format(n=len(self.hits), query=query)
 
+    # Focus moves at once (``set_focus``), not after the keys already waiting
+    # (``focus()``): Enter typed right after Down opens the ticket, as seen.
     def action_results(self) -> None:
-        self.query_one("#search-results", LiveTable).focus()
+        self.set_focus(self.query_one("#search-results", LiveTable))
 
     def action_query(self) -> None:
-        self.query_one("#search-query", Input).focus()
+        self.set_focus(self.query_one("#search-query", Input))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import Session, select
+from textual import events
 from textual.widgets import Input
 
 from hotline.clock import FixedClock
@@ -106,6 +107,22 @@ async def test_search_finds_a_ticket_by_number_and_opens_it(demo_desk: Desk) -> 
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
 
 
+async def test_down_and_enter_typed_ahead_open_the_ticket(demo_desk: Desk) -> None:
+    t = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
+                                  description="how to back up the NMS"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "13380012345")
+        await settle(pilot)
+        # both keys are waiting before the first is handled, as when typed quickly
+        app.post_message(events.Key("down", None))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
 async def test_a_query_that_cannot_be_read_says_why_and_keeps_the_list(
         demo_desk: Desk) -> None:
     demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
@@ -145,6 +162,20 @@ async def test_the_dashboard_opens_the_ticket_of_an_escalation(demo_desk: Desk,
         await settle(pilot)
         assert rows(app, "escalations")
         await pilot.press("3", "o")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
+async def test_a_panel_key_and_enter_typed_ahead_open_that_panels_row(demo_desk: Desk) -> None:
+    t = demo_desk.log_call(Intake(number="13380012345", kind="fault", level=3,
+                                  description="fan", promise_callback=True))
+    demo_desk.ring("13902251234")  # the calls panel, focused at start, has a row too
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert rows(app, "calls") and rows(app, "work")
+        app.post_message(events.Key("2", "2"))
+        app.post_message(events.Key("enter", "\r"))
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
 
