@@ -11,6 +11,7 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from hotline.errors import ConfigError, HotlineError
@@ -49,7 +50,9 @@ class HotlineApp(App[None]):
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
         Binding("q", "quit", "Quit", id="app.quit_q"),
-        Binding("slash", "search", "Search tickets", id="app.search"),
+        # Taken before any widget sees it (where it types text it is left to the field:
+        # check_action), so the screen opens before the keys typed after it are routed.
+        Binding("slash", "search", "Search tickets", id="app.search", priority=True),
         Binding("f2", "directory", "Directory", id="app.directory"),
         Binding("f3,E", "escalations", "Escalation queue", id="app.escalations"),
         Binding("f4,H", "handover", "Shift handover", id="app.handover"),
@@ -114,9 +117,17 @@ class HotlineApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The desk's screens wait for the desk to be open (help and quit do not)."""
+        if action == "search" and (isinstance(self.focused, Input | TextArea)
+                                   or self._on_search()):
+            return False  # "/" types into the field, or the search screen's own "/"
         if self.ready or action in ("help", "quit", "command_palette", "bell"):
             return True
         return None
+
+    def _on_search(self) -> bool:
+        from screens.search import SearchScreen
+
+        return isinstance(self.screen, SearchScreen)
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
@@ -408,11 +419,14 @@ class HotlineApp(App[None]):
 
     # --- actions -----------------------------------------------------------------
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         from screens.search import SearchScreen
 
         if not isinstance(self.screen, SearchScreen):
-            self.push_screen(SearchScreen())
+            # Awaited: "/" is a priority key, handled before the keys typed after it are
+            # routed; they wait until the search field is there and focused (at mount),
+            # and go into it.
+            await self.push_screen(SearchScreen())
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

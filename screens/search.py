@@ -76,7 +76,8 @@ class SearchScreen(Screen[None]):
         table = self.query_one("#search-results", LiveTable)
         table.border_title = _("Tickets")
         table.border_subtitle = _("Enter opens · ↓ to the list · / back to the search field")
-        self.query_one("#search-query", Input).focus()
+        # at once: the keys typed right after "/" are routed once this screen is mounted
+        self.set_focus(self.query_one("#search-query", Input))
         self.run_search(self.initial)
 
     def on_input_changed(self, event: Input.Changed) -> None:

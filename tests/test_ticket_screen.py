@@ -107,6 +107,22 @@ async def test_search_finds_a_ticket_by_number_and_opens_it(demo_desk: Desk) -> 
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
 
 
+async def test_a_number_typed_right_after_slash_goes_into_the_search(
+        demo_desk: Desk) -> None:
+    demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
+                              description="how to back up the NMS"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # every key is waiting before the first is handled, as when typed quickly
+        for key in ["slash", *"13380012345"]:
+            app.post_message(events.Key(key, "/" if key == "slash" else key))
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#search-query", Input).value == "13380012345"
+        assert app.screen.query_one("#search-results", LiveTable).row_count == 1
+
+
 async def test_down_and_enter_typed_ahead_open_the_ticket(demo_desk: Desk) -> None:
     t = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
                                   description="how to back up the NMS"))
