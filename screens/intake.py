@@ -62,7 +62,7 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
         self.call_id = call_id
         self._number = number
         self._match: CallerMatch | None = None
-        self._customers = desk_customer_names(desk)
+        self._customers: list[str] = []  # read once the form is on screen
         self._refused_with: dict[str, str] = {}  # the fields as they were at a refusal
 
     def prepare(self, *, call_id: int | None, number: str) -> None:

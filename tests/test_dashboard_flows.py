@@ -96,14 +96,37 @@ async def test_an_unknown_caller_is_asked_for_a_name_first(demo_desk: Desk,
         await pilot.press("tab", "tab", "c")  # customer left empty; then Kind: consultation
         await pilot.press("tab", "tab", "tab")  # Level is off for a consultation
         assert app.focused is not None and app.focused.id == "description"
-        await type_text(pilot, "licence question")
+        await type_text(pilot, "licence 2/3")  # "/" types here; it searches elsewhere
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, IntakeScreen)
     with Session(demo_desk.engine) as s:
         ticket = s.exec(select(Ticket)).one()
         assert (ticket.caller_name, ticket.kind, ticket.description) == (
-            "Wang", "consultation", "licence question")
+            "Wang", "consultation", "licence 2/3")
+
+
+async def test_the_new_callers_customer_is_completed_from_the_directory_as_it_is_now(
+        demo_desk: Desk) -> None:
+    from textual.widgets import Input
+
+    from hotline import directory_ops as ops
+
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        field = app.screen.query_one("#caller-customer", Input)
+        assert field.suggester is not None
+        assert await field.suggester.get_suggestion("acme") is None
+        await pilot.press("escape")
+        ops.save_customer(demo_desk, ops.CustomerForm("ACME-SZ", "Acme 深圳", "深圳"))
+        await pilot.press("n")  # the same (kept) form, opened again
+        await settle(pilot)
+        field = app.screen.query_one("#caller-customer", Input)
+        assert field.suggester is not None
+        assert await field.suggester.get_suggestion("acme") == "ACME-SZ"
 
 
 async def test_a_call_answered_after_30_seconds_is_escalated_and_late(demo_desk: Desk,
