@@ -345,12 +345,10 @@ def test_the_remembered_directory_answers_as_the_directory(desk: Desk) -> None:
         assert lookups.caller(s, "+8613911112222", date(2026, 11, 25)).contract_id is None
 
 
-def test_the_remembered_agents_answer_as_the_engineers_table(desk: Desk) -> None:
-    from hotline.telephony.lookups import engineer_for_agent
-
+def test_agents_are_read_once_and_an_active_engineer_is_preferred(desk: Desk) -> None:
     with desk.session() as s:
-        s.add(Engineer(login="old", name="Old", agent="PJSIP/8001", active=False))
-        s.add(Engineer(login="zhangwei", name="张伟", agent="pjsip/8001"))
+        s.add(Engineer(login="old", name="Old", agent="SIP/7001", active=False))
+        s.add(Engineer(login="zhangwei", name="张伟", agent="PJSIP/8001"))
         s.add(Engineer(login="lina", name="李娜", agent="Local/8002@agents"))
         s.add(Engineer(login="noagent", name="No agent"))
     lookups = Lookups(desk)
@@ -360,16 +358,23 @@ def test_the_remembered_agents_answer_as_the_engineers_table(desk: Desk) -> None
         statements.append(args[2])
 
     sa.event.listen(desk.engine, "before_cursor_execute", seen)
-    asked = [["PJSIP/8001"], ["local/8002@AGENTS"], [" Local/8002@agents ", "x"], ["SIP/9"],
-             [], ["", "  "], ["SIP/9", "pjsip/8001"], ["LOCAL/8002@AGENTS", "PJSIP/8001"]]
+    asked = [["pjsip/8001"], ["local/8002@AGENTS"], [" Local/8002@agents ", "x"], ["SIP/9"],
+             [], ["", "  "], ["SIP/9", "PJSIP/8001"], ["LOCAL/8002@AGENTS", "PJSIP/8001"],
+             ["sip/7001"]]
     try:
         with Session(desk.engine) as s:
             got = [lookups.engineer(s, names) for names in asked]
-            assert len(statements) == 1  # every agent read at once
-            assert got == [engineer_for_agent(s, names) for names in asked]
     finally:
         sa.event.remove(desk.engine, "before_cursor_execute", seen)
-    assert got == ["zhangwei", "lina", "lina", None, None, None, "zhangwei", "zhangwei"]
+    assert len(statements) == 1  # every agent read at once
+    assert got == ["zhangwei", "lina", "lina", None, None, None, "zhangwei", "zhangwei", "old"]
+    # an active engineer with an inactive one's agent (case aside) is the one chosen, from
+    # the next batch on (a batch's lookups keep what they read)
+    with desk.session() as s:
+        s.add(Engineer(login="new", name="New", agent="Sip/7001"))
+    with Session(desk.engine) as s:
+        assert lookups.engineer(s, ["SIP/7001"]) == "old"  # this batch's lookups: as read
+        assert lookups.renewed().engineer(s, ["SIP/7001"]) == "new"  # the next batch's
 
 
 def test_a_batch_on_sqlite_holds_the_write_lock_and_syncs_its_commit(tmp_path: Path,

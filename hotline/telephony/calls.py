@@ -53,9 +53,7 @@ from hotline.desk import FUTURE_TOLERANCE, Desk
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
 from hotline.models import Call, Event, PbxEvent
-from hotline.telephony.lookups import Lookups, engineer_for_agent
-
-__all__ = ["engineer_for_agent"]  # kept here for the callers that import it from calls
+from hotline.telephony.lookups import Lookups
 
 KINDS = ("ring", "answer", "abandon", "hangup")
 #: Actor of events a phone system reports (answers are recorded as the engineer).

@@ -4,9 +4,8 @@ Every new call needs its caller's number parsed, the number matched to a
 contact and the contract in force, and the answer clock of that contract;
 every answer needs its agent mapped to an engineer. A file or an import
 asks the same questions thousands of times; :class:`Lookups` answers each
-distinct one once. Answers are exactly those of
-:func:`hotline.directory.match_number` and
-:func:`hotline.telephony.calls.engineer_for_agent`, only remembered.
+distinct one once. Callers are matched exactly as
+:func:`hotline.directory.match_number` does, only remembered.
 
 Keep one :class:`Lookups` for as long as the directory may be taken as
 unchanged: a file or an import (``whole_directory=True`` also reads the set
@@ -21,7 +20,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import cast
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from hotline.desk import Desk
 from hotline.directory import (
@@ -143,13 +142,15 @@ class Lookups:
         return self.desk._answer_clock(policy, grade, offered_at)
 
     def engineer(self, s: Session, names: list[str]) -> str | None:
-        """:func:`engineer_for_agent`, once per set of names."""
+        """The login of the engineer whose ``agent`` is one of ``names`` (case-insensitive;
+        an active engineer before an inactive one), once per set of names.
+
+        Every engineer's agent is read in one query the first time (a live feed renews
+        its lookups each batch: one query a batch, not one per agent).
+        """
         key = tuple(names)
         if key not in self._engineers:
             if self._agents is None:
-                # every engineer's agent in one query, in the order engineer_for_agent
-                # prefers them (a live feed renews its lookups each batch: one query a
-                # batch, not one per agent)
                 self._agents = [(agent.lower(), login) for login, agent in s.exec(
                     select(Engineer.login, Engineer.agent).where(col(Engineer.agent).is_not(None))
                     .order_by(col(Engineer.active).desc(), col(Engineer.id))).all()
@@ -158,14 +159,3 @@ class Lookups:
             self._engineers[key] = next(
                 (login for agent, login in self._agents if agent in wanted), None)
         return self._engineers[key]
-
-
-def engineer_for_agent(s: Session, names: list[str]) -> str | None:
-    """The login of the engineer whose ``agent`` is one of ``names`` (case-insensitive)."""
-    wanted = [n.strip().lower() for n in names if n and n.strip()]
-    if not wanted:
-        return None
-    return s.exec(
-        select(Engineer.login).where(func.lower(col(Engineer.agent)).in_(wanted))
-        .order_by(col(Engineer.active).desc(), col(Engineer.id))
-    ).first()
