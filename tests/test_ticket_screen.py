@@ -107,34 +107,25 @@ async def test_search_finds_a_ticket_by_number_and_opens_it(demo_desk: Desk) -> 
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
 
 
-async def test_a_number_typed_right_after_slash_goes_into_the_search(
-        demo_desk: Desk) -> None:
-    demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
-                              description="how to back up the NMS"))
-    app = HotlineApp(demo_desk, live=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        # every key is waiting before the first is handled, as when typed quickly
-        for key in ["slash", *"13380012345"]:
-            app.post_message(events.Key(key, "/" if key == "slash" else key))
-        await settle(pilot)
-        assert isinstance(app.screen, SearchScreen)
-        assert app.screen.query_one("#search-query", Input).value == "13380012345"
-        assert app.screen.query_one("#search-results", LiveTable).row_count == 1
+def typed_ahead(app: HotlineApp, *keys: str) -> None:
+    """Keys all waiting before the first is handled, as when typed quickly."""
+    chars = {"slash": "/", "enter": "\r", "down": None}
+    for key in keys:
+        app.post_message(events.Key(key, chars.get(key, key)))
 
 
-async def test_down_and_enter_typed_ahead_open_the_ticket(demo_desk: Desk) -> None:
+async def test_a_search_typed_ahead_finds_and_opens_the_ticket(demo_desk: Desk) -> None:
     t = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
                                   description="how to back up the NMS"))
     app = HotlineApp(demo_desk, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, "13380012345")
+        typed_ahead(app, "slash", *"13380012345")  # the number goes into the field
         await settle(pilot)
-        # both keys are waiting before the first is handled, as when typed quickly
-        app.post_message(events.Key("down", None))
-        app.post_message(events.Key("enter", "\r"))
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#search-query", Input).value == "13380012345"
+        assert app.screen.query_one("#search-results", LiveTable).row_count == 1
+        typed_ahead(app, "down", "enter")  # Enter lands on the list ↓ moved to
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
 
@@ -190,8 +181,7 @@ async def test_a_panel_key_and_enter_typed_ahead_open_that_panels_row(demo_desk:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert rows(app, "calls") and rows(app, "work")
-        app.post_message(events.Key("2", "2"))
-        app.post_message(events.Key("enter", "\r"))
+        typed_ahead(app, "2", "enter")
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
 
