@@ -118,16 +118,13 @@ class HotlineApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The desk's screens wait for the desk to be open (help and quit do not)."""
         if action == "search" and (isinstance(self.focused, Input | TextArea)
-                                   or self._on_search()):
-            return False  # "/" types into the field, or the search screen's own "/"
+                                   or hasattr(self.screen, "action_search")):
+            # "/" types into a field, or is the screen's own search (the directory's,
+            # the search screen's field): the key goes on to them
+            return False
         if self.ready or action in ("help", "quit", "command_palette", "bell"):
             return True
         return None
-
-    def _on_search(self) -> bool:
-        from screens.search import SearchScreen
-
-        return isinstance(self.screen, SearchScreen)
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard

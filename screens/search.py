@@ -38,7 +38,7 @@ class SearchScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="search.back"),
         Binding("down", "results", "Results", id="search.results", show=False),
-        Binding("slash", "query", "Search field", id="search.query"),
+        Binding("slash", "search", "Search field", id="search.query"),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -137,7 +137,8 @@ class SearchScreen(Screen[None]):
     def action_results(self) -> None:
         self.set_focus(self.query_one("#search-results", LiveTable))
 
-    def action_query(self) -> None:
+    def action_search(self) -> None:
+        """Back to the search field (this screen's own "/")."""
         self.set_focus(self.query_one("#search-query", Input))
 
     def action_back(self) -> None:
