@@ -125,6 +125,8 @@ async def test_a_search_typed_ahead_finds_and_opens_the_ticket(demo_desk: Desk) 
         assert isinstance(app.screen, SearchScreen)
         assert app.screen.query_one("#search-query", Input).value == "13380012345"
         assert app.screen.query_one("#search-results", LiveTable).row_count == 1
+        await pilot.press("down", "slash")  # "/" here goes back to the field
+        assert app.focused is app.screen.query_one("#search-query", Input)
         typed_ahead(app, "down", "enter")  # Enter lands on the list ↓ moved to
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
