@@ -11,7 +11,6 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from hotline.errors import ConfigError, HotlineError
@@ -50,8 +49,8 @@ class HotlineApp(App[None]):
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
         Binding("q", "quit", "Quit", id="app.quit_q"),
-        # Taken before any widget sees it (where it types text it is left to the field:
-        # check_action), so the screen opens before the keys typed after it are routed.
+        # Taken before any widget sees it (see check_action for where it is not), so the
+        # search screen is there before the keys typed after it are routed.
         Binding("slash", "search", "Search tickets", id="app.search", priority=True),
         Binding("f2", "directory", "Directory", id="app.directory"),
         Binding("f3,E", "escalations", "Escalation queue", id="app.escalations"),
@@ -117,10 +116,12 @@ class HotlineApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The desk's screens wait for the desk to be open (help and quit do not)."""
-        if action == "search" and (isinstance(self.focused, Input | TextArea)
+        if action == "search" and (self.screen.is_modal
                                    or hasattr(self.screen, "action_search")):
-            # "/" types into a field, or is the screen's own search (the directory's,
-            # the search screen's field): the key goes on to them
+            # "/" is taken first (a priority key): not over a dialog (sign-in, a form),
+            # where the desk's keys do not act, nor on a screen with a search of its own
+            # (the directory's, the search screen's field). A focused text field keeps
+            # it anyway: the toolkit leaves it the keys it types.
             return False
         if self.ready or action in ("help", "quit", "command_palette", "bell"):
             return True

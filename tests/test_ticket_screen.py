@@ -197,6 +197,9 @@ async def test_a_seat_signs_in_from_the_roster(demo_desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen)
+        await pilot.press("slash", "f2")  # the desk's keys do not act before signing in
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
         await pilot.press("down", "enter")  # the roster is sorted by role, then login
         await settle(pilot)
         assert app.screen is app.dashboard
