@@ -11,6 +11,7 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from hotline.errors import ConfigError, HotlineError
@@ -49,9 +50,7 @@ class HotlineApp(App[None]):
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
         Binding("q", "quit", "Quit", id="app.quit_q"),
-        # Taken before any widget sees it (see check_action for where it is not), so the
-        # search screen is there before the keys typed after it are routed.
-        Binding("slash", "search", "Search tickets", id="app.search", priority=True),
+        Binding("slash", "search", "Search tickets", id="app.search"),
         Binding("f2", "directory", "Directory", id="app.directory"),
         Binding("f3,E", "escalations", "Escalation queue", id="app.escalations"),
         Binding("f4,H", "handover", "Shift handover", id="app.handover"),
@@ -116,13 +115,6 @@ class HotlineApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The desk's screens wait for the desk to be open (help and quit do not)."""
-        if action == "search" and (self.screen.is_modal
-                                   or hasattr(self.screen, "action_search")):
-            # "/" is taken first (a priority key): not over a dialog (sign-in, a form),
-            # where the desk's keys do not act, nor on a screen with a search of its own
-            # (the directory's, the search screen's field). A focused text field keeps
-            # it anyway: the toolkit leaves it the keys it types.
-            return False
         if self.ready or action in ("help", "quit", "command_palette", "bell"):
             return True
         return None
@@ -369,6 +361,20 @@ class HotlineApp(App[None]):
 
         self.collector.start()
 
+    def on_key(self, event: events.Key) -> None:
+        """A character that came back unused while a text field has focus goes into it.
+
+        Keys typed quickly are all sent on before the first is handled, to the widget
+        focused then; a key that moves the focus to a field (/ in the directory, say)
+        is handled after the characters typed behind it were sent on, and they came back
+        unused. A focused text field uses every character it gets, so none of these
+        can have come from it.
+        """
+        field = self.focused
+        if event.is_printable and isinstance(field, Input | TextArea):
+            event.stop()
+            field.post_message(events.Key(event.key, event.character))
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self.collector.input_seen()  # the collector waits until the desk is quiet
@@ -421,9 +427,8 @@ class HotlineApp(App[None]):
         from screens.search import SearchScreen
 
         if not isinstance(self.screen, SearchScreen):
-            # Awaited: "/" is a priority key, handled before the keys typed after it are
-            # routed; they wait until the search field is there and focused (at mount),
-            # and go into it.
+            # Awaited: the keys typed behind "/" are handled once the search field is
+            # there and focused (at mount), and go into it (see on_key).
             await self.push_screen(SearchScreen())
 
     def action_help(self) -> None:

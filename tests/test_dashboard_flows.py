@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlmodel import Session, select
+from textual import events
+from textual.app import App
 
 from hotline.clock import FixedClock
 from hotline.desk import Desk
@@ -51,6 +53,14 @@ async def tick(pilot, clock: FixedClock, **delta: float) -> None:  # type: ignor
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     for ch in text:
         await pilot.press("space" if ch == " " else ch)
+
+
+def typed_ahead(app: App[None], *keys: str) -> None:
+    """Keys all waiting before the first is handled, as when typed quickly."""
+    chars = {"slash": "/", "enter": "\r", "down": None}
+    for key in keys:
+        app.post_message(events.Key(key, chars.get(key, key)))
+
 
 
 async def test_a_call_rings_counts_down_and_is_answered_in_time(demo_desk: Desk,

@@ -136,6 +136,18 @@ async def test_search_narrows_every_tab_as_it_is_typed(demo_desk: Desk) -> None:
         assert isinstance(app.screen, DirectoryScreen)
 
 
+async def test_a_search_typed_right_after_slash_goes_into_the_field(demo_desk: Desk) -> None:
+    from tests.test_dashboard_flows import typed_ahead
+
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_directory(pilot)
+        typed_ahead(app, "slash", *"电信")  # waiting before "/" moved to the field
+        await settle(pilot)
+        assert screen.query_one("#directory-search", Input).value == "电信"
+        assert [r[0] for r in rows(screen, "customers")] == ["GDT-FS", "GDT-SZ", "GDT-ZJ"]
+
+
 async def test_add_a_customer_a_bad_code_refused_then_saved(demo_desk: Desk) -> None:
     app = HotlineApp(demo_desk, live=False)
     async with app.run_test(size=SIZE) as pilot:

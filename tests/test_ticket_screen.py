@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlmodel import Session, select
-from textual import events
 from textual.widgets import Input
 
 from hotline.clock import FixedClock
@@ -14,7 +13,7 @@ from screens.search import SearchScreen
 from screens.step_form import StepForm
 from screens.ticket import TicketScreen
 from screens.widgets.live_table import LiveTable
-from tests.test_dashboard_flows import SIZE, rows, settle, type_text
+from tests.test_dashboard_flows import SIZE, rows, settle, type_text, typed_ahead
 
 
 def notes(app: HotlineApp) -> list[str]:
@@ -105,13 +104,6 @@ async def test_search_finds_a_ticket_by_number_and_opens_it(demo_desk: Desk) -> 
         await pilot.press("enter")  # open
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
-
-
-def typed_ahead(app: HotlineApp, *keys: str) -> None:
-    """Keys all waiting before the first is handled, as when typed quickly."""
-    chars = {"slash": "/", "enter": "\r", "down": None}
-    for key in keys:
-        app.post_message(events.Key(key, chars.get(key, key)))
 
 
 async def test_a_search_typed_ahead_finds_and_opens_the_ticket(demo_desk: Desk) -> None:
