@@ -229,9 +229,13 @@ class HotlineApp(App[None]):
             self._ticket_screen.prepare(ticket_id)
         self.push_screen("ticket")
 
-    def open_intake(self, call_id: int | None, number: str,
-                    done: Callable[[int | None], None]) -> None:
-        """The intake form (one, kept: building it anew for every call costs a keystroke)."""
+    async def open_intake(self, call_id: int | None, number: str,
+                          done: Callable[[int | None], None]) -> None:
+        """The intake form (one, kept: building it anew for every call costs a keystroke).
+
+        Awaited: the keys typed behind the one that opened it are handled once the form
+        is there with its first field focused, and go into it (see on_key).
+        """
         from screens.intake import IntakeScreen
 
         if self._intake is None:
@@ -239,7 +243,7 @@ class HotlineApp(App[None]):
             self.install_screen(self._intake, "intake")
         else:
             self._intake.prepare(call_id=call_id, number=number)
-        self.push_screen("intake", done)
+        await self.push_screen("intake", done)
 
     # --- time and data -----------------------------------------------------------
 

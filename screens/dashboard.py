@@ -340,7 +340,7 @@ class DashboardScreen(Screen[None]):
         # opens the work item, not the ringing call the cursor was on
         self.set_focus(self.query_one(f"#{name}", LiveTable))
 
-    def action_answer(self) -> None:
+    async def action_answer(self) -> None:
         desk = self.hotline.desk
         chosen = self._selected("calls")
         if chosen is not None:
@@ -353,17 +353,17 @@ class DashboardScreen(Screen[None]):
         call_id = answered[0]
         row = self._call(call_id)
         number = row.number if row else ""
-        self._open_intake(call_id, number)
+        await self._open_intake(call_id, number)
 
-    def _open_intake(self, call_id: int | None, number: str = "") -> None:
+    async def _open_intake(self, call_id: int | None, number: str = "") -> None:
         def done(ticket_id: int | None) -> None:
             if ticket_id is not None:
                 self.hotline.reload()
                 self.notify(_("Ticket logged."), timeout=4)
 
-        self.hotline.open_intake(call_id, number, done)
+        await self.hotline.open_intake(call_id, number, done)
 
-    def action_log(self) -> None:
+    async def action_log(self) -> None:
         chosen = self._selected("calls")
         snap = self._snapshot()
         if chosen is None and snap is not None:
@@ -379,10 +379,10 @@ class DashboardScreen(Screen[None]):
         if row.state == "ringing":
             self.notify(_("Answer the call first ([b]a[/b])."), severity="warning")
             return
-        self._open_intake(row.call_id, row.number)
+        await self._open_intake(row.call_id, row.number)
 
-    def action_new_call(self) -> None:
-        self._open_intake(None)
+    async def action_new_call(self) -> None:
+        await self._open_intake(None)
 
     def action_hung_up(self) -> None:
         chosen = self._selected("calls")
@@ -458,7 +458,7 @@ class DashboardScreen(Screen[None]):
                                      _("Note (optional): what is being done?"),
                                      required=False), noted)
 
-    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+    async def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
         """Enter on a row does the obvious thing for that row."""
         table_id = event.data_table.id
         if table_id == "calls":
@@ -466,9 +466,9 @@ class DashboardScreen(Screen[None]):
             if row is None:
                 return
             if row.state == "ringing":
-                self.action_answer()
+                await self.action_answer()
             else:
-                self.action_log()
+                await self.action_log()
         elif table_id in ("work", "escalations"):
             self.action_open_ticket()
 

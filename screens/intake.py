@@ -66,19 +66,23 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
         self._refused_with: dict[str, str] = {}  # the fields as they were at a refusal
 
     def prepare(self, *, call_id: int | None, number: str) -> None:
-        """Use this (installed, kept) form for another call: every field starts afresh."""
+        """Use this (installed, kept) form for another call: every field starts afresh.
+
+        Called before the form is shown again, so that its focus is where the engineer
+        types next before the keys typed behind the one that opened it are handled.
+        """
         self.call_id = call_id
         self._number = number
         self._match = None
+        if self.is_mounted:
+            self._start_afresh()
 
     def _title(self) -> str:
         return (_("Log call") if self.call_id is not None
                 else _("New call (taken on a desk phone)"))
 
-    def on_screen_resume(self) -> None:
-        """Each time the form opens: the fields as for a new call."""
-        if not self.is_mounted:
-            return
+    def _start_afresh(self) -> None:
+        """The fields as for a new call, the focus on the first one to fill."""
         self.query_one(".intake").border_title = self._title()
         for widget_id, value in (("number", self._number), ("caller-name", ""),
                                  ("caller-customer", ""), ("equipment", ""), ("site", ""),
@@ -95,9 +99,9 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
         if self._number and self._match is not None:
             # a caller the directory knows goes straight to the kind; an unknown one is
             # asked for a name first (the field is there only for them)
-            self.query_one("#kind" if self._match.known else "#caller-name").focus()
+            self.set_focus(self.query_one("#kind" if self._match.known else "#caller-name"))
         else:
-            self.query_one("#number", Input).focus()
+            self.set_focus(self.query_one("#number", Input))
         # Once the form is on screen: customers added meanwhile, for completing a new
         # caller's customer (not needed to draw the form, so not read before it).
         self.call_after_refresh(self._refresh_customers)
@@ -151,7 +155,7 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
                 ("Esc", _("cancel"))), classes="keys")
 
     def on_mount(self) -> None:
-        self.on_screen_resume()
+        self._start_afresh()
 
     def _levels(self, policy: str) -> list[int]:
         try:

@@ -98,11 +98,10 @@ async def test_an_unknown_caller_is_asked_for_a_name_first(demo_desk: Desk,
     app = HotlineApp(demo_desk, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("a")
+        typed_ahead(app, "a", *"Wang")  # the name typed at once behind the answer
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
         assert app.focused is not None and app.focused.id == "caller-name"
-        await type_text(pilot, "Wang")
         await pilot.press("tab", "tab", "c")  # customer left empty; then Kind: consultation
         await pilot.press("tab", "tab", "tab")  # Level is off for a consultation
         assert app.focused is not None and app.focused.id == "description"
