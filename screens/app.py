@@ -242,7 +242,8 @@ class HotlineApp(App[None]):
             self._intake = IntakeScreen(self.desk, call_id=call_id, number=number)
             self.install_screen(self._intake, "intake")
         else:
-            self._intake.prepare(call_id=call_id, number=number)
+            with self.batch_update():  # its changes drawn once, with the form
+                self._intake.prepare(call_id=call_id, number=number)
         await self.push_screen("intake", done)
 
     # --- time and data -----------------------------------------------------------
