@@ -242,9 +242,9 @@ class HotlineApp(App[None]):
             self._intake = IntakeScreen(self.desk, call_id=call_id, number=number)
             self.install_screen(self._intake, "intake")
         else:
-            with self.batch_update():  # its changes drawn once, with the form
-                self._intake.prepare(call_id=call_id, number=number)
-        await self.push_screen("intake", done)
+            self._intake.prepare(call_id=call_id, number=number)
+        self.push_screen("intake", done)
+        await self._intake.ready()
 
     # --- time and data -----------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,25 +67,28 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
         self._match: CallerMatch | None = None
         self._customers: list[str] = []  # read once the form is on screen
         self._refused_with: dict[str, str] = {}  # the fields as they were at a refusal
+        self._ready = asyncio.Event()  # shown afresh for the call it was prepared for
 
     def prepare(self, *, call_id: int | None, number: str) -> None:
-        """Use this (installed, kept) form for another call: every field starts afresh.
-
-        Called before the form is shown again, so that its focus is where the engineer
-        types next before the keys typed behind the one that opened it are handled.
-        """
+        """Use this (installed, kept) form for another call: every field starts afresh."""
         self.call_id = call_id
         self._number = number
         self._match = None
-        if self.is_mounted:
-            self._start_afresh()
+        self._ready.clear()
+
+    async def ready(self) -> None:
+        """Until the form is shown afresh, its first field focused (the keys typed behind
+        the one that opened it wait for this, and then go into that field)."""
+        with contextlib.suppress(TimeoutError):  # never hold the keys for long
+            await asyncio.wait_for(self._ready.wait(), timeout=1.0)
 
     def _title(self) -> str:
         return (_("Log call") if self.call_id is not None
                 else _("New call (taken on a desk phone)"))
 
-    def _start_afresh(self) -> None:
-        """The fields as for a new call, the focus on the first one to fill."""
+    def on_screen_resume(self) -> None:
+        """Each time the form opens: the fields as for a new call, the focus on the first
+        one to fill (at once: the keys typed ahead are waiting for it)."""
         self.query_one(".intake").border_title = self._title()
         for widget_id, value in (("number", self._number), ("caller-name", ""),
                                  ("caller-customer", ""), ("equipment", ""), ("site", ""),
@@ -102,6 +108,7 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
             self.set_focus(self.query_one("#kind" if self._match.known else "#caller-name"))
         else:
             self.set_focus(self.query_one("#number", Input))
+        self._ready.set()
         # Once the form is on screen: customers added meanwhile, for completing a new
         # caller's customer (not needed to draw the form, so not read before it).
         self.call_after_refresh(self._refresh_customers)
@@ -153,9 +160,6 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
                 ("Tab", _("next field")), ("f/c/p", _("kind")), ("1–4", _("level")),
                 ("Ctrl+S", _("save")), ("Ctrl+B", _("save & promise callback")),
                 ("Esc", _("cancel"))), classes="keys")
-
-    def on_mount(self) -> None:
-        self._start_afresh()
 
     def _levels(self, policy: str) -> list[int]:
         try:
