@@ -54,10 +54,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hotline import db as dbmod
-from hotline.cli import run
+from hotline.cli.main import run
 from hotline.clock import FixedClock
-from hotline.models import (
+from hotline.phones import parse_number
+from hotline.store.engine import make_engine
+from hotline.store.models import (
     Call,
     Contact,
     ContactNumber,
@@ -67,7 +68,7 @@ from hotline.models import (
     Event,
     PbxEvent,
 )
-from hotline.phones import parse_number
+from hotline.store.schema import upgrade
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
@@ -82,8 +83,8 @@ AGENTS = [f"PJSIP/80{n:02d}" for n in range(1, 25)]  # 8021 … 8024 nobody clai
 
 def seed_directory(url: str, rng: random.Random) -> list[str]:
     """Migrate a fresh database and fill its directory; returns the numbers as dialled."""
-    engine = dbmod.make_engine(url)
-    dbmod.upgrade(engine)
+    engine = make_engine(url)
+    upgrade(engine)
     dialled: list[str] = []
     customers: list[dict[str, object]] = []
     contracts: list[dict[str, object]] = []
@@ -349,7 +350,7 @@ def listen(url: str, path: Path) -> tuple[float, int]:
     The client writes as fast as the listener reads and counts the "ok"
     answers, each sent once its line is committed; timed until the last one.
     """
-    from hotline.desk import open_desk
+    from hotline.desk.operations import open_desk
     from hotline.telephony.jsonl import JsonlListener
     from tests.support import make_settings
 
@@ -388,7 +389,7 @@ def listen(url: str, path: Path) -> tuple[float, int]:
 
 def count(url: str) -> tuple[int, int, int]:
     """Rows in call, event and pbx_event."""
-    engine = dbmod.make_engine(url)
+    engine = make_engine(url)
     with engine.connect() as conn:
         got = tuple(int(conn.execute(sa.select(sa.func.count()).select_from(m.__table__))
                         .scalar_one())  # type: ignore[attr-defined]

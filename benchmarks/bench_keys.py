@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tmux_probe import Pane, server, tmux  # noqa: E402
 
-from hotline.db import make_engine  # noqa: E402
-from hotline.search import search_tickets  # noqa: E402
+from hotline.store.engine import make_engine  # noqa: E402
+from hotline.views.search import search_tickets  # noqa: E402
 
 
 def p95(values: list[float]) -> float:

@@ -36,13 +36,13 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from hotline import db  # noqa: E402
-from hotline.db import make_engine  # noqa: E402
 from hotline.paths import shipped_data_dir  # noqa: E402
 from hotline.reports import periods  # noqa: E402
 from hotline.reports.figures import build_report  # noqa: E402
 from hotline.reports.render import report_json  # noqa: E402
 from hotline.sla import SlaEngine  # noqa: E402
+from hotline.store.engine import make_engine  # noqa: E402
+from hotline.store.schema import current_revisions, head_revisions, upgrade  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -76,14 +76,14 @@ def main() -> int:
     args = ap.parse_args()
     url = args.db if "://" in args.db else f"sqlite:///{Path(args.db).resolve()}"
     engine = make_engine(url)
-    current, heads = db.current_revisions(engine), db.head_revisions(engine)
+    current, heads = current_revisions(engine), head_revisions(engine)
     if current != heads:
         if not args.migrate:
             print(f"{args.db}: schema {sorted(current)}, the program's is {sorted(heads)}; "
                   "run with --migrate (or `hotline db upgrade`) first", file=sys.stderr)
             return 2
         start = time.perf_counter()
-        db.upgrade(engine)
+        upgrade(engine)
         print(f"migrated {sorted(current)} -> {sorted(heads)} in "
               f"{time.perf_counter() - start:.1f} s")
     sla = SlaEngine.load([shipped_data_dir() / "policies"], [], TZ)

@@ -27,8 +27,11 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hotline import db  # noqa: E402
-from hotline.models import (  # noqa: E402
+from hotline.desk.clocks import plan_rows  # noqa: E402
+from hotline.paths import shipped_data_dir  # noqa: E402
+from hotline.sla import SlaEngine, SlaEvent, TicketFacts  # noqa: E402
+from hotline.store.engine import make_engine  # noqa: E402
+from hotline.store.models import (  # noqa: E402
     Call,
     Clock,
     Contact,
@@ -43,9 +46,7 @@ from hotline.models import (  # noqa: E402
     Site,
     Ticket,
 )
-from hotline.paths import shipped_data_dir  # noqa: E402
-from hotline.sla import SlaEngine, SlaEvent, TicketFacts  # noqa: E402
-from hotline.ticket_clocks import plan_rows  # noqa: E402
+from hotline.store.schema import upgrade  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 CITIES = ["广州", "深圳", "东莞", "佛山", "珠海", "中山", "惠州", "江门", "湛江", "茂名",
@@ -87,8 +88,8 @@ def main() -> int:
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    engine = db.make_engine(url)
-    db.upgrade(engine)
+    engine = make_engine(url)
+    upgrade(engine)
     sla = SlaEngine.load([shipped_data_dir() / "policies"], [], TZ)
     t0 = time.perf_counter()
 

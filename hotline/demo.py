@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
-from hotline.desk import Desk
+from hotline.desk.operations import Desk
 from hotline.errors import InputError
 from hotline.i18n import _
-from hotline.models import (
+from hotline.paths import shipped_data_dir
+from hotline.store.models import (
     Contact,
     ContactNumber,
     Contract,
@@ -21,7 +22,6 @@ from hotline.models import (
     Meta,
     Site,
 )
-from hotline.paths import shipped_data_dir
 
 OFFERED_KEY = "demo_offered"
 

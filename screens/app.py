@@ -16,9 +16,9 @@ from textual.worker import get_current_worker
 
 from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _
-from screens.collector import IdleCollector
 from screens.dashboard import DashboardScreen
 from screens.dialogs import Confirm
+from screens.garbage_collection import IdleCollector
 from screens.i18n_bindings import translate_bindings
 from screens.messages import DeskFailed, DeskOpened, DeskOpenFailed, SnapshotLoaded
 from screens.widgets.live_table import Now
@@ -27,12 +27,12 @@ from screens.widgets.live_table import Now
 # number metadata) is imported where it is used: the desk paints its frame first and
 # opens the database in a worker, so start-up is not held by imports.
 if TYPE_CHECKING:
-    from hotline.desk import Desk
-    from hotline.notices import FeedStatus
-    from hotline.queries import Snapshot
-    from hotline.shifts import Rota
-    from hotline.supervision import AlertMark
+    from hotline.desk.operations import Desk
+    from hotline.supervision.escalation_queue import AlertMark
+    from hotline.supervision.rota import Rota
     from hotline.telephony.simulator import DemoCaller
+    from hotline.views.dashboard import Snapshot
+    from hotline.views.feeds import FeedStatus
     from screens.escalations import AlertsRaised, ShiftRefreshed
     from screens.intake import IntakeScreen
     from screens.ticket import TicketScreen
@@ -105,7 +105,7 @@ class HotlineApp(App[None]):
         return self._desk is not None
 
     def _take(self, desk: Desk) -> None:
-        from hotline.db import ChangeWatcher
+        from hotline.store.changes import ChangeWatcher
 
         self._desk = desk
         self.now_ref.at = desk.now()
@@ -190,7 +190,7 @@ class HotlineApp(App[None]):
 
     def _ask_sign_in(self) -> None:
         """Without --as, a desk with a roster asks who works this seat."""
-        from hotline.roster import roster
+        from hotline.desk.roster import roster
         from screens.signin import SignInScreen
 
         if not self.sign_in or self.desk.signed_in:
@@ -214,7 +214,7 @@ class HotlineApp(App[None]):
         self.push_screen(SignInScreen(members), chosen)
 
     def roster_logins(self) -> list[str]:
-        from hotline.roster import roster
+        from hotline.desk.roster import roster
 
         return [m.login for m in roster(self.desk.engine)]
 
@@ -249,15 +249,15 @@ class HotlineApp(App[None]):
     # --- time and data -----------------------------------------------------------
 
     def _notices(self) -> list[str]:
-        from hotline.notices import header_notices
+        from hotline.views.notices import header_notices
 
         return header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz,
                               self.feeds, shift=self.shift_text)
 
     def _read_snapshot(self) -> Snapshot:
         """The dashboard's data (and the call feeds' states) as of now."""
-        from hotline.notices import load_feed_statuses
-        from hotline.queries import load_snapshot
+        from hotline.views.dashboard import load_snapshot
+        from hotline.views.feeds import load_feed_statuses
 
         snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
         self.feeds = load_feed_statuses(self.desk.engine)
@@ -493,7 +493,7 @@ class HotlineApp(App[None]):
         """The shift rota; the shipped one if the configured file cannot be read."""
         if self._rota is None:
             from hotline.paths import shipped_data_dir
-            from hotline.shifts import load_rota, rota_for
+            from hotline.supervision.rota import load_rota, rota_for
 
             try:
                 self._rota = rota_for(self.desk.settings)
@@ -521,7 +521,7 @@ class HotlineApp(App[None]):
 
     @work(thread=True, exclusive=True, group="shift")
     def refresh_shift(self) -> None:
-        from hotline.shifts import shift_now
+        from hotline.supervision.current_shift import shift_now
         from screens.escalations import ShiftRefreshed
 
         desk = self.desk
@@ -540,7 +540,7 @@ class HotlineApp(App[None]):
 
     @work(thread=True, group="alerts")
     def check_alerts(self) -> None:
-        from hotline.supervision import alerts_since
+        from hotline.supervision.escalation_queue import alerts_since
         from screens.escalations import AlertsRaised
 
         since = self._alert_mark
@@ -559,7 +559,7 @@ class HotlineApp(App[None]):
         if self.desk.settings.bell:
             self.bells += 1
             self.bell()
-        from hotline.supervision import describe_alert
+        from hotline.supervision.escalation_queue import describe_alert
 
         # One notice for them all (a stack of them hid the dashboard, and each notice on
         # screen is drawn again with every screen the engineer opens).

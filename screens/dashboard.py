@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from hotline import labels
+from hotline import display_names
 from hotline.errors import HotlineError
 from hotline.i18n import _
 from hotline.timefmt import clock_time, short_datetime
@@ -22,7 +22,7 @@ from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
 
 if TYPE_CHECKING:
-    from hotline.queries import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
+    from hotline.views.dashboard import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
     from screens.app import HotlineApp
 
 
@@ -242,7 +242,7 @@ class DashboardScreen(Screen[None]):
         cd = Countdown(self.now_ref, c.due_at, c.warn_at,
                        stopped_at=c.answered_at if c.state != "ringing" else None)
         if c.state == "ringing":
-            state = Text(labels.call_state("ringing"), style="bold")
+            state = Text(display_names.call_state("ringing"), style="bold")
         else:
             state = Text(_("answered"), style="italic")
         contract = f"{c.contract} · {c.grade}" if c.contract else ""
@@ -254,7 +254,7 @@ class DashboardScreen(Screen[None]):
     def _work_row(self, w: WorkRow) -> RowSpec:
         tz = self.hotline.desk.settings.tz
         cd = Countdown(self.now_ref, w.due_at, w.warn_at, paused=w.paused)
-        target = labels.target(w.target)
+        target = display_names.target(w.target)
         if "#" in w.key and not w.key.endswith("#1"):
             target += " " + w.key.split("#", 1)[1]
         return RowSpec(f"clock:{w.clock_id}", (
@@ -272,13 +272,13 @@ class DashboardScreen(Screen[None]):
         due = e.due_at or e.raised_at
         cd = Countdown(self.now_ref, due, due, stopped_at=stopped)
         mark = Text("✓", style="green") if acked else Text("●", style="bold red")
-        what = labels.escalation(e.kind)
+        what = display_names.escalation(e.kind)
         if e.kind == "tier" and e.tier:
-            what = _("Escalated to {tier}").format(tier=labels.tier(e.tier))
+            what = _("Escalated to {tier}").format(tier=display_names.tier(e.tier))
         elif e.kind == "level_up" and e.to_level:
             what = _("Level raised L{a} → L{b}").format(a=e.from_level, b=e.to_level)
         elif e.kind == "breach" and e.reason:
-            what = _("{target} breached").format(target=labels.target(e.reason))
+            what = _("{target} breached").format(target=display_names.target(e.reason))
         item = e.ticket_number or e.number or ""
         if acked:
             detail = _("acknowledged by {who} {time}").format(

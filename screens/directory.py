@@ -22,10 +22,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
-from hotline import directory_ops as ops
-from hotline.db import ChangeWatcher
+from hotline.directory import operations as ops
 from hotline.errors import HotlineError
 from hotline.i18n import N_, _
+from hotline.store.changes import ChangeWatcher
 from screens.directory_forms import FORMS
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.key_bar import KeyBar

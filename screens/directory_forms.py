@@ -1,6 +1,6 @@
 """Forms to add and edit the directory: customer, site, contact, contract.
 
-Every field is checked by the core (:mod:`hotline.directory_ops`) when the
+Every field is checked by the core (:mod:`hotline.directory.operations`) when the
 form is saved; a refusal names the field, the form shows why on its error
 line and puts the cursor in that field. Some fields explain themselves as
 they are typed (the customer a code belongs to, what an area code is, what
@@ -24,9 +24,9 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static, TextArea
 
-from hotline import directory_ops as ops
-from hotline.desk import Desk
-from hotline.directory_ops import FieldError, Unconfirmed
+from hotline.desk.operations import Desk
+from hotline.directory import operations as ops
+from hotline.directory.operations import FieldError, Unconfirmed
 from hotline.errors import HotlineError
 from hotline.i18n import N_, _
 from hotline.phones import describe

@@ -20,11 +20,25 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from hotline import labels, supervision
+from hotline import display_names
+from hotline.desk.escalations import acknowledge, add_note, reassign
+from hotline.desk.roster import engineers
 from hotline.errors import HotlineError
 from hotline.i18n import _
-from hotline.shifts import Crew, DutyMember, crew, rota_for
-from hotline.supervision import QueueFilter, QueueRow
+from hotline.supervision.crew import Crew, DutyMember, crew_of
+from hotline.supervision.escalation_queue import (
+    FILTER_LABELS,
+    KIND_FILTERS,
+    Alert,
+    AlertMark,
+    HistoryEntry,
+    QueueFilter,
+    QueueRow,
+    history,
+    load_queue,
+    withdrawn_text,
+)
+from hotline.supervision.rota import rota_for
 from hotline.timefmt import clock_time, countdown, short_datetime
 from screens.dialogs import AskText, Confirm
 from screens.i18n_bindings import translate_bindings
@@ -35,7 +49,7 @@ from screens.widgets.live_table import Countdown, LiveTable, RowSpec
 if TYPE_CHECKING:
     from screens.app import HotlineApp
 
-FILTER_ORDER = list(supervision.KIND_FILTERS)
+FILTER_ORDER = list(KIND_FILTERS)
 
 
 class QueueLoaded(Message):
@@ -47,7 +61,7 @@ class QueueLoaded(Message):
 
 
 class HistoryLoaded(Message):
-    def __init__(self, escalation_id: int, entries: list[supervision.HistoryEntry]) -> None:
+    def __init__(self, escalation_id: int, entries: list[HistoryEntry]) -> None:
         super().__init__()
         self.escalation_id = escalation_id
         self.entries = entries
@@ -56,8 +70,8 @@ class HistoryLoaded(Message):
 class AlertsRaised(Message):
     """Re-alerts recorded since the seat last looked (``since`` is the mark it looked from)."""
 
-    def __init__(self, alerts: list[supervision.Alert], since: supervision.AlertMark | None,
-                 mark: supervision.AlertMark) -> None:
+    def __init__(self, alerts: list[Alert], since: AlertMark | None,
+                 mark: AlertMark) -> None:
         super().__init__()
         self.alerts = alerts
         self.since = since
@@ -133,7 +147,7 @@ class EscalationQueueScreen(Screen[None]):
         self.rows: list[QueueRow] = []
         self.on_duty: Crew | None = None
         self._history_for: int | None = None
-        self._history: list[supervision.HistoryEntry] = []
+        self._history: list[HistoryEntry] = []
 
     @property
     def hotline(self) -> HotlineApp:
@@ -173,8 +187,8 @@ class EscalationQueueScreen(Screen[None]):
         desk = app.desk
         try:
             now = desk.now()
-            rows = supervision.load_queue(desk.engine, desk.sla, now, flt)
-            on_duty = crew(desk.engine, rota_for(desk.settings).at(now))
+            rows = load_queue(desk.engine, desk.sla, now, flt)
+            on_duty = crew_of(desk.engine, rota_for(desk.settings).at(now))
         except HotlineError as exc:
             self.post_message(QueueLoaded([], None, str(exc)))
             return
@@ -206,7 +220,7 @@ class EscalationQueueScreen(Screen[None]):
         t.append("  " + _("{n} unacknowledged").format(n=unacked),
                  style="bold red" if unacked else "green")
         t.append("  " + _("showing: {what}").format(
-            what=_(supervision.FILTER_LABELS[self.filter.kinds])))
+            what=_(FILTER_LABELS[self.filter.kinds])))
         if self.filter.show_acknowledged:
             t.append(" + " + _("acknowledged in the last 24 h"))
         if self.filter.assigned_to:
@@ -243,7 +257,7 @@ class EscalationQueueScreen(Screen[None]):
     def _state(self, r: QueueRow) -> str:
         tz = self.hotline.desk.settings.tz
         if r.withdrawn:
-            return supervision.withdrawn_text(r.ack_note)
+            return withdrawn_text(r.ack_note)
         if r.acknowledged and r.acknowledged_at is not None:
             text = _("acknowledged by {who} {time}").format(
                 who=r.acknowledged_by, time=clock_time(r.acknowledged_at, tz))
@@ -288,7 +302,7 @@ class EscalationQueueScreen(Screen[None]):
         entries = self._history if self._history_for == row.escalation_id else []
         box.update(self._detail_text(row, entries))
 
-    def _detail_text(self, row: QueueRow, entries: list[supervision.HistoryEntry]) -> Text:
+    def _detail_text(self, row: QueueRow, entries: list[HistoryEntry]) -> Text:
         app = self.hotline
         tz = app.desk.settings.tz
         now = app.now_ref.at
@@ -300,7 +314,8 @@ class EscalationQueueScreen(Screen[None]):
         if row.contract:
             t.append(" · " + row.contract, style="dim")
         if row.tier:
-            t.append(" · " + _("for the {tier}").format(tier=labels.tier(row.tier)), style="dim")
+            t.append(" · " + _("for the {tier}").format(tier=display_names.tier(row.tier)),
+                     style="dim")
         if row.assigned_to:
             t.append(" · " + _("assigned to {who}").format(who=row.assigned_to))
         nxt = row.next_alert_at
@@ -317,7 +332,7 @@ class EscalationQueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="queue-history")
     def _load_history(self, escalation_id: int) -> None:
         try:
-            entries = supervision.history(self.hotline.desk.engine, escalation_id)
+            entries = history(self.hotline.desk.engine, escalation_id)
         except Exception:
             entries = []
         self.post_message(HistoryLoaded(escalation_id, entries))
@@ -358,7 +373,7 @@ class EscalationQueueScreen(Screen[None]):
 
         def noted(text: str | None) -> None:
             if text is not None:
-                self._run(lambda: supervision.acknowledge(desk, [row.escalation_id], text),
+                self._run(lambda: acknowledge(desk, [row.escalation_id], text),
                           _("Acknowledged."))
 
         self.app.push_screen(AskText(_("Acknowledge: {what}").format(what=row.what),
@@ -376,7 +391,7 @@ class EscalationQueueScreen(Screen[None]):
         def noted(text: str | None) -> None:
             if text is not None:
                 count: list[int] = []
-                self._run(lambda: count.append(supervision.acknowledge(desk, ids, text)))
+                self._run(lambda: count.append(acknowledge(desk, ids, text)))
                 if count:
                     self.notify(_("{n} escalations acknowledged.").format(n=count[0]))
 
@@ -387,7 +402,7 @@ class EscalationQueueScreen(Screen[None]):
 
         self.app.push_screen(Confirm(_("Acknowledge all shown"), _(
             "Acknowledge the {n} unacknowledged escalations shown ({what})?").format(
-                n=len(ids), what=_(supervision.FILTER_LABELS[self.filter.kinds]))), confirmed)
+                n=len(ids), what=_(FILTER_LABELS[self.filter.kinds]))), confirmed)
 
     def action_reassign(self) -> None:
         row = self._need_row()
@@ -402,7 +417,7 @@ class EscalationQueueScreen(Screen[None]):
             heading = _("Nobody is set on duty for this shift (handover screen, c); "
                         "every engineer of the desk:")
             members = [DutyMember(e.login, e.name, e.role, e.seat, True)
-                       for e in supervision.engineers(app.desk.engine)]
+                       for e in engineers(app.desk.engine)]
         if not members:
             self.notify(_("The desk has no engineers in its directory."), severity="warning")
             return
@@ -414,7 +429,7 @@ class EscalationQueueScreen(Screen[None]):
 
             def noted(text: str | None) -> None:
                 if text is not None:
-                    self._run(lambda: supervision.reassign(desk, row.escalation_id, login, text),
+                    self._run(lambda: reassign(desk, row.escalation_id, login, text),
                               _("Reassigned to {who}.").format(who=login))
 
             self.app.push_screen(AskText(_("Reassign to {who}").format(who=login),
@@ -431,7 +446,7 @@ class EscalationQueueScreen(Screen[None]):
 
         def noted(text: str | None) -> None:
             if text:
-                self._run(lambda: supervision.add_note(desk, row.escalation_id, text),
+                self._run(lambda: add_note(desk, row.escalation_id, text),
                           _("Note added."))
 
         self.app.push_screen(AskText(_("Note on: {what}").format(what=row.what),

@@ -16,10 +16,22 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static, TextArea
 
-from hotline import labels, shifts
+from hotline import display_names
 from hotline.errors import HotlineError
 from hotline.i18n import _
-from hotline.shifts import Crew, HandoverView, OpenItems, ShiftInstance
+from hotline.supervision.crew import Crew, DutyMember, crew_of, set_crew
+from hotline.supervision.handover import (
+    HandoverView,
+    OpenItems,
+    accept_handover,
+    hand_over,
+    handover_of,
+    open_items,
+    outgoing_shift,
+    pending_handover,
+    recent_handovers,
+)
+from hotline.supervision.rota import ShiftInstance
 from hotline.timefmt import short_datetime
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.hints import key_hints
@@ -211,13 +223,13 @@ class HandoverScreen(Screen[None]):
         try:
             rota = app.rota
             now = desk.now()
-            out = shifts.outgoing_shift(desk.engine, rota, now)
+            out = outgoing_shift(desk.engine, rota, now)
             inc = rota.next(out)
             state = HandoverState(
-                now, out, inc, shifts.crew(desk.engine, out), shifts.crew(desk.engine, inc),
-                shifts.handover_of(desk.engine, rota, out), shifts.pending_handover(
-                    desk.engine, rota), shifts.open_items(desk.engine, desk.sla, now),
-                shifts.recent_handovers(desk.engine, rota))
+                now, out, inc, crew_of(desk.engine, out), crew_of(desk.engine, inc),
+                handover_of(desk.engine, rota, out), pending_handover(
+                    desk.engine, rota), open_items(desk.engine, desk.sla, now),
+                recent_handovers(desk.engine, rota))
         except HotlineError as exc:
             self.post_message(HandoverLoaded(None, str(exc)))
             return
@@ -255,7 +267,8 @@ class HandoverScreen(Screen[None]):
             Countdown(app.now_ref, c.due_at, c.warn_at,
                       stopped_at=c.answered_at if c.state != "ringing" else None),
             c.number, c.customer or _("unknown"),
-            labels.call_state("ringing") if c.state == "ringing" else _("answered, not logged"),
+            display_names.call_state("ringing") if c.state == "ringing"
+            else _("answered, not logged"),
         ), (c.offered_at, c.call_id)) for c in items.calls])
         self.query_one("#ho-callbacks", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
             Countdown(app.now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
@@ -263,7 +276,7 @@ class HandoverScreen(Screen[None]):
         ), (w.due_at, w.clock_id)) for w in items.callbacks])
         self.query_one("#ho-tickets", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
             Countdown(app.now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
-            labels.target(w.target), f"L{w.level}" if w.level else "—", w.assigned_to or "",
+            display_names.target(w.target), f"L{w.level}" if w.level else "—", w.assigned_to or "",
         ), (w.due_at, w.clock_id)) for w in items.tickets])
         self.query_one("#ho-escalations", LiveTable).set_rows([RowSpec(
             f"esc:{e.escalation_id}", (
@@ -360,7 +373,7 @@ class HandoverScreen(Screen[None]):
 
         def saved(note: str | None) -> None:
             if note:
-                self._run(lambda: shifts.hand_over(desk, app.rota, note, shift=shift),
+                self._run(lambda: hand_over(desk, app.rota, note, shift=shift),
                           _("Handed over; the incoming supervisor takes it over with t."))
 
         self.app.push_screen(NoteEditor(
@@ -382,7 +395,7 @@ class HandoverScreen(Screen[None]):
 
         def noted(text: str | None) -> None:
             if text is not None:
-                self._run(lambda: shifts.accept_handover(desk, app.rota, pending.handover_id,
+                self._run(lambda: accept_handover(desk, app.rota, pending.handover_id,
                                                          text),
                           _("You have taken over {shift}.").format(
                               shift=pending.next_shift.label(desk.settings.tz)))
@@ -405,7 +418,7 @@ class HandoverScreen(Screen[None]):
         def saved(value: tuple[str, list[str]] | None) -> None:
             if value is not None:
                 sup, engineers = value
-                self._run(lambda: shifts.set_crew(desk, inst, supervisor=sup or None,
+                self._run(lambda: set_crew(desk, inst, supervisor=sup or None,
                                                   engineers=engineers),
                           _("Crew of {shift} saved.").format(shift=inst.label(desk.settings.tz)))
 
@@ -427,8 +440,8 @@ class HandoverScreen(Screen[None]):
         self.app.pop_screen()
 
 
-def app_engineers(app: HotlineApp) -> list[shifts.DutyMember]:
-    from hotline.supervision import engineers
+def app_engineers(app: HotlineApp) -> list[DutyMember]:
+    from hotline.desk.roster import engineers
 
-    return [shifts.DutyMember(e.login, e.name, e.role, e.seat, True)
+    return [DutyMember(e.login, e.name, e.role, e.seat, True)
             for e in engineers(app.desk.engine)]

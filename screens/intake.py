@@ -13,19 +13,19 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
-from hotline import labels
-from hotline.desk import DEFAULT_POLICY, Desk, Intake
-from hotline.directory import CallerMatch
+from hotline import display_names
+from hotline.desk.operations import DEFAULT_POLICY, Desk, Intake
+from hotline.directory.callers import CallerMatch
 from hotline.errors import HotlineError, InputError
 from hotline.i18n import _
 from hotline.phones import describe
-from hotline.search import customer_names, open_tickets_of
 from hotline.timefmt import parse_time
+from hotline.views.search import customer_names, open_tickets_of
 from screens.i18n_bindings import translate_bindings
-from screens.kept import KeptScreen
+from screens.reused_screen import KeptScreen
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
-from screens.widgets.in_order import SaveRequested, request_save
+from screens.widgets.save_request import SaveRequested, request_save
 
 
 def desk_customer_names(desk: Desk) -> list[str]:
@@ -33,9 +33,9 @@ def desk_customer_names(desk: Desk) -> list[str]:
 
 
 def kind_options() -> list[Option]:
-    return [Option("fault", labels.kind("fault"), "f"),
-            Option("consultation", labels.kind("consultation"), "c"),
-            Option("complaint", labels.kind("complaint"), "p")]
+    return [Option("fault", display_names.kind("fault"), "f"),
+            Option("consultation", display_names.kind("consultation"), "c"),
+            Option("complaint", display_names.kind("complaint"), "p")]
 
 
 def level_options(levels: list[int]) -> list[Option]:

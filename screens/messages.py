@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from hotline.desk import Desk
-    from hotline.queries import Snapshot
+    from hotline.desk.operations import Desk
+    from hotline.views.dashboard import Snapshot
 
 
 class SnapshotLoaded(Message):

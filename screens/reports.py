@@ -25,7 +25,7 @@ from hotline.errors import HotlineError, InputError
 from hotline.i18n import _
 from hotline.reports.periods import Period, shift_instance
 from hotline.reports.render import SERVICE_LEVEL_TARGET, section_title
-from hotline.shifts import ShiftInstance
+from hotline.supervision.rota import ShiftInstance
 from hotline.timefmt import parse_date
 from screens.dialogs import AskText
 from screens.i18n_bindings import translate_bindings

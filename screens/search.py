@@ -13,11 +13,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from hotline import labels
+from hotline import display_names
 from hotline.errors import HotlineError
 from hotline.i18n import _, ngettext
-from hotline.search import TicketHit, search_tickets
 from hotline.timefmt import short_datetime
+from hotline.views.search import TicketHit, search_tickets
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import LiveTable, RowSpec
@@ -115,9 +115,10 @@ class SearchScreen(Screen[None]):
         now = self.hotline.now_ref.at
         rows = []
         for i, h in enumerate(message.hits):
-            kind = labels.kind(h.kind) + (f" L{h.level}" if h.level else "")
+            kind = display_names.kind(h.kind) + (f" L{h.level}" if h.level else "")
             rows.append(RowSpec(f"t:{h.ticket_id}", (
-                h.number, short_datetime(h.opened_at, tz, now), kind, labels.status(h.status),
+                h.number, short_datetime(h.opened_at, tz, now), kind,
+                display_names.status(h.status),
                 h.customer or "", h.contact or "", h.caller or "", h.description), i))
         table.set_rows(rows)
         table.border_title = self._title()

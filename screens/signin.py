@@ -15,7 +15,7 @@ from hotline.i18n import _
 from screens.i18n_bindings import translate_bindings
 
 if TYPE_CHECKING:
-    from hotline.roster import Member
+    from hotline.desk.roster import Member
 
 ROLES = {"engineer": "duty engineer", "supervisor": "shift supervisor", "manager": "manager"}
 

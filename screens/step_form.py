@@ -13,15 +13,15 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Static, TextArea
 
+from hotline.desk.steps import StepInput
+from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, step_label
 from hotline.errors import HotlineError, InputError
 from hotline.i18n import _
-from hotline.lifecycle import APPROVAL_METHODS, step_label
-from hotline.ticket_steps import StepInput
 from hotline.timefmt import parse_time
 from screens.i18n_bindings import translate_bindings
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
-from screens.widgets.in_order import SaveRequested, request_save
+from screens.widgets.save_request import SaveRequested, request_save
 
 #: Steps whose free text is required, and what the text field is called for each.
 TEXT_LABELS = {

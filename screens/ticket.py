@@ -14,15 +14,15 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from hotline import labels
+from hotline import display_names
+from hotline.desk.steps import StepInput
+from hotline.desk.ticket_lifecycle import step_label
 from hotline.errors import Conflict, HotlineError
 from hotline.i18n import _
-from hotline.lifecycle import step_label
-from hotline.ticket_steps import StepInput
-from hotline.ticket_view import TicketView, load_ticket
 from hotline.timefmt import short_datetime
+from hotline.views.ticket import TicketView, load_ticket
 from screens.i18n_bindings import translate_bindings
-from screens.kept import KeptScreen
+from screens.reused_screen import KeptScreen
 from screens.step_form import StepForm
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
@@ -80,7 +80,7 @@ def _bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
 
 def step_label_raw(step: str) -> str:
     """The untranslated label (bindings are translated per screen)."""
-    from hotline.lifecycle import STEPS
+    from hotline.desk.ticket_lifecycle import STEPS
 
     return STEPS[step][0]
 
@@ -176,7 +176,7 @@ class TicketScreen(KeptScreen, Screen[None]):
         now = self.hotline.now_ref.at
         head = Text()
         head.append(f" {v.number} ", style="bold reverse")
-        kind = labels.kind(v.kind)
+        kind = display_names.kind(v.kind)
         head.append(f"  {kind}")
         if v.level is not None:
             head.append(f" L{v.level}", style="bold red" if v.level == 1 else "bold")
@@ -186,7 +186,7 @@ class TicketScreen(KeptScreen, Screen[None]):
                     n=v.initial_level, changes=", ".join(
                         f"{e.detail.split(' · ')[0]} {short_datetime(e.at, tz, now)}"
                         for e in changes)), style="dim")
-        head.append("  · " + labels.status(v.status), style="bold")
+        head.append("  · " + display_names.status(v.status), style="bold")
         head.append("  · " + (v.customer or _("unknown customer")))
         head.append(f"  · {v.contact or ''} {v.caller}")
         head.append("\n  ")
@@ -220,7 +220,7 @@ class TicketScreen(KeptScreen, Screen[None]):
             stopped = c.met_at if c.state in ("met", "late", "cancelled") else None
             cd = Countdown(now_ref, c.due_at, c.warn_at, paused=c.state == "paused",
                            stopped_at=stopped)
-            target = labels.target(c.target)
+            target = display_names.target(c.target)
             if "#" in c.key:
                 target += " " + c.key.split("#", 1)[1]
             state = {

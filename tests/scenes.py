@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from hotline import demo
 from hotline.clock import FixedClock
-from hotline.desk import Desk, Intake
+from hotline.desk.operations import Desk, Intake
 from tests.support import START, build_desk, make_settings
 
 

@@ -28,12 +28,13 @@ def make_settings(db_url: str = "sqlite://", **kw: object) -> Settings:
 
 
 def build_desk(settings: Settings, clock: FixedClock, actor: str = "zhangwei"):  # type: ignore[no-untyped-def]
-    from hotline import db
-    from hotline.desk import Desk
+    from hotline.desk.operations import Desk
     from hotline.sla import SlaEngine
+    from hotline.store.engine import make_engine
+    from hotline.store.schema import upgrade
 
-    engine = db.make_engine(settings.db_url)
-    db.upgrade(engine)
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
     sla = SlaEngine.load(settings.policy_dirs, settings.calendar_files, settings.tz)
     return Desk(engine, clock, settings, sla, actor)
 

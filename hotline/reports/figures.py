@@ -37,7 +37,6 @@ from sqlmodel import Session, col, func, select
 
 from hotline.errors import InputError, NotFound
 from hotline.i18n import _
-from hotline.models import Call, Clock, Contract, Customer, Escalation, Penalty, Ticket
 from hotline.reports.periods import Period, days, local_midnight, whole_periods
 from hotline.reports.sql import (
     Interval,
@@ -49,8 +48,9 @@ from hotline.reports.sql import (
     utc,
     within,
 )
-from hotline.shifts import Rota
 from hotline.sla import SlaEngine
+from hotline.store.models import Call, Clock, Contract, Customer, Escalation, Penalty, Ticket
+from hotline.supervision.rota import Rota
 
 #: An abandoned call shorter than this is a "short abandon" (a misdial, a caller who gave up at
 #: once); it is shown apart and still counted as offered.

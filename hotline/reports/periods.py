@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.reports.sql import Interval
-from hotline.shifts import Rota, ShiftInstance
+from hotline.supervision.rota import Rota, ShiftInstance
 
 
 @dataclass(frozen=True)

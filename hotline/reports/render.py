@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hotline import labels
+from hotline import display_names
 from hotline.i18n import N_, _
 from hotline.reports.figures import (
     Block,
@@ -205,7 +205,7 @@ def figure_rows(block: dict[str, Any]) -> list[Row]:
         data = block.get(section, {})
         if section == "targets":
             for name, t in data.items():
-                target = labels.target(name)
+                target = display_names.target(name)
                 out.append(Row(section, f"targets.{name}.met",
                                _("{target}: met").format(target=target), t["met"], "n"))
                 out.append(Row(section, f"targets.{name}.breached",
@@ -216,7 +216,7 @@ def figure_rows(block: dict[str, Any]) -> list[Row]:
             value = data.get(key)
             if isinstance(value, dict):
                 for sub, v in value.items():
-                    shown = labels.escalation(sub) if key == "by_kind" else sub
+                    shown = display_names.escalation(sub) if key == "by_kind" else sub
                     text = _(label).format(key=shown) if label != "{key}" else shown
                     out.append(Row(section, f"{section}.{key}.{sub}", "  " + text, v, fmt))
                 continue

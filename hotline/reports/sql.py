@@ -27,7 +27,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from hotline.models import UTCDateTime
+from hotline.store.models import UTCDateTime
 
 Interval = tuple[datetime, datetime]
 

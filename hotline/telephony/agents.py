@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from hotline.desk import Desk
+from hotline.desk.operations import Desk
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
-from hotline.models import Engineer
+from hotline.store.models import Engineer
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
 
-from hotline.desk import Desk
+from hotline.desk.operations import Desk
 from hotline.errors import HotlineError, InputError, StorageError
 from hotline.i18n import _
-from hotline.telephony.calls import (
+from hotline.telephony.call_events import (
     RECORDED,
     Applied,
     CallEvent,
@@ -42,7 +42,7 @@ from hotline.telephony.calls import (
     close_lost_calls,
     known_call,
 )
-from hotline.telephony.status import HEARTBEAT_S, FeedReporter
+from hotline.telephony.feed_reporter import HEARTBEAT_S, FeedReporter
 
 log = logging.getLogger("hotline.feed")
 
@@ -588,7 +588,7 @@ class AmiFeed:
 def _ringing(desk: Desk, key: str) -> bool:
     from sqlmodel import Session, select
 
-    from hotline.models import Call
+    from hotline.store.models import Call
 
     with Session(desk.engine) as s:
         state = s.exec(select(Call.state).where(Call.call_key == key)).first()

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hotline.desk import Desk
+from hotline.desk.operations import Desk
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
-from hotline.telephony.calls import KINDS, RECORDED, Applied, CallEvent, apply_call_events
-from hotline.telephony.lookups import Lookups
+from hotline.telephony.call_events import KINDS, RECORDED, Applied, CallEvent, apply_call_events
+from hotline.telephony.caller_cache import Lookups
 
 log = logging.getLogger("hotline.feed")
 

@@ -35,11 +35,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from hotline.desk import DEFAULT_GRADE, DEFAULT_POLICY, FUTURE_TOLERANCE, Desk
+from hotline.desk.operations import DEFAULT_GRADE, DEFAULT_POLICY, FUTURE_TOLERANCE, Desk
 from hotline.errors import InputError
 from hotline.i18n import _
-from hotline.telephony.calls import Batch, CallRow, is_unresolved
-from hotline.telephony.lookups import Lookups
+from hotline.telephony.call_events import Batch, CallRow, is_unresolved
+from hotline.telephony.caller_cache import Lookups
 
 SOURCE = "queue_log"
 BATCH = 500
@@ -301,7 +301,7 @@ class _Writer:
     """Writes finished calls in batches: one transaction per batch of calls and their events.
 
     New calls and their events go in with a few bulk statements (see
-    :class:`~hotline.telephony.calls.Batch`); callers, contracts and agents
+    :class:`~hotline.telephony.call_events.Batch`); callers, contracts and agents
     are looked up once per distinct value for the whole file.
     """
 

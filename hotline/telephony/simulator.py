@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hotline.desk import Desk
+from hotline.desk.operations import Desk
 from hotline.errors import Conflict, NotFound
 
 

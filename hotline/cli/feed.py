@@ -1,0 +1,492 @@
+"""``hotline feed`` (calls from a phone system, live) and ``hotline import queue-log``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import queue
+import signal
+import stat
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from hotline.cli.import_group import import_group
+from hotline.errors import HotlineError, InputError
+from hotline.i18n import _
+
+if TYPE_CHECKING:
+    from hotline.cli.main import CliContext
+    from hotline.desk.operations import Desk
+    from hotline.telephony.feed_reporter import FeedReporter
+    from hotline.telephony.jsonl import FeedTally
+    from hotline.telephony.queue_log import ImportSummary
+
+log = logging.getLogger("hotline.feed")
+
+AMI_PORT = 5038
+#: The summary lists at most this many calls without an ending, and skipped lines.
+LIST_LIMIT = 30
+
+
+def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "feed", parents=parents, help=_("take calls from the phone system (Asterisk, JSON lines)"),
+        description=_("Follow a phone system's call events into the desk: every open dashboard "
+                      "shows the calls ring within a second, and the feed's connection state."))
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--ami", metavar="HOST[:PORT]",
+                        help=_("an Asterisk manager interface (port 5038 unless given)"))
+    source.add_argument("--jsonl", metavar="FILE",
+                        help=_("JSON lines, one call event per line, from FILE or - (standard "
+                               "input)"))
+    source.add_argument("--listen", metavar="HOST:PORT",
+                        help=_("accept JSON lines on a localhost port (off unless given)"))
+    p.add_argument("--user", metavar="USER", help=_("AMI user name (manager.conf)"))
+    p.add_argument("--secret-file", metavar="FILE",
+                   help=_("file holding the AMI secret (never give it on the command line)"))
+    # a secret typed on the command line is refused, without repeating it
+    p.add_argument("--secret", "--password", dest="secret_given", nargs="?", const="",
+                   default=None, help=argparse.SUPPRESS)
+    p.add_argument("--name", metavar="NAME",
+                   help=_("the feed's name on the dashboards (default from its source)"))
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help=_("log only warnings and errors, not every call event"))
+    p.set_defaults(handler=feed_command)
+
+    a = sub.add_parser(
+        "agent", parents=parents, help=_("which engineer a PBX agent is (for answered calls)"),
+        description=_("Without arguments, list the engineers and their PBX agents. With LOGIN "
+                      "and AGENT, calls the PBX connects to AGENT (an interface such as "
+                      "PJSIP/8001, or a queue member name) are answered by LOGIN."))
+    a.add_argument("login", metavar="LOGIN", nargs="?", help=_("the engineer's login"))
+    a.add_argument("agent", metavar="AGENT", nargs="?", help=_("the PBX agent or interface"))
+    a.add_argument("--clear", action="store_true", help=_("remove LOGIN's agent"))
+    a.set_defaults(handler=agent_command)
+
+    kinds = import_group(sub, parents)
+    q = kinds.add_parser(
+        "queue-log", parents=parents, help=_("Asterisk queue_log: past calls, for the figures"),
+        description=_("Import an Asterisk queue_log file: every ENTERQUEUE is an offered call, "
+                      "CONNECT answers it, ABANDON and EXIT* end it unanswered. Importing the "
+                      "same file again adds nothing."))
+    q.add_argument("file", metavar="FILE", help=_("the queue_log file"))
+    q.add_argument("--queue", metavar="QUEUE", help=_("import only this queue's calls"))
+    q.set_defaults(handler=import_queue_log_command)
+
+
+# --- hotline feed -------------------------------------------------------------------
+
+
+def _setup_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("hotline.feed")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline.cli.main import UsageError
+
+    if args.secret_given is not None:
+        raise UsageError(_("The AMI secret is never given on the command line (other users "
+                           "can see it, and it stays in the shell's history): put it in a "
+                           "file readable only by you and use --secret-file FILE."))
+    if args.ami is None and (args.user or args.secret_file):
+        raise UsageError(_("--user and --secret-file go with --ami."))
+    if args.ami is not None:
+        host, port = parse_host_port(args.ami, AMI_PORT)
+        if not args.user:
+            raise UsageError(_("--ami needs --user (the manager user in manager.conf)."))
+        if not args.secret_file:
+            raise UsageError(_("--ami needs --secret-file FILE: the secret is read from a file, "
+                               "never from the command line."))
+        secret = read_secret(Path(args.secret_file))
+        _setup_logging(args.quiet)
+        desk = ctx.desk()
+        return run_ami(desk, host, port, args.user, secret, name=args.name)
+    if args.listen is not None:
+        from hotline.telephony.jsonl import check_listen_address
+
+        try:
+            host, port = check_listen_address(args.listen)
+        except InputError as exc:
+            raise UsageError(str(exc)) from exc
+        _setup_logging(args.quiet)
+        return run_listener(ctx.desk(), host, port, name=args.name)
+    _setup_logging(args.quiet)
+    if args.jsonl == "-":
+        return run_jsonl_stream(ctx.desk(), sys.stdin, name=args.name)
+    path = Path(args.jsonl)
+    try:
+        f = path.open(encoding="utf-8", errors="replace", newline=None)
+    except OSError as exc:
+        raise UsageError(_("Cannot read {path}: {error}.").format(
+            path=path, error=exc.strerror or exc)) from exc
+    with f:
+        desk = ctx.desk()
+        from hotline.telephony.jsonl import apply_lines
+
+        tally = apply_lines(desk, f)
+    print(describe_tally(str(path), tally))
+    return 1 if tally.bad else 0
+
+
+def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
+    from hotline.cli.main import UsageError
+
+    host, sep, port_text = text.rpartition(":")
+    if not sep:
+        host, port_text = text, str(default_port)
+    host = host.strip("[]").strip()
+    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise UsageError(_("{value!r} is not HOST:PORT (e.g. pbx.example.cn:5038).").format(
+            value=text))
+    return host, int(port_text)
+
+
+def read_secret(path: Path) -> str:
+    """The AMI secret: the file's first line. Warns when others may read the file."""
+    from hotline.cli.main import UsageError
+
+    try:
+        info = path.stat()
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(_("The secret file {path} does not exist.").format(path=path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(_("Cannot read the secret file {path}: {error}.").format(
+            path=path, error=reason)) from None
+    secret = text.splitlines()[0].strip() if text.strip() else ""
+    if not secret:
+        raise UsageError(_("The secret file {path} is empty.").format(path=path))
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(_("Warning: other users can read {path}; run chmod 600 {path}.").format(
+            path=path), file=sys.stderr)
+    return secret
+
+
+def _feed_name(kind: str, where: str, name: str | None) -> str:
+    return name or f"{kind} {where}"
+
+
+def run_ami(desk: Desk, host: str, port: int, user: str, secret: str, *,
+            name: str | None = None) -> int:
+    from hotline.telephony.ami import AmiFeed, AmiSettings
+    from hotline.telephony.feed_reporter import FeedReporter
+
+    settings = AmiSettings(host=host, port=port, user=user, secret=secret)
+    reporter = FeedReporter(desk, _feed_name("ami", settings.where, name), "ami")
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        _on_signals(stop)
+        log.info(_("following {where} as {user}; Ctrl+C stops").format(
+            where=settings.where, user=user))
+        return await AmiFeed(desk, settings, reporter, stop).run()
+
+    code = asyncio.run(main())
+    if code:
+        raise HotlineError(reporter_failure(reporter) or _("The feed stopped."))
+    return 0
+
+
+def reporter_failure(reporter: FeedReporter) -> str:
+    from hotline.store.models import PbxFeed
+
+    with reporter.desk.session() as s:
+        row = s.get(PbxFeed, reporter.name)
+        return row.detail if row is not None else ""
+
+
+def _on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+def run_listener(desk: Desk, host: str, port: int, *, name: str | None = None) -> int:
+    from hotline.telephony.feed_reporter import FeedReporter
+    from hotline.telephony.jsonl import JsonlListener
+
+    reporter = FeedReporter(desk, _feed_name("listen", f"{host}:{port}", name), "listen")
+
+    def count() -> None:
+        reporter.events += 1
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        _on_signals(stop)
+        listener = JsonlListener(desk, on_applied=count)
+        try:
+            server = await asyncio.start_server(listener.handle, host, port)
+        except OSError as exc:
+            raise HotlineError(_("Cannot listen on {host}:{port}: {error}.").format(
+                host=host, port=port, error=exc.strerror or exc)) from None
+        await asyncio.to_thread(reporter.set_state, "connected")
+        log.info(_("listening on {host}:{port} for JSON lines; Ctrl+C stops").format(
+            host=host, port=port))
+        with _Heartbeat(reporter):
+            async with server:
+                await stop.wait()
+            await listener.close()
+        await asyncio.to_thread(reporter.set_state, "stopped")
+        print(describe_tally(f"{host}:{port}", listener.tally))
+        return 0
+
+    return asyncio.run(main())
+
+
+class _Heartbeat:
+    """Beats for a feed whose main loop blocks (standard input, a listener)."""
+
+    def __init__(self, reporter: FeedReporter) -> None:
+        from hotline.telephony.feed_reporter import HEARTBEAT_S
+
+        self.reporter = reporter
+        self.interval = HEARTBEAT_S
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="feed-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.reporter.heartbeat()
+            except HotlineError as exc:
+                log.error(_("cannot record the feed's heartbeat: {error}").format(error=exc))
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_jsonl_stream(desk: Desk, stream: TextIO, *, name: str | None = None) -> int:
+    """Standard input: a live feed (its state shows on the dashboards) until the stream ends.
+
+    A thread reads the lines as they come; each transaction takes every line
+    that has arrived since the previous commit (up to a batch), so a lone
+    line is written at once and a burst in few transactions.
+    """
+    from hotline.errors import StorageError
+    from hotline.telephony.ami import backoff_delays
+    from hotline.telephony.caller_cache import Lookups
+    from hotline.telephony.feed_reporter import FeedReporter
+    from hotline.telephony.jsonl import BATCH, FeedTally, apply_batch
+
+    reporter = FeedReporter(desk, _feed_name("jsonl", "stdin", name), "jsonl")
+    reporter.set_state("connected")
+    tally = FeedTally()
+    arrived: queue.Queue[tuple[int, str] | None] = queue.Queue(maxsize=4 * BATCH)
+
+    def read() -> None:
+        try:
+            for lineno, text in enumerate(stream, start=1):
+                arrived.put((lineno, text))
+        finally:
+            arrived.put(None)
+
+    reader = threading.Thread(target=read, name="feed-stdin", daemon=True)
+    lookups = Lookups(desk)
+    pause = threading.Event()  # only waited on, never set: a sleep that reads as one
+    try:
+        with _Heartbeat(reporter):
+            reader.start()
+            ended = False
+            while not ended:
+                first = arrived.get()
+                if first is None:
+                    break
+                batch = [first]
+                while len(batch) < BATCH:
+                    try:
+                        item = arrived.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        ended = True
+                        break
+                    batch.append(item)
+                delays = backoff_delays(0.5, 30.0)
+                lookups = lookups.renewed()  # the directory as it is now
+                while True:
+                    try:
+                        results = apply_batch(desk, batch, tally, lookups=lookups)
+                        break
+                    except StorageError as exc:
+                        # the lines are not saved yet: keep them and try again, in order
+                        delay = delays()
+                        log.error(_("line {n}: {error}; trying again in {s:.0f} s").format(
+                            n=batch[0][0] if len(batch) == 1 else f"{batch[0][0]}–{batch[-1][0]}",
+                            error=exc, s=delay))
+                        pause.wait(delay)
+                reporter.events += sum(1 for r in results if r is not None)
+    finally:
+        with contextlib.suppress(HotlineError):
+            reporter.set_state("stopped")
+    print(describe_tally(_("standard input"), tally))
+    return 1 if tally.bad else 0
+
+
+def describe_tally(where: str, tally: FeedTally) -> str:
+    from hotline.telephony.call_events import APPLIED, CREATED, RECORDED, UNCHANGED
+
+    got = tally.by_outcome
+    lines = [_("{where}: {n} lines read.").format(where=where, n=tally.lines - tally.blank)]
+    lines.append("  " + _("{applied} applied ({created} created by an event that came before "
+                          "its ring), {unchanged} already known, {recorded} kept for an "
+                          "unknown call id or a contradiction.").format(
+        applied=got.get(APPLIED, 0) + got.get(CREATED, 0), created=got.get(CREATED, 0),
+        unchanged=got.get(UNCHANGED, 0), recorded=got.get(RECORDED, 0)))
+    if tally.bad:
+        lines.append("  " + _("{n} bad lines skipped:").format(n=len(tally.bad)))
+        for lineno, error in tally.bad[:LIST_LIMIT]:
+            lines.append("    " + _("line {n}: {error}").format(n=lineno, error=error))
+        if len(tally.bad) > LIST_LIMIT:
+            lines.append("    " + _("… and {n} more").format(n=len(tally.bad) - LIST_LIMIT))
+    return "\n".join(lines)
+
+
+# --- hotline agent ------------------------------------------------------------------
+
+
+def agent_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline.cli.main import UsageError
+    from hotline.telephony.agents import list_agents, set_agent
+
+    if args.login is None:
+        if args.clear:
+            raise UsageError(_("--clear needs the engineer's LOGIN."))
+        rows = list_agents(ctx.desk())
+        if not rows:
+            print(_("No engineers yet."))
+        for row in rows:
+            print(f"{row.login:<16} {row.agent or '—':<24} {row.name}")
+        return 0
+    if args.clear == (args.agent is not None):
+        raise UsageError(_("Give either an AGENT or --clear."))
+    desk = ctx.desk()
+    try:
+        set_agent(desk, args.login, None if args.clear else args.agent)
+    except InputError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.clear:
+        print(_("{login} has no PBX agent now.").format(login=args.login))
+    else:
+        print(_("Calls the PBX connects to {agent} are answered by {login}.").format(
+            agent=args.agent.strip(), login=args.login))
+    return 0
+
+
+# --- hotline import queue-log -------------------------------------------------------
+
+
+class ProgressBar:
+    """A bar on a terminal; a line every 10 % otherwise (a log, a pipe)."""
+
+    WIDTH = 30
+
+    def __init__(self, out: TextIO, label: str) -> None:
+        self.out = out
+        self.label = label
+        self.tty = out.isatty()
+        self._last_step = -1
+
+    def __call__(self, done: int, total: int, lines: int) -> None:
+        share = done / total if total else 1.0
+        if self.tty:
+            filled = int(share * self.WIDTH)
+            bar = "█" * filled + "░" * (self.WIDTH - filled)
+            self.out.write(f"\r{self.label} {bar} {share:4.0%}  " + _("{n:,} lines").format(
+                n=lines))
+            if share >= 1.0:
+                self.out.write("\n")
+            self.out.flush()
+            return
+        step = int(share * 10)
+        if step > self._last_step:
+            self._last_step = step
+            self.out.write(_("{label}: {share:.0%} ({n:,} lines)").format(
+                label=self.label, share=share, n=lines) + "\n")
+            self.out.flush()
+
+
+def import_queue_log_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline.cli.main import UsageError
+    from hotline.telephony.queue_log import import_queue_log
+
+    path = Path(args.file)
+    if not path.is_file():
+        if path.is_dir():
+            raise UsageError(_("{path} is a folder, not a queue_log file.").format(path=path))
+        raise UsageError(_("{path}: no such file.").format(path=path))
+    if args.queue is not None and not args.queue.strip():
+        raise UsageError(_("--queue needs a queue name."))
+    desk = ctx.desk()
+    size = path.stat().st_size
+    progress = ProgressBar(sys.stderr, path.name) if size > 256 * 1024 else None
+    try:
+        summary = import_queue_log(desk, path, queue=args.queue, progress=progress)
+    except InputError as exc:
+        raise UsageError(str(exc)) from exc
+    print(describe_import(desk, summary))
+    return 0
+
+
+def describe_import(desk: Desk, s: ImportSummary) -> str:
+    tz = desk.settings.tz
+    out = [_("{path}: {n:,} lines read.").format(path=s.path, n=s.lines)]
+    abandoned = sum(s.abandoned.values())
+    out.append("  " + _("Calls offered: {offered:,} — answered {answered:,} ({in_time:,} within "
+                        "the answer target), abandoned {abandoned:,}, without an ending "
+                        "{none:,}.").format(
+        offered=s.offered, answered=s.answered, in_time=s.answered_in_time,
+        abandoned=abandoned, none=len(s.no_ending)))
+    if s.offered:
+        share = s.answered_in_time / s.offered
+        out.append("  " + _("Answered within the target: {a:.1%} of offered calls, {b} of "
+                            "answered calls.").format(
+            a=share, b=f"{s.answered_in_time / s.answered:.1%}" if s.answered else "—"))
+    if abandoned:
+        parts = ", ".join(f"{how} {n:,}" for how, n in sorted(s.abandoned.items()))
+        out.append("  " + _("Unanswered endings: {parts}.").format(parts=parts))
+    if s.begun_before:
+        out.append("  " + _("{n:,} calls had entered the queue before this file began.").format(
+            n=s.begun_before))
+    out.append("  " + _("Written: {new:,} new calls, {completed:,} earlier calls completed, "
+                        "{already:,} already in the desk (not changed).").format(
+        new=s.new, completed=s.completed, already=s.already))
+    if s.other_queues:
+        out.append("  " + _("{n:,} lines of other queues left out.").format(n=s.other_queues))
+    if s.not_calls:
+        parts = ", ".join(f"{ev} {n:,}" for ev, n in sorted(s.not_calls.items()))
+        out.append("  " + _("Lines that do not decide a call: {parts}.").format(parts=parts))
+    if s.skipped:
+        out.append("  " + _("Skipped lines: {n:,}.").format(n=len(s.skipped)))
+        for reason, n in s.skipped_by_reason.most_common():
+            out.append("    " + f"{n:>6,} × {reason}")
+        for lineno, reason in s.skipped[:LIST_LIMIT]:
+            out.append("    " + _("line {n}: {reason}").format(n=lineno, reason=reason))
+        if len(s.skipped) > LIST_LIMIT:
+            out.append("    " + _("… and {n:,} more").format(n=len(s.skipped) - LIST_LIMIT))
+    if s.no_ending:
+        out.append("  " + _("Calls without an ending in this file (neither answered nor "
+                            "abandoned; stored as ended, ending unknown):"))
+        for call in s.no_ending[:LIST_LIMIT]:
+            when = call.offered_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+            out.append("    " + _("{call}  queue {queue}  entered {when}  {number}  (line {n})")
+                       .format(call=call.key, queue=call.queue or "—", when=when,
+                               number=call.number or _("no caller id"), n=call.first_line))
+        if len(s.no_ending) > LIST_LIMIT:
+            out.append("    " + _("… and {n:,} more").format(n=len(s.no_ending) - LIST_LIMIT))
+    return "\n".join(out)

@@ -1,0 +1,218 @@
+"""The ``hotline`` command.
+
+``hotline`` with no sub-command opens the desk. Sub-commands are grouped in
+modules that each expose ``register(subparsers, parents)``; their handlers
+take the parsed arguments and a :class:`CliContext` and return an exit code.
+Every expected failure is a :class:`~hotline.errors.HotlineError` whose
+message is printed as it is (exit code 1; 2 for bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from hotline.clock import Clock, SystemClock
+from hotline.config import Settings, load_settings
+from hotline.errors import ConfigError, HotlineError, InputError
+from hotline.i18n import _, normalise_lang_env, set_language
+
+if TYPE_CHECKING:
+    from hotline.desk.operations import Desk
+    from hotline.telephony.simulator import DemoCaller
+
+#: Modules that add sub-commands, in the order they appear in ``--help``.
+COMMAND_MODULES = [
+    "hotline.cli.desk_commands",
+    "hotline.cli.sla",
+    "hotline.cli.report",
+    "hotline.cli.import_group",
+    "hotline.cli.directory",
+    "hotline.cli.feed",
+]
+
+Handler = Callable[[argparse.Namespace, "CliContext"], int]
+
+
+@dataclass
+class UiRequest:
+    """What the screens need to open the desk (the core never imports them).
+
+    Either an open ``desk``, or an ``opener`` that the screens call once their
+    frame is on screen (so that opening the database does not delay it).
+    """
+
+    desk: Desk | None = None
+    opener: Callable[[], Desk] | None = None
+    simulator: DemoCaller | None = None
+    offer_demo: bool = False
+    banner: str = ""
+
+
+#: Runs the desk's screens; returns the exit code.
+UiLauncher = Callable[[UiRequest], int]
+
+
+class UsageError(InputError):
+    """Bad command-line arguments: exit code 2."""
+
+
+class CliContext:
+    """What a sub-command needs, built lazily from the global options."""
+
+    def __init__(self, args: argparse.Namespace, clock: Clock | None = None,
+                 ui: UiLauncher | None = None) -> None:
+        self.args = args
+        self._clock = clock
+        self._ui = ui
+
+    def open_ui(self, request: UiRequest) -> int:
+        if self._ui is None:
+            raise HotlineError(_("The desk's screens are not available in this installation."))
+        return self._ui(request)
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(
+            db=self.args.db,
+            tz=self.args.tz,
+            lang=self.args.lang,
+            policy_dir=self.args.policy_dir,
+            login=self.args.login,
+            config=self.args.config,
+        )
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            from hotline.clock import clock_from_env
+
+            self._clock = clock_from_env() or SystemClock()
+        return self._clock
+
+    def desk(self, *, migrate: bool = True) -> Desk:
+        from hotline.desk.operations import open_desk
+
+        return open_desk(self.settings, self.clock, migrate=migrate)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def global_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group(_("settings (flag > environment > config file > default)"))
+    g.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                   help=_("database URL or SQLite file path (HOTLINE_DB)"))
+    g.add_argument("--tz", metavar="ZONE", default=argparse.SUPPRESS,
+                   help=_("the desk's time zone, default Asia/Shanghai (HOTLINE_TZ)"))
+    g.add_argument("--lang", metavar="LANG", default=argparse.SUPPRESS,
+                   help=_("language: en or zh_CN (HOTLINE_LANG, then LANG)"))
+    g.add_argument("--policy-dir", metavar="DIR", default=argparse.SUPPRESS,
+                   help=_("folder of extra policy files (HOTLINE_POLICY_DIR)"))
+    g.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
+                   help=_("sign in as this engineer (HOTLINE_AS)"))
+    g.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                   help=_("config file (HOTLINE_CONFIG)"))
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = global_options()
+    parser = _Parser(
+        prog="hotline",
+        description=_("The 7x24 technical-support hotline desk."),
+        parents=[common],
+    )
+    parser.set_defaults(handler=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        module.register(sub, [common])
+    return parser
+
+
+_GLOBAL_DEFAULTS = {"db": None, "tz": None, "lang": None, "policy_dir": None, "login": None,
+                    "config": None}
+
+
+_GLOBAL_FLAGS = {"--db", "--tz", "--lang", "--policy-dir", "--as", "--config"}
+
+
+def _only_global_options(argv: Sequence[str]) -> bool:
+    """True for ``hotline [--db URL] [--as LOGIN] …``: open the desk, no sub-command."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word.split("=", 1)[0] not in _GLOBAL_FLAGS:
+            return False
+        i += 1 if "=" in word else 2
+    return i == len(argv)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    if _only_global_options(argv):
+        # opening the desk needs none of the sub-commands: their modules are not loaded
+        parser: argparse.ArgumentParser = _Parser(prog="hotline", parents=[global_options()])
+        parser.set_defaults(handler=None)
+    else:
+        parser = build_parser()
+    args = parser.parse_args(list(argv))
+    for key, value in _GLOBAL_DEFAULTS.items():
+        if not hasattr(args, key):
+            setattr(args, key, value)
+    return args
+
+
+def run(argv: Sequence[str], clock: Clock | None = None, ui: UiLauncher | None = None) -> int:
+    """Parse ``argv`` and run it; returns the exit code. Used by tests too.
+
+    ``ui`` opens the full-screen desk; the console script passes the screens'
+    launcher, so that this core module never imports the user interface.
+    """
+    set_language(normalise_lang_env())
+    try:
+        args = parse_args(argv)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    ctx = CliContext(args, clock, ui)
+    try:
+        set_language(ctx.settings.lang)
+        handler: Handler | None = args.handler
+        if handler is None:
+            from hotline.cli.desk_commands import open_desk_command
+
+            return open_desk_command(args, ctx)
+        return handler(args, ctx)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(_("Configuration: {error}").format(error=exc), file=sys.stderr)
+        return 2
+    except HotlineError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # a database failure the operation did not expect (the driver's own error,
+        # SQLAlchemy's): said in one line; anything else is a bug and shows as one
+        if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+            raise
+        print(_("Database error: {error}").format(error=str(exc).splitlines()[0]),
+              file=sys.stderr)
+        return 1
+
+
+def main() -> None:
+    """Entry point without the screens (sub-commands that need no terminal UI)."""
+    sys.exit(run(sys.argv[1:]))

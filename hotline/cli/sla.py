@@ -1,0 +1,264 @@
+"""``hotline policy …``, ``hotline calendar YEAR`` and ``hotline sla explain …``.
+
+``sla explain`` is the engine without the desk: give it a ticket's facts and
+events on the command line and it prints every clock, escalation and
+penalty as of ``--at`` (default: now, from the program's clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from hotline.errors import InputError, NotFound
+from hotline.i18n import _
+from hotline.sla.engine import SlaEngine
+from hotline.sla.errors import PolicyError
+from hotline.sla.facts import FLOW_EVENTS, SCORED_EVENTS, SlaEvent, TicketFacts
+from hotline.sla.policy import KINDS, Policy
+from hotline.sla.policy_file import load_policy_file
+from hotline.sla.render import (
+    evaluation_json,
+    render_calendar,
+    render_evaluation,
+    render_policy,
+)
+from hotline.sla.workdays import MAX_YEAR, MIN_YEAR
+from hotline.timefmt import parse_time
+
+if TYPE_CHECKING:
+    from hotline.cli.main import CliContext
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add ``policy``, ``calendar`` and ``sla`` to the ``hotline`` command."""
+    policy = subparsers.add_parser("policy", parents=parents,
+                                   help=_("check and show SLA policies"),
+                                   description=_("Check and show SLA policy files."))
+    policy_sub = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True,
+                                       parser_class=type(policy))
+    check = policy_sub.add_parser("check", parents=parents,
+                                  help=_("validate policy files"),
+                                  description=_("Validate policy files: every mistake is "
+                                                "reported with the file, key and problem."))
+    check.add_argument("files", nargs="+", metavar="FILE", help=_("a policy .toml file"))
+    check.set_defaults(handler=policy_check)
+    show = policy_sub.add_parser("show", parents=parents, help=_("print a policy's limits"),
+                                 description=_("Print a policy's limit table and rules."))
+    show.add_argument("name", metavar="NAME", help=_("policy name (see 'hotline policy list')"))
+    show.set_defaults(handler=policy_show)
+    listing = policy_sub.add_parser("list", parents=parents, help=_("list the known policies"))
+    listing.set_defaults(handler=policy_list)
+
+    calendar = subparsers.add_parser(
+        "calendar", parents=parents, help=_("show a year's holidays and make-up working days"),
+        description=_("Show every holiday and make-up working day of a year, where it comes "
+                      "from, and whether the year's official schedule is confirmed."))
+    calendar.add_argument("year", metavar="YEAR", help=_("a year such as 2027"))
+    calendar.add_argument("--json", action="store_true", help=_("print JSON"))
+    calendar.set_defaults(handler=calendar_show)
+
+    sla = subparsers.add_parser("sla", parents=parents, help=_("SLA engine tools"),
+                                description=_("SLA engine tools."))
+    sla_sub = sla.add_subparsers(dest="sla_command", metavar="ACTION", required=True,
+                                 parser_class=type(sla))
+    explain = sla_sub.add_parser(
+        "explain", parents=parents, help=_("compute a ticket's clocks from the command line"),
+        description=_("Compute every clock, escalation and penalty of a ticket described on "
+                      "the command line, as of --at (default: now)."),
+        epilog=_("Events: {events}. Write NAME=TIME, or NAME:KEY=TIME for an event about one "
+                 "thing (acknowledge:KEY, pause:TARGET, callback_made:2); level_set:LEVEL=TIME "
+                 "reclassifies. TIME: HH:MM, 'YYYY-MM-DD HH:MM' or ISO 8601, in the desk's "
+                 "time zone unless it has an offset.").format(
+                     events=", ".join(sorted(FLOW_EVENTS))))
+    explain.add_argument("--policy", required=True, metavar="NAME", help=_("policy name"))
+    explain.add_argument("--grade", metavar="GRADE", help=_("service grade, e.g. A"))
+    explain.add_argument("--level", metavar="N", help=_("fault level (1 is the most severe)"))
+    explain.add_argument("--kind", default="fault", metavar="KIND",
+                         help=_("fault, consultation or complaint (default fault)"))
+    explain.add_argument("--region", metavar="CITY", help=_("city, in Chinese or pinyin"))
+    explain.add_argument("--condition", action="append", default=[], metavar="NAME",
+                         help=_("a policy condition, e.g. onsite (repeatable)"))
+    explain.add_argument("--opened", required=True, metavar="TIME",
+                         help=_("when the ticket was opened"))
+    explain.add_argument("--event", action="append", default=[], metavar="NAME=TIME",
+                         help=_("an event (repeatable)"))
+    explain.add_argument("--at", metavar="TIME", help=_("evaluate as of this time (default now)"))
+    explain.add_argument("--json", action="store_true", help=_("print JSON"))
+    explain.set_defaults(handler=sla_explain)
+
+
+def load_engine(ctx: CliContext) -> SlaEngine:
+    s = ctx.settings
+    return SlaEngine.load(s.policy_dirs, s.calendar_files, s.tz)
+
+
+# -- policy -------------------------------------------------------------------
+
+def policy_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    from pathlib import Path
+
+    failed = 0
+    tz = ctx.settings.tz
+    for name in args.files:
+        path = Path(name)
+        try:
+            policy = load_policy_file(path, tz)
+        except PolicyError as exc:
+            print(str(exc), file=sys.stderr)
+            failed += 1
+            continue
+        print(_("{path}: OK — policy {name!r}, {n} targets, levels {levels}, grades {grades}")
+              .format(path=path, name=policy.name, n=len(policy.targets),
+                      levels=", ".join(map(str, policy.levels)) or "-",
+                      grades=", ".join(policy.grades) or _("any")))
+    return 1 if failed else 0
+
+
+def policy_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    engine = load_engine(ctx)
+    policy = _policy(engine, args.name)
+    print(render_policy(policy, ctx.settings.tz))
+    return 0
+
+
+def policy_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    engine = load_engine(ctx)
+    for name in engine.policy_names():
+        p = engine.policy(name)
+        print(f"{name}\t{p.shown_title()}\t{p.file or ''}")
+    return 0
+
+
+def _policy(engine: SlaEngine, name: str) -> Policy:
+    from hotline.cli.main import UsageError
+
+    try:
+        return engine.policy(name)
+    except NotFound as exc:
+        raise UsageError(str(exc)) from None
+
+
+# -- calendar ------------------------------------------------------------------
+
+def calendar_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline.cli.main import UsageError
+
+    text = args.year.strip()
+    if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
+        raise UsageError(_("{year!r} is not a year between {lo} and {hi}.").format(
+            year=args.year, lo=MIN_YEAR, hi=MAX_YEAR))
+    year = int(text)
+    engine = load_engine(ctx)
+    cal = engine.calendar
+    if args.json:
+        print(json.dumps({
+            "year": year,
+            "confirmed": cal.year_confirmed(year),
+            "source": cal.year_source(year),
+            "days": [{"date": d.date.isoformat(), "kind": d.kind, "name": d.name,
+                      "source": d.source} for d in cal.special_days(year)],
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(render_calendar(cal, year))
+    return 0
+
+
+# -- sla explain ----------------------------------------------------------------
+
+def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline.cli.main import UsageError
+
+    tz = ctx.settings.tz
+    now = ctx.clock.now()
+    engine = load_engine(ctx)
+    policy = _policy(engine, args.policy)
+
+    if args.kind not in KINDS or args.kind not in policy.kinds:
+        raise UsageError(_("Unknown kind {kind!r} for policy {policy} (known: {known}).").format(
+            kind=args.kind, policy=policy.name, known=", ".join(policy.kinds)))
+    grade = args.grade or ""
+    if policy.grades:
+        if not grade:
+            raise UsageError(_("--grade is required for policy {policy} ({known}).").format(
+                policy=policy.name, known=", ".join(policy.grades)))
+        if grade not in policy.grades:
+            raise UsageError(_("Unknown grade {grade!r} for policy {policy} (known: {known}).")
+                             .format(grade=grade, policy=policy.name,
+                                     known=", ".join(policy.grades)))
+    level = _level(args.level, policy, args.kind)
+    if args.region is not None and policy.regions and not policy.knows_region(args.region):
+        known = "; ".join(f"{r.zone}: {', '.join(r.cities)}" for r in policy.regions)
+        raise UsageError(_("Unknown region {region!r} for policy {policy} (known: {known}).")
+                         .format(region=args.region, policy=policy.name, known=known))
+    for cond in args.condition:
+        if cond not in policy.conditions:
+            raise UsageError(_("Unknown condition {name!r} for policy {policy} (known: {known})."
+                               ).format(name=cond, policy=policy.name,
+                                        known=", ".join(policy.conditions) or _("none")))
+    opened = _time("--opened", args.opened, tz, now)
+    at = _time("--at", args.at, tz, now) if args.at else now
+    events = [_event(text, policy, tz, now) for text in args.event]
+
+    facts = TicketFacts(policy=policy.name, grade=grade, level=level, kind=args.kind,
+                        region=args.region, opened_at=opened,
+                        conditions=frozenset(args.condition))
+    ev = engine.evaluate(facts, events, at)
+    if args.json:
+        print(json.dumps(evaluation_json(policy, facts, ev, tz), ensure_ascii=False, indent=2))
+    else:
+        print(render_evaluation(policy, facts, ev, tz))
+    return 0
+
+
+def _level(text: str | None, policy: Policy, kind: str) -> int | None:
+    from hotline.cli.main import UsageError
+
+    known = ", ".join(map(str, policy.levels))
+    if text is None:
+        if kind == "fault" and policy.levels:
+            raise UsageError(_("--level is required for a fault under policy {policy} ({known})."
+                               ).format(policy=policy.name, known=known))
+        return None
+    if not text.strip().isdigit() or int(text) not in policy.levels:
+        raise UsageError(_("Unknown level {level!r} for policy {policy} (known: {known}).")
+                         .format(level=text, policy=policy.name, known=known or _("none")))
+    return int(text)
+
+
+def _time(option: str, text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    from hotline.cli.main import UsageError
+
+    try:
+        return parse_time(text, tz, now)
+    except InputError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def _event(text: str, policy: Policy, tz: ZoneInfo, now: datetime) -> SlaEvent:
+    """``NAME=TIME`` or ``NAME:KEY=TIME`` (``level_set:LEVEL=TIME``)."""
+    from hotline.cli.main import UsageError
+
+    allowed = sorted(set(FLOW_EVENTS) | set(SCORED_EVENTS) | policy.events)
+    head, sep, when_text = text.partition("=")
+    if not sep or not head.strip() or not when_text.strip():
+        raise UsageError(_("--event {text!r}: write NAME=TIME or NAME:KEY=TIME, e.g. "
+                           "restore=2026-11-25T03:40").format(text=text))
+    name, _colon, key = head.strip().partition(":")
+    if name not in allowed:
+        raise UsageError(_("--event {text!r}: unknown event {name!r} (allowed: {allowed}).")
+                         .format(text=text, name=name, allowed=", ".join(allowed)))
+    at = _time(f"--event {name}", when_text, tz, now)
+    level = None
+    if name == "level_set":
+        if not key.isdigit() or int(key) not in policy.levels:
+            raise UsageError(_("--event {text!r}: write level_set:LEVEL=TIME with a level of "
+                               "the policy ({known}).").format(
+                                   text=text, known=", ".join(map(str, policy.levels))))
+        level = int(key)
+        key = ""
+    return SlaEvent(name=name, at=at, key=key or None, level=level)

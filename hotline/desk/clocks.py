@@ -1,0 +1,277 @@
+"""A ticket's clocks, escalations and penalties, kept in step with the SLA engine.
+
+The engine is pure: given the ticket's facts and the events that happened to
+it, it says what every target's state is at a moment, which escalations and
+penalties that history produces and when the answer may change next. Here
+that answer is written down: clock rows are updated by their key, and
+escalations and penalties are inserted once each, keyed by ticket and the
+engine's stable key, with their real time. Evaluating again (later, from
+another seat, after a restart) therefore adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, select
+
+from hotline.sla import Evaluation, PenaltyEntry, SlaEvent, TargetState, TicketFacts
+from hotline.store.models import Clock, Escalation, Event, Penalty, Ticket
+
+if TYPE_CHECKING:
+    from hotline.desk.operations import Desk
+
+#: Event kinds of the desk that the SLA engine reads, by engine event name.
+SLA_EVENT_KINDS = {
+    "remote_requested": "remote_requested",
+    "dispatched": "dispatched",
+    "written_complaint": "written_complaint",
+    "unauthorised_operation": "unauthorised_operation",
+    "thanks_letter": "thanks_letter",
+    "callback_promised": "callback_promised",
+    "callback_made": "callback_made",
+    "remote_response": "remote_response",
+    "depart": "depart",
+    "onsite_arrival": "onsite_arrival",
+    "restore": "restore",
+    "resolve": "resolve",
+    "handling_form": "handling_form",
+    "analysis_report": "analysis_report",
+    "consultation_answered": "consultation_answered",
+    "complaint_answered": "complaint_answered",
+    "clock_paused": "pause",
+    "clock_resumed": "resume",
+    "escalation_acknowledged": "acknowledge",
+    "level_set": "level_set",
+    "ticket_closed": "closed",
+    "ticket_reopened": "reopened",
+}
+
+BREACH_KIND = {"callback": "callback_overdue"}
+
+#: Targets whose warning share raises no escalation (a callback's is only coloured).
+NO_WARNING_TARGETS = frozenset({"callback"})
+
+SYSTEM = "system"
+
+
+def warning_key(clock_key: str, due_at: datetime) -> str:
+    """One warning per deadline of a clock (a re-timed clock warns again)."""
+    return f"warn:{clock_key}:{due_at.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def sla_facts(ticket: Ticket) -> TicketFacts:
+    conditions = frozenset(c for c in ticket.conditions.split(",") if c)
+    return TicketFacts(policy=ticket.policy, grade=ticket.grade, level=_initial_level(ticket),
+                       kind=ticket.kind, region=ticket.region, opened_at=ticket.opened_at,
+                       conditions=conditions)
+
+
+def _initial_level(ticket: Ticket) -> int | None:
+    return ticket.initial_level if ticket.initial_level is not None else ticket.level
+
+
+def sla_events(s: Session, ticket_id: int) -> list[SlaEvent]:
+    rows = s.exec(select(Event).where(Event.ticket_id == ticket_id,
+                                      col(Event.kind).in_(list(SLA_EVENT_KINDS)))
+                  .order_by(col(Event.at), col(Event.id))).all()
+    out: list[SlaEvent] = []
+    for ev in rows:
+        data = json.loads(ev.data or "{}")
+        out.append(SlaEvent(name=SLA_EVENT_KINDS[ev.kind], at=ev.at, key=data.get("key"),
+                            level=data.get("level")))
+    return out
+
+
+@dataclass(frozen=True)
+class ClockPlan:
+    key: str
+    target: str
+    level: int | None
+    limit_text: str
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    met_at: datetime | None
+    breached_at: datetime | None
+    paused_s: int
+    state: str
+
+
+@dataclass(frozen=True)
+class EscalationPlan:
+    key: str  # unique within the ticket
+    kind: str
+    tier: str | None
+    at: datetime
+    due: datetime | None
+    clock_key: str | None
+    reason: str
+    from_level: int | None
+    to_level: int | None
+    acknowledged_at: datetime | None = None  # a chain alert already acknowledged with another
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The rows an evaluation stands for (pure; see :func:`plan_rows`)."""
+
+    clocks: list[ClockPlan]
+    escalations: list[EscalationPlan]
+    penalties: list[PenaltyEntry]
+    level: int | None
+    level_changed_at: datetime | None
+    next_check_at: datetime | None
+
+    def next_deadline(self) -> ClockPlan | None:
+        """The soonest running deadline other than a callback (the work list's row)."""
+        running = [c for c in self.clocks
+                   if c.state in ("running", "paused") and c.target != "callback"]
+        return min(running, key=lambda c: (c.due_at, c.key)) if running else None
+
+
+def plan_rows(evaluation: Evaluation) -> Plan:
+    """Clock, escalation and penalty rows for an evaluation: every started target is a
+    clock; every breach, level upgrade and tier alert is an escalation."""
+    clocks: list[ClockPlan] = []
+    escalations: list[EscalationPlan] = []
+    for t in evaluation.targets:
+        if (t.state == "pending" or t.due_at is None or t.started_at is None
+                or t.warn_at is None or t.limit is None):
+            continue
+        clocks.append(ClockPlan(
+            key=t.key, target=t.name, level=t.level, limit_text=str(t.limit),
+            started_at=t.started_at, due_at=t.due_at, warn_at=t.warn_at,
+            met_at=t.done_at,  # when its event happened, in time or late
+            breached_at=t.breached_at, paused_s=int(t.paused_for.total_seconds()),
+            state=_row_state(t)))
+        if t.state == "warning" and t.name not in NO_WARNING_TARGETS:
+            escalations.append(EscalationPlan(
+                key=warning_key(t.key, t.due_at), kind="warning", tier="engineer",
+                at=t.warn_at, due=t.due_at, clock_key=t.key, reason=t.name,
+                from_level=t.level, to_level=t.level))
+        if t.breached_at is not None:
+            escalations.append(EscalationPlan(
+                key=f"breach:{t.key}:{t.breached_at.isoformat()}",
+                kind=BREACH_KIND.get(t.name, "breach"), tier="engineer", at=t.breached_at,
+                due=t.breached_at, clock_key=t.key, reason=t.name, from_level=t.level,
+                to_level=t.level))
+    level_changed_at = None
+    for step in evaluation.escalations:
+        escalations.append(EscalationPlan(
+            key=step.key, kind="level_up" if step.tier is None else "tier", tier=step.tier,
+            at=step.at, due=None, clock_key=step.target or None, reason=step.reason,
+            from_level=step.from_level, to_level=step.to_level,
+            acknowledged_at=step.acknowledged_at if step.tier is not None else None))
+        if step.tier is None:
+            level_changed_at = max(level_changed_at or step.at, step.at)
+    return Plan(clocks=clocks, escalations=escalations, penalties=list(evaluation.penalties),
+                level=evaluation.level, level_changed_at=level_changed_at,
+                next_check_at=evaluation.next_change_at)
+
+
+def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> None:
+    """Bring the ticket's clock, escalation and penalty rows in line with the engine."""
+    assert ticket.id is not None
+    s.flush()
+    plan = plan_rows(desk.sla.evaluate(sla_facts(ticket), sla_events(s, ticket.id), now))
+    clocks = {c.key: c for c in s.exec(select(Clock).where(Clock.ticket_id == ticket.id)).all()}
+    for c in plan.clocks:
+        row = clocks.get(c.key)
+        if row is None:
+            row = Clock(ticket_id=ticket.id, key=c.key, target=c.target,
+                        started_at=c.started_at, due_at=c.due_at, warn_at=c.warn_at)
+        changed = (row.id is None or row.level != c.level or row.limit_text != c.limit_text
+                   or row.started_at != c.started_at or row.due_at != c.due_at
+                   or row.warn_at != c.warn_at or row.met_at != c.met_at
+                   or row.breached_at != c.breached_at or row.paused_s != c.paused_s
+                   or row.state != c.state)
+        if changed:
+            row.level, row.limit_text = c.level, c.limit_text
+            row.started_at, row.due_at, row.warn_at = c.started_at, c.due_at, c.warn_at
+            row.met_at, row.breached_at = c.met_at, c.breached_at
+            row.paused_s, row.state = c.paused_s, c.state
+            s.add(row)
+            clocks[c.key] = row
+    s.flush()
+    prefix = f"t{ticket.id}:"
+    existing = {e.key: e for e in s.exec(select(Escalation).where(
+        Escalation.ticket_id == ticket.id)).all()}
+    for e in plan.escalations:
+        if prefix + e.key in existing:
+            continue
+        clock = clocks.get(e.clock_key or "")
+        esc = Escalation(key=prefix + e.key, kind=e.kind, tier=e.tier, ticket_id=ticket.id,
+                         clock_id=clock.id if clock else None, raised_at=e.at, due_at=e.due,
+                         from_level=e.from_level, to_level=e.to_level, reason=e.reason)
+        if e.acknowledged_at is not None:  # raised late (after downtime), acked meanwhile
+            esc.acknowledged_at, esc.acknowledged_by = e.acknowledged_at, SYSTEM
+            esc.note = "acknowledged with its chain"
+        s.add(esc)
+        s.flush()
+        desk._event(s, "escalation_raised", e.at, ticket_id=ticket.id, escalation_id=esc.id,
+                    actor=SYSTEM, kind=e.kind, tier=e.tier, reason=e.reason)
+    _withdraw_warnings(s, desk, ticket, plan, existing, now)
+    scored = set(s.exec(select(Penalty.key).where(Penalty.ticket_id == ticket.id)).all())
+    for p in plan.penalties:
+        if prefix + p.key in scored:
+            continue
+        s.add(Penalty(key=prefix + p.key, rule=p.rule, points=p.points, at=p.at,
+                      ticket_id=ticket.id, contract_id=ticket.contract_id,
+                      description=p.description))
+        desk._event(s, "penalty_scored", p.at, ticket_id=ticket.id, actor="system",
+                    rule=p.rule, points=p.points)
+    if plan.level != ticket.level:
+        desk._event(s, "level_changed", plan.level_changed_at or now, ticket_id=ticket.id,
+                    actor="system", from_level=ticket.level, to_level=plan.level)
+        ticket.level = plan.level
+    ticket.next_check_at = plan.next_check_at
+    nxt = plan.next_deadline()
+    ticket.next_due_at = nxt.due_at if nxt and ticket.status != "closed" else None
+    ticket.next_clock = nxt.key if nxt and ticket.status != "closed" else None
+    s.add(ticket)
+
+
+def _withdraw_warnings(s: Session, desk: Desk, ticket: Ticket, plan: Plan,
+                       existing: dict[str, Escalation], now: datetime) -> None:
+    """A warning nobody acknowledged goes once its deadline is met, breached or moved."""
+    current = {e.key for e in plan.escalations if e.kind == "warning"}
+    states = {c.key: c for c in plan.clocks}
+    prefix = f"t{ticket.id}:"
+    for key, esc in existing.items():
+        if esc.kind != "warning" or esc.acknowledged_at is not None:
+            continue
+        if key.removeprefix(prefix) in current:
+            continue
+        clock_key = key.removeprefix(prefix).removeprefix("warn:").rsplit(":", 1)[0]
+        clock = states.get(clock_key)
+        if clock is None or clock.state == "cancelled":
+            reason = "cancelled"
+        elif clock.state == "met":
+            reason = "met"
+        elif clock.state == "late" or clock.breached_at is not None or clock.due_at <= now:
+            reason = "breached"
+        else:
+            reason = "retimed"
+        esc.acknowledged_at, esc.acknowledged_by, esc.note = now, SYSTEM, reason
+        s.add(esc)
+        desk._event(s, "escalation_withdrawn", now, ticket_id=ticket.id, escalation_id=esc.id,
+                    actor=SYSTEM, reason=reason)
+
+
+def _row_state(t: TargetState) -> str:
+    """The stored lifecycle state: running | paused | met | late | cancelled.
+
+    Warning and breached are not stored states of a running clock: they follow
+    from ``warn_at``/``due_at`` and the time of looking.
+    """
+    if t.state == "cancelled":
+        return "cancelled"
+    if t.done_at is not None:
+        return "met" if t.met_at is not None else "late"
+    if t.state == "paused":
+        return "paused"
+    return "running"

@@ -1,0 +1,270 @@
+"""Recording a step of a ticket's life: checked, versioned, one transaction.
+
+Each step is refused with a message naming what must come first when it is
+out of order (see :mod:`hotline.desk.ticket_lifecycle`); a seat that acted on an old view
+of the ticket is told who changed it meanwhile, and nothing of its is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from hotline.desk.clocks import evaluate_ticket
+from hotline.desk.ticket_lifecycle import (
+    APPROVAL_METHODS,
+    STEPS,
+    Progress,
+    refusal,
+    replay,
+    step_label,
+)
+from hotline.errors import Conflict, InputError, NotFound
+from hotline.i18n import _
+from hotline.store.models import Attachment, Clock, Engineer, Escalation, Event, Ticket
+
+if TYPE_CHECKING:
+    from hotline.desk.operations import Desk
+
+#: The largest command log accepted (pasted or read from a file).
+MAX_COMMAND_LOG = 2_000_000
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a person gives with a step (each step reads what it needs)."""
+
+    text: str = ""  # note, guidance, reason, part description, closing remark
+    approver: str = ""  # remote_approved: who approved
+    method: str = ""  # remote_approved: written | email | fax
+    command_log: str = ""  # remote_logout: the session's commands, pasted
+    command_log_file: str = ""  # remote_logout: … or a file to read them from
+    engineer: str = ""  # dispatched: who goes on site
+    level: int | None = None  # level_set
+    key: str | None = None  # callback_made: which callback (default: the soonest due)
+    conditions: tuple[str, ...] | None = None  # conditions_set: the policy conditions that hold
+
+
+def history(s: Session, ticket_id: int) -> list[Event]:
+    kinds = list(STEPS)
+    return list(s.exec(select(Event).where(Event.ticket_id == ticket_id,
+                                           col(Event.kind).in_(kinds))
+                       .order_by(col(Event.id))).all())
+
+
+def progress_of(s: Session, ticket: Ticket) -> Progress:
+    assert ticket.id is not None
+    return replay(ticket.kind, [(e.kind, e.at) for e in history(s, ticket.id)])
+
+
+def read_command_log(path_text: str) -> tuple[str, str]:
+    """(content, file name) of a command log file, with a clear message when it cannot be."""
+    path = Path(path_text.strip()).expanduser()
+    if not path.exists():
+        raise InputError(_("There is no file {path}.").format(path=path))
+    if path.is_dir():
+        raise InputError(_("{path} is a folder, not a command log file.").format(path=path))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(_("Cannot read {path}: {error}.").format(
+            path=path, error=exc.strerror or exc)) from exc
+    if len(raw) > MAX_COMMAND_LOG:
+        raise InputError(_("{path} is larger than {size} MB: attach the relevant part.").format(
+            path=path, size=MAX_COMMAND_LOG // 1_000_000))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding), path.name
+        except UnicodeDecodeError:
+            continue
+    raise InputError(_("{path} is not a text file (neither UTF-8 nor GB18030).").format(
+        path=path))
+
+
+def _last_change(s: Session, ticket_id: int) -> Event | None:
+    return s.exec(select(Event).where(Event.ticket_id == ticket_id)
+                  .order_by(col(Event.id).desc()).limit(1)).first()
+
+
+def record_step(desk: Desk, ticket_id: int, what: str, given: StepInput, *,
+                at: datetime | None = None, expected_version: int | None = None) -> int:
+    """Record ``what`` on the ticket; returns the ticket's new version."""
+    if what not in STEPS:
+        raise InputError(_("Unknown step {step!r}.").format(step=what))
+    with desk.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
+        assert ticket.id is not None
+        if expected_version is not None and ticket.version != expected_version:
+            raise _stale(s, desk, ticket)
+        when = desk._when(at, not_before=ticket.opened_at, what=_("the ticket was opened"))
+        progress = progress_of(s, ticket)
+        why_not = refusal(progress, what, when)
+        if why_not:
+            raise InputError(why_not)
+        data = _details(s, desk, ticket, what, given, when)
+        command_log = data.pop("_log", None)
+        version = ticket.version
+        closed_at: Any = ticket.closed_at
+        if what == "ticket_closed":
+            closed_at = when
+        elif what == "ticket_reopened":
+            closed_at = None
+        desk._event(s, what, when, ticket_id=ticket.id, **data)
+        s.flush()
+        progress_after = progress_of(s, ticket)
+        values: dict[str, Any] = {"version": version + 1, "status": progress_after.status,
+                                  "closed_at": closed_at}
+        if what == "level_set":
+            values["level"] = given.level
+        if "conditions" in data:
+            values["conditions"] = ",".join(data["conditions"])
+        result = s.execute(sa.update(Ticket)
+                           .where(col(Ticket.id) == ticket.id, col(Ticket.version) == version)
+                           .values(**values))
+        if result.rowcount != 1:
+            s.rollback()
+            raise _stale(s, desk, ticket)
+        s.refresh(ticket)
+        if command_log is not None:
+            s.add(Attachment(ticket_id=ticket.id, kind="command_log", name=data.get("file", ""),
+                             content=command_log, added_at=desk.now(), added_by=desk.actor))
+        evaluate_ticket(s, desk, ticket, desk.now())
+        return version + 1
+
+
+def why_not(desk: Desk, ticket_id: int, what: str) -> str | None:
+    """Why ``what`` cannot be recorded on the ticket now (None if it can)."""
+    with Session(desk.engine) as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
+        return refusal(progress_of(s, ticket), what, desk.now())
+
+
+def _stale(s: Session, desk: Desk, ticket: Ticket) -> Conflict:
+    s.expire_all()
+    assert ticket.id is not None
+    last = _last_change(s, ticket.id)
+    if last is None:
+        return Conflict(_("Ticket {number} changed meanwhile; nothing was saved.").format(
+            number=ticket.number))
+    return Conflict(_("{who} changed ticket {number} at {time} ({what}) while you were "
+                      "looking at it; nothing of yours was saved. The screen now shows the "
+                      "new state.").format(who=last.actor, number=ticket.number,
+                                           time=desk._show(last.recorded_at),
+                                           what=step_label(last.kind)))
+
+
+def _text(value: str, what: str, *, required: bool) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InputError(_("{what} is required.").format(what=what))
+    if len(value) > MAX_TEXT:
+        raise InputError(_("{what} is too long ({n} characters; at most {max}).").format(
+            what=what, n=len(value), max=MAX_TEXT))
+    return value
+
+
+def _details(s: Session, desk: Desk, ticket: Ticket, what: str, given: StepInput,
+             when: datetime) -> dict[str, Any]:
+    """Check what the step needs and return the event's data."""
+    assert ticket.id is not None
+    if what in ("note", "guidance_note"):
+        return {"text": _text(given.text, _("The note"), required=True)}
+    if what == "remote_approved":
+        approver = _text(given.approver, _("Who approved"), required=True)
+        if given.method not in APPROVAL_METHODS:
+            raise InputError(_("Say how the customer approved: written form, e-mail or fax."))
+        return {"approver": approver, "method": given.method,
+                "text": _text(given.text, _("The remark"), required=False)}
+    if what == "remote_logout":
+        if given.command_log_file.strip():
+            log, name = read_command_log(given.command_log_file)
+        else:
+            log, name = given.command_log, ""
+        if not log.strip():
+            raise InputError(_("Attach the session's command log: paste it or give its file."))
+        if len(log) > MAX_COMMAND_LOG:
+            raise InputError(_("The command log is larger than {size} MB.").format(
+                size=MAX_COMMAND_LOG // 1_000_000))
+        return {"file": name, "lines": len(log.splitlines()), "_log": log}
+    if what == "dispatched":
+        engineer = _text(given.engineer, _("The engineer"), required=True)
+        known = s.exec(select(Engineer).where(Engineer.login == engineer)).first()
+        out: dict[str, Any] = {"engineer": engineer,
+                               "engineer_name": known.name if known else engineer,
+                               "text": _text(given.text, _("The remark"), required=False)}
+        # Going on site makes the policy's on-site limits apply (counted from the report).
+        current = [c for c in ticket.conditions.split(",") if c]
+        if "onsite" in desk.sla.policy(ticket.policy).conditions and "onsite" not in current:
+            out["conditions"] = [*current, "onsite"]
+        return out
+    if what == "conditions_set":
+        known_conditions = desk.sla.policy(ticket.policy).conditions
+        chosen = list(dict.fromkeys(given.conditions or ()))
+        unknown = [c for c in chosen if c not in known_conditions]
+        if unknown:
+            raise InputError(_("Policy {policy} has no condition {name!r} (it has: {known}).")
+                             .format(policy=ticket.policy, name=unknown[0],
+                                     known=", ".join(known_conditions) or _("none")))
+        current = [c for c in ticket.conditions.split(",") if c]
+        if sorted(chosen) == sorted(current):
+            raise InputError(_("Nothing changed."))
+        return {"conditions": chosen, "from": current,
+                "text": _text(given.text, _("The reason"), required=False)}
+    if what in ("part_lent", "part_returned"):
+        return {"text": _text(given.text, _("The part (name and serial number)"),
+                              required=True)}
+    if what == "level_set":
+        levels = desk.sla.policy(ticket.policy).levels
+        if given.level not in levels:
+            raise InputError(_("Choose a level the policy has: {levels}.").format(
+                levels="/".join(str(v) for v in levels)))
+        if given.level == ticket.level:
+            raise InputError(_("The ticket is already at level {level}.").format(
+                level=given.level))
+        return {"level": given.level, "from_level": ticket.level,
+                "text": _text(given.text, _("The reason"), required=True)}
+    if what == "clock_paused":
+        return {"text": _text(given.text, _("The reason for pausing"), required=True)}
+    if what == "callback_promised":
+        n = s.exec(select(func.count()).select_from(Event).where(
+            Event.ticket_id == ticket.id, Event.kind == "callback_promised")).one() + 1
+        return {"key": f"callback#{n}"}
+    if what == "callback_made":
+        q = select(Clock).where(Clock.ticket_id == ticket.id, Clock.target == "callback",
+                                col(Clock.state).in_(("running", "paused")))
+        if given.key:
+            q = q.where(Clock.key == given.key)
+        clock = s.exec(q.order_by(col(Clock.due_at))).first()
+        if clock is None:
+            raise InputError(_("Ticket {number} has no callback waiting.").format(
+                number=ticket.number))
+        if when < clock.started_at:
+            raise InputError(_("The callback cannot be made before it was promised ({time}).")
+                             .format(time=desk._show(clock.started_at)))
+        return {"key": clock.key}
+    if what in ("written_complaint", "unauthorised_operation", "thanks_letter"):
+        text = _text(given.text, _("What happened (reference of the letter or report)"),
+                     required=True)
+        return {"text": text, "key": f"{what}:{desk.now().isoformat()}"}
+    return {"text": _text(given.text, _("The remark"), required=False)}
+
+
+def raise_complaint(s: Session, desk: Desk, ticket: Ticket, when: datetime) -> None:
+    """A complaint goes to the supervisor's queue as soon as it is logged."""
+    assert ticket.id is not None
+    esc = Escalation(key=f"t{ticket.id}:complaint", kind="complaint", tier="supervisor",
+                     ticket_id=ticket.id, raised_at=when, reason="complaint")
+    s.add(esc)
+    s.flush()
+    desk._event(s, "escalation_raised", when, ticket_id=ticket.id, escalation_id=esc.id,
+                actor="system", kind="complaint", tier="supervisor")

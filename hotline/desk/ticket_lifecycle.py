@@ -1,0 +1,277 @@
+"""What may happen to a ticket next, and what must come first.
+
+A ticket's history (its events, in the order they were recorded) is replayed
+into a :class:`Progress`; :func:`refusal` says why a step cannot be taken now
+(in words that name the step to take first), or None when it can. Pure: no
+database, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hotline import display_names
+from hotline.i18n import N_, _
+
+#: Every step a person records on a ticket: event kind → (label, ticket kinds or None for all).
+STEPS: dict[str, tuple[str, frozenset[str] | None]] = {
+    "guidance_note": (N_("Phone guidance given"), None),
+    "note": (N_("Note"), None),
+    "callback_promised": (N_("Callback promised"), None),
+    "callback_made": (N_("Called back"), None),
+    "consultation_answered": (N_("Consultation answered"), frozenset({"consultation"})),
+    "complaint_answered": (N_("Complaint answered"), frozenset({"complaint"})),
+    "remote_requested": (N_("Remote support requested"), frozenset({"fault"})),
+    "remote_approved": (N_("Customer approved remote access"), frozenset({"fault"})),
+    "remote_response": (N_("Remote login"), frozenset({"fault"})),
+    "remote_logout": (N_("Remote logout (command log attached)"), frozenset({"fault"})),
+    "dispatched": (N_("Engineer dispatched on site"), frozenset({"fault"})),
+    "depart": (N_("Engineer departed"), frozenset({"fault"})),
+    "onsite_arrival": (N_("Engineer arrived on site"), frozenset({"fault"})),
+    "service_request_signed": (N_("Technical-service request signed"), frozenset({"fault"})),
+    "left_site": (N_("Engineer left the site"), frozenset({"fault"})),
+    "part_lent": (N_("Spare part lent"), frozenset({"fault"})),
+    "part_returned": (N_("Spare part returned"), frozenset({"fault"})),
+    "restore": (N_("Service restored"), frozenset({"fault"})),
+    "resolve": (N_("Fault resolved"), frozenset({"fault"})),
+    "handling_form": (N_("Handling form submitted"), frozenset({"fault"})),
+    "analysis_report": (N_("Analysis report submitted"), frozenset({"fault"})),
+    "clock_paused": (N_("Clocks paused"), None),
+    "clock_resumed": (N_("Clocks resumed"), None),
+    "level_set": (N_("Level changed"), frozenset({"fault"})),
+    "conditions_set": (N_("Handling conditions changed"), None),
+    "written_complaint": (N_("Verified written complaint"), None),
+    "unauthorised_operation": (N_("Unauthorised operation"), None),
+    "thanks_letter": (N_("Letter of thanks"), None),
+    "ticket_closed": (N_("Ticket closed"), None),
+    "ticket_reopened": (N_("Ticket reopened"), None),
+}
+
+APPROVAL_METHODS = {"written": N_("written form"), "email": N_("e-mail"), "fax": N_("fax")}
+
+
+def step_label(kind: str) -> str:
+    return _(STEPS[kind][0]) if kind in STEPS else kind.replace("_", " ")
+
+
+@dataclass
+class Progress:
+    """Where a ticket stands, replayed from its history."""
+
+    kind: str
+    closed: bool = False
+    restored_at: datetime | None = None
+    resolved_at: datetime | None = None
+    remote: str = "none"  # none | requested | approved | logged_in
+    remote_at: datetime | None = None  # time of the remote track's last step
+    onsite: str = "none"  # none | dispatched | departed | arrived
+    onsite_at: datetime | None = None
+    signed: bool = False
+    parts_out: int = 0
+    answered: bool = False  # consultation / complaint answered
+    callbacks_open: int = 0
+    handling_form: bool = False
+    analysis_report: bool = False
+    paused: bool = False
+    last_at: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """The ticket's status column: open | restored | resolved | closed."""
+        if self.closed:
+            return "closed"
+        if self.resolved_at is not None:
+            return "resolved"
+        if self.restored_at is not None:
+            return "restored"
+        return "open"
+
+
+def replay(kind: str, history: Iterable[tuple[str, datetime]]) -> Progress:
+    """Replay (event kind, time) pairs in recorded order."""
+    p = Progress(kind=kind)
+    for what, at in history:
+        apply(p, what, at)
+    return p
+
+
+def apply(p: Progress, what: str, at: datetime) -> None:
+    p.last_at[what] = at
+    if what == "remote_requested":
+        p.remote, p.remote_at = "requested", at
+    elif what == "remote_approved":
+        p.remote, p.remote_at = "approved", at
+    elif what == "remote_response":
+        p.remote, p.remote_at = "logged_in", at
+    elif what == "remote_logout":
+        p.remote, p.remote_at = "none", at
+    elif what == "dispatched":
+        p.onsite, p.onsite_at, p.signed = "dispatched", at, False
+    elif what == "depart":
+        p.onsite, p.onsite_at = "departed", at
+    elif what == "onsite_arrival":
+        p.onsite, p.onsite_at = "arrived", at
+    elif what == "service_request_signed":
+        p.signed = True
+    elif what == "left_site":
+        p.onsite, p.onsite_at = "none", at
+    elif what == "part_lent":
+        p.parts_out += 1
+    elif what == "part_returned":
+        p.parts_out = max(0, p.parts_out - 1)
+    elif what == "restore":
+        p.restored_at = at
+    elif what == "resolve":
+        p.resolved_at = at
+        p.restored_at = p.restored_at or at
+    elif what == "handling_form":
+        p.handling_form = True
+    elif what == "analysis_report":
+        p.analysis_report = True
+    elif what in ("consultation_answered", "complaint_answered"):
+        p.answered = True
+    elif what == "callback_promised":
+        p.callbacks_open += 1
+    elif what == "callback_made":
+        p.callbacks_open = max(0, p.callbacks_open - 1)
+    elif what == "clock_paused":
+        p.paused = True
+    elif what == "clock_resumed":
+        p.paused = False
+    elif what == "ticket_closed":
+        p.closed = True
+    elif what == "ticket_reopened":
+        p.closed = False
+        p.restored_at = p.resolved_at = None
+        p.answered = False
+
+
+def _hm(at: datetime | None) -> str:
+    return at.strftime("%m-%d %H:%M") if at else "?"
+
+
+def refusal(p: Progress, what: str, at: datetime) -> str | None:
+    """Why ``what`` cannot be recorded at ``at`` now, or None if it can."""
+    if what not in STEPS:
+        return _("Unknown step {step!r}.").format(step=what)
+    kinds = STEPS[what][1]
+    if kinds is not None and p.kind not in kinds:
+        return _("“{step}” does not apply to a {kind} ticket.").format(
+            step=step_label(what), kind=display_names.kind(p.kind).lower())
+    always = {"note", "guidance_note", "ticket_reopened", "written_complaint",
+              "unauthorised_operation", "thanks_letter", "part_returned"}
+    if p.closed and what not in always:
+        return _("The ticket is closed: reopen it first.")
+    order_msg = _("{step} ({time}) cannot be before {before} ({before_time}).")
+
+    def not_before(before: str, before_at: datetime | None) -> str | None:
+        if before_at is not None and at < before_at:
+            return order_msg.format(step=step_label(what), time=_hm(at),
+                                    before=step_label(before), before_time=_hm(before_at))
+        return None
+
+    if what == "remote_requested":
+        if p.remote == "logged_in":
+            return _("A remote session is still open: record the logout first.")
+        if p.remote in ("requested", "approved"):
+            return _("Remote support is already requested.")
+        return None
+    if what == "remote_approved":
+        if p.remote == "none":
+            return _("Record that remote support was requested first.")
+        if p.remote != "requested":
+            return _("The customer's approval is already recorded.")
+        return not_before("remote_requested", p.remote_at)
+    if what == "remote_response":
+        if p.remote == "none":
+            return _("Remote login refused: request remote support and record the customer's "
+                     "approval (who, how, when) first.")
+        if p.remote == "requested":
+            return _("Remote login refused: the customer has not approved remote access yet. "
+                     "Record who approved it, how (written form, e-mail or fax) and when, first.")
+        if p.remote == "logged_in":
+            return _("A remote session is already open.")
+        return not_before("remote_approved", p.remote_at)
+    if what == "remote_logout":
+        if p.remote != "logged_in":
+            return _("No remote session is open.")
+        return not_before("remote_response", p.remote_at)
+    if what == "dispatched":
+        if p.onsite in ("dispatched", "departed", "arrived"):
+            return _("An engineer is already dispatched; record that they left the site first.")
+        return None
+    if what == "depart":
+        if p.onsite != "dispatched":
+            return (_("Dispatch an engineer first.") if p.onsite == "none"
+                    else _("The engineer has already departed."))
+        return not_before("dispatched", p.onsite_at)
+    if what == "onsite_arrival":
+        if p.onsite != "departed":
+            return (_("Record the engineer's departure first.")
+                    if p.onsite in ("none", "dispatched")
+                    else _("The engineer is already on site."))
+        return not_before("depart", p.onsite_at)
+    if what == "service_request_signed":
+        if p.onsite != "arrived":
+            return _("The technical-service request is signed on site: record the arrival first.")
+        if p.signed:
+            return _("The technical-service request is already signed.")
+        return not_before("onsite_arrival", p.onsite_at)
+    if what == "left_site":
+        if p.onsite != "arrived":
+            return _("The engineer is not on site: record the arrival first.")
+        return not_before("onsite_arrival", p.onsite_at)
+    if what == "part_returned" and p.parts_out == 0:
+        return _("No spare part is out on loan for this ticket.")
+    if what == "restore":
+        if p.restored_at is not None:
+            return _("Service was already restored ({time}).").format(time=_hm(p.restored_at))
+        return None
+    if what == "resolve":
+        if p.resolved_at is not None:
+            return _("The fault was already resolved ({time}).").format(time=_hm(p.resolved_at))
+        return not_before("restore", p.restored_at)
+    if what in ("handling_form", "analysis_report"):
+        if p.restored_at is None:
+            return _("{step} follows the restoration: record that service was restored first."
+                     ).format(step=step_label(what))
+        done = p.handling_form if what == "handling_form" else p.analysis_report
+        if done:
+            return _("{step} is already recorded.").format(step=step_label(what))
+        return not_before("restore", p.restored_at)
+    if what in ("consultation_answered", "complaint_answered") and p.answered:
+        return _("It is already answered.")
+    if what == "callback_made" and p.callbacks_open == 0:
+        return _("No callback is waiting.")
+    if what == "clock_paused" and p.paused:
+        return _("The clocks are already paused.")
+    if what == "clock_resumed" and not p.paused:
+        return _("The clocks are not paused.")
+    if what == "ticket_closed":
+        return _close_refusal(p)
+    if what == "ticket_reopened" and not p.closed:
+        return _("The ticket is not closed.")
+    return None
+
+
+def _close_refusal(p: Progress) -> str | None:
+    if p.kind == "fault" and p.resolved_at is None:
+        return _("A fault is closed once resolved: record the resolution first.")
+    if p.kind == "consultation" and not p.answered:
+        return _("Record the answer to the consultation first.")
+    if p.kind == "complaint" and not p.answered:
+        return _("Record the answer to the complaint first.")
+    if p.remote == "logged_in":
+        return _("A remote session is still open: record the logout first.")
+    if p.onsite in ("dispatched", "departed", "arrived"):
+        return _("An engineer is still dispatched or on site: record that they left first.")
+    if p.paused:
+        return _("The clocks are paused: resume them before closing.")
+    return None
+
+
+def allowed(p: Progress, at: datetime) -> list[str]:
+    """The steps that can be recorded now, in the order of :data:`STEPS`."""
+    return [s for s in STEPS if refusal(p, s, at) is None]

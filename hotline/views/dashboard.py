@@ -1,0 +1,315 @@
+"""Read-only views of the desk for the screens: plain frozen rows, no sessions.
+
+The dashboard loads a :class:`Snapshot` when something changed (never per
+tick); every countdown is then computed at render time from the due times
+carried here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from hotline.i18n import _
+from hotline.phones import PhoneNumber, known_form
+from hotline.store.models import Call, Clock, Contact, Contract, Customer, Escalation, Ticket
+
+#: Ticket statuses before closing (listed, so that indexes on status serve the queries).
+OPEN_STATUSES = ("open", "restored", "resolved")
+
+#: At most this many rows of work are loaded (soonest first); the count of the rest is kept.
+WORK_LIMIT = 300
+ESCALATION_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class CallRow:
+    call_id: int
+    number: str  # as shown: national format, or the raw caller id
+    place: str  # city / carrier / "service number"
+    caller: str | None  # contact name
+    customer: str | None
+    contract: str | None
+    grade: str | None
+    state: str  # ringing | answered
+    offered_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    answered_at: datetime | None
+    answered_by: str | None
+    source: str
+    open_tickets: int = 0  # the customer's tickets not yet closed
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    clock_id: int
+    ticket_id: int
+    ticket_number: str
+    target: str
+    key: str
+    kind: str
+    level: int | None
+    customer: str | None
+    caller: str | None
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    paused: bool
+    assigned_to: str | None
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    escalation_id: int
+    kind: str
+    tier: str | None
+    raised_at: datetime
+    due_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    reason: str
+    ticket_id: int | None
+    ticket_number: str | None
+    call_id: int | None
+    number: str | None
+    customer: str | None
+    call_state: str | None
+    call_answered_at: datetime | None
+    from_level: int | None
+    to_level: int | None
+
+
+@dataclass(frozen=True)
+class Kpis:
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    answered_in_time: int = 0
+    callbacks_open: int = 0
+    callbacks_overdue: int = 0
+    faults_by_level: dict[int, int] = field(default_factory=dict)
+    unacknowledged: int = 0
+
+    @property
+    def service_level_offered(self) -> float | None:
+        return self.answered_in_time / self.offered if self.offered else None
+
+    @property
+    def service_level_answered(self) -> float | None:
+        return self.answered_in_time / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    taken_at: datetime
+    calls: list[CallRow]
+    work: list[WorkRow]
+    work_total: int
+    escalations: list[EscalationRow]
+    kpis: Kpis
+    #: The soonest moment a clock or a ringing call can fall due (None: nothing can);
+    #: until then evaluating the desk would find nothing to do.
+    next_due_at: datetime | None = None
+
+
+def shown_number(raw: str, e164: str | None) -> tuple[str, PhoneNumber | None]:
+    """The number as the screens show it, and parsed (None when it is not a number)."""
+    parsed = known_form(e164 or raw) if (e164 or raw) else None
+    if parsed is None:
+        return (raw or "—", None)
+    return (parsed.display, parsed)
+
+
+def place_of(parsed: PhoneNumber | None) -> str:
+    if parsed is None:
+        return ""
+    if parsed.kind == "short":
+        return _("service number")
+    if parsed.kind == "emergency":
+        return _("emergency number")
+    bits = [b for b in (parsed.region, parsed.carrier) if b]
+    return " · ".join(bits)
+
+
+def day_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Start and end (UTC) of the desk's local day containing ``now``."""
+    local_day = now.astimezone(tz).date()
+    start = datetime.combine(local_day, time(0), tz)
+    return start.astimezone(now.tzinfo), (start + timedelta(days=1)).astimezone(now.tzinfo)
+
+
+def load_calls(s: Session) -> list[CallRow]:
+    # Columns, not ORM objects (as for the work below): built whole, 200 ringing calls
+    # took most of the read.
+    rows = s.execute(
+        sa.select(col(Call.id), col(Call.number_raw), col(Call.number_e164), col(Call.state),
+                  col(Call.offered_at), col(Call.answer_due_at), col(Call.answer_warn_at),
+                  col(Call.answered_at), col(Call.answered_by), col(Call.source),
+                  col(Call.customer_id), col(Contact.name), col(Customer.name),
+                  col(Contract.code), col(Contract.grade))
+        .outerjoin(Contact, col(Contact.id) == col(Call.contact_id))
+        .outerjoin(Customer, col(Customer.id) == col(Call.customer_id))
+        .outerjoin(Contract, col(Contract.id) == col(Call.contract_id))
+        .where(sa.or_(col(Call.state) == "ringing",
+                      sa.and_(col(Call.state) == "answered", col(Call.ticket_id).is_(None))))
+    ).all()
+    # sorted here: ordering in SQL tempts the planner to walk the whole call history
+    # by offer time instead of looking up the few calls that need someone
+    rows = sorted(rows, key=lambda r: (r[4], r[0]))
+    customers = {r[10] for r in rows if r[10] is not None}
+    open_counts: dict[int, int] = {}
+    if customers:
+        open_counts = {cid: n for cid, n in s.exec(
+            select(Ticket.customer_id, func.count())
+            .where(col(Ticket.customer_id).in_(customers),
+                   col(Ticket.status).in_(OPEN_STATUSES))
+            .group_by(col(Ticket.customer_id))).all() if cid is not None}
+    out = []
+    for (call_id, raw, e164, state, offered_at, due_at, warn_at, answered_at, answered_by,
+         source, customer_id, contact, customer, contract, grade) in rows:
+        number, parsed = shown_number(raw, e164)
+        out.append(CallRow(call_id=call_id, number=number, place=place_of(parsed),
+                           caller=contact, customer=customer, contract=contract, grade=grade,
+                           state=state, offered_at=offered_at, due_at=due_at, warn_at=warn_at,
+                           answered_at=answered_at, answered_by=answered_by, source=source,
+                           open_tickets=open_counts.get(customer_id or -1, 0)))
+    return out
+
+
+OPEN_CLOCK = ("running", "paused")
+
+
+def load_work(s: Session) -> tuple[list[WorkRow], int]:
+    """Every open callback, and each open ticket's next deadline; soonest first.
+
+    Each ticket carries its next deadline (``next_due_at``, kept by the SLA
+    evaluation), so this reads only the rows shown, by index, however many
+    tickets are open.
+    """
+    # Columns, not ORM objects: 600 tickets and clocks built whole took most of the time.
+    shown = (col(Clock.id), col(Clock.target), col(Clock.key), col(Clock.started_at),
+             col(Clock.due_at), col(Clock.warn_at), col(Clock.state), col(Ticket.id),
+             col(Ticket.number), col(Ticket.kind), col(Ticket.level), col(Ticket.caller_name),
+             col(Ticket.assigned_to), col(Customer.name))
+    callbacks = (
+        sa.select(*shown)
+        .join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
+        .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+        .where(col(Clock.target) == "callback", col(Clock.state).in_(OPEN_CLOCK),
+               col(Ticket.status) != "closed")
+        .order_by(col(Clock.due_at), col(Clock.id)).limit(WORK_LIMIT)
+    )
+    deadlines = (
+        sa.select(*shown).select_from(Ticket)
+        .join(Clock, sa.and_(col(Clock.ticket_id) == col(Ticket.id),
+                             col(Clock.key) == col(Ticket.next_clock)))
+        .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+        .where(col(Ticket.next_due_at).is_not(None))
+        .order_by(col(Ticket.next_due_at), col(Ticket.id)).limit(WORK_LIMIT)
+    )
+    rows = [*s.execute(callbacks).all(), *s.execute(deadlines).all()]
+    rows.sort(key=lambda r: (r[4], r[0]))
+    total = (s.exec(select(func.count()).select_from(Ticket)
+                    .where(col(Ticket.next_due_at).is_not(None))).one()
+             + s.exec(select(func.count()).select_from(Clock)
+                      .where(col(Clock.target) == "callback",
+                             col(Clock.state).in_(OPEN_CLOCK))).one())
+    out = []
+    for (clock_id, target, key, started_at, due_at, warn_at, state, ticket_id, number, kind,
+         level, caller, assigned_to, customer) in rows[:WORK_LIMIT]:
+        out.append(WorkRow(clock_id=clock_id, ticket_id=ticket_id, ticket_number=number,
+                           target=target, key=key, kind=kind, level=level, customer=customer,
+                           caller=caller, started_at=started_at,
+                           due_at=due_at, warn_at=warn_at,
+                           paused=state == "paused", assigned_to=assigned_to))
+    return out, total
+
+
+def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
+    """Unacknowledged escalations (oldest first), then those acknowledged in the last 8 h."""
+    recent = now - timedelta(hours=8)
+    rows = s.execute(
+        sa.select(col(Escalation.id), col(Escalation.kind), col(Escalation.tier),
+                  col(Escalation.raised_at), col(Escalation.due_at),
+                  col(Escalation.acknowledged_at), col(Escalation.acknowledged_by),
+                  col(Escalation.reason), col(Escalation.ticket_id), col(Escalation.call_id),
+                  col(Escalation.from_level), col(Escalation.to_level), col(Ticket.number),
+                  col(Call.id), col(Call.number_raw), col(Call.number_e164), col(Call.state),
+                  col(Call.answered_at), col(Customer.name))
+        .outerjoin(Ticket, col(Ticket.id) == col(Escalation.ticket_id))
+        .outerjoin(Call, col(Call.id) == col(Escalation.call_id))
+        .outerjoin(Customer, col(Customer.id) == sa.func.coalesce(col(Ticket.customer_id),
+                                                                   col(Call.customer_id)))
+        .where(sa.or_(col(Escalation.acknowledged_at).is_(None),
+                      col(Escalation.acknowledged_at) >= recent))
+        .order_by(col(Escalation.acknowledged_at).is_not(None), col(Escalation.raised_at),
+                  col(Escalation.id))
+        .limit(ESCALATION_LIMIT)
+    ).all()
+    out = []
+    for (esc_id, kind, tier, raised_at, due_at, acked_at, acked_by, reason, ticket_id,
+         call_id, from_level, to_level, ticket_number, found_call, raw, e164, call_state,
+         call_answered_at, customer) in rows:
+        has_call = found_call is not None
+        out.append(EscalationRow(
+            escalation_id=esc_id, kind=kind, tier=tier, raised_at=raised_at,
+            due_at=due_at, acknowledged_at=acked_at, acknowledged_by=acked_by, reason=reason,
+            ticket_id=ticket_id, ticket_number=ticket_number, call_id=call_id,
+            number=shown_number(raw, e164)[0] if has_call else None, customer=customer,
+            call_state=call_state if has_call else None,
+            call_answered_at=call_answered_at if has_call else None,
+            from_level=from_level, to_level=to_level))
+    return out
+
+
+def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
+    start, end = day_bounds(now, tz)
+    in_day = sa.and_(col(Call.offered_at) >= start, col(Call.offered_at) < end)
+    offered, answered, abandoned, in_time = s.exec(
+        select(
+            func.count(),
+            func.count(col(Call.answered_at)),
+            func.sum(sa.case((col(Call.state) == "abandoned", 1), else_=0)),
+            func.sum(sa.case((col(Call.answered_at) <= col(Call.answer_due_at), 1), else_=0)),
+        ).where(in_day)
+    ).one()
+    cb_open, cb_over = s.exec(
+        select(func.count(), func.sum(sa.case((col(Clock.due_at) < now, 1), else_=0)))
+        .where(col(Clock.target) == "callback", col(Clock.state).in_(("running", "paused")))
+    ).one()
+    levels = s.exec(
+        select(Ticket.level, func.count())
+        .where(Ticket.kind == "fault", col(Ticket.status).in_(OPEN_STATUSES))
+        .group_by(col(Ticket.level))
+    ).all()
+    unacked = s.exec(select(func.count()).select_from(Escalation)
+                     .where(col(Escalation.acknowledged_at).is_(None))).one()
+    return Kpis(offered=offered, answered=answered, abandoned=int(abandoned or 0),
+                answered_in_time=int(in_time or 0), callbacks_open=cb_open,
+                callbacks_overdue=int(cb_over or 0),
+                faults_by_level={int(lv): n for lv, n in levels if lv is not None},
+                unacknowledged=unacked)
+
+
+def next_due(s: Session) -> datetime | None:
+    """The soonest check a ticket asked for, or answer limit of a ringing call not yet
+    escalated (both read from an index): what :meth:`Desk.evaluate` would act on."""
+    ticket = s.exec(select(func.min(Ticket.next_check_at))).one()
+    call = s.exec(select(func.min(Call.answer_due_at)).where(
+        col(Call.state) == "ringing", col(Call.escalated_at).is_(None))).one()
+    due = [d for d in (ticket, call) if d is not None]
+    return min(due) if due else None
+
+
+def load_snapshot(engine: Engine, now: datetime, tz: ZoneInfo) -> Snapshot:
+    with Session(engine) as s:
+        work, total = load_work(s)
+        return Snapshot(taken_at=now, calls=load_calls(s), work=work, work_total=total,
+                        next_due_at=next_due(s),
+                        escalations=load_escalations(s, now), kpis=load_kpis(s, now, tz))

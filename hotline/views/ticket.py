@@ -1,0 +1,234 @@
+"""A ticket as its screen and its audit trail show it: clocks, level history, timeline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from hotline import display_names
+from hotline.desk.steps import progress_of
+from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, STEPS, allowed, step_label
+from hotline.errors import NotFound
+from hotline.i18n import N_, _
+from hotline.phones import known_form, try_parse_number
+from hotline.store.models import Attachment, Call, Clock, Contact, Contract, Customer, Event, Ticket
+
+OTHER_EVENTS = {
+    "call_rang": N_("Call rang"),
+    "call_answered": N_("Call answered"),
+    "call_abandoned": N_("Caller hung up"),
+    "call_ended": N_("Call ended without ticket"),
+    "ticket_opened": N_("Ticket opened"),
+    "level_changed": N_("Level changed by the SLA engine"),
+    "escalation_raised": N_("Escalated"),
+    "escalation_acknowledged": N_("Escalation acknowledged"),
+    "penalty_scored": N_("Penalty points"),
+}
+
+
+def event_label(kind: str) -> str:
+    if kind in STEPS:
+        return step_label(kind)
+    return _(OTHER_EVENTS[kind]) if kind in OTHER_EVENTS else kind.replace("_", " ")
+
+
+def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
+    """One line saying what the event's data holds, for people."""
+    if kind == "call_rang":
+        number = try_parse_number(str(data.get("number", "")))
+        return (number.display if number else str(data.get("number", ""))) + (
+            f" · {data['source']}" if data.get("source") else "")
+    if kind in ("call_answered", "call_abandoned"):
+        return _("after {s} s").format(s=data.get("wait_s", "?"))
+    if kind == "ticket_opened":
+        lv = f" L{data['level']}" if data.get("level") else ""
+        return (f"{display_names.kind(str(data.get('kind', '')))}{lv} · {data.get('policy', '')}/"
+                f"{data.get('grade', '')} · {data.get('description', '')}")
+    if kind == "remote_approved":
+        method = data.get("method", "")
+        how = _(APPROVAL_METHODS[method]) if method in APPROVAL_METHODS else method
+        text = _("by {who}, {how}").format(who=data.get("approver", ""), how=how)
+        return text + (f" · {data['text']}" if data.get("text") else "")
+    if kind == "remote_logout":
+        text = _("command log attached ({n} lines)").format(n=data.get("lines", "?"))
+        return text + (f" · {data['file']}" if data.get("file") else "")
+    if kind == "dispatched":
+        return str(data.get("engineer_name") or data.get("engineer", "")) + (
+            f" · {data['text']}" if data.get("text") else "")
+    if kind == "level_set":
+        return f"L{data.get('from_level')} → L{data.get('level')} · {data.get('text', '')}"
+    if kind == "conditions_set":
+        return ", ".join(data.get("conditions", [])) or "—"
+    if kind == "level_changed":
+        return f"L{data.get('from_level')} → L{data.get('to_level')}"
+    if kind == "escalation_raised":
+        what = display_names.escalation(str(data.get("kind", "")))
+        tier = display_names.tier(data.get("tier")) if data.get("tier") else ""
+        reason = display_names.target(str(data["reason"])) if data.get("reason") else ""
+        return " · ".join(b for b in (what, tier, reason) if b)
+    if kind == "escalation_acknowledged":
+        return str(data.get("note", ""))
+    if kind == "penalty_scored":
+        return f"{data.get('rule', '')} {data.get('points', '')}"
+    if kind in ("callback_promised", "callback_made"):
+        return str(data.get("key", "")).replace("callback#", "#")
+    return str(data.get("text", ""))
+
+
+@dataclass(frozen=True)
+class ClockView:
+    key: str
+    target: str
+    limit: str
+    level: int | None
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    state: str  # running | paused | met | late | cancelled
+    met_at: datetime | None
+    breached_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event_id: int
+    at: datetime
+    recorded_at: datetime
+    actor: str
+    kind: str
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    number: str
+    kind: str
+    level: int | None
+    initial_level: int | None
+    status: str
+    policy: str
+    grade: str
+    region: str | None
+    conditions: tuple[str, ...]
+    customer: str | None
+    contact: str | None
+    caller: str
+    contract: str | None
+    equipment: str | None
+    site: str | None
+    description: str
+    opened_at: datetime
+    opened_by: str
+    assigned_to: str | None
+    closed_at: datetime | None
+    version: int
+    clocks: list[ClockView]
+    timeline: list[TimelineEntry]
+    level_history: list[TimelineEntry]
+    allowed: list[str]
+    attachments: list[tuple[int, str, str]]  # id, kind, name
+
+
+def find_ticket_id(engine: Engine, ref: str) -> int:
+    """A ticket by its number (``261125-0001``) or its id."""
+    ref = ref.strip()
+    with Session(engine) as s:
+        hit = s.exec(select(Ticket.id).where(Ticket.number == ref)).first()
+        if hit is None and ref.isdigit():
+            hit = s.exec(select(Ticket.id).where(Ticket.id == int(ref))).first()
+    if hit is None:
+        raise NotFound(_("There is no ticket {ref}.").format(ref=ref))
+    return hit
+
+
+def timeline(s: Session, ticket_id: int, tz: ZoneInfo) -> list[TimelineEntry]:
+    call_ids = select(Call.id).where(Call.ticket_id == ticket_id)
+    rows = s.exec(select(Event).where(sa.or_(col(Event.ticket_id) == ticket_id,
+                                             col(Event.call_id).in_(call_ids)))
+                  .order_by(col(Event.at), col(Event.id))).all()
+    out = []
+    for ev in rows:
+        assert ev.id is not None
+        data = json.loads(ev.data or "{}")
+        out.append(TimelineEntry(event_id=ev.id, at=ev.at, recorded_at=ev.recorded_at,
+                                 actor=ev.actor, kind=ev.kind, label=event_label(ev.kind),
+                                 detail=event_detail(ev.kind, data, tz)))
+    return out
+
+
+def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> TicketView:
+    with Session(engine) as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
+        customer = s.get(Customer, ticket.customer_id) if ticket.customer_id else None
+        contact = s.get(Contact, ticket.contact_id) if ticket.contact_id else None
+        contract = s.get(Contract, ticket.contract_id) if ticket.contract_id else None
+        clocks = s.exec(select(Clock).where(Clock.ticket_id == ticket_id)
+                        .order_by(col(Clock.due_at), col(Clock.id))).all()
+        entries = timeline(s, ticket_id, tz)
+        attachments = s.exec(select(Attachment.id, Attachment.kind, Attachment.name)
+                             .where(Attachment.ticket_id == ticket_id)).all()
+        progress = progress_of(s, ticket)
+        number = known_form(ticket.caller_number) if ticket.caller_number else None
+        return TicketView(
+            id=ticket_id, number=ticket.number, kind=ticket.kind, level=ticket.level,
+            initial_level=ticket.initial_level, status=ticket.status, policy=ticket.policy,
+            grade=ticket.grade, region=ticket.region,
+            conditions=tuple(c for c in ticket.conditions.split(",") if c),
+            customer=customer.name if customer else None,
+            contact=contact.name if contact else ticket.caller_name,
+            caller=number.display if number else (ticket.caller_number or ""),
+            contract=contract.code if contract else None, equipment=ticket.equipment,
+            site=ticket.site, description=ticket.description, opened_at=ticket.opened_at,
+            opened_by=ticket.opened_by, assigned_to=ticket.assigned_to,
+            closed_at=ticket.closed_at, version=ticket.version,
+            clocks=[ClockView(key=c.key, target=c.target, limit=c.limit_text, level=c.level,
+                              started_at=c.started_at, due_at=c.due_at, warn_at=c.warn_at,
+                              state=c.state, met_at=c.met_at, breached_at=c.breached_at)
+                    for c in clocks],
+            timeline=entries,
+            level_history=[e for e in entries if e.kind in ("level_set", "level_changed",
+                                                             "ticket_opened")],
+            allowed=allowed(progress, now),
+            attachments=[(a_id, kind, name) for a_id, kind, name in attachments if a_id],
+        )
+
+
+def attachment_text(engine: Engine, attachment_id: int) -> str:
+    with Session(engine) as s:
+        a = s.get(Attachment, attachment_id)
+        if a is None:
+            raise NotFound(_("There is no attachment {id}.").format(id=attachment_id))
+        return a.content
+
+
+def audit_lines(engine: Engine, ticket_id: int, tz: ZoneInfo) -> list[str]:
+    """The ticket's trail as text lines: when, who, what, details (for ``hotline audit``)."""
+    with Session(engine) as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
+        entries = timeline(s, ticket_id, tz)
+    lines = [_("Ticket {number} · {kind} · opened {time} by {who}").format(
+        number=ticket.number, kind=display_names.kind(ticket.kind),
+        time=ticket.opened_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+        who=ticket.opened_by)]
+    for e in entries:
+        when = e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        late = ""
+        if (e.recorded_at - e.at).total_seconds() > 60:
+            late = " " + _("(recorded {time})").format(time=e.recorded_at.astimezone(tz)
+                                                      .strftime("%m-%d %H:%M"))
+        detail = f" — {e.detail}" if e.detail else ""
+        lines.append(f"{when}  {e.actor:<12} {e.label}{detail}{late}")
+    return lines

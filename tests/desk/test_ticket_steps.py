@@ -1,0 +1,279 @@
+"""A ticket's life: steps in order, refusals that say what comes first, versions, audit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from hotline.clock import FixedClock
+from hotline.desk.operations import Desk, Intake
+from hotline.desk.steps import StepInput
+from hotline.errors import Conflict, InputError
+from hotline.store.models import Attachment, Clock, Escalation, Penalty, Ticket
+from hotline.views.search import search_tickets
+from hotline.views.ticket import audit_lines, load_ticket
+from tests.support import TZ, build_desk, make_settings
+
+
+def fault(desk: Desk, level: int = 1, number: str = "0757-83301234") -> int:
+    return desk.log_call(Intake(number=number, kind="fault", level=level,
+                                description="光路中断 optical path down"))
+
+
+def clocks(desk: Desk, ticket_id: int) -> dict[str, Clock]:
+    with Session(desk.engine) as s:
+        return {c.key: c for c in s.exec(select(Clock).where(Clock.ticket_id == ticket_id))}
+
+
+def test_remote_login_before_the_customers_approval_is_refused(demo_desk: Desk) -> None:
+    t = fault(demo_desk)
+    with pytest.raises(InputError, match="request remote support and record the customer's "
+                                         "approval"):
+        demo_desk.record(t, "remote_response")
+    demo_desk.record(t, "remote_requested")
+    with pytest.raises(InputError, match="has not approved remote access yet"):
+        demo_desk.record(t, "remote_response")
+    with pytest.raises(InputError, match="written form, e-mail or fax"):
+        demo_desk.record(t, "remote_approved", StepInput(approver="梁家豪", method="phone"))
+    with pytest.raises(InputError, match="Who approved"):
+        demo_desk.record(t, "remote_approved", StepInput(approver=" ", method="email"))
+    demo_desk.record(t, "remote_approved", StepInput(approver="梁家豪", method="email"))
+    demo_desk.record(t, "remote_response")
+    with pytest.raises(InputError, match="command log"):
+        demo_desk.record(t, "remote_logout")
+
+
+@pytest.mark.parametrize(("step", "message"), [
+    ("depart", "Dispatch an engineer first"),
+    ("onsite_arrival", "departure first"),
+    ("left_site", "record the arrival first"),
+    ("service_request_signed", "record the arrival first"),
+    ("handling_form", "record that service was restored first"),
+    ("analysis_report", "record that service was restored first"),
+    ("ticket_closed", "record the resolution first"),
+    ("part_returned", "No spare part"),
+    ("ticket_reopened", "not closed"),
+    ("consultation_answered", "does not apply to a fault ticket"),
+    ("clock_resumed", "not paused"),
+])
+def test_out_of_order_steps_say_what_must_come_first(demo_desk: Desk, step: str,
+                                                     message: str) -> None:
+    t = fault(demo_desk)
+    with Session(demo_desk.engine) as s:
+        before = s.get(Ticket, t)
+        assert before is not None
+    with pytest.raises(InputError, match=message):
+        demo_desk.record(t, step)
+    with Session(demo_desk.engine) as s:
+        after = s.get(Ticket, t)
+        assert after is not None and after.version == before.version
+
+
+def test_a_step_cannot_come_before_the_one_it_follows(demo_desk: Desk, clock: FixedClock) -> None:
+    t = fault(demo_desk)
+    clock.advance(minutes=30)
+    demo_desk.record(t, "dispatched", StepInput(engineer="chenhao"))
+    with pytest.raises(InputError, match="cannot be before"):
+        demo_desk.record(t, "depart", at=clock.now() - timedelta(minutes=10))
+
+
+def test_a_stale_view_is_refused_and_says_who_changed_it(demo_desk: Desk,
+                                                         clock: FixedClock) -> None:
+    t = fault(demo_desk)
+    with Session(demo_desk.engine) as s:
+        seen = s.get(Ticket, t)
+        assert seen is not None
+        version = seen.version
+    other = build_desk(demo_desk.settings, clock, "lina")
+    other.engine = demo_desk.engine
+    other.record(t, "note", StepInput(text="customer says the alarm cleared"),
+                 expected_version=version)
+    with pytest.raises(Conflict, match=r"lina changed ticket .* nothing of yours was saved"):
+        demo_desk.record(t, "note", StepInput(text="mine"), expected_version=version)
+    view = load_ticket(demo_desk.engine, t, clock.now(), TZ)
+    assert [e.detail for e in view.timeline if e.kind == "note"] == [
+        "customer says the alarm cleared"]
+
+
+def test_level_1_fault_from_ring_to_close(demo_desk: Desk, clock: FixedClock,
+                                          tmp_path: Path) -> None:
+    """Guangdong, Foshan: remote support first, then on site; every clock and the trail."""
+    call = demo_desk.ring("0757-83301234").call_id
+    clock.advance(seconds=7)
+    demo_desk.answer(call)
+    t = demo_desk.log_call(Intake(number="0757 8330 1234", kind="fault", level=1,
+                                  description="ring down", promise_callback=True), call)
+    opened = clock.now()
+    c = clocks(demo_desk, t)
+    assert c["restore"].due_at - opened == timedelta(hours=3)  # remote restoration
+    assert c["callback#1"].due_at - opened == timedelta(minutes=30)
+    demo_desk.record(t, "guidance_note", StepInput(text="asked to check the fibre patch"))
+    clock.advance(minutes=10)
+    demo_desk.callback_done(t)
+    demo_desk.record(t, "remote_requested")
+    clock.advance(minutes=3)
+    demo_desk.record(t, "remote_approved", StepInput(approver="梁家豪", method="fax"))
+    clock.advance(minutes=2)
+    demo_desk.record(t, "remote_response")
+    clock.advance(minutes=20)
+    log = tmp_path / "session.log"
+    log.write_text("display alarm\nreset board 3\n", encoding="utf-8")
+    demo_desk.record(t, "remote_logout", StepInput(command_log_file=str(log)))
+    # remote support did not fix it: go on site; the regional limit (Foshan 6 h) applies
+    demo_desk.record(t, "dispatched", StepInput(engineer="chenhao"))
+    c = clocks(demo_desk, t)
+    assert c["restore"].due_at - opened == timedelta(hours=6)
+    assert c["depart"].due_at - opened == timedelta(hours=1)  # 接报-出发 1 h
+    assert "onsite_arrival" not in c  # counted from the departure
+    clock.advance(minutes=10)
+    demo_desk.record(t, "depart")
+    clock.advance(hours=2)
+    demo_desk.record(t, "onsite_arrival")
+    demo_desk.record(t, "service_request_signed")
+    demo_desk.record(t, "part_lent", StepInput(text="SL64 board, SN 2102310"))
+    clock.advance(hours=1)
+    demo_desk.record(t, "restore")
+    c = clocks(demo_desk, t)
+    assert c["restore"].state == "met"
+    assert c["handling_form"].due_at - clock.now() == timedelta(hours=48)
+    with pytest.raises(InputError, match="record the resolution first"):
+        demo_desk.record(t, "ticket_closed")
+    clock.advance(minutes=30)
+    demo_desk.record(t, "left_site")
+    demo_desk.record(t, "resolve")
+    demo_desk.record(t, "handling_form")
+    clock.advance(days=2)
+    demo_desk.record(t, "analysis_report")
+    demo_desk.record(t, "ticket_closed")
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.status == "closed" and ticket.closed_at is not None
+        assert s.exec(select(Penalty)).all() == []
+        assert s.exec(select(Escalation)).all() == []
+        [attachment] = s.exec(select(Attachment)).all()
+        assert "reset board 3" in attachment.content and attachment.name == "session.log"
+    c = clocks(demo_desk, t)
+    assert {k: v.state for k, v in c.items() if v.state != "met"} == {}
+    trail = "\n".join(audit_lines(demo_desk.engine, t, TZ))
+    for what in ("Call rang", "Call answered", "Ticket opened", "Phone guidance given",
+                 "Called back", "Remote support requested", "by 梁家豪, fax", "Remote login",
+                 "command log attached (2 lines) · session.log", "Engineer dispatched",
+                 "Engineer departed", "Engineer arrived", "Technical-service request signed",
+                 "Spare part lent", "Service restored", "Engineer left the site",
+                 "Handling form submitted", "Analysis report submitted", "Ticket closed"):
+        assert what in trail, what
+    assert "zhangwei" in trail
+
+
+def test_breached_restore_raises_the_level_and_scores(demo_desk: Desk, clock: FixedClock) -> None:
+    """Standard policy, grade B, level 2: restore 24 h; missed → level 1 with its limit."""
+    t = demo_desk.log_call(Intake(number="13380012345", kind="fault", level=2,
+                                  description="intermittent errors"))
+    opened = clock.now()
+    clock.advance(hours=25)
+    demo_desk.evaluate()
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.level == 1 and ticket.initial_level == 2
+        kinds = sorted(e.kind for e in s.exec(select(Escalation)).all())
+        assert "level_up" in kinds and "breach" in kinds
+        up = s.exec(select(Escalation).where(Escalation.kind == "level_up")).one()
+        assert up.raised_at == opened + timedelta(hours=24)
+        assert (up.from_level, up.to_level) == (2, 1)
+        assert s.exec(select(Penalty)).all()
+    again = len(load_ticket(demo_desk.engine, t, clock.now(), TZ).timeline)
+    demo_desk.evaluate()
+    assert len(load_ticket(demo_desk.engine, t, clock.now(), TZ).timeline) == again
+
+
+def test_a_complaint_goes_to_the_supervisor_at_once(demo_desk: Desk) -> None:
+    t = demo_desk.log_call(Intake(number="020-87651234", kind="complaint", level=None,
+                                  description="engineer arrived late"))
+    with Session(demo_desk.engine) as s:
+        [esc] = s.exec(select(Escalation).where(Escalation.ticket_id == t)).all()
+        assert esc.kind == "complaint" and esc.tier == "supervisor"
+        assert s.exec(select(Clock).where(Clock.ticket_id == t,
+                                          Clock.target == "complaint_reply")).one()
+    demo_desk.record(t, "complaint_answered", StepInput(text="apologised, new ETA"))
+    demo_desk.record(t, "ticket_closed")
+
+
+def test_conditions_change_the_limits(demo_desk: Desk) -> None:
+    t = demo_desk.log_call(Intake(number="020-87651234", kind="fault", level=2,
+                                  description="fire panel fault"))
+    with pytest.raises(InputError, match="no condition 'teleport'"):
+        demo_desk.record(t, "conditions_set", StepInput(conditions=("teleport",)))
+    demo_desk.record(t, "conditions_set", StepInput(conditions=("remote",)))
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.conditions == "remote"
+
+
+def test_search_by_any_form_of_number_ticket_customer_and_words(demo_desk: Desk) -> None:
+    a = fault(demo_desk, number="0757-83301234")
+    b = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
+                                  description="ASON license"))
+    ids = lambda q: [h.ticket_id for h in search_tickets(demo_desk.engine, q)]  # noqa: E731
+    assert ids("075783301234") == [a]
+    assert ids("+86 757 8330 1234") == [a]
+    assert ids("8330") == [a]
+    assert ids("佛山") == [a]
+    assert ids("license") == [b]
+    assert ids("kind:consultation") == [b]
+    assert ids("state:open level:1") == [a]
+    assert ids("") == [b, a]
+    number = search_tickets(demo_desk.engine, "license")[0].number
+    assert ids(number) == [b]
+    with pytest.raises(InputError, match="Unknown state"):
+        search_tickets(demo_desk.engine, "state:sleeping")
+
+
+def test_audit_command_prints_the_trail(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline import demo
+    from hotline.cli.main import run
+    from tests.support import START
+
+    db = tmp_path / "a.db"
+    clock = FixedClock(START)
+    desk = build_desk(make_settings(f"sqlite:///{db}"), clock)
+    demo.load_directory(desk)
+    t = fault(desk)
+    desk.record(t, "note", StepInput(text="first note"))
+    with Session(desk.engine) as s:
+        number = s.get(Ticket, t).number  # type: ignore[union-attr]
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert run(["--db", str(db), "audit", number], clock=clock) == 0
+    out = capsys.readouterr().out
+    assert "Ticket opened" in out and "first note" in out and "zhangwei" in out
+    assert run(["--db", str(db), "audit", "999999-0001"], clock=clock) == 1
+    assert "There is no ticket" in capsys.readouterr().err
+
+
+def test_an_unknown_caller_is_added_to_the_directory_while_logging(demo_desk: Desk) -> None:
+    with pytest.raises(InputError, match="no customer 'NOPE'"):
+        demo_desk.log_call(Intake(number="13611112222", kind="consultation", level=None,
+                                  description="q", caller_name="王五",
+                                  new_contact_customer="NOPE"))
+    assert demo_desk.identify(demo_desk.parse_number("13611112222")).contact_name is None
+    t = demo_desk.log_call(Intake(number="136 1111 2222", kind="consultation", level=None,
+                                  description="q", caller_name="王五",
+                                  new_contact_customer="GDT-SZ"))
+    match = demo_desk.identify(demo_desk.parse_number("+8613611112222"))
+    assert match.contact_name == "王五" and match.contract_code == "GD-TX-2026-001"
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.policy == "guangdong-transmission"
+
+
+def test_open_tickets_of_the_caller_s_customer(demo_desk: Desk) -> None:
+    from hotline.views.search import open_tickets_of
+
+    fault(demo_desk, number="0755-83765432")
+    match = demo_desk.identify(demo_desk.parse_number("13760112345"))  # same customer
+    assert match.customer_id is not None
+    hits = open_tickets_of(demo_desk.engine, match.customer_id)
+    assert [h.description for h in hits] == ["光路中断 optical path down"]

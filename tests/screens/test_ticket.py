@@ -1,0 +1,210 @@
+"""The ticket screen by keyboard: open it, record steps through their forms, see refusals."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from textual.widgets import Input
+
+from hotline.clock import FixedClock
+from hotline.desk.operations import Desk, Intake
+from hotline.store.models import Event, Ticket
+from screens.app import HotlineApp
+from screens.search import SearchScreen
+from screens.step_form import StepForm
+from screens.ticket import TicketScreen
+from screens.widgets.live_table import LiveTable
+from tests.screens.test_dashboard import SIZE, rows, settle, type_text, typed_ahead
+
+
+def notes(app: HotlineApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_open_a_ticket_and_work_it_from_the_keyboard(demo_desk: Desk,
+                                                           clock: FixedClock) -> None:
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=1,
+                                  description="ring down", promise_callback=True))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.ticket_id == t
+        assert {r[1] for r in rows_of(screen)} >= {"Callback 1", "Restore"}
+        # remote login before approval: refused, with what must come first
+        await pilot.press("i")
+        await settle(pilot)
+        assert not isinstance(app.screen, StepForm)
+        assert any("has not approved" in n or "approval" in n for n in notes(app))
+        # request, approve (with a bad then a good form), log in
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, StepForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, StepForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Who approved" in str(form.query_one("#step-error").render())
+        await type_text(pilot, "Liang")
+        await pilot.press("tab", "e", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("i", "ctrl+s")
+        await settle(pilot)
+        # a note, then back to the dashboard
+        await pilot.press("n")
+        await settle(pilot)
+        await type_text(pilot, "board reset")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        table = screen.query_one("#ticket-timeline", LiveTable)
+        timeline = [str(table.get_row(key)[2]) for key in table.keys]
+        assert timeline[-4:] == ["Remote support requested", "Customer approved remote access",
+                                 "Remote login", "Note"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.dashboard
+    with Session(demo_desk.engine) as s:
+        approved = s.exec(select(Event).where(Event.kind == "remote_approved")).one()
+        assert '"approver": "Liang"' in approved.data and '"method": "email"' in approved.data
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.version == 5
+
+
+def rows_of(screen: TicketScreen) -> list[list[str]]:
+    from tests.screens.test_dashboard import cell_text
+
+    table = screen.query_one("#ticket-clocks")
+    return [[cell_text(c) for c in table.get_row(k)] for k in table.keys]  # type: ignore[attr-defined]
+
+
+async def test_search_finds_a_ticket_by_number_and_opens_it(demo_desk: Desk) -> None:
+    demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=2,
+                              description="alarm storm"))
+    t = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
+                                  description="how to back up the NMS"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await type_text(pilot, "133-8001-2345")
+        await settle(pilot)
+        results = app.screen.query_one("#search-results", LiveTable)
+        assert results.row_count == 1
+        # what the list shows is its title, drawn with its rows
+        assert results.border_title == "1 ticket for “133-8001-2345”"
+        await pilot.press("enter")  # to the list
+        await pilot.press("enter")  # open
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
+async def test_a_search_typed_ahead_finds_and_opens_the_ticket(demo_desk: Desk) -> None:
+    t = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
+                                  description="how to back up the NMS"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        typed_ahead(app, "slash", *"13380012345")  # the number goes into the field
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#search-query", Input).value == "13380012345"
+        assert app.screen.query_one("#search-results", LiveTable).row_count == 1
+        await pilot.press("down", "slash")  # "/" here goes back to the field
+        assert app.focused is app.screen.query_one("#search-query", Input)
+        typed_ahead(app, "down", "enter")  # Enter lands on the list ↓ moved to
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
+async def test_a_query_that_cannot_be_read_says_why_and_keeps_the_list(
+        demo_desk: Desk) -> None:
+    demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
+                              description="how to back up the NMS"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "13380012345")
+        await settle(pilot)
+        results = app.screen.query_one("#search-results", LiveTable)
+        assert results.row_count == 1
+        query = app.screen.query_one("#search-query", Input)
+        query.value = "13380012345 level:x"  # pasted
+        await settle(pilot)
+        status = str(app.screen.query_one("#search-status").render())
+        assert "A level is a number, e.g. level:1." in status
+        assert results.row_count == 1  # the last list that could be read stays
+        assert results.border_title == "Earlier results: 1 ticket for “13380012345”"
+        query.value = "13380012345"
+        await settle(pilot)
+        assert "level" not in str(app.screen.query_one("#search-status").render())
+        assert results.border_title == "1 ticket for “13380012345”"
+        query.value = "13380012399"
+        await settle(pilot)
+        assert results.row_count == 0
+        assert results.border_title == "No ticket for “13380012399”"
+
+
+async def test_the_dashboard_opens_the_ticket_of_an_escalation(demo_desk: Desk,
+                                                               clock: FixedClock) -> None:
+    t = demo_desk.log_call(Intake(number="13380012345", kind="fault", level=3,
+                                  description="fan", promise_callback=True))
+    clock.advance(minutes=31)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert rows(app, "escalations")
+        await pilot.press("3", "o")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
+async def test_a_panel_key_and_enter_typed_ahead_open_that_panels_row(demo_desk: Desk) -> None:
+    t = demo_desk.log_call(Intake(number="13380012345", kind="fault", level=3,
+                                  description="fan", promise_callback=True))
+    demo_desk.ring("13902251234")  # the calls panel, focused at start, has a row too
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert rows(app, "calls") and rows(app, "work")
+        typed_ahead(app, "2", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+
+
+async def test_a_seat_signs_in_from_the_roster(demo_desk: Desk) -> None:
+    from screens.signin import SignInScreen
+
+    demo_desk.signed_in = False
+    demo_desk.actor = "root"
+    app = HotlineApp(demo_desk, live=False, sign_in=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        await pilot.press("slash", "f2")  # the desk's keys do not act before signing in
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        await pilot.press("down", "enter")  # the roster is sorted by role, then login
+        await settle(pilot)
+        assert app.screen is app.dashboard
+    assert demo_desk.signed_in and demo_desk.actor != "root"
+    with Session(demo_desk.engine) as s:
+        ev = s.exec(select(Event).where(Event.kind == "signed_in")).one()
+        assert ev.actor == demo_desk.actor
+
+
+def test_signing_in_as_someone_off_the_roster_is_refused(demo_desk: Desk) -> None:
+    import pytest
+
+    from hotline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="not on the desk's roster"):
+        demo_desk.sign_in("mallory")
