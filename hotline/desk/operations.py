@@ -30,6 +30,7 @@ from hotline.directory.callers import CallerMatch, match_number
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
 from hotline.phones import PhoneNumber, parse_number
+from hotline.seat import Seat
 from hotline.sla import SlaEngine
 from hotline.store.engine import make_engine, session_scope
 from hotline.store.models import Call, Engineer, Escalation, Event, Ticket
@@ -73,25 +74,17 @@ class RingResult:
     caller: CallerMatch
 
 
-class Desk:
+class Desk(Seat):
     """The desk's operations on one database, as one signed-in person."""
 
     def __init__(self, engine: Engine, clock: Clock, settings: Settings, sla: SlaEngine,
                  actor: str) -> None:
-        self.engine = engine
-        self.clock = clock
-        self.settings = settings
-        self.sla = sla
-        self.actor = actor
-        self.signed_in = False
+        super().__init__(engine, clock, settings, sla, actor)
         #: When the next re-alert of an unacknowledged escalation can fall due (see
         #: :func:`hotline.supervision.monitor`); None: look now.
         self.realerts_due_at: datetime | None = None
 
     # --- helpers ---------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return as_utc(self.clock.now())
 
     def _when(self, at: datetime | None, *, not_before: datetime | None = None,
               what: str = "") -> datetime:
