@@ -33,7 +33,6 @@ from hotline.sla import SlaEngine, SlaEvent, TicketFacts  # noqa: E402
 from hotline.store.engine import make_engine  # noqa: E402
 from hotline.store.models import (  # noqa: E402
     Call,
-    Clock,
     Contact,
     ContactNumber,
     Contract,
@@ -44,6 +43,7 @@ from hotline.store.models import (  # noqa: E402
     Meta,
     Penalty,
     Site,
+    SlaClock,
     Ticket,
 )
 from hotline.store.schema import upgrade  # noqa: E402
@@ -329,7 +329,7 @@ def _flush(conn: sa.Connection, tickets: list[dict[str, object]],
            links: list[dict[str, object]]) -> None:
     insert(conn, Ticket.__table__, tickets)  # type: ignore[arg-type]
     insert(conn, Event.__table__, events)  # type: ignore[arg-type]
-    insert(conn, Clock.__table__, clocks)  # type: ignore[arg-type]
+    insert(conn, SlaClock.__table__, clocks)  # type: ignore[arg-type]
     insert(conn, Escalation.__table__, escalations)  # type: ignore[arg-type]
     insert(conn, Penalty.__table__, penalties)  # type: ignore[arg-type]
     if links:

@@ -7,12 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
-from hotline.desk.operations import Desk
+from hotline.desk.calls import parse_caller_number
 from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.paths import shipped_data_dir
+from hotline.seat import Seat
 from hotline.store.models import (
     Contact,
     ContactNumber,
@@ -35,21 +36,21 @@ def read_demo() -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-def should_offer(desk: Desk) -> bool:
+def should_offer(seat: Seat) -> bool:
     """A desk with no customers whose user was never asked."""
-    with Session(desk.engine) as s:
+    with seat.read() as s:
         if s.get(Meta, OFFERED_KEY) is not None:
             return False
         return s.exec(select(func.count()).select_from(Customer)).one() == 0
 
 
-def record_offer(desk: Desk, *, accepted: bool) -> None:
-    with desk.session() as s:
-        s.merge(Meta(key=OFFERED_KEY, value="accepted" if accepted else "declined"))
-        desk._event(s, "demo_offered", desk.now(), accepted=accepted)
+def record_offer(seat: Seat, *, accepted: bool) -> None:
+    with seat.write() as tx:
+        tx.session.merge(Meta(key=OFFERED_KEY, value="accepted" if accepted else "declined"))
+        tx.record_event("demo_offered", tx.now, accepted=accepted)
 
 
-def load_directory(desk: Desk) -> dict[str, int]:
+def load_directory(seat: Seat) -> dict[str, int]:
     """Add the demo engineers, customers, sites, contacts and contracts (one transaction).
 
     What is already there (same login or code) is left as it is, so loading
@@ -57,7 +58,8 @@ def load_directory(desk: Desk) -> dict[str, int]:
     """
     data = read_demo()
     added = {"engineers": 0, "customers": 0, "contacts": 0, "contracts": 0}
-    with desk.session() as s:
+    with seat.write() as tx:
+        s = tx.session
         for e in data.get("engineers", []):
             if s.exec(select(Engineer).where(Engineer.login == e["login"])).first() is None:
                 s.add(Engineer(**e))
@@ -92,21 +94,21 @@ def load_directory(desk: Desk) -> dict[str, int]:
                 assert contact.id is not None
                 for text in person.get("numbers", []):
                     try:
-                        number = desk.parse_number(text, default_area_code=area)
+                        number = parse_caller_number(text, default_area_code=area)
                     except InputError as exc:
                         raise InputError(_("Demo contact {name}: {error}").format(
                             name=person["name"], error=exc)) from exc
                     s.add(ContactNumber(contact_id=contact.id, e164=number.e164,
                                         extension=number.extension, kind=number.kind))
                 added["contacts"] += 1
-        desk._event(s, "directory_loaded", desk.now(), source="demo", added=added)
+        tx.record_event("directory_loaded", tx.now, source="demo", added=added)
     return added
 
 
-def simulator_numbers(desk: Desk) -> tuple[list[str], list[str], list[str]]:
+def simulator_numbers(seat: Seat) -> tuple[list[str], list[str], list[str]]:
     """Known numbers (from the directory), unknown callers and service numbers."""
     data = read_demo()
-    with Session(desk.engine) as s:
+    with seat.read() as s:
         known = list(s.exec(select(ContactNumber.e164)).all())
     sim = data.get("simulator", {})
     return known, list(sim.get("unknown", [])), list(sim.get("service", []))

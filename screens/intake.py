@@ -14,7 +14,9 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from hotline import display_names
-from hotline.desk.operations import DEFAULT_POLICY, Desk, Intake
+from hotline.desk.answer_target import DEFAULT_POLICY
+from hotline.desk.intake import Intake
+from hotline.desk.operations import Desk
 from hotline.directory.callers import CallerMatch
 from hotline.errors import HotlineError, InputError
 from hotline.i18n import _

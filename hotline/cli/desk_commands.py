@@ -94,12 +94,7 @@ def ring_command(args: argparse.Namespace, ctx: CliContext) -> int:
                            source="cli")
     except InputError as exc:
         raise UsageError(str(exc)) from exc
-    with desk.session() as s:
-        from hotline.store.models import Call
-
-        call = s.get(Call, result.call_id)
-        assert call is not None
-        due = call.answer_due_at
+    due = result.answer_due_at
     who = result.caller.contact_name or _("unknown caller")
     if result.caller.customer_name:
         who += f" · {result.caller.customer_name}"

@@ -200,7 +200,7 @@ def run_ami(desk: Desk, host: str, port: int, user: str, secret: str, *,
 def reporter_failure(reporter: FeedReporter) -> str:
     from hotline.store.models import PbxFeed
 
-    with reporter.desk.session() as s:
+    with reporter.seat.read() as s:
         row = s.get(PbxFeed, reporter.name)
         return row.detail if row is not None else ""
 
@@ -280,7 +280,7 @@ def run_jsonl_stream(desk: Desk, stream: TextIO, *, name: str | None = None) -> 
     """
     from hotline.errors import StorageError
     from hotline.telephony.ami import backoff_delays
-    from hotline.telephony.caller_cache import Lookups
+    from hotline.telephony.caller_cache import CallerCache
     from hotline.telephony.feed_reporter import FeedReporter
     from hotline.telephony.jsonl import BATCH, FeedTally, apply_batch
 
@@ -297,7 +297,7 @@ def run_jsonl_stream(desk: Desk, stream: TextIO, *, name: str | None = None) -> 
             arrived.put(None)
 
     reader = threading.Thread(target=read, name="feed-stdin", daemon=True)
-    lookups = Lookups(desk)
+    lookups = CallerCache(desk)
     pause = threading.Event()  # only waited on, never set: a sleep that reads as one
     try:
         with _Heartbeat(reporter):

@@ -14,15 +14,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from hotline.sla import Evaluation, PenaltyEntry, SlaEvent, TargetState, TicketFacts
-from hotline.store.models import Clock, Escalation, Event, Penalty, Ticket
-
-if TYPE_CHECKING:
-    from hotline.desk.operations import Desk
+from hotline.desk.escalation_raising import SYSTEM, engine_key, raise_escalation, subject_key
+from hotline.sla import Evaluation, PenaltyEntry, SlaEngine, SlaEvent, TargetState, TicketFacts
+from hotline.store.models import Escalation, Event, Penalty, SlaClock, Ticket
+from hotline.store.transaction import Transaction
 
 #: Event kinds of the desk that the SLA engine reads, by engine event name.
 SLA_EVENT_KINDS = {
@@ -55,7 +53,6 @@ BREACH_KIND = {"callback": "callback_overdue"}
 #: Targets whose warning share raises no escalation (a callback's is only coloured).
 NO_WARNING_TARGETS = frozenset({"callback"})
 
-SYSTEM = "system"
 
 
 def warning_key(clock_key: str, due_at: datetime) -> str:
@@ -173,17 +170,20 @@ def plan_rows(evaluation: Evaluation) -> Plan:
                 next_check_at=evaluation.next_change_at)
 
 
-def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> None:
-    """Bring the ticket's clock, escalation and penalty rows in line with the engine."""
+def evaluate_ticket(tx: Transaction, sla: SlaEngine, ticket: Ticket) -> None:
+    """Bring the ticket's clock, escalation and penalty rows in line with the engine, now."""
     assert ticket.id is not None
+    s = tx.session
+    now = tx.now
     s.flush()
-    plan = plan_rows(desk.sla.evaluate(sla_facts(ticket), sla_events(s, ticket.id), now))
-    clocks = {c.key: c for c in s.exec(select(Clock).where(Clock.ticket_id == ticket.id)).all()}
+    plan = plan_rows(sla.evaluate(sla_facts(ticket), sla_events(s, ticket.id), now))
+    clocks = {c.key: c for c in s.exec(
+        select(SlaClock).where(SlaClock.ticket_id == ticket.id)).all()}
     for c in plan.clocks:
         row = clocks.get(c.key)
         if row is None:
-            row = Clock(ticket_id=ticket.id, key=c.key, target=c.target,
-                        started_at=c.started_at, due_at=c.due_at, warn_at=c.warn_at)
+            row = SlaClock(ticket_id=ticket.id, key=c.key, target=c.target,
+                           started_at=c.started_at, due_at=c.due_at, warn_at=c.warn_at)
         changed = (row.id is None or row.level != c.level or row.limit_text != c.limit_text
                    or row.started_at != c.started_at or row.due_at != c.due_at
                    or row.warn_at != c.warn_at or row.met_at != c.met_at
@@ -197,36 +197,31 @@ def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> No
             s.add(row)
             clocks[c.key] = row
     s.flush()
-    prefix = f"t{ticket.id}:"
-    existing = {e.key: e for e in s.exec(select(Escalation).where(
+    existing = {engine_key(e.key): e for e in s.exec(select(Escalation).where(
         Escalation.ticket_id == ticket.id)).all()}
     for e in plan.escalations:
-        if prefix + e.key in existing:
+        if e.key in existing:
             continue
         clock = clocks.get(e.clock_key or "")
-        esc = Escalation(key=prefix + e.key, kind=e.kind, tier=e.tier, ticket_id=ticket.id,
-                         clock_id=clock.id if clock else None, raised_at=e.at, due_at=e.due,
-                         from_level=e.from_level, to_level=e.to_level, reason=e.reason)
-        if e.acknowledged_at is not None:  # raised late (after downtime), acked meanwhile
-            esc.acknowledged_at, esc.acknowledged_by = e.acknowledged_at, SYSTEM
-            esc.note = "acknowledged with its chain"
-        s.add(esc)
-        s.flush()
-        desk._event(s, "escalation_raised", e.at, ticket_id=ticket.id, escalation_id=esc.id,
-                    actor=SYSTEM, kind=e.kind, tier=e.tier, reason=e.reason)
-    _withdraw_warnings(s, desk, ticket, plan, existing, now)
-    scored = set(s.exec(select(Penalty.key).where(Penalty.ticket_id == ticket.id)).all())
+        raise_escalation(tx, e.key, kind=e.kind, tier=e.tier, at=e.at, ticket_id=ticket.id,
+                         clock_id=clock.id if clock else None, due_at=e.due,
+                         from_level=e.from_level, to_level=e.to_level, reason=e.reason,
+                         acknowledged_at=e.acknowledged_at,
+                         event={"tier": e.tier, "reason": e.reason})
+    _withdraw_warnings(tx, ticket, plan, existing)
+    scored = {engine_key(key) for key in s.exec(
+        select(Penalty.key).where(Penalty.ticket_id == ticket.id)).all()}
     for p in plan.penalties:
-        if prefix + p.key in scored:
+        if p.key in scored:
             continue
-        s.add(Penalty(key=prefix + p.key, rule=p.rule, points=p.points, at=p.at,
-                      ticket_id=ticket.id, contract_id=ticket.contract_id,
-                      description=p.description))
-        desk._event(s, "penalty_scored", p.at, ticket_id=ticket.id, actor="system",
-                    rule=p.rule, points=p.points)
+        s.add(Penalty(key=subject_key(p.key, ticket_id=ticket.id), rule=p.rule,
+                      points=p.points, at=p.at, ticket_id=ticket.id,
+                      contract_id=ticket.contract_id, description=p.description))
+        tx.record_event("penalty_scored", p.at, ticket_id=ticket.id, actor=SYSTEM,
+                        rule=p.rule, points=p.points)
     if plan.level != ticket.level:
-        desk._event(s, "level_changed", plan.level_changed_at or now, ticket_id=ticket.id,
-                    actor="system", from_level=ticket.level, to_level=plan.level)
+        tx.record_event("level_changed", plan.level_changed_at or now, ticket_id=ticket.id,
+                        actor=SYSTEM, from_level=ticket.level, to_level=plan.level)
         ticket.level = plan.level
     ticket.next_check_at = plan.next_check_at
     nxt = plan.next_deadline()
@@ -235,31 +230,30 @@ def evaluate_ticket(s: Session, desk: Desk, ticket: Ticket, now: datetime) -> No
     s.add(ticket)
 
 
-def _withdraw_warnings(s: Session, desk: Desk, ticket: Ticket, plan: Plan,
-                       existing: dict[str, Escalation], now: datetime) -> None:
+def _withdraw_warnings(tx: Transaction, ticket: Ticket, plan: Plan,
+                       existing: dict[str, Escalation]) -> None:
     """A warning nobody acknowledged goes once its deadline is met, breached or moved."""
     current = {e.key for e in plan.escalations if e.kind == "warning"}
     states = {c.key: c for c in plan.clocks}
-    prefix = f"t{ticket.id}:"
     for key, esc in existing.items():
         if esc.kind != "warning" or esc.acknowledged_at is not None:
             continue
-        if key.removeprefix(prefix) in current:
+        if key in current:
             continue
-        clock_key = key.removeprefix(prefix).removeprefix("warn:").rsplit(":", 1)[0]
+        clock_key = key.removeprefix("warn:").rsplit(":", 1)[0]
         clock = states.get(clock_key)
         if clock is None or clock.state == "cancelled":
             reason = "cancelled"
         elif clock.state == "met":
             reason = "met"
-        elif clock.state == "late" or clock.breached_at is not None or clock.due_at <= now:
+        elif clock.state == "late" or clock.breached_at is not None or clock.due_at <= tx.now:
             reason = "breached"
         else:
             reason = "retimed"
-        esc.acknowledged_at, esc.acknowledged_by, esc.note = now, SYSTEM, reason
-        s.add(esc)
-        desk._event(s, "escalation_withdrawn", now, ticket_id=ticket.id, escalation_id=esc.id,
-                    actor=SYSTEM, reason=reason)
+        esc.acknowledged_at, esc.acknowledged_by, esc.note = tx.now, SYSTEM, reason
+        tx.session.add(esc)
+        tx.record_event("escalation_withdrawn", tx.now, ticket_id=ticket.id,
+                        escalation_id=esc.id, actor=SYSTEM, reason=reason)
 
 
 def _row_state(t: TargetState) -> str:

@@ -12,11 +12,12 @@ ticket's own evaluation (see :mod:`hotline.desk.clocks`).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
+from hotline.desk.answer_target import DEFAULT_POLICY
+from hotline.desk.escalation_raising import SYSTEM
 from hotline.sla import SlaEngine
 from hotline.sla.policy import EscalationSpec
 from hotline.store.models import (
@@ -26,14 +27,7 @@ from hotline.store.models import (
     EscalationAlert,
     Ticket,
 )
-
-if TYPE_CHECKING:
-    from hotline.desk.operations import Desk
-
-from hotline.desk.escalations import SYSTEM
-
-#: Policy used for calls from callers without a contract (as in the desk).
-DEFAULT_POLICY = "standard"
+from hotline.store.transaction import Transaction
 
 
 def ack_timeout(sla: SlaEngine, policy: str | None) -> timedelta:
@@ -48,32 +42,18 @@ def policy_expr() -> sa.ColumnElement[str]:
     return sa.func.coalesce(col(Ticket.policy), col(Contract.policy))
 
 
-def monitor(desk: Desk, now: datetime | None = None) -> int:
-    """Record re-alerts of escalations left unacknowledged past the policy's timeout.
-
-    Warnings are raised and withdrawn by each ticket's own evaluation (at the
-    moment its engine says), and acknowledging a tier alert acknowledges its
-    chain in the same transaction, so nothing else needs a scan each second.
-    One transaction; idempotent. Returns how many re-alerts it recorded (0
-    when another seat did the same work at the same moment).
-    """
-    now = now or desk.now()
-    try:
-        with desk.session() as s:
-            n, next_due = _record_realerts(s, desk, now)
-    except sa.exc.IntegrityError:
-        return 0
-    desk.realerts_due_at = min(next_due or now + REALERT_RESCAN, now + REALERT_RESCAN)
-    return n
-
-
 #: However far off the next re-alert is, look again after this long (another seat may
 #: have raised an escalation meanwhile, or a policy's timeout may have changed).
 REALERT_RESCAN = timedelta(seconds=60)
 
 
-def _record_realerts(s: Session, desk: Desk, now: datetime) -> tuple[int, datetime | None]:
-    """Record what is due; returns how many, and when the next re-alert falls due."""
+def record_realerts(tx: Transaction, sla: SlaEngine) -> tuple[int, datetime | None]:
+    """Record the re-alerts due now, once each; how many, and when the next one falls due.
+
+    Idempotent: a re-alert another seat recorded a moment ago fails this
+    transaction on the alert's unique key (nothing is recorded twice).
+    """
+    s, now = tx.session, tx.now
     rows = s.exec(
         select(Escalation.id, Escalation.raised_at, policy_expr(),
                func.max(EscalationAlert.n))
@@ -91,7 +71,7 @@ def _record_realerts(s: Session, desk: Desk, now: datetime) -> tuple[int, dateti
     next_due: datetime | None = None
     for escalation_id, raised_at, policy, last in rows:
         if policy not in timeouts:
-            timeouts[policy] = ack_timeout(desk.sla, policy)
+            timeouts[policy] = ack_timeout(sla, policy)
         timeout = timeouts[policy]
         assert escalation_id is not None
         due = int((now - raised_at) / timeout)
@@ -101,8 +81,8 @@ def _record_realerts(s: Session, desk: Desk, now: datetime) -> tuple[int, dateti
             continue
         at = raised_at + timeout * due
         s.add(EscalationAlert(escalation_id=escalation_id, n=due, at=at))
-        desk._event(s, "escalation_realerted", at, escalation_id=escalation_id, actor=SYSTEM,
-                    n=due, minutes=int((at - raised_at).total_seconds() // 60))
+        tx.record_event("escalation_realerted", at, escalation_id=escalation_id, actor=SYSTEM,
+                        n=due, minutes=int((at - raised_at).total_seconds() // 60))
         n += 1
     s.flush()
     return n, next_due

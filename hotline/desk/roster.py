@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from hotline.errors import ConfigError
 from hotline.i18n import _
+from hotline.seat import Seat
 from hotline.store.models import Engineer
 
 
@@ -53,3 +54,13 @@ def engineers(engine: Engine) -> list[Engineer]:
     with Session(engine) as s:
         return list(s.exec(select(Engineer).where(col(Engineer.active).is_(True))
                            .order_by(col(Engineer.login))).all())
+
+
+def sign_in(seat: Seat, login: str) -> None:
+    """The seat is now worked by ``login`` (who must be on the roster, if there is one)."""
+    member = check_login(seat.engine, login)
+    with seat.write(actor=login) as tx:
+        tx.record_event("signed_in", tx.now, seat=member.seat if member else None,
+                        previous=seat.actor)
+    seat.actor = login
+    seat.signed_in = True

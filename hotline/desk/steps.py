@@ -7,10 +7,11 @@ of the ticket is told who changed it meanwhile, and nothing of its is saved.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -26,10 +27,10 @@ from hotline.desk.ticket_lifecycle import (
 )
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
-from hotline.store.models import Attachment, Clock, Engineer, Escalation, Event, Ticket
-
-if TYPE_CHECKING:
-    from hotline.desk.operations import Desk
+from hotline.seat import Seat
+from hotline.sla import SlaEngine
+from hotline.store.models import Attachment, Engineer, Event, SlaClock, Ticket
+from hotline.store.transaction import Transaction
 
 #: The largest command log accepted (pasted or read from a file).
 MAX_COMMAND_LOG = 2_000_000
@@ -92,24 +93,31 @@ def _last_change(s: Session, ticket_id: int) -> Event | None:
                   .order_by(col(Event.id).desc()).limit(1)).first()
 
 
-def record_step(desk: Desk, ticket_id: int, what: str, given: StepInput, *,
+def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None = None, *,
                 at: datetime | None = None, expected_version: int | None = None) -> int:
-    """Record ``what`` on the ticket; returns the ticket's new version."""
+    """Record ``what`` on the ticket; returns the ticket's new version.
+
+    Refused with a message naming what must come first when out of order;
+    with ``expected_version``, refused when someone changed the ticket since
+    the caller looked at it.
+    """
+    given = given or StepInput()
     if what not in STEPS:
         raise InputError(_("Unknown step {step!r}.").format(step=what))
-    with desk.session() as s:
+    with seat.write() as tx:
+        s = tx.session
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
         assert ticket.id is not None
         if expected_version is not None and ticket.version != expected_version:
-            raise _stale(s, desk, ticket)
-        when = desk._when(at, not_before=ticket.opened_at, what=_("the ticket was opened"))
+            raise _stale(tx, ticket)
+        when = tx.when(at, not_before=ticket.opened_at, what=_("the ticket was opened"))
         progress = progress_of(s, ticket)
-        why_not = refusal(progress, what, when)
-        if why_not:
-            raise InputError(why_not)
-        data = _details(s, desk, ticket, what, given, when)
+        refused = refusal(progress, what, when)
+        if refused:
+            raise InputError(refused)
+        data = _details(tx, seat.sla, ticket, what, given, when)
         command_log = data.pop("_log", None)
         version = ticket.version
         closed_at: Any = ticket.closed_at
@@ -117,7 +125,7 @@ def record_step(desk: Desk, ticket_id: int, what: str, given: StepInput, *,
             closed_at = when
         elif what == "ticket_reopened":
             closed_at = None
-        desk._event(s, what, when, ticket_id=ticket.id, **data)
+        tx.record_event(what, when, ticket_id=ticket.id, **data)
         s.flush()
         progress_after = progress_of(s, ticket)
         values: dict[str, Any] = {"version": version + 1, "status": progress_after.status,
@@ -126,30 +134,52 @@ def record_step(desk: Desk, ticket_id: int, what: str, given: StepInput, *,
             values["level"] = given.level
         if "conditions" in data:
             values["conditions"] = ",".join(data["conditions"])
-        result = s.execute(sa.update(Ticket)
-                           .where(col(Ticket.id) == ticket.id, col(Ticket.version) == version)
-                           .values(**values))
-        if result.rowcount != 1:
+        if tx.update(sa.update(Ticket)
+                     .where(col(Ticket.id) == ticket.id, col(Ticket.version) == version)
+                     .values(**values)) != 1:
             s.rollback()
-            raise _stale(s, desk, ticket)
+            raise _stale(tx, ticket)
         s.refresh(ticket)
         if command_log is not None:
             s.add(Attachment(ticket_id=ticket.id, kind="command_log", name=data.get("file", ""),
-                             content=command_log, added_at=desk.now(), added_by=desk.actor))
-        evaluate_ticket(s, desk, ticket, desk.now())
+                             content=command_log, added_at=tx.now, added_by=tx.actor))
+        evaluate_ticket(tx, seat.sla, ticket)
         return version + 1
 
 
-def why_not(desk: Desk, ticket_id: int, what: str) -> str | None:
+def why_not(seat: Seat, ticket_id: int, what: str) -> str | None:
     """Why ``what`` cannot be recorded on the ticket now (None if it can)."""
-    with Session(desk.engine) as s:
+    with seat.read() as s:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
-        return refusal(progress_of(s, ticket), what, desk.now())
+        return refusal(progress_of(s, ticket), what, seat.now())
 
 
-def _stale(s: Session, desk: Desk, ticket: Ticket) -> Conflict:
+def promise_callback(seat: Seat, ticket_id: int, *, at: datetime | None = None) -> str:
+    """Promise to call the customer back: starts the callback clock (30 minutes).
+
+    Returns the callback's key (``callback#2``)."""
+    record_step(seat, ticket_id, "callback_promised", at=at)
+    return _last_key(seat, ticket_id, "callback_promised")
+
+
+def callback_done(seat: Seat, ticket_id: int, key: str | None = None, *,
+                  at: datetime | None = None) -> str:
+    """The promised callback (the soonest due, or ``key``) was made: stops its clock."""
+    record_step(seat, ticket_id, "callback_made", StepInput(key=key), at=at)
+    return _last_key(seat, ticket_id, "callback_made")
+
+
+def _last_key(seat: Seat, ticket_id: int, kind: str) -> str:
+    with seat.read() as s:
+        ev = s.exec(select(Event).where(Event.ticket_id == ticket_id, Event.kind == kind)
+                    .order_by(col(Event.id).desc()).limit(1)).one()
+        return str(json.loads(ev.data)["key"])
+
+
+def _stale(tx: Transaction, ticket: Ticket) -> Conflict:
+    s = tx.session
     s.expire_all()
     assert ticket.id is not None
     last = _last_change(s, ticket.id)
@@ -159,7 +189,7 @@ def _stale(s: Session, desk: Desk, ticket: Ticket) -> Conflict:
     return Conflict(_("{who} changed ticket {number} at {time} ({what}) while you were "
                       "looking at it; nothing of yours was saved. The screen now shows the "
                       "new state.").format(who=last.actor, number=ticket.number,
-                                           time=desk._show(last.recorded_at),
+                                           time=tx.show(last.recorded_at),
                                            what=step_label(last.kind)))
 
 
@@ -173,9 +203,10 @@ def _text(value: str, what: str, *, required: bool) -> str:
     return value
 
 
-def _details(s: Session, desk: Desk, ticket: Ticket, what: str, given: StepInput,
+def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: StepInput,
              when: datetime) -> dict[str, Any]:
     """Check what the step needs and return the event's data."""
+    s = tx.session
     assert ticket.id is not None
     if what in ("note", "guidance_note"):
         return {"text": _text(given.text, _("The note"), required=True)}
@@ -204,11 +235,11 @@ def _details(s: Session, desk: Desk, ticket: Ticket, what: str, given: StepInput
                                "text": _text(given.text, _("The remark"), required=False)}
         # Going on site makes the policy's on-site limits apply (counted from the report).
         current = [c for c in ticket.conditions.split(",") if c]
-        if "onsite" in desk.sla.policy(ticket.policy).conditions and "onsite" not in current:
+        if "onsite" in sla.policy(ticket.policy).conditions and "onsite" not in current:
             out["conditions"] = [*current, "onsite"]
         return out
     if what == "conditions_set":
-        known_conditions = desk.sla.policy(ticket.policy).conditions
+        known_conditions = sla.policy(ticket.policy).conditions
         chosen = list(dict.fromkeys(given.conditions or ()))
         unknown = [c for c in chosen if c not in known_conditions]
         if unknown:
@@ -224,7 +255,7 @@ def _details(s: Session, desk: Desk, ticket: Ticket, what: str, given: StepInput
         return {"text": _text(given.text, _("The part (name and serial number)"),
                               required=True)}
     if what == "level_set":
-        levels = desk.sla.policy(ticket.policy).levels
+        levels = sla.policy(ticket.policy).levels
         if given.level not in levels:
             raise InputError(_("Choose a level the policy has: {levels}.").format(
                 levels="/".join(str(v) for v in levels)))
@@ -240,31 +271,20 @@ def _details(s: Session, desk: Desk, ticket: Ticket, what: str, given: StepInput
             Event.ticket_id == ticket.id, Event.kind == "callback_promised")).one() + 1
         return {"key": f"callback#{n}"}
     if what == "callback_made":
-        q = select(Clock).where(Clock.ticket_id == ticket.id, Clock.target == "callback",
-                                col(Clock.state).in_(("running", "paused")))
+        q = select(SlaClock).where(SlaClock.ticket_id == ticket.id, SlaClock.target == "callback",
+                                col(SlaClock.state).in_(("running", "paused")))
         if given.key:
-            q = q.where(Clock.key == given.key)
-        clock = s.exec(q.order_by(col(Clock.due_at))).first()
+            q = q.where(SlaClock.key == given.key)
+        clock = s.exec(q.order_by(col(SlaClock.due_at))).first()
         if clock is None:
             raise InputError(_("Ticket {number} has no callback waiting.").format(
                 number=ticket.number))
         if when < clock.started_at:
             raise InputError(_("The callback cannot be made before it was promised ({time}).")
-                             .format(time=desk._show(clock.started_at)))
+                             .format(time=tx.show(clock.started_at)))
         return {"key": clock.key}
     if what in ("written_complaint", "unauthorised_operation", "thanks_letter"):
         text = _text(given.text, _("What happened (reference of the letter or report)"),
                      required=True)
-        return {"text": text, "key": f"{what}:{desk.now().isoformat()}"}
+        return {"text": text, "key": f"{what}:{tx.now.isoformat()}"}
     return {"text": _text(given.text, _("The remark"), required=False)}
-
-
-def raise_complaint(s: Session, desk: Desk, ticket: Ticket, when: datetime) -> None:
-    """A complaint goes to the supervisor's queue as soon as it is logged."""
-    assert ticket.id is not None
-    esc = Escalation(key=f"t{ticket.id}:complaint", kind="complaint", tier="supervisor",
-                     ticket_id=ticket.id, raised_at=when, reason="complaint")
-    s.add(esc)
-    s.flush()
-    desk._event(s, "escalation_raised", when, ticket_id=ticket.id, escalation_id=esc.id,
-                actor="system", kind="complaint", tier="supervisor")

@@ -49,7 +49,7 @@ from hotline.reports.sql import (
     within,
 )
 from hotline.sla import SlaEngine
-from hotline.store.models import Call, Clock, Contract, Customer, Escalation, Penalty, Ticket
+from hotline.store.models import Call, Contract, Customer, Escalation, Penalty, SlaClock, Ticket
 from hotline.supervision.rota import Rota
 
 #: An abandoned call shorter than this is a "short abandon" (a misdial, a caller who gave up at
@@ -469,21 +469,22 @@ def _clock_outcomes(q: _Scope, grouped: bool) -> dict[Key, dict[tuple[str, int],
     """Callback and consultation-reply clocks started in the period, by group, target and
     part: started, met, late, past due, open, cancelled."""
     now = utc(q.now)
-    running = col(Clock.state).in_(("running", "paused"))
-    parts = q.parts(col(Clock.started_at))
+    running = col(SlaClock.state).in_(("running", "paused"))
+    parts = q.parts(col(SlaClock.started_at))
     rows = q.grouped([
         func.count(),
-        count_if(col(Clock.state) == "met"),
-        count_if(col(Clock.state) == "late"),
-        count_if(sa.or_(sa.and_(running, col(Clock.due_at) < now),
-                        sa.and_(col(Clock.state) == "cancelled",
-                                col(Clock.breached_at).is_not(None)))),
-        count_if(sa.and_(running, col(Clock.due_at) >= now)),
-        count_if(sa.and_(col(Clock.state) == "cancelled", col(Clock.breached_at).is_(None))),
-    ], col(Ticket.contract_id), col(Clock.started_at), grouped,
-        where=[col(Clock.target).in_(CLOCK_TARGETS), q.within(col(Clock.started_at))],
-        froms=lambda st: st.select_from(Clock).join(Ticket, col(Ticket.id) == col(Clock.ticket_id)),
-        extra_group=[col(Clock.target), *parts])
+        count_if(col(SlaClock.state) == "met"),
+        count_if(col(SlaClock.state) == "late"),
+        count_if(sa.or_(sa.and_(running, col(SlaClock.due_at) < now),
+                        sa.and_(col(SlaClock.state) == "cancelled",
+                                col(SlaClock.breached_at).is_not(None)))),
+        count_if(sa.and_(running, col(SlaClock.due_at) >= now)),
+        count_if(sa.and_(col(SlaClock.state) == "cancelled", col(SlaClock.breached_at).is_(None))),
+    ], col(Ticket.contract_id), col(SlaClock.started_at), grouped,
+        where=[col(SlaClock.target).in_(CLOCK_TARGETS), q.within(col(SlaClock.started_at))],
+        froms=lambda st: st.select_from(SlaClock).join(
+            Ticket, col(Ticket.id) == col(SlaClock.ticket_id)),
+        extra_group=[col(SlaClock.target), *parts])
     out: dict[Key, dict[tuple[str, int], tuple[int, ...]]] = defaultdict(dict)
     for k, (target, *values) in rows:
         part, counts = _part(tuple(values), bool(parts))
@@ -517,15 +518,15 @@ def _targets(q: _Scope, grouped: bool) -> dict[Key, dict[str, list[int]]]:
     Two queries, each a range on its own indexed column (when it was met; when it was
     breached), rather than one that has to read every clock to test either."""
     def froms(st: Any) -> Any:
-        return st.select_from(Clock).join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
+        return st.select_from(SlaClock).join(Ticket, col(Ticket.id) == col(SlaClock.ticket_id))
 
     out: dict[Key, dict[str, list[int]]] = defaultdict(dict)
     for i, (when, where) in enumerate((
-            (col(Clock.met_at), [col(Clock.state) == "met", q.within(col(Clock.met_at))]),
-            (col(Clock.breached_at), [q.within(col(Clock.breached_at))]))):
+            (col(SlaClock.met_at), [col(SlaClock.state) == "met", q.within(col(SlaClock.met_at))]),
+            (col(SlaClock.breached_at), [q.within(col(SlaClock.breached_at))]))):
         for k, (target, n) in q.grouped([func.count()], col(Ticket.contract_id), when, grouped,
                                         where=where, froms=froms,
-                                        extra_group=[col(Clock.target)]):
+                                        extra_group=[col(SlaClock.target)]):
             out[k].setdefault(str(target), [0, 0])[i] += int(n)
     return out
 

@@ -200,9 +200,10 @@ class Ticket(SQLModel, table=True):
     version: int = 1
 
 
-class Clock(SQLModel, table=True):
+class SlaClock(SQLModel, table=True):
     """One target of a ticket: when it started, falls due, warns, was met or breached."""
 
+    __tablename__ = "clock"
     __table_args__ = (
         sa.UniqueConstraint("ticket_id", "key"),
         sa.Index("ix_clock_state_due", "state", "due_at"),

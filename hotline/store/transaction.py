@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -61,6 +62,10 @@ class Transaction:
                 "kind": kind, "call_id": call_id, "ticket_id": ticket_id,
                 "escalation_id": escalation_id,
                 "data": json.dumps(data, ensure_ascii=False, default=str)}
+
+    def update(self, statement: sa.Update) -> int:
+        """Run a conditional UPDATE; how many rows it changed (0: another seat was first)."""
+        return int(cast(sa.CursorResult[Any], self.session.execute(statement)).rowcount)
 
     def when(self, at: datetime | None, *, not_before: datetime | None = None,
              what: str = "") -> datetime:

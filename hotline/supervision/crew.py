@@ -7,19 +7,15 @@ default crew of that shift applies.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from hotline.errors import InputError
 from hotline.i18n import _
+from hotline.seat import Seat
 from hotline.store.models import Engineer, ShiftDuty
 from hotline.supervision.rota import ShiftInstance
-
-if TYPE_CHECKING:
-    from hotline.desk.operations import Desk
-
 
 # --- who is on duty -------------------------------------------------------------
 
@@ -47,16 +43,16 @@ class Crew:
         return (*([self.supervisor] if self.supervisor else []), *self.engineers)
 
 
-def _directory(s: Session) -> dict[str, Engineer]:
+def engineers_by_login(s: Session) -> dict[str, Engineer]:
     return {e.login: e for e in s.exec(select(Engineer)).all()}
 
 
-def _member(directory: dict[str, Engineer], login: str, role: str) -> DutyMember:
+def duty_member(directory: dict[str, Engineer], login: str, role: str) -> DutyMember:
     e = directory.get(login)
     return DutyMember(login, e.name if e else login, role, e.seat if e else None, e is not None)
 
 
-def _duty_rows(s: Session, inst: ShiftInstance) -> list[ShiftDuty]:
+def duty_rows(s: Session, inst: ShiftInstance) -> list[ShiftDuty]:
     return list(s.exec(select(ShiftDuty).where(ShiftDuty.shift_day == inst.day,
                                                ShiftDuty.shift == inst.spec.id)
                        .order_by(col(ShiftDuty.id))).all())
@@ -64,24 +60,24 @@ def _duty_rows(s: Session, inst: ShiftInstance) -> list[ShiftDuty]:
 
 def crew_of(engine: Engine, inst: ShiftInstance) -> Crew:
     with Session(engine) as s:
-        return _crew(s, inst)
+        return read_crew(s, inst)
 
 
-def _crew(s: Session, inst: ShiftInstance) -> Crew:
-    directory = _directory(s)
-    rows = _duty_rows(s, inst)
+def read_crew(s: Session, inst: ShiftInstance) -> Crew:
+    directory = engineers_by_login(s)
+    rows = duty_rows(s, inst)
     if rows:
         sup = next((r for r in rows if r.role == "supervisor"), None)
-        return Crew(inst, _member(directory, sup.login, "supervisor") if sup else None,
-                    tuple(_member(directory, r.login, "engineer") for r in rows
+        return Crew(inst, duty_member(directory, sup.login, "supervisor") if sup else None,
+                    tuple(duty_member(directory, r.login, "engineer") for r in rows
                           if r.role != "supervisor"), False)
     spec = inst.spec
-    return Crew(inst, _member(directory, spec.supervisor, "supervisor") if spec.supervisor
-                else None, tuple(_member(directory, e, "engineer") for e in spec.engineers
+    return Crew(inst, duty_member(directory, spec.supervisor, "supervisor") if spec.supervisor
+                else None, tuple(duty_member(directory, e, "engineer") for e in spec.engineers
                                  if e != spec.supervisor), True)
 
 
-def _check_logins(s: Session, logins: list[str]) -> None:
+def check_logins(s: Session, logins: list[str]) -> None:
     known = {e.login for e in s.exec(select(Engineer).where(col(Engineer.active).is_(True)))}
     if not known:
         return
@@ -91,7 +87,7 @@ def _check_logins(s: Session, logins: list[str]) -> None:
             login=unknown[0], known=", ".join(sorted(known))))
 
 
-def set_crew(desk: Desk, inst: ShiftInstance, *, supervisor: str | None,
+def set_crew(seat: Seat, inst: ShiftInstance, *, supervisor: str | None,
              engineers: list[str]) -> Crew:
     """Say who is on duty in ``inst`` (replacing what was set). One transaction."""
     engineers = [e.strip() for e in engineers if e.strip()]
@@ -102,21 +98,21 @@ def set_crew(desk: Desk, inst: ShiftInstance, *, supervisor: str | None,
         engineers.remove(supervisor)
     if supervisor is None and not engineers:
         raise InputError(_("Name at least one person on duty."))
-    now = desk.now()
-    with desk.session() as s:
-        _check_logins(s, [*([supervisor] if supervisor else []), *engineers])
-        before = _crew(s, inst)
-        for row in _duty_rows(s, inst):
+    with seat.write() as tx:
+        s, now = tx.session, tx.now
+        check_logins(s, [*([supervisor] if supervisor else []), *engineers])
+        before = read_crew(s, inst)
+        for row in duty_rows(s, inst):
             s.delete(row)
         s.flush()
         for login, role in [*([(supervisor, "supervisor")] if supervisor else []),
                             *((e, "engineer") for e in engineers)]:
             s.add(ShiftDuty(shift_day=inst.day, shift=inst.spec.id, login=login, role=role,
-                            assigned_at=now, assigned_by=desk.actor))
-        desk._event(s, "duty_changed", now, shift=inst.key, supervisor=supervisor,
-                    engineers=engineers,
-                    before=[m.login for m in before.members] if not before.from_rota else None)
+                            assigned_at=now, assigned_by=tx.actor))
+        tx.record_event("duty_changed", now, shift=inst.key, supervisor=supervisor,
+                        engineers=engineers,
+                        before=[m.login for m in before.members] if not before.from_rota else None)
         s.flush()
-        return _crew(s, inst)
+        return read_crew(s, inst)
 
 

@@ -40,7 +40,7 @@ from hotline.store.models import (
 if TYPE_CHECKING:
     pass
 
-from hotline.desk.escalations import SYSTEM
+from hotline.desk.escalation_raising import SYSTEM
 from hotline.desk.realerts import ack_timeout, policy_expr
 from hotline.views.dashboard import shown_number
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,16 +21,14 @@ from sqlmodel import Session, col, select
 
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
+from hotline.seat import Seat
 from hotline.sla import SlaEngine
 from hotline.store.models import Handover, ShiftDuty
-from hotline.supervision.crew import _crew, _duty_rows
+from hotline.store.transaction import Transaction
+from hotline.supervision.crew import duty_rows, read_crew
 from hotline.supervision.escalation_queue import QueueRow, load_queue
 from hotline.supervision.rota import Rota, ShiftInstance, ShiftSpec
 from hotline.views.dashboard import CallRow, WorkRow, load_calls, load_work
-
-if TYPE_CHECKING:
-    from hotline.desk.operations import Desk
-
 
 HANDOVER_GRACE = timedelta(hours=1)
 NOTE_MAX = 4000
@@ -145,7 +143,7 @@ def outgoing_shift(engine: Engine, rota: Rota, now: datetime) -> ShiftInstance:
     return current
 
 
-def hand_over(desk: Desk, rota: Rota, note: str, *,
+def hand_over(seat: Seat, rota: Rota, note: str, *,
               shift: ShiftInstance | None = None) -> int:
     """Write (or rewrite, until accepted) the handover of the outgoing shift."""
     note = note.strip()
@@ -154,26 +152,27 @@ def hand_over(desk: Desk, rota: Rota, note: str, *,
     if len(note) > NOTE_MAX:
         raise InputError(_("A handover note may have at most {n} characters.").format(
             n=NOTE_MAX))
-    now = desk.now()
-    inst = shift or outgoing_shift(desk.engine, rota, now)
+    now = seat.now()
+    inst = shift or outgoing_shift(seat.engine, rota, now)
     nxt = rota.next(inst)
-    items = open_items(desk.engine, desk.sla, now)
+    items = open_items(seat.engine, seat.sla, now)
     counts = {"ringing": items.ringing, "callbacks": len(items.callbacks),
               "tickets": items.tickets_total, "unacknowledged": len(items.escalations)}
-    with desk.session() as s:
+    with seat.write() as tx:
+        s = tx.session
         row = s.exec(select(Handover).where(Handover.shift_day == inst.day,
                                             Handover.shift == inst.spec.id)).first()
         if row is not None and row.accepted_at is not None:
             raise Conflict(_("{who} already took this shift over at {time}.").format(
-                who=row.accepted_by or "?", time=desk._show(row.accepted_at)))
+                who=row.accepted_by or "?", time=tx.show(row.accepted_at)))
         revised = row is not None
         if row is None:
             row = Handover(shift_day=inst.day, shift=inst.spec.id, next_day=nxt.day,
-                           next_shift=nxt.spec.id, written_at=now, written_by=desk.actor)
+                           next_shift=nxt.spec.id, written_at=now, written_by=tx.actor)
         row.written_at = now
-        row.written_by = desk.actor
+        row.written_by = tx.actor
         row.note = note
-        row.items = _items_json(items, desk.settings.tz)
+        row.items = _items_json(items, tx.tz)
         row.ringing = counts["ringing"]
         row.callbacks = counts["callbacks"]
         row.tickets = counts["tickets"]
@@ -181,63 +180,63 @@ def hand_over(desk: Desk, rota: Rota, note: str, *,
         s.add(row)
         s.flush()
         assert row.id is not None
-        desk._event(s, "handover_revised" if revised else "handover_written", now,
-                    handover_id=row.id, shift=inst.key, next_shift=nxt.key, note=note,
-                    ringing=counts["ringing"], callbacks=counts["callbacks"],
-                    tickets=counts["tickets"], unacknowledged=counts["unacknowledged"])
+        tx.record_event("handover_revised" if revised else "handover_written", now,
+                        handover_id=row.id, shift=inst.key, next_shift=nxt.key, note=note,
+                        ringing=counts["ringing"], callbacks=counts["callbacks"],
+                        tickets=counts["tickets"], unacknowledged=counts["unacknowledged"])
         return row.id
 
 
-def accept_handover(desk: Desk, rota: Rota, handover_id: int, note: str = "") -> None:
+def accept_handover(seat: Seat, rota: Rota, handover_id: int, note: str = "") -> None:
     """The incoming supervisor takes the shift over: recorded, and on duty as supervisor."""
     note = note.strip()
     if len(note) > 1000:
         raise InputError(_("A note may have at most {n} characters.").format(n=1000))
-    now = desk.now()
-    with desk.session() as s:
+    with seat.write() as tx:
+        s, now = tx.session, tx.now
         row = s.get(Handover, handover_id)
         if row is None:
             raise NotFound(_("There is no handover {id}.").format(id=handover_id))
         if row.accepted_at is not None:
             raise Conflict(_("{who} already took this shift over at {time}.").format(
-                who=row.accepted_by or "?", time=desk._show(row.accepted_at)))
-        if row.written_by == desk.actor:
+                who=row.accepted_by or "?", time=tx.show(row.accepted_at)))
+        if row.written_by == tx.actor:
             raise Conflict(_("You wrote this handover: the incoming supervisor takes it over, "
                              "signed in as themselves."))
-        result = s.execute(sa.update(Handover).where(col(Handover.id) == handover_id,
-                                                     col(Handover.accepted_at).is_(None))
-                           .values(accepted_at=now, accepted_by=desk.actor,
-                                   accept_note=note or None))
-        if result.rowcount != 1:
+        if tx.update(sa.update(Handover).where(col(Handover.id) == handover_id,
+                                               col(Handover.accepted_at).is_(None))
+                     .values(accepted_at=now, accepted_by=tx.actor,
+                             accept_note=note or None)) != 1:
             raise Conflict(_("Someone took this shift over a moment ago."))
         try:
             nxt = rota.instance(row.next_day, row.next_shift)
         except InputError:
             nxt = None
         if nxt is not None:
-            _make_supervisor(s, desk, nxt, now)
-        desk._event(s, "handover_accepted", now, handover_id=handover_id,
-                    shift=f"{row.shift_day.isoformat()}/{row.shift}",
-                    next_shift=f"{row.next_day.isoformat()}/{row.next_shift}", note=note)
+            _make_supervisor(tx, nxt)
+        tx.record_event("handover_accepted", now, handover_id=handover_id,
+                        shift=f"{row.shift_day.isoformat()}/{row.shift}",
+                        next_shift=f"{row.next_day.isoformat()}/{row.next_shift}", note=note)
 
 
-def _make_supervisor(s: Session, desk: Desk, inst: ShiftInstance, now: datetime) -> None:
-    """Record ``desk.actor`` as the supervisor of ``inst`` (the rota's crew kept otherwise)."""
-    current = _crew(s, inst)
-    rows = _duty_rows(s, inst)
+def _make_supervisor(tx: Transaction, inst: ShiftInstance) -> None:
+    """Record the actor as the supervisor of ``inst`` (the rota's crew kept otherwise)."""
+    s, now, me = tx.session, tx.now, tx.actor
+    current = read_crew(s, inst)
+    rows = duty_rows(s, inst)
     if not rows:  # materialise the rota's default crew first
         for m in current.engineers:
             s.add(ShiftDuty(shift_day=inst.day, shift=inst.spec.id, login=m.login,
-                            role="engineer", assigned_at=now, assigned_by=desk.actor))
+                            role="engineer", assigned_at=now, assigned_by=me))
     for row in rows:
-        if row.role == "supervisor" or row.login == desk.actor:
+        if row.role == "supervisor" or row.login == me:
             s.delete(row)
     s.flush()
-    s.add(ShiftDuty(shift_day=inst.day, shift=inst.spec.id, login=desk.actor,
-                    role="supervisor", assigned_at=now, assigned_by=desk.actor))
-    desk._event(s, "duty_changed", now, shift=inst.key, supervisor=desk.actor,
-                engineers=[m.login for m in current.engineers if m.login != desk.actor],
-                before=None)
+    s.add(ShiftDuty(shift_day=inst.day, shift=inst.spec.id, login=me,
+                    role="supervisor", assigned_at=now, assigned_by=me))
+    tx.record_event("duty_changed", now, shift=inst.key, supervisor=me,
+                    engineers=[m.login for m in current.engineers if m.login != me],
+                    before=None)
 
 
 def handover_of(engine: Engine, rota: Rota, inst: ShiftInstance) -> HandoverView | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
-from hotline.desk.operations import Desk
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
+from hotline.seat import Seat
 from hotline.store.models import Engineer
 
 
@@ -21,20 +21,21 @@ class AgentRow:
     active: bool
 
 
-def list_agents(desk: Desk) -> list[AgentRow]:
-    with Session(desk.engine) as s:
+def list_agents(seat: Seat) -> list[AgentRow]:
+    with seat.read() as s:
         rows = s.exec(select(Engineer).order_by(col(Engineer.login))).all()
     return [AgentRow(e.login, e.name, e.agent, e.active) for e in rows]
 
 
-def set_agent(desk: Desk, login: str, agent: str | None) -> None:
+def set_agent(seat: Seat, login: str, agent: str | None) -> None:
     """Map ``agent`` to the engineer ``login`` (None: remove the mapping). One transaction."""
     value = agent.strip() if agent is not None else None
     if value is not None and not value:
         raise InputError(_("The agent is empty; use --clear to remove a mapping."))
     if value is not None and len(value) > 120:
         raise InputError(_("An agent name may have at most 120 characters."))
-    with desk.session() as s:
+    with seat.write() as tx:
+        s = tx.session
         engineer = s.exec(select(Engineer).where(Engineer.login == login)).first()
         if engineer is None:
             raise NotFound(_("There is no engineer {login}.").format(login=login))
@@ -47,5 +48,4 @@ def set_agent(desk: Desk, login: str, agent: str | None) -> None:
         before = engineer.agent
         engineer.agent = value
         s.add(engineer)
-        desk._event(s, "engineer_agent_set", desk.now(), login=login, agent=value,
-                    before=before)
+        tx.record_event("engineer_agent_set", tx.now, login=login, agent=value, before=before)

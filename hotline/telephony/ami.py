@@ -588,8 +588,9 @@ class AmiFeed:
 def _ringing(desk: Desk, key: str) -> bool:
     from sqlmodel import Session, select
 
+    from hotline.desk.call_states import CallState
     from hotline.store.models import Call
 
     with Session(desk.engine) as s:
         state = s.exec(select(Call.state).where(Call.call_key == key)).first()
-    return state == "ringing"
+    return state == CallState.RINGING

@@ -38,7 +38,6 @@ in the database then, so one bad event never takes good ones with it.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,15 +48,17 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from hotline.clock import as_utc
-from hotline.desk.operations import FUTURE_TOLERANCE, Desk
+from hotline.desk import call_states
+from hotline.desk.call_states import CallState, HangUp, Move
+from hotline.desk.calls import PBX_ACTOR
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
+from hotline.seat import Seat
 from hotline.store.models import Call, Event, PbxEvent
-from hotline.telephony.caller_cache import Lookups
+from hotline.store.transaction import FUTURE_TOLERANCE, Transaction
+from hotline.telephony.caller_cache import CallerCache
 
 KINDS = ("ring", "answer", "abandon", "hangup")
-#: Actor of events a phone system reports (answers are recorded as the engineer).
-PBX_ACTOR = "pbx"
 
 APPLIED = "applied"  # the call changed as the event says
 CREATED = "created"  # the event created a call the desk had not seen ring
@@ -139,18 +140,19 @@ class _Raced(Exception):
         super().__init__(str(what))
 
 
-def apply_call_event(desk: Desk, ev: CallEvent, *, lookups: Lookups | None = None) -> Applied:
+def apply_call_event(seat: Seat, ev: CallEvent, *, lookups: CallerCache | None = None
+                     ) -> Applied:
     """Apply one call event in one transaction (see the module's rules).
 
     Raises :class:`InputError` for an event that cannot be meant (unknown
     kind, empty call id, a time in the future) and changes nothing then.
     """
-    at = validate(ev, desk.now(), desk.settings.tz)
-    return _apply_alone(desk, ev, at, lookups or Lookups(desk))
+    at = validate(ev, seat.now(), seat.settings.tz)
+    return _apply_alone(seat, ev, at, lookups or CallerCache(seat))
 
 
-def apply_call_events(desk: Desk, events: Sequence[CallEvent], *,
-                      lookups: Lookups | None = None) -> list[Applied | InputError]:
+def apply_call_events(seat: Seat, events: Sequence[CallEvent], *,
+                      lookups: CallerCache | None = None) -> list[Applied | InputError]:
     """Apply ``events`` in order, in one transaction; what each did, or why it was refused.
 
     Each event is applied exactly as :func:`apply_call_event` would have
@@ -161,8 +163,8 @@ def apply_call_events(desk: Desk, events: Sequence[CallEvent], *,
     write raises :class:`StorageError`: the events are not confirmed, and
     applying them again is safe (one already saved changes nothing).
     """
-    lookups = lookups or Lookups(desk)
-    now, tz = desk.now(), desk.settings.tz
+    lookups = lookups or CallerCache(seat)
+    now, tz = seat.now(), seat.settings.tz
     results: list[Applied | InputError | None] = [None] * len(events)
     todo: list[tuple[int, CallEvent, datetime]] = []
     for i, ev in enumerate(events):
@@ -173,7 +175,7 @@ def apply_call_events(desk: Desk, events: Sequence[CallEvent], *,
     done: list[Applied] | None = None
     if len(todo) > 1:
         try:
-            done = _apply_batch(desk, [(ev, at) for _i, ev, at in todo], lookups)
+            done = _apply_batch(seat, [(ev, at) for _i, ev, at in todo], lookups)
         except StorageError:
             raise
         except Exception:  # any failure: the events go in one at a time
@@ -184,16 +186,16 @@ def apply_call_events(desk: Desk, events: Sequence[CallEvent], *,
     else:
         for i, ev, at in todo:
             try:
-                results[i] = _apply_alone(desk, ev, at, lookups)
+                results[i] = _apply_alone(seat, ev, at, lookups)
             except InputError as exc:
                 results[i] = exc
     return [r for r in results if r is not None]
 
 
-def _apply_alone(desk: Desk, ev: CallEvent, at: datetime, lookups: Lookups) -> Applied:
+def _apply_alone(seat: Seat, ev: CallEvent, at: datetime, lookups: CallerCache) -> Applied:
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            return _apply_batch(desk, [(ev, at)], lookups)[0]
+            return _apply_batch(seat, [(ev, at)], lookups)[0]
         except (sa.exc.IntegrityError, _Raced) as exc:
             # another process created the same call, or changed it, a moment ago:
             # apply again on top of what it wrote
@@ -205,10 +207,10 @@ def _apply_alone(desk: Desk, ev: CallEvent, at: datetime, lookups: Lookups) -> A
     raise AssertionError("unreachable")
 
 
-def _apply_batch(desk: Desk, items: list[tuple[CallEvent, datetime]],
-                 lookups: Lookups) -> list[Applied]:
-    with desk.session() as s:
-        b = Batch(desk, s, lookups)
+def _apply_batch(seat: Seat, items: list[tuple[CallEvent, datetime]],
+                 lookups: CallerCache) -> list[Applied]:
+    with seat.write(actor=PBX_ACTOR) as tx:
+        b = Batch(tx, lookups)
         b.load([ev.call_key.strip() for ev, _at in items],
                rings=[ev.call_key.strip() for ev, _at in items if ev.kind == "ring"])
         b.prefetch_callers(ev.number for ev, _at in items if ev.number)
@@ -329,11 +331,11 @@ def _begin(conn: sa.Connection) -> None:
 class Batch:
     """The calls, kept PBX events and event rows of one transaction of call events."""
 
-    def __init__(self, desk: Desk, s: Session, lookups: Lookups) -> None:
-        self.desk = desk
-        self.s = s
+    def __init__(self, tx: Transaction, lookups: CallerCache) -> None:
+        self.tx = tx
+        self.s = tx.session
         self.lookups = lookups
-        self.conn = s.connection()
+        self.conn = self.s.connection()
         _begin(self.conn)
         self.calls: dict[str, CallRow | None] = {}  # by call key; None: not in the desk
         self.new_calls: list[CallRow] = []
@@ -372,7 +374,7 @@ class Batch:
                 .order_by(_PBX.c.at, _PBX.c.id))
 
     def prefetch_callers(self, numbers: Iterable[str]) -> None:
-        """Read who the callers of these numbers are, in a few queries (see :class:`Lookups`)."""
+        """Read who the callers of these numbers are, in a few queries."""
         parsed = (self.lookups.parse(n.strip()) for n in numbers)
         self.lookups.prefetch(self.s, [p.e164 for p in parsed if p is not None])
 
@@ -408,7 +410,7 @@ class Batch:
     def new_call(self, *, key: str, source: str, number: str, queue: str | None,
                  offered_at: datetime) -> CallRow:
         """A ringing call, matched to its caller, with its answer clock; written at the end."""
-        call = CallRow(call_key=key, source=source, queue=queue, state="ringing",
+        call = CallRow(call_key=key, source=source, queue=queue, state=CallState.RINGING,
                        offered_at=offered_at, **caller_fields(self, number, offered_at))
         self.calls[key] = call
         self.new_calls.append(call)
@@ -416,8 +418,8 @@ class Batch:
 
     def event(self, kind: str, at: datetime, call: CallRow | None, *, actor: str | None,
               **data: Any) -> None:
-        """The event recording a change, as :meth:`Desk._event` writes it."""
-        self.events.append((self.desk._event_row(kind, at, actor=actor, **data), call))
+        """The event recording a change (written with the calls at the end)."""
+        self.events.append((self.tx.event_row(kind, at, actor=actor, **data), call))
 
     def keep(self, row: dict[str, Any], call: CallRow | None) -> _NewPbx:
         new = _NewPbx(row, call)
@@ -502,7 +504,7 @@ def caller_fields(b: Batch, number: str, offered_at: datetime) -> dict[str, Any]
     raw = number.strip()
     parsed = b.lookups.parse(raw)
     e164 = parsed.e164 if parsed else None
-    caller = b.lookups.caller(b.s, e164, offered_at.astimezone(b.desk.settings.tz).date())
+    caller = b.lookups.caller(b.s, e164, offered_at.astimezone(b.tx.tz).date())
     due, warn = b.lookups.answer_clock(caller, offered_at)
     return {"number_raw": raw, "number_e164": e164,
             "number_kind": parsed.kind if parsed else None, "contact_id": caller.contact_id,
@@ -517,15 +519,9 @@ def _find(s: Session, key: str) -> Call | None:
     return s.exec(select(Call).where(Call.call_key == key)).first()
 
 
-def _rows(s: Session, stmt: sa.Update) -> int:
-    """Run a conditional UPDATE; how many rows it changed (0: someone was first)."""
-    result = cast(sa.CursorResult[Any], s.execute(stmt))
-    return int(result.rowcount)
-
-
 def is_unresolved(call: Call | CallRow) -> bool:
     """A call whose ending the desk never learnt (see :func:`close_lost_calls`)."""
-    return call.state == "ended" and call.answered_at is None and call.ended_at is None
+    return call_states.is_lost(call)
 
 
 def _data(ev: CallEvent, key: str, **more: Any) -> dict[str, Any]:
@@ -562,7 +558,7 @@ def _record(b: Batch, ev: CallEvent, key: str, at: datetime, reason: str, detail
     new = b.keep({"key": ledger_key, "source": ev.source, "kind": ev.kind, "call_key": key,
                   "at": at, "number": ev.number or None, "agent": ev.agent, "queue": ev.queue,
                   "reason": reason, "detail": detail[:500], "call_id": None,
-                  "received_at": b.desk.now()}, call)
+                  "received_at": b.tx.now}, call)
     if reason == "unknown_call" and ev.kind == "hangup" and call is None:
         b.kept_hangups(key).append(_Kept(at, ev.source, new=new))
     b.event("pbx_event_unmatched", at, call, actor=PBX_ACTOR,
@@ -581,7 +577,7 @@ def _requeue_key(b: Batch, key: str, queue: str) -> tuple[str, CallRow | None]:
     while True:
         candidate = f"{key}#{n}"
         found = b.find(candidate)
-        if found is None or found.queue == queue or found.state == "ringing":
+        if found is None or found.queue == queue or found.state == CallState.RINGING:
             return candidate, found
         n += 1
 
@@ -610,7 +606,7 @@ def _ring(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow | None)
     number = (ev.number or "").strip()
     if call is not None:
         moved = (ev.queue and call.queue and ev.queue != call.queue
-                 and call.state != "ringing" and at > call.offered_at + _SAME_OFFER)
+                 and call.state != CallState.RINGING and at > call.offered_at + _SAME_OFFER)
         if moved:
             # the caller was transferred into another queue: a new offer
             assert ev.queue is not None
@@ -640,7 +636,7 @@ def _apply_kept_hangup(b: Batch, call: CallRow, key: str) -> None:
     first = min(kept, key=lambda k: k.at)
     kept.remove(first)
     when = max(first.at, call.offered_at)
-    call.set(state="abandoned", ended_at=when)
+    call.set(state=CallState.ABANDONED, ended_at=when)
     call.bump()
     b.claim(first, call)
     b.event("call_abandoned", when, call, actor=PBX_ACTOR, source=first.source,
@@ -657,24 +653,25 @@ def _create_from_later_event(b: Batch, ev: CallEvent, key: str, at: datetime) ->
     wait = _wait(offered, at)
     if ev.kind == "answer":
         who = _who(b, ev)
-        call.set(state="answered", answered_at=at, answered_by=who)
+        call.set(state=CallState.ANSWERED, answered_at=at, answered_by=who)
         b.event("call_answered", at, call, actor=who, **_data(ev, key, wait_s=wait))
     else:
-        call.set(state="abandoned", ended_at=at)
+        call.set(state=CallState.ABANDONED, ended_at=at)
         b.event("call_abandoned", at, call, actor=PBX_ACTOR, **_data(ev, key, wait_s=wait))
     return _Result(CREATED, call, _("created by an event that came before its ring"))
 
 
 def _answer(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _Result:
     who = _who(b, ev)
-    if (call.state == "ringing" or is_unresolved(call)) and call.answered_at is None:
+    move = call_states.answer(call, by_pbx=True)
+    if move is Move.GO:
         when = max(at, call.offered_at)
-        call.set(state="answered", answered_at=when, answered_by=who)
+        call.set(state=CallState.ANSWERED, answered_at=when, answered_by=who)
         call.bump()
         b.event("call_answered", when, call, actor=who,
                 **_data(ev, key, wait_s=_wait(call.offered_at, when)))
         return _Result(APPLIED, call, _("answered by {who}").format(who=who))
-    if call.state in ("answered", "ended") and call.answered_at is not None:
+    if move is Move.ALREADY:
         if (call.answered_by or "").lower() == who.lower():
             return _Result(UNCHANGED, call, _("already answered"))
         return _record(b, ev, key, at, "conflict",
@@ -685,11 +682,12 @@ def _answer(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _
 
 
 def _abandon(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _Result:
-    if call.state == "abandoned":
+    move = call_states.abandon(call, by_pbx=True)
+    if move is Move.ALREADY:
         return _Result(UNCHANGED, call, _("already hung up"))
-    if (call.state == "ringing" or is_unresolved(call)) and call.answered_at is None:
+    if move is Move.GO:
         when = max(at, call.offered_at)
-        call.set(state="abandoned", ended_at=when)
+        call.set(state=CallState.ABANDONED, ended_at=when)
         call.bump()
         b.event("call_abandoned", when, call, actor=PBX_ACTOR,
                 **_data(ev, key, wait_s=_wait(call.offered_at, when)))
@@ -699,11 +697,12 @@ def _abandon(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> 
 
 
 def _hangup(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _Result:
-    if call.state == "ringing":
+    meaning = call_states.hang_up(call)
+    if meaning is HangUp.ABANDONED:
         hung = CallEvent(kind="abandon", call_key=key, at=at, source=ev.source, queue=ev.queue,
                          detail=ev.detail or "hangup", extra=ev.extra)
         return _abandon(b, hung, key, at, call)
-    if call.state == "answered" and call.ended_at is None:
+    if meaning is HangUp.AFTER_ANSWER:
         when = max(at, call.answered_at or call.offered_at)
         call.set(ended_at=when)
         call.bump()
@@ -715,7 +714,7 @@ def _hangup(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _
 # --- a feed that lost track ------------------------------------------------------
 
 
-def close_lost_calls(desk: Desk, source: str, still_waiting: set[str],
+def close_lost_calls(seat: Seat, source: str, still_waiting: set[str],
                      before: datetime) -> list[int]:
     """Calls of ``source`` still ringing for the desk that the PBX no longer has waiting.
 
@@ -727,27 +726,26 @@ def close_lost_calls(desk: Desk, source: str, still_waiting: set[str],
     time) and stops ringing on every seat. One transaction.
     """
     closed: list[int] = []
-    with desk.session() as s:
-        rows = s.exec(select(Call).where(Call.state == "ringing", Call.source == source,
-                                         col(Call.offered_at) < before)
-                      .order_by(col(Call.id))).all()
+    with seat.write(actor=PBX_ACTOR) as tx:
+        rows = tx.session.exec(select(Call).where(
+            Call.state == CallState.RINGING, Call.source == source,
+            col(Call.offered_at) < before).order_by(col(Call.id))).all()
         for call in rows:
-            if call.call_key in still_waiting:
+            if call.call_key in still_waiting or not call_states.can_lose(call):
                 continue
             assert call.id is not None
-            changed = _rows(s, sa.update(Call).where(col(Call.id) == call.id,
-                                                     col(Call.state) == "ringing")
-                            .values(state="ended", version=Call.version + 1))
-            if changed != 1:
+            if tx.update(sa.update(Call).where(col(Call.id) == call.id,
+                                               col(Call.state) == CallState.RINGING)
+                         .values(state=CallState.ENDED, version=Call.version + 1)) != 1:
                 continue
-            desk._event(s, "call_lost", before, call_id=call.id, actor=PBX_ACTOR,
-                        source=source, pbx_call_id=call.call_key,
-                        reason="no longer waiting in the PBX after the feed reconnected")
+            tx.record_event("call_lost", before, call_id=call.id, source=source,
+                            pbx_call_id=call.call_key,
+                            reason="no longer waiting in the PBX after the feed reconnected")
             closed.append(call.id)
     return closed
 
 
-def known_call(desk: Desk, key: str) -> bool:
+def known_call(seat: Seat, key: str) -> bool:
     """Whether the desk has a call with this PBX id (for filtering a PBX's hang-ups)."""
-    with contextlib.closing(Session(desk.engine)) as s:
+    with seat.read() as s:
         return _find(s, key) is not None

@@ -3,14 +3,14 @@
 Every new call needs its caller's number parsed, the number matched to a
 contact and the contract in force, and the answer clock of that contract;
 every answer needs its agent mapped to an engineer. A file or an import
-asks the same questions thousands of times; :class:`Lookups` answers each
+asks the same questions thousands of times; :class:`CallerCache` answers each
 distinct one once. Callers are matched exactly as
 :func:`hotline.directory.callers.match_number` does, only remembered.
 
-Keep one :class:`Lookups` for as long as the directory may be taken as
+Keep one :class:`CallerCache` for as long as the directory may be taken as
 unchanged: a file or an import (``whole_directory=True`` also reads the set
 of known numbers once, so that an unknown caller costs no query), or one
-batch of a live feed (:meth:`Lookups.renewed` for the next, which then sees
+batch of a live feed (:meth:`CallerCache.renewed` for the next, which then sees
 a contact added a moment ago).
 """
 
@@ -22,7 +22,8 @@ from typing import cast
 
 from sqlmodel import Session, col, select
 
-from hotline.desk.operations import Desk
+from hotline.desk.answer_target import answer_due, policy_of
+from hotline.desk.calls import parse_caller_number
 from hotline.directory.callers import (
     UNKNOWN,
     CallerMatch,
@@ -32,6 +33,7 @@ from hotline.directory.callers import (
 )
 from hotline.errors import InputError
 from hotline.phones import PhoneNumber
+from hotline.seat import Seat
 from hotline.store.models import Contact, ContactNumber, Contract, Customer, Engineer, Site
 
 #: Remembered parses are dropped beyond this many distinct caller ids (memory stays bounded).
@@ -40,9 +42,11 @@ MAX_PARSED = 50_000
 _CHUNK = 100
 
 
-class Lookups:
-    def __init__(self, desk: Desk, *, whole_directory: bool = False) -> None:
-        self.desk = desk
+class CallerCache:
+    """Callers, their contracts' answer clocks and engineers' agents, each looked up once."""
+
+    def __init__(self, seat: Seat, *, whole_directory: bool = False) -> None:
+        self.seat = seat
         self.whole_directory = whole_directory
         self._known: set[str] | None = None
         self._parsed: dict[str, PhoneNumber | None] = {}
@@ -53,10 +57,10 @@ class Lookups:
         self._engineers: dict[tuple[str, ...], str | None] = {}
         self._agents: list[tuple[str, str]] | None = None
 
-    def renewed(self) -> Lookups:
+    def renewed(self) -> CallerCache:
         """New lookups for the next batch of a live feed: the directory and agents are read
         again (they may have changed); parsed numbers, which cannot change, are kept."""
-        fresh = Lookups(self.desk, whole_directory=self.whole_directory)
+        fresh = CallerCache(self.seat, whole_directory=self.whole_directory)
         fresh._parsed = self._parsed
         return fresh
 
@@ -69,7 +73,7 @@ class Lookups:
         except KeyError:
             pass
         try:
-            parsed: PhoneNumber | None = self.desk.parse_number(raw)
+            parsed: PhoneNumber | None = parse_caller_number(raw)
         except InputError:
             parsed = None
         if len(self._parsed) >= MAX_PARSED:
@@ -138,8 +142,8 @@ class Lookups:
 
     def answer_clock(self, caller: CallerMatch, offered_at: datetime) -> tuple[datetime, datetime]:
         """Due and warning times of the answer target of a call from ``caller``."""
-        policy, grade = self.desk._policy_of(caller)
-        return self.desk._answer_clock(policy, grade, offered_at)
+        policy, grade = policy_of(caller)
+        return answer_due(self.seat.sla, policy, grade, offered_at)
 
     def engineer(self, s: Session, names: list[str]) -> str | None:
         """The login of the engineer whose ``agent`` is one of ``names`` (case-insensitive;

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import TYPE_CHECKING
 
+from hotline.desk.calls import PBX_ACTOR
+from hotline.seat import Seat
 from hotline.store.models import PbxFeed
-
-if TYPE_CHECKING:
-    from hotline.desk.operations import Desk
 
 HEARTBEAT_S = 10.0
 
@@ -25,8 +23,8 @@ STATES = ("connecting", "connected", "reconnecting", "stopped", "failed")
 class FeedReporter:
     """Writes one feed's state and heartbeat; each write is its own short transaction."""
 
-    def __init__(self, desk: Desk, name: str, source: str) -> None:
-        self.desk = desk
+    def __init__(self, seat: Seat, name: str, source: str) -> None:
+        self.seat = seat
         self.name = name[:120]
         self.source = source
         self.state: str | None = None
@@ -36,9 +34,9 @@ class FeedReporter:
     def set_state(self, state: str, detail: str = "") -> None:
         """A new state (recorded as an event too, so the timeline shows outages)."""
         assert state in STATES
-        now = self.desk.now()
         changed = state != self.state
-        with self.desk.session() as s:
+        with self.seat.write(actor=PBX_ACTOR) as tx:
+            s, now = tx.session, tx.now
             row = s.get(PbxFeed, self.name)
             if row is None:
                 row = PbxFeed(name=self.name, source=self.source, state=state, since=now,
@@ -51,18 +49,16 @@ class FeedReporter:
             row.heartbeat_at = now
             row.host = self.host
             row.events = self.events
-            s.add(row)
+            tx.session.add(row)
             if changed:
-                self.desk._event(s, "pbx_feed_" + state, now, actor="pbx", feed=self.name,
-                                 detail=detail)
+                tx.record_event("pbx_feed_" + state, now, feed=self.name, detail=detail)
         self.state = state
 
     def heartbeat(self) -> None:
-        now = self.desk.now()
-        with self.desk.session() as s:
-            row = s.get(PbxFeed, self.name)
+        with self.seat.write(actor=PBX_ACTOR) as tx:
+            row = tx.session.get(PbxFeed, self.name)
             if row is None:
                 return
-            row.heartbeat_at = now
+            row.heartbeat_at = tx.now
             row.events = self.events
-            s.add(row)
+            tx.session.add(row)

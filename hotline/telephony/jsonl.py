@@ -30,7 +30,7 @@ from hotline.desk.operations import Desk
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
 from hotline.telephony.call_events import KINDS, RECORDED, Applied, CallEvent, apply_call_events
-from hotline.telephony.caller_cache import Lookups
+from hotline.telephony.caller_cache import CallerCache
 
 log = logging.getLogger("hotline.feed")
 
@@ -115,7 +115,7 @@ class FeedTally:
 
 
 def apply_batch(desk: Desk, lines: Sequence[tuple[int, str]], tally: FeedTally, *,
-                source: str = "jsonl", lookups: Lookups | None = None) -> list[Applied | None]:
+                source: str = "jsonl", lookups: CallerCache | None = None) -> list[Applied | None]:
     """Parse and apply numbered lines in one transaction; what each did, in order.
 
     A bad line (or an event the desk refuses) is logged with its number and
@@ -171,7 +171,7 @@ def apply_lines(desk: Desk, lines: Iterable[str], *, source: str = "jsonl",
                 on_line: Callable[[Applied | None], None] | None = None) -> FeedTally:
     """Every line of a file, :data:`BATCH` lines per transaction."""
     tally = FeedTally()
-    lookups = Lookups(desk, whole_directory=True)
+    lookups = CallerCache(desk, whole_directory=True)
     batch: list[tuple[int, str]] = []
 
     def flush() -> None:
@@ -235,7 +235,7 @@ class JsonlListener:
         self.on_applied = on_applied
         self._queue: asyncio.Queue[_Submitted | None] | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._lookups = Lookups(desk)
+        self._lookups = CallerCache(desk)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")

@@ -35,11 +35,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from hotline.desk.operations import DEFAULT_GRADE, DEFAULT_POLICY, FUTURE_TOLERANCE, Desk
+from hotline.desk.answer_target import DEFAULT_GRADE, DEFAULT_POLICY, answer_due
+from hotline.desk.call_states import CallState
 from hotline.errors import InputError
 from hotline.i18n import _
+from hotline.seat import Seat
+from hotline.store.transaction import FUTURE_TOLERANCE
 from hotline.telephony.call_events import Batch, CallRow, is_unresolved
-from hotline.telephony.caller_cache import Lookups
+from hotline.telephony.caller_cache import CallerCache
 
 SOURCE = "queue_log"
 BATCH = 500
@@ -305,12 +308,12 @@ class _Writer:
     are looked up once per distinct value for the whole file.
     """
 
-    def __init__(self, desk: Desk, summary: ImportSummary, path: Path) -> None:
-        self.desk = desk
+    def __init__(self, seat: Seat, summary: ImportSummary, path: Path) -> None:
+        self.seat = seat
         self.summary = summary
         self.path = path
         self.pending: list[QlCall] = []
-        self.lookups = Lookups(desk, whole_directory=True)
+        self.lookups = CallerCache(seat, whole_directory=True)
 
     def add(self, call: QlCall) -> None:
         self.pending.append(call)
@@ -327,8 +330,8 @@ class _Writer:
             return
         batch, self.pending = self.pending, []
         new = completed = already = 0
-        with self.desk.session() as s:
-            b = Batch(self.desk, s, self.lookups)
+        with self.seat.write() as tx:
+            b = Batch(tx, self.lookups)
             b.load([qc.key for qc in batch])
             b.prefetch_callers(qc.number for qc in batch)
             for qc in batch:
@@ -358,22 +361,24 @@ class _Writer:
                           offered_at=qc.offered_at)
         # history: nothing rings (see the module's docstring)
         if qc.outcome == "answered":
-            call.set(state="ended", answered_at=qc.answered_at,
+            call.set(state=CallState.ENDED, answered_at=qc.answered_at,
                      answered_by=self._who(b, qc.agent), ended_at=qc.ended_at)
         elif qc.outcome == "abandoned":
-            call.set(state="abandoned", ended_at=qc.ended_at)
+            call.set(state=CallState.ABANDONED, ended_at=qc.ended_at)
         else:
-            call.set(state="ended")
+            call.set(state=CallState.ENDED)
         b.event("call_imported", qc.offered_at, call, actor=None, **self._data(qc))
 
     def _update(self, b: Batch, call: CallRow, qc: QlCall) -> bool:
         """A call already in the desk: complete it if it had no ending, else leave it."""
         if is_unresolved(call) and qc.outcome is not None:
-            call.set(state="ended" if qc.outcome == "answered" else "abandoned",
+            call.set(state=CallState.ENDED if qc.outcome == "answered"
+                     else CallState.ABANDONED,
                      answered_at=qc.answered_at, answered_by=self._who(b, qc.agent),
                      ended_at=qc.ended_at)
-        elif (call.source == SOURCE and call.state == "ended" and call.answered_at is not None
-              and call.ended_at is None and qc.ended_at is not None):
+        elif (call.source == SOURCE and call.state == CallState.ENDED
+              and call.answered_at is not None and call.ended_at is None
+              and qc.ended_at is not None):
             call.set(ended_at=qc.ended_at)
         else:
             return False
@@ -388,7 +393,7 @@ def _lines(f: BinaryIO) -> Iterator[tuple[int, str]]:
         yield lineno, raw.decode("utf-8", errors="replace")
 
 
-def import_queue_log(desk: Desk, path: Path, *, queue: str | None = None,
+def import_queue_log(seat: Seat, path: Path, *, queue: str | None = None,
                      progress: Callable[[int, int, int], None] | None = None) -> ImportSummary:
     """Read ``path`` and write its calls; returns what was read, written and skipped."""
     try:
@@ -402,9 +407,9 @@ def import_queue_log(desk: Desk, path: Path, *, queue: str | None = None,
         raise InputError(_("Cannot read {path}: {error}.").format(
             path=path, error=exc.strerror or exc)) from None
     summary = ImportSummary(path=str(path))
-    writer = _Writer(desk, summary, path)
-    now = desk.now()
-    due, _warn = desk._answer_clock(DEFAULT_POLICY, DEFAULT_GRADE, now)
+    writer = _Writer(seat, summary, path)
+    now = seat.now()
+    due, _warn = answer_due(seat.sla, DEFAULT_POLICY, DEFAULT_GRADE, now)
     reader = QueueLogReader(summary, writer.add, queue=queue, now=now, answer_limit=due - now)
     with f:
         total = os.fstat(f.fileno()).st_size

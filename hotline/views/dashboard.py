@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from hotline.i18n import _
 from hotline.phones import PhoneNumber, known_form
-from hotline.store.models import Call, Clock, Contact, Contract, Customer, Escalation, Ticket
+from hotline.store.models import Call, Contact, Contract, Customer, Escalation, SlaClock, Ticket
 
 #: Ticket statuses before closing (listed, so that indexes on status serve the queries).
 OPEN_STATUSES = ("open", "restored", "resolved")
@@ -193,22 +193,22 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
     tickets are open.
     """
     # Columns, not ORM objects: 600 tickets and clocks built whole took most of the time.
-    shown = (col(Clock.id), col(Clock.target), col(Clock.key), col(Clock.started_at),
-             col(Clock.due_at), col(Clock.warn_at), col(Clock.state), col(Ticket.id),
+    shown = (col(SlaClock.id), col(SlaClock.target), col(SlaClock.key), col(SlaClock.started_at),
+             col(SlaClock.due_at), col(SlaClock.warn_at), col(SlaClock.state), col(Ticket.id),
              col(Ticket.number), col(Ticket.kind), col(Ticket.level), col(Ticket.caller_name),
              col(Ticket.assigned_to), col(Customer.name))
     callbacks = (
         sa.select(*shown)
-        .join(Ticket, col(Ticket.id) == col(Clock.ticket_id))
+        .join(Ticket, col(Ticket.id) == col(SlaClock.ticket_id))
         .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
-        .where(col(Clock.target) == "callback", col(Clock.state).in_(OPEN_CLOCK),
+        .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(OPEN_CLOCK),
                col(Ticket.status) != "closed")
-        .order_by(col(Clock.due_at), col(Clock.id)).limit(WORK_LIMIT)
+        .order_by(col(SlaClock.due_at), col(SlaClock.id)).limit(WORK_LIMIT)
     )
     deadlines = (
         sa.select(*shown).select_from(Ticket)
-        .join(Clock, sa.and_(col(Clock.ticket_id) == col(Ticket.id),
-                             col(Clock.key) == col(Ticket.next_clock)))
+        .join(SlaClock, sa.and_(col(SlaClock.ticket_id) == col(Ticket.id),
+                             col(SlaClock.key) == col(Ticket.next_clock)))
         .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
         .where(col(Ticket.next_due_at).is_not(None))
         .order_by(col(Ticket.next_due_at), col(Ticket.id)).limit(WORK_LIMIT)
@@ -217,9 +217,9 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
     rows.sort(key=lambda r: (r[4], r[0]))
     total = (s.exec(select(func.count()).select_from(Ticket)
                     .where(col(Ticket.next_due_at).is_not(None))).one()
-             + s.exec(select(func.count()).select_from(Clock)
-                      .where(col(Clock.target) == "callback",
-                             col(Clock.state).in_(OPEN_CLOCK))).one())
+             + s.exec(select(func.count()).select_from(SlaClock)
+                      .where(col(SlaClock.target) == "callback",
+                             col(SlaClock.state).in_(OPEN_CLOCK))).one())
     out = []
     for (clock_id, target, key, started_at, due_at, warn_at, state, ticket_id, number, kind,
          level, caller, assigned_to, customer) in rows[:WORK_LIMIT]:
@@ -280,8 +280,8 @@ def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
         ).where(in_day)
     ).one()
     cb_open, cb_over = s.exec(
-        select(func.count(), func.sum(sa.case((col(Clock.due_at) < now, 1), else_=0)))
-        .where(col(Clock.target) == "callback", col(Clock.state).in_(("running", "paused")))
+        select(func.count(), func.sum(sa.case((col(SlaClock.due_at) < now, 1), else_=0)))
+        .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(("running", "paused")))
     ).one()
     levels = s.exec(
         select(Ticket.level, func.count())

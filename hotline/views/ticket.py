@@ -18,7 +18,16 @@ from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, STEPS, allowed, step
 from hotline.errors import NotFound
 from hotline.i18n import N_, _
 from hotline.phones import known_form, try_parse_number
-from hotline.store.models import Attachment, Call, Clock, Contact, Contract, Customer, Event, Ticket
+from hotline.store.models import (
+    Attachment,
+    Call,
+    Contact,
+    Contract,
+    Customer,
+    Event,
+    SlaClock,
+    Ticket,
+)
 
 OTHER_EVENTS = {
     "call_rang": N_("Call rang"),
@@ -173,8 +182,8 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
         customer = s.get(Customer, ticket.customer_id) if ticket.customer_id else None
         contact = s.get(Contact, ticket.contact_id) if ticket.contact_id else None
         contract = s.get(Contract, ticket.contract_id) if ticket.contract_id else None
-        clocks = s.exec(select(Clock).where(Clock.ticket_id == ticket_id)
-                        .order_by(col(Clock.due_at), col(Clock.id))).all()
+        clocks = s.exec(select(SlaClock).where(SlaClock.ticket_id == ticket_id)
+                        .order_by(col(SlaClock.due_at), col(SlaClock.id))).all()
         entries = timeline(s, ticket_id, tz)
         attachments = s.exec(select(Attachment.id, Attachment.kind, Attachment.name)
                              .where(Attachment.ticket_id == ticket_id)).all()

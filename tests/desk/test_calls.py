@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
 from hotline.errors import Conflict, InputError
-from hotline.store.models import Call, Clock, Escalation, Event, Ticket
+from hotline.store.models import Call, Escalation, Event, SlaClock, Ticket
 from hotline.views.dashboard import load_snapshot
 from tests.support import TZ, build_desk
 
@@ -136,8 +136,8 @@ def test_log_call_opens_a_ticket_with_a_callback_clock(demo_desk: Desk,
         assert ticket.number == "261125-0001"
         assert (ticket.kind, ticket.level, ticket.policy, ticket.grade) == (
             "fault", 2, "guangdong-transmission", "A")
-        callback = s.exec(select(Clock).where(Clock.ticket_id == ticket_id,
-                                              Clock.target == "callback")).one()
+        callback = s.exec(select(SlaClock).where(SlaClock.ticket_id == ticket_id,
+                                              SlaClock.target == "callback")).one()
         assert callback.due_at - callback.started_at == timedelta(minutes=30)
         assert callback.state == "running"
         linked = s.get(Call, call)
@@ -176,7 +176,7 @@ def test_callback_kept_in_time_is_met(demo_desk: Desk, clock: FixedClock) -> Non
     clock.advance(minutes=29, seconds=59)
     demo_desk.callback_done(ticket)
     with Session(demo_desk.engine) as s:
-        cb = s.exec(select(Clock).where(Clock.target == "callback")).one()
+        cb = s.exec(select(SlaClock).where(SlaClock.target == "callback")).one()
         assert cb.state == "met" and cb.breached_at is None
     demo_desk.evaluate()
     assert count(demo_desk, Escalation) == 0
@@ -194,7 +194,7 @@ def test_callback_missed_is_escalated_once_with_its_real_time(demo_desk: Desk,
         assert esc.raised_at == due and esc.ticket_id == ticket
     demo_desk.callback_done(ticket)
     with Session(demo_desk.engine) as s:
-        cb = s.exec(select(Clock).where(Clock.target == "callback")).one()
+        cb = s.exec(select(SlaClock).where(SlaClock.target == "callback")).one()
         assert cb.state == "late" and cb.breached_at == due and cb.met_at == clock.now()
 
 

@@ -12,7 +12,7 @@ from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
 from hotline.desk.steps import StepInput
 from hotline.errors import Conflict, InputError
-from hotline.store.models import Attachment, Clock, Escalation, Penalty, Ticket
+from hotline.store.models import Attachment, Escalation, Penalty, SlaClock, Ticket
 from hotline.views.search import search_tickets
 from hotline.views.ticket import audit_lines, load_ticket
 from tests.support import TZ, build_desk, make_settings
@@ -23,9 +23,9 @@ def fault(desk: Desk, level: int = 1, number: str = "0757-83301234") -> int:
                                 description="光路中断 optical path down"))
 
 
-def clocks(desk: Desk, ticket_id: int) -> dict[str, Clock]:
+def clocks(desk: Desk, ticket_id: int) -> dict[str, SlaClock]:
     with Session(desk.engine) as s:
-        return {c.key: c for c in s.exec(select(Clock).where(Clock.ticket_id == ticket_id))}
+        return {c.key: c for c in s.exec(select(SlaClock).where(SlaClock.ticket_id == ticket_id))}
 
 
 def test_remote_login_before_the_customers_approval_is_refused(demo_desk: Desk) -> None:
@@ -195,8 +195,8 @@ def test_a_complaint_goes_to_the_supervisor_at_once(demo_desk: Desk) -> None:
     with Session(demo_desk.engine) as s:
         [esc] = s.exec(select(Escalation).where(Escalation.ticket_id == t)).all()
         assert esc.kind == "complaint" and esc.tier == "supervisor"
-        assert s.exec(select(Clock).where(Clock.ticket_id == t,
-                                          Clock.target == "complaint_reply")).one()
+        assert s.exec(select(SlaClock).where(SlaClock.ticket_id == t,
+                                          SlaClock.target == "complaint_reply")).one()
     demo_desk.record(t, "complaint_answered", StepInput(text="apologised, new ETA"))
     demo_desk.record(t, "ticket_closed")
 

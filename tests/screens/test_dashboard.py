@@ -10,7 +10,7 @@ from textual.app import App
 
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
-from hotline.store.models import Call, Clock, Escalation, Ticket
+from hotline.store.models import Call, Escalation, SlaClock, Ticket
 from screens.app import HotlineApp
 from screens.dialogs import AskText, Confirm
 from screens.intake import IntakeScreen
@@ -192,7 +192,7 @@ async def test_callback_promised_from_intake_and_kept(demo_desk: Desk, clock: Fi
         await settle(pilot)
         assert all(r[3] != "Callback" for r in rows(app, "work"))
     with Session(demo_desk.engine) as s:
-        cb = s.exec(select(Clock).where(Clock.target == "callback")).one()
+        cb = s.exec(select(SlaClock).where(SlaClock.target == "callback")).one()
         assert cb.state == "met"
 
 

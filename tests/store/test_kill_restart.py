@@ -26,7 +26,7 @@ from sqlmodel import Session
 from sqlmodel import select as sql_select
 
 from hotline.clock import FixedClock
-from hotline.store.models import Clock, Escalation, Ticket
+from hotline.store.models import Escalation, SlaClock, Ticket
 from hotline.views.dashboard import load_snapshot
 from tests.support import START, TZ, build_desk, make_settings
 
@@ -109,7 +109,7 @@ def test_sigkill_mid_session_loses_nothing(tmp_path: Path) -> None:
 
         def saved() -> bool:
             with Session(reader.engine) as s:
-                return s.exec(sql_select(Clock).where(Clock.target == "callback")).first() \
+                return s.exec(sql_select(SlaClock).where(SlaClock.target == "callback")).first() \
                     is not None
 
         _wait_for(saved, 20, master)
@@ -126,7 +126,7 @@ def test_sigkill_mid_session_loses_nothing(tmp_path: Path) -> None:
     with Session(after_desk.engine) as s:
         ticket = s.exec(sql_select(Ticket)).one()
         assert ticket.level == 1 and ticket.description == "down"
-        callback = s.exec(sql_select(Clock).where(Clock.target == "callback")).one()
+        callback = s.exec(sql_select(SlaClock).where(SlaClock.target == "callback")).one()
         assert callback.due_at - START == (callback.due_at - callback.started_at)
         assert len(s.exec(sql_select(Escalation)).all()) == len(before.escalations)
     assert before.calls and before.escalations and before.work

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from hotline.cli.main import run
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
+from hotline.store.engine import session_scope
 from hotline.store.models import Call, Engineer, Event, PbxFeed
 from hotline.telephony.ami import (
     AmiFeed,
@@ -163,7 +164,7 @@ def hangup(uid: str, linked: str | None = None) -> dict[str, str]:
 def file_desk(tmp_path: Path, clock: FixedClock) -> Iterator[Desk]:
     """A desk on a SQLite file: the feed writes from a worker thread, the test reads."""
     d = build_desk(make_settings(f"sqlite:///{tmp_path / 'desk.db'}"), clock)
-    with d.session() as s:
+    with session_scope(d.engine) as s:
         s.add(Engineer(login="zhangwei", name="张伟", agent="PJSIP/8001"))
     yield d
     d.engine.dispose()

@@ -27,6 +27,7 @@ from hotline.demo import load_directory
 from hotline.desk.operations import Desk
 from hotline.directory.callers import match_number
 from hotline.errors import Conflict, InputError
+from hotline.store.engine import session_scope
 from hotline.store.models import Call, Contact, ContactNumber, Contract, Customer, Engineer
 from hotline.telephony import call_events as calls_module
 from hotline.telephony.call_events import (
@@ -39,7 +40,7 @@ from hotline.telephony.call_events import (
     apply_call_events,
     close_lost_calls,
 )
-from hotline.telephony.caller_cache import Lookups
+from hotline.telephony.caller_cache import CallerCache
 from tests.support import START, build_desk, make_settings
 
 AGENTS = [("PJSIP/8001", "Zhang Wei"), ("PJSIP/8002", "Li Na"), ("PJSIP/8009", "Nobody"),
@@ -49,7 +50,7 @@ AGENTS = [("PJSIP/8001", "Zhang Wei"), ("PJSIP/8002", "Li Na"), ("PJSIP/8009", "
 def prepare(desk: Desk) -> list[str]:
     """The demo directory, engineers with agents, and numbers that make matching hard."""
     load_directory(desk)
-    with desk.session() as s:
+    with session_scope(desk.engine) as s:
         for login, agent in (("zhangwei", "PJSIP/8001"), ("lina", "pjsip/8002"),
                              ("chenhao", "Wang Wu")):
             engineer = s.exec(select(Engineer).where(Engineer.login == login)).one()
@@ -178,7 +179,7 @@ def one_at_a_time(desk: Desk, stream: list[CallEvent | str]) -> list[object]:
 
 
 def in_batches(desk: Desk, stream: list[CallEvent | str], rng: random.Random,
-               lookups: Lookups | None) -> list[object]:
+               lookups: CallerCache | None) -> list[object]:
     results: list[object] = []
     pending: list[CallEvent] = []
 
@@ -231,7 +232,7 @@ def test_batches_leave_exactly_what_one_event_at_a_time_leaves(
         rng = random.Random(seed)
         stream = generate(rng, known, 150)
         expected = one_at_a_time(single, stream)
-        lookups = Lookups(batched, whole_directory=whole_directory) if whole_directory else None
+        lookups = CallerCache(batched, whole_directory=whole_directory) if whole_directory else None
         got = in_batches(batched, stream, random.Random(seed), lookups)
         assert got == expected
         kinds = {o.outcome for o in expected if isinstance(o, Applied)}
@@ -249,16 +250,16 @@ def ring(key: str, number: str = "13800138000", **kw: Any) -> CallEvent:
 
 def test_an_event_that_fails_does_not_take_the_others_of_its_batch(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = Lookups.answer_clock
+    real = CallerCache.answer_clock
     tried: list[str] = []
 
-    def clock_for(self: Lookups, caller: Any, offered_at: datetime) -> Any:
+    def clock_for(self: CallerCache, caller: Any, offered_at: datetime) -> Any:
         tried.append("x")
         if offered_at == START - timedelta(minutes=5, seconds=1):
             raise InputError("Policy broken has no answer target in seconds or minutes.")
         return real(self, caller, offered_at)
 
-    monkeypatch.setattr(Lookups, "answer_clock", clock_for)
+    monkeypatch.setattr(CallerCache, "answer_clock", clock_for)
     bad = CallEvent(kind="ring", call_key="bad", number="13800138001", source="jsonl",
                     at=START - timedelta(minutes=5, seconds=1))
     results = apply_call_events(desk, [ring("a"), bad, ring("b"), ring("a")])
@@ -291,7 +292,7 @@ def test_a_call_a_seat_changed_meanwhile_is_judged_again(tmp_path: Path, clock: 
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     feed, seat = build_desk(make_settings(url), clock), build_desk(make_settings(url), clock)
     try:
-        with seat.session() as s:
+        with session_scope(seat.engine) as s:
             s.add(Engineer(login="lina", name="李娜", agent="PJSIP/8002"))
         apply_call_event(feed, ring("r1"))
         apply_call_event(feed, ring("r2"))
@@ -331,7 +332,7 @@ def test_a_call_a_seat_changed_meanwhile_is_judged_again(tmp_path: Path, clock: 
 
 def test_the_remembered_directory_answers_as_the_directory(desk: Desk) -> None:
     numbers = prepare(desk)
-    lookups = Lookups(desk, whole_directory=True)
+    lookups = CallerCache(desk, whole_directory=True)
     days = [date(2025, 6, 1), date(2026, 11, 24), date(2026, 11, 25), date(2030, 1, 1)]
     with Session(desk.engine) as s:
         lookups.prefetch(s, numbers[:3])
@@ -346,12 +347,12 @@ def test_the_remembered_directory_answers_as_the_directory(desk: Desk) -> None:
 
 
 def test_agents_are_read_once_and_an_active_engineer_is_preferred(desk: Desk) -> None:
-    with desk.session() as s:
+    with session_scope(desk.engine) as s:
         s.add(Engineer(login="old", name="Old", agent="SIP/7001", active=False))
         s.add(Engineer(login="zhangwei", name="张伟", agent="PJSIP/8001"))
         s.add(Engineer(login="lina", name="李娜", agent="Local/8002@agents"))
         s.add(Engineer(login="noagent", name="No agent"))
-    lookups = Lookups(desk)
+    lookups = CallerCache(desk)
     statements: list[str] = []
 
     def seen(*args: Any) -> None:
@@ -370,7 +371,7 @@ def test_agents_are_read_once_and_an_active_engineer_is_preferred(desk: Desk) ->
     assert got == ["zhangwei", "lina", "lina", None, None, None, "zhangwei", "zhangwei", "old"]
     # an active engineer with an inactive one's agent (case aside) is the one chosen, from
     # the next batch on (a batch's lookups keep what they read)
-    with desk.session() as s:
+    with session_scope(desk.engine) as s:
         s.add(Engineer(login="new", name="New", agent="Sip/7001"))
     with Session(desk.engine) as s:
         assert lookups.engineer(s, ["SIP/7001"]) == "old"  # this batch's lookups: as read
@@ -386,8 +387,8 @@ def test_a_batch_on_sqlite_holds_the_write_lock_and_syncs_its_commit(tmp_path: P
     desk = build_desk(make_settings(f"sqlite:///{path}"), clock)
     other = sqlite3.connect(path, timeout=0.1)
     try:
-        with desk.session() as s:
-            batch = calls_module.Batch(desk, s, Lookups(desk))
+        with desk.write() as tx:
+            batch = calls_module.Batch(tx, CallerCache(desk))
             assert batch.conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("INSERT INTO customer (code, name) VALUES ('X', 'x')")
@@ -403,8 +404,8 @@ def test_a_batch_on_postgresql_plans_each_lookup_for_its_keys(pg_url: str,
     """A plan cached while the call table was small must not scan it whole ever after."""
     desk = build_desk(make_settings(pg_url), clock)
     try:
-        with desk.session() as s:
-            batch = calls_module.Batch(desk, s, Lookups(desk))
+        with desk.write() as tx:
+            batch = calls_module.Batch(tx, CallerCache(desk))
             assert batch.conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == (
                 "force_custom_plan")
         with desk.engine.connect() as conn:  # for the batch's transaction only

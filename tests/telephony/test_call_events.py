@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
 from hotline.errors import InputError
+from hotline.store.engine import session_scope
 from hotline.store.models import Call, Engineer, Escalation, Event, PbxEvent
 from hotline.telephony.call_events import (
     APPLIED,
@@ -49,7 +50,7 @@ def counts(desk: Desk) -> tuple[int, int, int]:
 
 @pytest.fixture
 def agents(desk: Desk) -> Desk:
-    with desk.session() as s:
+    with session_scope(desk.engine) as s:
         s.add(Engineer(login="zhangwei", name="张伟", agent="PJSIP/8001"))
         s.add(Engineer(login="lina", name="李娜", agent="PJSIP/8002"))
     return desk
@@ -189,7 +190,7 @@ def test_an_unknown_agent_is_kept_as_given(desk: Desk, clock: FixedClock) -> Non
 
 def test_the_member_name_maps_when_the_interface_does_not(agents: Desk, clock: FixedClock
                                                           ) -> None:
-    with agents.session() as s:
+    with session_scope(agents.engine) as s:
         s.add(Engineer(login="wangwu", name="王五", agent="Wang Wu"))
     t0 = clock.now()
     apply_call_event(agents, ev("ring", "m1", t0, number="13800138000"))

@@ -17,6 +17,7 @@ from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
 from hotline.errors import Conflict
 from hotline.store.changes import ChangeWatcher
+from hotline.store.engine import session_scope
 from hotline.store.models import Call, Engineer, Event
 from hotline.telephony.call_events import CallEvent, apply_call_event
 from hotline.telephony.feed_reporter import FeedReporter
@@ -98,7 +99,7 @@ def test_two_seats_pressing_answer_at_once_exactly_one_wins(shared_url: str,
 def test_the_pbx_and_a_seat_answering_at_once_leave_one_answer(shared_url: str,
                                                                clock: FixedClock) -> None:
     seat, feed = seats(shared_url, clock, 2)
-    with seat.session() as s:
+    with session_scope(seat.engine) as s:
         s.add(Engineer(login="lina", name="李娜", agent="PJSIP/8002"))
     try:
         for i in range(ROUNDS):

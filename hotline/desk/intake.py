@@ -1,0 +1,188 @@
+"""Logging a call as a ticket: what the duty engineer typed in the intake form.
+
+One transaction: the ticket, its first events (and the call of a desk phone,
+and an unknown caller added to the directory, when the form says so), the
+complaint's escalation and the ticket's first clocks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+
+from hotline.desk.answer_target import answer_due, policy_of
+from hotline.desk.call_states import CallState, LogRefusal, log_refusal
+from hotline.desk.calls import parse_caller_number
+from hotline.desk.clocks import evaluate_ticket
+from hotline.desk.escalation_raising import raise_complaint
+from hotline.directory.callers import match_number
+from hotline.errors import Conflict, InputError, NotFound
+from hotline.i18n import _
+from hotline.phones import PhoneNumber
+from hotline.seat import Seat
+from hotline.sla import SlaEngine
+from hotline.store.models import Call, Contact, ContactNumber, Customer, Engineer, Ticket
+from hotline.store.transaction import Transaction
+
+KINDS = ("fault", "consultation", "complaint")
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the duty engineer typed in the intake form."""
+
+    number: str
+    kind: str
+    level: int | None
+    description: str
+    equipment: str = ""
+    site: str = ""
+    caller_name: str = ""
+    at: datetime | None = None
+    promise_callback: bool = False
+    #: For an unknown caller: add them to the directory under this customer (code or name).
+    new_contact_customer: str = ""
+
+
+def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
+    """Open a ticket for a call: the answered call, or a new one taken on a desk phone
+    when ``call_id`` is None. Returns the ticket id."""
+    number = parse_caller_number(form.number)
+    kind = form.kind
+    if kind not in KINDS:
+        raise InputError(_("Choose what the call is: fault, consultation or complaint."))
+    description = form.description.strip()
+    if not description:
+        raise InputError(_("A short description of the problem is required."))
+    with seat.write() as tx:
+        s = tx.session
+        call: Call | None = None
+        if call_id is not None:
+            call = _loggable_call(tx, call_id)
+            when = tx.when(form.at, not_before=call.answered_at, what=_("the answer"))
+        else:
+            when = tx.when(form.at)
+        local_day = when.astimezone(seat.settings.tz).date()
+        caller = match_number(s, number.e164, local_day)
+        if not caller.known and form.new_contact_customer.strip():
+            _add_caller(tx, form, number, when)
+            caller = match_number(s, number.e164, local_day)
+        policy, grade = policy_of(caller)
+        level = check_level(seat.sla, policy, kind, form.level)
+        if call is None:
+            due, warn = answer_due(seat.sla, policy, grade, when)
+            call = Call(call_key=f"manual-{uuid.uuid4().hex[:16]}", source="manual",
+                        number_raw=form.number.strip(), number_e164=number.e164,
+                        number_kind=number.kind, contact_id=caller.contact_id,
+                        customer_id=caller.customer_id, contract_id=caller.contract_id,
+                        state=CallState.ANSWERED, offered_at=when, answered_at=when,
+                        answered_by=tx.actor, answer_due_at=due, answer_warn_at=warn)
+            s.add(call)
+            s.flush()
+            assert call.id is not None
+            tx.record_event("call_rang", when, call_id=call.id, number=call.number_raw,
+                            source="manual", call_key=call.call_key)
+            tx.record_event("call_answered", when, call_id=call.id, wait_s=0)
+        assert call.id is not None
+        ticket = Ticket(
+            number=next_ticket_number(tx, when), kind=kind, level=level, initial_level=level,
+            policy=policy, grade=grade, region=caller.region,
+            customer_id=caller.customer_id, contact_id=caller.contact_id,
+            contract_id=caller.contract_id, caller_number=number.e164,
+            caller_name=form.caller_name.strip() or caller.contact_name,
+            equipment=form.equipment.strip() or None, site=form.site.strip() or None,
+            description=description, opened_at=when, opened_by=tx.actor,
+            assigned_to=tx.actor)
+        s.add(ticket)
+        s.flush()
+        assert ticket.id is not None
+        call.ticket_id = ticket.id
+        call.version += 1
+        s.add(call)
+        tx.record_event("ticket_opened", when, call_id=call.id, ticket_id=ticket.id,
+                        number=ticket.number, kind=kind, level=level, policy=policy,
+                        grade=grade, caller=number.e164, description=description)
+        if form.promise_callback:
+            tx.record_event("callback_promised", when, ticket_id=ticket.id, key="callback#1")
+        if kind == "complaint":
+            raise_complaint(tx, ticket, when)
+        evaluate_ticket(tx, seat.sla, ticket)
+        return ticket.id
+
+
+def _loggable_call(tx: Transaction, call_id: int) -> Call:
+    """The call, if this seat may log it now; refused saying why not."""
+    s = tx.session
+    call = s.get(Call, call_id)
+    if call is None:
+        raise NotFound(_("There is no call {id}.").format(id=call_id))
+    why = log_refusal(call, call.ticket_id)
+    if why is LogRefusal.LOGGED:
+        existing = s.get(Ticket, call.ticket_id)
+        raise Conflict(_("This call is already logged as ticket {number}.").format(
+            number=existing.number if existing else call.ticket_id))
+    if why is LogRefusal.RINGING:
+        raise Conflict(_("Answer the call before logging it."))
+    if why is LogRefusal.OVER:
+        raise Conflict(_("This call has ended; log a new call instead."))
+    if (call.answered_by and call.answered_by != tx.actor
+            and s.exec(select(Engineer.id).where(
+                Engineer.login == call.answered_by)).first() is not None):
+        # an agent the PBX named but nobody claimed: any seat may log it
+        raise Conflict(_("{who} answered this call; they log it.").format(who=call.answered_by))
+    return call
+
+
+def _add_caller(tx: Transaction, form: Intake, number: PhoneNumber, when: datetime) -> None:
+    """Put an unknown caller in the directory, in the same transaction as their ticket."""
+    s = tx.session
+    name = form.caller_name.strip()
+    if not name:
+        raise InputError(_("Give the caller's name to add them to the directory."))
+    ref = form.new_contact_customer.strip()
+    customer = s.exec(select(Customer).where(
+        sa.or_(col(Customer.code) == ref, col(Customer.name) == ref))).first()
+    if customer is None:
+        raise InputError(_("There is no customer {ref!r}: give a customer's code or full "
+                           "name.").format(ref=ref))
+    assert customer.id is not None
+    contact = Contact(customer_id=customer.id, name=name)
+    s.add(contact)
+    s.flush()
+    assert contact.id is not None
+    s.add(ContactNumber(contact_id=contact.id, e164=number.e164,
+                        extension=number.extension, kind=number.kind))
+    tx.record_event("contact_created", when, name=name, customer=customer.code,
+                    number=number.e164, contact_id=contact.id)
+    s.flush()
+
+
+def check_level(sla: SlaEngine, policy: str, kind: str, level: int | None) -> int | None:
+    """The fault level, checked against the policy's levels (None for other kinds)."""
+    if kind != "fault":
+        return None
+    levels = sla.policy(policy).levels
+    if level is None:
+        raise InputError(_("Choose the fault level ({levels}; 1 is the most severe).").format(
+            levels="/".join(str(v) for v in levels)))
+    if level not in levels:
+        raise InputError(_("Policy {policy} has no fault level {level}; it has {levels}.")
+                         .format(policy=policy, level=level,
+                                 levels="/".join(str(v) for v in levels)))
+    return level
+
+
+def next_ticket_number(tx: Transaction, when: datetime) -> str:
+    """``YYMMDD-NNNN`` by the desk's local day, counting that day's tickets."""
+    s = tx.session
+    prefix = when.astimezone(tx.tz).strftime("%y%m%d") + "-"
+    count = s.exec(select(func.count()).select_from(Ticket)
+                   .where(col(Ticket.number).startswith(prefix))).one()
+    n = count + 1
+    while s.exec(select(Ticket.id).where(Ticket.number == f"{prefix}{n:04d}")).first():
+        n += 1
+    return f"{prefix}{n:04d}"
