@@ -22,7 +22,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
-from hotline.directory import operations as ops
+from hotline.directory.contract_terms import CONTRACT_STATES
+from hotline.directory.listing import list_contacts, list_contracts, list_customers, list_sites
 from hotline.errors import HotlineError
 from hotline.i18n import N_, _
 from hotline.store.changes import ChangeWatcher
@@ -321,26 +322,26 @@ class DirectoryScreen(Screen[None]):
 def _rows(desk: Any, tab: str, query: str) -> tuple[list[RowSpec], int]:
     """The rows of a tab as table rows (run in a worker thread)."""
     if tab == "customers":
-        customers = ops.list_customers(desk, query)
+        customers = list_customers(desk, query)
         return [RowSpec(f"customer:{c.id}", (
             c.code, c.name, c.city or "", str(c.sites), str(c.contacts),
             c.contract or Text(_("none in force"), style="#ffaf00")), i)
             for i, c in enumerate(customers.rows)], customers.total
     if tab == "sites":
-        sites = ops.list_sites(desk, query)
+        sites = list_sites(desk, query)
         return [RowSpec(f"site:{s.id}", (
             s.customer_code, s.name, s.city or "", s.area_code or "", s.address or ""), i)
             for i, s in enumerate(sites.rows)], sites.total
     if tab == "contacts":
-        contacts = ops.list_contacts(desk, query)
+        contacts = list_contacts(desk, query)
         return [RowSpec(f"contact:{p.id}", (
             p.customer_code, p.name, p.title or "", p.site or "", " · ".join(p.numbers)), i)
             for i, p in enumerate(contacts.rows)], contacts.total
-    contracts = ops.list_contracts(desk, query)
+    contracts = list_contracts(desk, query)
     styles = {"in_force": "green", "ended": "dim", "not_started": "#ffaf00"}
     return [RowSpec(f"contract:{k.id}", (
         k.code, k.customer_code, k.policy, k.grade or "—", k.region or "",
         k.valid_from.isoformat() if k.valid_from else "",
         k.valid_to.isoformat() if k.valid_to else "",
-        Text(_(ops.CONTRACT_STATES[k.state]), style=styles[k.state])), i)
+        Text(_(CONTRACT_STATES[k.state]), style=styles[k.state])), i)
         for i, k in enumerate(contracts.rows)], contracts.total

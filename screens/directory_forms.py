@@ -1,6 +1,6 @@
 """Forms to add and edit the directory: customer, site, contact, contract.
 
-Every field is checked by the core (:mod:`hotline.directory.operations`) when the
+Every field is checked by the core (:mod:`hotline.directory.saving`) when the
 form is saved; a refusal names the field, the form shows why on its error
 line and puts the cursor in that field. Some fields explain themselves as
 they are typed (the customer a code belongs to, what an area code is, what
@@ -25,8 +25,29 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static, TextArea
 
 from hotline.desk.operations import Desk
-from hotline.directory import operations as ops
-from hotline.directory.operations import FieldError, Unconfirmed
+from hotline.directory.contact_numbers import parse_numbers, split_numbers
+from hotline.directory.contract_terms import CONTRACT_STATES, check_validity, contract_state
+from hotline.directory.fields import FieldError, area_place, check_area_code, key_of
+from hotline.directory.forms import (
+    ContactForm,
+    ContractForm,
+    CustomerChoice,
+    CustomerForm,
+    SiteForm,
+    contact_form,
+    contract_form,
+    customer_choices,
+    customer_form,
+    site_form,
+)
+from hotline.directory.saving import (
+    Saved,
+    Unconfirmed,
+    save_contact,
+    save_contract,
+    save_customer,
+    save_site,
+)
 from hotline.errors import HotlineError
 from hotline.i18n import N_, _
 from hotline.phones import describe
@@ -154,7 +175,7 @@ class DirectoryForm(ModalScreen[int | None]):
 
     # --- saving --------------------------------------------------------------------------
 
-    def save(self, confirmed: bool) -> ops.Saved:
+    def save(self, confirmed: bool) -> Saved:
         """Each form saves its own record (the screen's metaclass does not mix with ABC)."""
         raise TypeError(f"{type(self).__name__} does not say how it saves")
 
@@ -212,18 +233,18 @@ class _WithCustomer(DirectoryForm):
                  values: dict[str, str] | None = None) -> None:
         super().__init__(desk, row_id, values=values)
         try:
-            self.customers = ops.customer_choices(desk)
+            self.customers = customer_choices(desk)
         except HotlineError:
             self.customers = []
-        self._by_code = {ops.key_of(c.code): c for c in self.customers}
+        self._by_code = {key_of(c.code): c for c in self.customers}
 
     def suggester(self, field_id: str) -> SuggestFromList | None:
         if field_id == "customer":
             return SuggestFromList([c.code for c in self.customers], case_sensitive=False)
         return None
 
-    def chosen_customer(self) -> ops.CustomerChoice | None:
-        return self._by_code.get(ops.key_of(self.value("customer")))
+    def chosen_customer(self) -> CustomerChoice | None:
+        return self._by_code.get(key_of(self.value("customer")))
 
     def explain(self, field_id: str) -> None:
         if field_id != "customer":
@@ -236,9 +257,9 @@ class _WithCustomer(DirectoryForm):
         elif not text:
             self.show_info("customer", _("the customer's code (type a few letters; → completes)"))
         else:
-            words = ops.key_of(text)
+            words = key_of(text)
             near = [c for c in self.customers
-                    if words in ops.key_of(c.name) or words in ops.key_of(c.code)][:3]
+                    if words in key_of(c.name) or words in key_of(c.code)][:3]
             if near:
                 self.show_info("customer", _("No customer has code {code}. Perhaps: {near}")
                                .format(code=text, near="; ".join(f"{c.code} {c.name}"
@@ -259,10 +280,10 @@ class CustomerFormScreen(DirectoryForm):
         Field("city", N_("City"), N_("e.g. 深圳")),
     )
 
-    def save(self, confirmed: bool) -> ops.Saved:
+    def save(self, confirmed: bool) -> Saved:
         v = self.current()
-        return ops.save_customer(self.desk, ops.CustomerForm(v["code"], v["name"], v["city"]),
-                                 self.row_id)
+        return save_customer(self.desk, CustomerForm(v["code"], v["name"], v["city"]),
+                             self.row_id)
 
 
 class SiteFormScreen(_WithCustomer):
@@ -286,17 +307,17 @@ class SiteFormScreen(_WithCustomer):
                                           "then need their area code"))
             return
         try:
-            area = ops.check_area_code(text)
+            area = check_area_code(text)
         except FieldError as exc:
             self.show_info("area_code", str(exc), warn=True)
             return
-        place = ops.area_place(area or "")
+        place = area_place(area or "")
         self.show_info("area_code", Text(f"{area} · {place}", style="green"))
 
-    def save(self, confirmed: bool) -> ops.Saved:
+    def save(self, confirmed: bool) -> Saved:
         v = self.current()
-        return ops.save_site(self.desk, ops.SiteForm(v["customer"], v["name"], v["city"],
-                                                     v["area_code"], v["address"]), self.row_id)
+        return save_site(self.desk, SiteForm(v["customer"], v["name"], v["city"],
+                                             v["area_code"], v["address"]), self.row_id)
 
 
 class ContactFormScreen(_WithCustomer):
@@ -322,9 +343,9 @@ class ContactFormScreen(_WithCustomer):
         customer = self.chosen_customer()
         if customer is None:
             return None, ""
-        wanted = ops.key_of(self.value("site"))
+        wanted = key_of(self.value("site"))
         for name, area in customer.sites:
-            if wanted and ops.key_of(name) == wanted:
+            if wanted and key_of(name) == wanted:
                 return area, name
         areas = {a for _n, a in customer.sites if a}
         if len(areas) == 1:
@@ -346,7 +367,7 @@ class ContactFormScreen(_WithCustomer):
             self.show_info("site", "")
             return
         names = [n for n, _a in customer.sites]
-        if text and ops.key_of(text) not in {ops.key_of(n) for n in names}:
+        if text and key_of(text) not in {key_of(n) for n in names}:
             self.show_info("site", _("{code} has no site {site}; its sites: {sites}").format(
                 code=customer.code, site=text, sites=", ".join(names) or _("none")), warn=True)
             return
@@ -360,7 +381,7 @@ class ContactFormScreen(_WithCustomer):
 
     def _explain_numbers(self) -> None:
         area, _source = self._area()
-        items = ops.split_numbers(self.value("numbers"))
+        items = split_numbers(self.value("numbers"))
         if not items:
             self.show_info("numbers", _("at least one; an extension as 0755 8376 5432 ext "
                                         "8001 or 转8001; a label before a colon"))
@@ -370,7 +391,7 @@ class ContactFormScreen(_WithCustomer):
             if i:
                 lines.append("\n")
             try:
-                [entry] = ops.parse_numbers(item, area)
+                [entry] = parse_numbers(item, area)
             except FieldError as exc:
                 lines.append("✗ " + str(exc), style=WARN)
                 continue
@@ -380,9 +401,9 @@ class ContactFormScreen(_WithCustomer):
             lines.append("\n" + _("… and {n} more").format(n=len(items) - 4))
         self.show_info("numbers", lines)
 
-    def save(self, confirmed: bool) -> ops.Saved:
+    def save(self, confirmed: bool) -> Saved:
         v = self.current()
-        return ops.save_contact(self.desk, ops.ContactForm(
+        return save_contact(self.desk, ContactForm(
             v["customer"], v["name"], v["title"], v["site"], v["email"], v["numbers"]),
             self.row_id, confirmed=confirmed)
 
@@ -494,8 +515,8 @@ class ContractFormScreen(_WithCustomer):
 
     def _explain_validity(self) -> None:
         try:
-            start, end = ops.check_validity(self.value("valid_from"), self.value("valid_to"),
-                                            required=False)
+            start, end = check_validity(self.value("valid_from"), self.value("valid_to"),
+                                        required=False)
         except FieldError as exc:
             self.show_info("valid_to", str(exc), warn=True)
             return
@@ -503,24 +524,24 @@ class ContractFormScreen(_WithCustomer):
         if start is None:
             self.show_info("valid_to", "")
             return
-        state = ops.contract_state(start, end, today)
+        state = contract_state(start, end, today)
         days = (end - start).days + 1 if end else None
-        text = _(ops.CONTRACT_STATES[state])
+        text = _(CONTRACT_STATES[state])
         if days:
             text += " · " + _("{n} days").format(n=days)
         self.show_info("valid_to", Text(text, style="green" if state == "in_force" else WARN))
 
-    def save(self, confirmed: bool) -> ops.Saved:
+    def save(self, confirmed: bool) -> Saved:
         v = self.current()
-        return ops.save_contract(self.desk, ops.ContractForm(
+        return save_contract(self.desk, ContractForm(
             v["code"], v["customer"], v["policy"], v["grade"], v["region"], v["title"],
             v["valid_from"], v["valid_to"]), self.row_id, confirmed=confirmed)
 
 
 #: The form of each tab, and how to fill it from a row.
 FORMS: dict[str, tuple[type[DirectoryForm], Callable[[Desk, int], Any]]] = {
-    "customers": (CustomerFormScreen, ops.customer_form),
-    "sites": (SiteFormScreen, ops.site_form),
-    "contacts": (ContactFormScreen, ops.contact_form),
-    "contracts": (ContractFormScreen, ops.contract_form),
+    "customers": (CustomerFormScreen, customer_form),
+    "sites": (SiteFormScreen, site_form),
+    "contacts": (ContactFormScreen, contact_form),
+    "contracts": (ContractFormScreen, contract_form),
 }

@@ -84,14 +84,15 @@ def import_command(args: argparse.Namespace, ctx: CliContext) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(_("{file}: no such file.").format(file=args.file))
-    from hotline.directory import csv_import as imp
+    from hotline.directory.csv_import import import_file
+    from hotline.directory.csv_reading import ImportFileError
+    from hotline.directory.csv_report import summary
 
     desk = ctx.desk()
     try:
-        report = imp.import_file(desk, args.import_kind, path, skip_invalid=args.skip_invalid,
-                                 dry_run=args.dry_run, delimiter=delimiter,
-                                 encoding=args.encoding)
-    except imp.ImportFileError as exc:
+        report = import_file(desk, args.import_kind, path, skip_invalid=args.skip_invalid,
+                             dry_run=args.dry_run, delimiter=delimiter, encoding=args.encoding)
+    except ImportFileError as exc:
         raise UsageError(str(exc)) from exc
     name = path.name
     if report.ignored_columns:
@@ -106,13 +107,14 @@ def import_command(args: argparse.Namespace, ctx: CliContext) -> int:
         print(_("{file}, line {line}: warning: {message}").format(
             file=name, line=problem.line, message=problem.message), file=sys.stderr)
     refused = bool(report.errors) and not args.skip_invalid
-    print(imp.summary(report), file=sys.stderr if refused else sys.stdout)
+    print(summary(report), file=sys.stderr if refused else sys.stdout)
     return 1 if refused else 0
 
 
 def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
-    from hotline.directory import csv_import as imp
-    from hotline.directory import operations as ops
+    from hotline.directory.contract_terms import CONTRACT_STATES
+    from hotline.directory.csv_export import export_csv
+    from hotline.directory.listing import list_contacts, list_contracts, list_customers, list_sites
 
     desk = ctx.desk()
     query = " ".join(args.search)
@@ -120,7 +122,7 @@ def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
         path = Path(args.csv)
         try:
             with path.open("w", encoding="utf-8-sig", newline="") as fh:
-                n = imp.export_csv(desk, args.kind, fh, query)
+                n = export_csv(desk, args.kind, fh, query)
         except OSError as exc:
             from hotline.cli.main import UsageError
 
@@ -132,7 +134,7 @@ def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
     shown = 0
     total = 0
     if args.kind == "customers":
-        customers = ops.list_customers(desk, query)
+        customers = list_customers(desk, query)
         total = customers.total
         writer.writerow([_("Code"), _("Name"), _("City"), _("Sites"), _("Contacts"),
                          _("Contract in force")])
@@ -140,7 +142,7 @@ def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
             writer.writerow([c.code, c.name, c.city or "", c.sites, c.contacts, c.contract or ""])
         shown = len(customers.rows)
     elif args.kind == "sites":
-        sites = ops.list_sites(desk, query)
+        sites = list_sites(desk, query)
         total = sites.total
         writer.writerow([_("Customer"), _("Site"), _("City"), _("Area code"), _("Address")])
         for s in sites.rows:
@@ -148,7 +150,7 @@ def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
                              s.address or ""])
         shown = len(sites.rows)
     elif args.kind == "contacts":
-        contacts = ops.list_contacts(desk, query)
+        contacts = list_contacts(desk, query)
         total = contacts.total
         writer.writerow([_("Customer"), _("Name"), _("Title"), _("Site"), _("Numbers")])
         for p in contacts.rows:
@@ -156,14 +158,14 @@ def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
                              "; ".join(p.numbers)])
         shown = len(contacts.rows)
     else:
-        contracts = ops.list_contracts(desk, query)
+        contracts = list_contracts(desk, query)
         total = contracts.total
         writer.writerow([_("Code"), _("Customer"), _("Policy"), _("Grade"), _("Region"),
                          _("Valid from"), _("Valid to"), _("State")])
         for k in contracts.rows:
             writer.writerow([k.code, k.customer_code, k.policy, k.grade, k.region or "",
                              k.valid_from or "", k.valid_to or "",
-                             _(ops.CONTRACT_STATES[k.state])])
+                             _(CONTRACT_STATES[k.state])])
         shown = len(contracts.rows)
     if shown < total:
         print(_("({shown} of {total} shown: add words to narrow the search, or use --csv.)")

@@ -12,7 +12,9 @@ from sqlmodel import Session, col, select
 from hotline.cli.main import run
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
-from hotline.directory.csv_import import ImportFileError, export_csv, import_file, read_table
+from hotline.directory.csv_export import export_csv
+from hotline.directory.csv_import import import_file
+from hotline.directory.csv_reading import ImportFileError, read_table
 from hotline.store.models import Contact, ContactNumber, Contract, Customer, Event, Site
 from tests.support import START, build_desk, make_settings
 

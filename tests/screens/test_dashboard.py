@@ -119,7 +119,8 @@ async def test_the_new_callers_customer_is_completed_from_the_directory_as_it_is
         demo_desk: Desk) -> None:
     from textual.widgets import Input
 
-    from hotline.directory import operations as ops
+    from hotline.directory.forms import CustomerForm
+    from hotline.directory.saving import save_customer
 
     app = HotlineApp(demo_desk, live=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -130,7 +131,7 @@ async def test_the_new_callers_customer_is_completed_from_the_directory_as_it_is
         assert field.suggester is not None
         assert await field.suggester.get_suggestion("acme") is None
         await pilot.press("escape")
-        ops.save_customer(demo_desk, ops.CustomerForm("ACME-SZ", "Acme 深圳", "深圳"))
+        save_customer(demo_desk, CustomerForm("ACME-SZ", "Acme 深圳", "深圳"))
         await pilot.press("n")  # the same (kept) form, opened again
         await settle(pilot)
         field = app.screen.query_one("#caller-customer", Input)
