@@ -257,10 +257,10 @@ def shift_show(args: argparse.Namespace, ctx: CliContext) -> int:
     h = handover_of(desk.engine, rota, inst)
     if h is not None:
         state = (_("accepted by {who} at {time}").format(
-            who=h.accepted_by, time=desk._show(h.accepted_at)) if h.accepted_at
+            who=h.accepted_by, time=desk.show(h.accepted_at)) if h.accepted_at
                  else _("waiting for the incoming supervisor"))
         print("  " + _("Handed over by {who} at {time}: {state}").format(
-            who=h.written_by, time=desk._show(h.written_at), state=state))
+            who=h.written_by, time=desk.show(h.written_at), state=state))
     print(_("Next: {label}").format(label=rota.next(inst).label(tz)))
     pending = pending_handover(desk.engine, rota)
     if pending is not None and (h is None or pending.handover_id != h.handover_id):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -27,10 +26,8 @@ from hotline.directory.callers import CallerMatch
 from hotline.phones import PhoneNumber
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
-from hotline.store.engine import make_engine, session_scope
-from hotline.store.models import Event
+from hotline.store.engine import make_engine
 from hotline.store.schema import upgrade
-from hotline.store.transaction import Transaction
 
 
 class Desk(Seat):
@@ -115,18 +112,6 @@ class Desk(Seat):
 
     def add_note(self, escalation_id: int, text: str) -> None:
         escalations.add_note(self, escalation_id, text)
-
-    # --- until the directory writes through Seat.write (it is being moved) ----------
-
-    def session(self) -> Any:
-        return session_scope(self.engine)
-
-    def _event(self, s: Any, kind: str, at: datetime, /, **kw: Any) -> None:
-        s.add(Event(**Transaction(s, self.now(), self.actor, self.settings.tz).event_row(
-            kind, at, **kw)))
-
-    def _show(self, at: datetime) -> str:
-        return self.show(at)
 
     # --- the monitor ---------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from hotline.cli.feed import ProgressBar, describe_import
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
 from hotline.errors import InputError
+from hotline.store.engine import session_scope
 from hotline.store.models import Call, Engineer, Escalation, Event
 from hotline.telephony.call_events import CallEvent, apply_call_event
 from hotline.telephony.queue_log import enter_caller_id, import_queue_log
@@ -53,7 +54,7 @@ def test_enterqueue_caller_id_with_and_without_the_url_field(data: list[str], ca
 
 
 def test_every_quirk_is_counted_as_the_contract_counts(desk: Desk, clock: FixedClock) -> None:
-    with desk.session() as s:
+    with session_scope(desk.engine) as s:
         s.add(Engineer(login="zhangwei", name="张伟", agent="Zhang Wei"))
         s.add(Engineer(login="lina", name="李娜", agent="PJSIP/8002"))
     s = import_queue_log(desk, QUIRKS)
