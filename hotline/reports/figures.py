@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from hotline.desk.call_states import CallState
 from hotline.errors import InputError, NotFound
 from hotline.i18n import _
 from hotline.reports.periods import Period, days, local_midnight, whole_periods
@@ -51,6 +52,8 @@ from hotline.reports.sql import (
 from hotline.sla import SlaEngine
 from hotline.store.models import Call, Contract, Customer, Escalation, Penalty, SlaClock, Ticket
 from hotline.supervision.rota import Rota
+from hotline.views import service_level
+from hotline.views.service_level import share
 
 #: An abandoned call shorter than this is a "short abandon" (a misdial, a caller who gave up at
 #: once); it is shown apart and still counted as offered.
@@ -80,11 +83,11 @@ class CallFigures:
 
     @property
     def service_level_offered(self) -> float | None:
-        return self.answered_within_30s / self.offered if self.offered else None
+        return share(self.answered_within_30s, self.offered)
 
     @property
     def service_level_answered(self) -> float | None:
-        return self.answered_within_30s / self.answered if self.answered else None
+        return share(self.answered_within_30s, self.answered)
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ class DayPoint:
 
     @property
     def service_level(self) -> float | None:
-        return self.within / self.offered if self.offered else None
+        return share(self.within, self.offered)
 
 
 @dataclass(frozen=True)
@@ -430,16 +433,16 @@ def _calls(q: _Scope, grouped: bool) -> dict[Key, dict[int, _CallSums]]:
         col(Call.answered_at) > col(Call.answer_due_at),
         sa.and_(col(Call.answered_at).is_(None),
                 sa.func.coalesce(col(Call.ended_at), now) > col(Call.answer_due_at)))
-    short = sa.and_(col(Call.state) == "abandoned",
+    short = sa.and_(service_level.abandoned(),
                     seconds_between(col(Call.ended_at), col(Call.offered_at)) < SHORT_ABANDON_S)
     parts = q.parts(col(Call.offered_at))
     rows = q.grouped([
         func.count(),
         func.count(col(Call.answered_at)),
-        count_if(col(Call.state) == "abandoned"),
+        count_if(service_level.abandoned()),
         count_if(short),
-        count_if(col(Call.state) == "ringing"),
-        count_if(col(Call.answered_at) <= col(Call.answer_due_at)),
+        count_if(col(Call.state) == CallState.RINGING),
+        count_if(service_level.answered_in_time()),
         count_if(breached),
         func.sum(wait),
         func.max(wait),
@@ -572,7 +575,7 @@ def _hours(q: _Scope, start: datetime) -> list[tuple[int, int, int, int]]:
     hour = floor_int(seconds_between(col(Call.offered_at), utc(start)) / 3600.0)
     stmt = q.filtered(
         sa.select(hour.label("h"), func.count(), func.count(col(Call.answered_at)),
-                  count_if(col(Call.answered_at) <= col(Call.answer_due_at)))
+                  count_if(service_level.answered_in_time()))
         .select_from(Call).where(q.within(col(Call.offered_at))), col(Call.contract_id)
     ).group_by(hour)
     return [(int(h), int(a), int(b), int(c)) for h, a, b, c in q.s.execute(stmt).all()]

@@ -147,7 +147,8 @@ class Call(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     contract_id: int | None = Field(default=None, foreign_key="contract.id")
-    state: str = Field(default="ringing", max_length=12)  # ringing | answered | abandoned | ended
+    #: ringing | answered | abandoned | ended (hotline.desk.call_states.CallState)
+    state: str = Field(default="ringing", max_length=12)
     offered_at: datetime = utc_field(index=True, nullable=False)
     answer_due_at: datetime = utc_field(nullable=False)
     answer_warn_at: datetime = utc_field(nullable=False)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from hotline.desk.call_states import CallState
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
 from hotline.seat import Seat
@@ -50,7 +51,7 @@ class OpenItems:
 
     @property
     def ringing(self) -> int:
-        return sum(1 for c in self.calls if c.state == "ringing")
+        return sum(1 for c in self.calls if c.state == CallState.RINGING)
 
 
 def open_items(engine: Engine, sla: SlaEngine, now: datetime) -> OpenItems:

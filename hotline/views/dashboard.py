@@ -15,9 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from hotline.desk.call_states import CallState
 from hotline.i18n import _
 from hotline.phones import PhoneNumber, known_form
 from hotline.store.models import Call, Contact, Contract, Customer, Escalation, SlaClock, Ticket
+from hotline.views import service_level
+from hotline.views.service_level import share
 
 #: Ticket statuses before closing (listed, so that indexes on status serve the queries).
 OPEN_STATUSES = ("open", "restored", "resolved")
@@ -98,11 +101,11 @@ class Kpis:
 
     @property
     def service_level_offered(self) -> float | None:
-        return self.answered_in_time / self.offered if self.offered else None
+        return share(self.answered_in_time, self.offered)
 
     @property
     def service_level_answered(self) -> float | None:
-        return self.answered_in_time / self.answered if self.answered else None
+        return share(self.answered_in_time, self.answered)
 
 
 @dataclass(frozen=True)
@@ -156,8 +159,9 @@ def load_calls(s: Session) -> list[CallRow]:
         .outerjoin(Contact, col(Contact.id) == col(Call.contact_id))
         .outerjoin(Customer, col(Customer.id) == col(Call.customer_id))
         .outerjoin(Contract, col(Contract.id) == col(Call.contract_id))
-        .where(sa.or_(col(Call.state) == "ringing",
-                      sa.and_(col(Call.state) == "answered", col(Call.ticket_id).is_(None))))
+        .where(sa.or_(col(Call.state) == CallState.RINGING,
+                      sa.and_(col(Call.state) == CallState.ANSWERED,
+                              col(Call.ticket_id).is_(None))))
     ).all()
     # sorted here: ordering in SQL tempts the planner to walk the whole call history
     # by offer time instead of looking up the few calls that need someone
@@ -275,8 +279,8 @@ def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
         select(
             func.count(),
             func.count(col(Call.answered_at)),
-            func.sum(sa.case((col(Call.state) == "abandoned", 1), else_=0)),
-            func.sum(sa.case((col(Call.answered_at) <= col(Call.answer_due_at), 1), else_=0)),
+            func.sum(sa.case((service_level.abandoned(), 1), else_=0)),
+            func.sum(sa.case((service_level.answered_in_time(), 1), else_=0)),
         ).where(in_day)
     ).one()
     cb_open, cb_over = s.exec(
@@ -302,7 +306,7 @@ def next_due(s: Session) -> datetime | None:
     escalated (both read from an index): what :meth:`Desk.evaluate` would act on."""
     ticket = s.exec(select(func.min(Ticket.next_check_at))).one()
     call = s.exec(select(func.min(Call.answer_due_at)).where(
-        col(Call.state) == "ringing", col(Call.escalated_at).is_(None))).one()
+        col(Call.state) == CallState.RINGING, col(Call.escalated_at).is_(None))).one()
     due = [d for d in (ticket, call) if d is not None]
     return min(due) if due else None
 
