@@ -4,11 +4,15 @@ Strings are written in English and wrapped in ``_()``; the catalogs in
 ``hotline/locale/<lang>/LC_MESSAGES/hotline.po`` (compiled to ``.mo``) carry
 the translations. ``N_()`` marks a string for the catalog where it must be
 translated later, at display time (module-level tables of labels).
+
+humanize (relative times, counts, sizes: :mod:`hotline.humane`) speaks the
+desk's language too, from our own ``humanize.po`` beside ``hotline.po``.
 """
 
 from __future__ import annotations
 
 import gettext
+import threading
 from pathlib import Path
 
 import humanize
@@ -19,20 +23,46 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
 
+#: The name each language's humanize catalog is activated under. humanize keeps one
+#: catalog per name for the whole process, whichever folder it was first loaded from;
+#: a name of our own (gettext still finds ``zh_CN/``) keeps our corrected catalog from
+#: being mixed up with humanize's own ``zh_CN``, whoever activates that first.
+HUMANIZE_LOCALES = {"zh_CN": "zh_CN@hotline"}
+
+# humanize's language is per thread (humanize 4.x keeps it in a ``threading.local``):
+# the language each thread last gave it, so that worker threads catch up on first use.
+_humanize_thread = threading.local()
+
 
 def set_language(lang: str) -> None:
-    """Switch every later ``_()`` to ``lang`` (``en`` or ``zh_CN``)."""
+    """Switch every later ``_()`` to ``lang`` (``en`` or ``zh_CN``), and humanize with it."""
     global _translation, _language
     if lang == "en":
         _translation = gettext.NullTranslations()
-        humanize.i18n.deactivate()
     else:
         _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
-        try:
-            humanize.i18n.activate(lang)
-        except FileNotFoundError:
-            humanize.i18n.deactivate()
     _language = lang
+    humanize_in_desk_language()
+
+
+def humanize_in_desk_language() -> None:
+    """Make humanize speak the desk's language in the calling thread.
+
+    :func:`set_language` sets it for its own thread only; :mod:`hotline.humane`
+    calls this before each use, so a worker thread formatting text speaks the
+    desk's language too, not humanize's default English.
+    """
+    lang = _language
+    if getattr(_humanize_thread, "language", None) == lang:
+        return
+    if lang == "en":
+        humanize.i18n.deactivate()
+    else:
+        try:
+            humanize.i18n.activate(HUMANIZE_LOCALES.get(lang, lang), path=LOCALE_DIR)
+        except FileNotFoundError:  # no catalog for it: numbers stay right, words English
+            humanize.i18n.deactivate()
+    _humanize_thread.language = lang
 
 
 def current_language() -> str:

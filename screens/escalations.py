@@ -24,6 +24,7 @@ from hotline import display_names
 from hotline.desk.escalations import acknowledge, add_note, reassign
 from hotline.desk.roster import engineers
 from hotline.errors import HotlineError
+from hotline.humane import ago
 from hotline.i18n import _
 from hotline.supervision.crew import Crew, DutyMember, crew_of
 from hotline.supervision.escalation_queue import (
@@ -323,8 +324,9 @@ class EscalationQueueScreen(Screen[None]):
             t.append("   " + _("re-alerts in {left}").format(left=countdown(nxt - now)),
                      style="#ffaf00")
         t.append("\n")
-        for e in entries[-5:]:
-            t.append(f"{short_datetime(e.at, tz, now)}  ", style="dim")
+        for e in entries[-5:]:  # redrawn every second: "3 hours ago" stays true
+            t.append(_("{time} ({ago})").format(time=short_datetime(e.at, tz, now),
+                                               ago=ago(e.at, now)) + "  ", style="dim")
             t.append(f"{e.actor}  ", style="bold")
             t.append(e.text + "\n")
         return t

@@ -5,6 +5,10 @@
 Strings are found in ``hotline/`` and ``screens/`` wherever they are wrapped
 in ``_()``, ``N_()`` or ``ngettext()``. New strings arrive in the ``.po``
 files untranslated; ``tests/test_i18n.py`` fails until each has a translation.
+
+A language may also carry ``humanize.po``: the words humanize uses for relative
+times and sizes, loaded in place of humanize's own catalog (see hotline/humane.py).
+It is written by hand, not extracted; this script compiles it too.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ def po_path(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "hotline.po"
 
 
+def humanize_po_path(lang: str) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / "humanize.po"
+
+
 def main() -> int:
     template = extract()
     LOCALE.mkdir(parents=True, exist_ok=True)
@@ -77,6 +85,13 @@ def main() -> int:
         with path.with_suffix(".mo").open("wb") as fh:
             write_mo(fh, catalog)
         print(f"{lang}: {total} messages, {len(missing)} untranslated")
+        words = humanize_po_path(lang)
+        if words.exists():
+            with words.open("rb") as fh:
+                humanize_catalog = read_po(fh, locale=lang)
+            with words.with_suffix(".mo").open("wb") as fh:
+                write_mo(fh, humanize_catalog)
+            print(f"{lang}: {len(humanize_catalog)} humanize messages compiled")
     return 0
 
 

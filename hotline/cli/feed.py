@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from hotline.cli.import_group import import_group
 from hotline.errors import HotlineError, InputError
+from hotline.humane import count
 from hotline.i18n import _
 
 if TYPE_CHECKING:
@@ -342,18 +343,19 @@ def describe_tally(where: str, tally: FeedTally) -> str:
     from hotline.telephony.call_events import APPLIED, CREATED, RECORDED, UNCHANGED
 
     got = tally.by_outcome
-    lines = [_("{where}: {n} lines read.").format(where=where, n=tally.lines - tally.blank)]
+    lines = [_("{where}: {n} lines read.").format(where=where, n=count(tally.lines - tally.blank))]
     lines.append("  " + _("{applied} applied ({created} created by an event that came before "
                           "its ring), {unchanged} already known, {recorded} kept for an "
                           "unknown call id or a contradiction.").format(
-        applied=got.get(APPLIED, 0) + got.get(CREATED, 0), created=got.get(CREATED, 0),
-        unchanged=got.get(UNCHANGED, 0), recorded=got.get(RECORDED, 0)))
+        applied=count(got.get(APPLIED, 0) + got.get(CREATED, 0)),
+        created=count(got.get(CREATED, 0)), unchanged=count(got.get(UNCHANGED, 0)),
+        recorded=count(got.get(RECORDED, 0))))
     if tally.bad:
-        lines.append("  " + _("{n} bad lines skipped:").format(n=len(tally.bad)))
+        lines.append("  " + _("{n} bad lines skipped:").format(n=count(len(tally.bad))))
         for lineno, error in tally.bad[:LIST_LIMIT]:
             lines.append("    " + _("line {n}: {error}").format(n=lineno, error=error))
         if len(tally.bad) > LIST_LIMIT:
-            lines.append("    " + _("… and {n} more").format(n=len(tally.bad) - LIST_LIMIT))
+            lines.append("    " + _("… and {n} more").format(n=count(len(tally.bad) - LIST_LIMIT)))
     return "\n".join(lines)
 
 
@@ -407,8 +409,8 @@ class ProgressBar:
         if self.tty:
             filled = int(share * self.WIDTH)
             bar = "█" * filled + "░" * (self.WIDTH - filled)
-            self.out.write(f"\r{self.label} {bar} {share:4.0%}  " + _("{n:,} lines").format(
-                n=lines))
+            self.out.write(f"\r{self.label} {bar} {share:4.0%}  " + _("{n} lines").format(
+                n=count(lines)))
             if share >= 1.0:
                 self.out.write("\n")
             self.out.flush()
@@ -416,8 +418,8 @@ class ProgressBar:
         step = int(share * 10)
         if step > self._last_step:
             self._last_step = step
-            self.out.write(_("{label}: {share:.0%} ({n:,} lines)").format(
-                label=self.label, share=share, n=lines) + "\n")
+            self.out.write(_("{label}: {share:.0%} ({n} lines)").format(
+                label=self.label, share=share, n=count(lines)) + "\n")
             self.out.flush()
 
 
@@ -445,40 +447,41 @@ def import_queue_log_command(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def describe_import(desk: Desk, s: ImportSummary) -> str:
     tz = desk.settings.tz
-    out = [_("{path}: {n:,} lines read.").format(path=s.path, n=s.lines)]
+    out = [_("{path}: {n} lines read.").format(path=s.path, n=count(s.lines))]
     abandoned = sum(s.abandoned.values())
-    out.append("  " + _("Calls offered: {offered:,} — answered {answered:,} ({in_time:,} within "
-                        "the answer target), abandoned {abandoned:,}, without an ending "
-                        "{none:,}.").format(
-        offered=s.offered, answered=s.answered, in_time=s.answered_in_time,
-        abandoned=abandoned, none=len(s.no_ending)))
+    out.append("  " + _("Calls offered: {offered} — answered {answered} ({in_time} within "
+                        "the answer target), abandoned {abandoned}, without an ending "
+                        "{none}.").format(
+        offered=count(s.offered), answered=count(s.answered), in_time=count(s.answered_in_time),
+        abandoned=count(abandoned), none=count(len(s.no_ending))))
     if s.offered:
         share = s.answered_in_time / s.offered
         out.append("  " + _("Answered within the target: {a:.1%} of offered calls, {b} of "
                             "answered calls.").format(
             a=share, b=f"{s.answered_in_time / s.answered:.1%}" if s.answered else "—"))
     if abandoned:
-        parts = ", ".join(f"{how} {n:,}" for how, n in sorted(s.abandoned.items()))
+        parts = ", ".join(f"{how} {count(n)}" for how, n in sorted(s.abandoned.items()))
         out.append("  " + _("Unanswered endings: {parts}.").format(parts=parts))
     if s.begun_before:
-        out.append("  " + _("{n:,} calls had entered the queue before this file began.").format(
-            n=s.begun_before))
-    out.append("  " + _("Written: {new:,} new calls, {completed:,} earlier calls completed, "
-                        "{already:,} already in the desk (not changed).").format(
-        new=s.new, completed=s.completed, already=s.already))
+        out.append("  " + _("{n} calls had entered the queue before this file began.").format(
+            n=count(s.begun_before)))
+    out.append("  " + _("Written: {new} new calls, {completed} earlier calls completed, "
+                        "{already} already in the desk (not changed).").format(
+        new=count(s.new), completed=count(s.completed), already=count(s.already)))
     if s.other_queues:
-        out.append("  " + _("{n:,} lines of other queues left out.").format(n=s.other_queues))
+        out.append("  " + _("{n} lines of other queues left out.").format(
+            n=count(s.other_queues)))
     if s.not_calls:
-        parts = ", ".join(f"{ev} {n:,}" for ev, n in sorted(s.not_calls.items()))
+        parts = ", ".join(f"{ev} {count(n)}" for ev, n in sorted(s.not_calls.items()))
         out.append("  " + _("Lines that do not decide a call: {parts}.").format(parts=parts))
     if s.skipped:
-        out.append("  " + _("Skipped lines: {n:,}.").format(n=len(s.skipped)))
+        out.append("  " + _("Skipped lines: {n}.").format(n=count(len(s.skipped))))
         for reason, n in s.skipped_by_reason.most_common():
-            out.append("    " + f"{n:>6,} × {reason}")
+            out.append("    " + f"{count(n):>6} × {reason}")
         for lineno, reason in s.skipped[:LIST_LIMIT]:
             out.append("    " + _("line {n}: {reason}").format(n=lineno, reason=reason))
         if len(s.skipped) > LIST_LIMIT:
-            out.append("    " + _("… and {n:,} more").format(n=len(s.skipped) - LIST_LIMIT))
+            out.append("    " + _("… and {n} more").format(n=count(len(s.skipped) - LIST_LIMIT)))
     if s.no_ending:
         out.append("  " + _("Calls without an ending in this file (neither answered nor "
                             "abandoned; stored as ended, ending unknown):"))
@@ -488,5 +491,6 @@ def describe_import(desk: Desk, s: ImportSummary) -> str:
                        .format(call=call.key, queue=call.queue or "—", when=when,
                                number=call.number or _("no caller id"), n=call.first_line))
         if len(s.no_ending) > LIST_LIMIT:
-            out.append("    " + _("… and {n:,} more").format(n=len(s.no_ending) - LIST_LIMIT))
+            out.append("    " + _("… and {n} more").format(
+                n=count(len(s.no_ending) - LIST_LIMIT)))
     return "\n".join(out)

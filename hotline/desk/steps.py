@@ -26,6 +26,7 @@ from hotline.desk.ticket_lifecycle import (
     step_label,
 )
 from hotline.errors import Conflict, InputError, NotFound
+from hotline.humane import file_size
 from hotline.i18n import _
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
@@ -77,8 +78,9 @@ def read_command_log(path_text: str) -> tuple[str, str]:
         raise InputError(_("Cannot read {path}: {error}.").format(
             path=path, error=exc.strerror or exc)) from exc
     if len(raw) > MAX_COMMAND_LOG:
-        raise InputError(_("{path} is larger than {size} MB: attach the relevant part.").format(
-            path=path, size=MAX_COMMAND_LOG // 1_000_000))
+        raise InputError(_("{path} is {size}, larger than {limit}: attach the relevant part.")
+                         .format(path=path, size=file_size(len(raw)),
+                                 limit=file_size(MAX_COMMAND_LOG)))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding), path.name
@@ -224,8 +226,8 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
         if not log.strip():
             raise InputError(_("Attach the session's command log: paste it or give its file."))
         if len(log) > MAX_COMMAND_LOG:
-            raise InputError(_("The command log is larger than {size} MB.").format(
-                size=MAX_COMMAND_LOG // 1_000_000))
+            raise InputError(_("The command log is larger than {limit}.").format(
+                limit=file_size(MAX_COMMAND_LOG)))
         return {"file": name, "lines": len(log.splitlines()), "_log": log}
     if what == "dispatched":
         engineer = _text(given.engineer, _("The engineer"), required=True)

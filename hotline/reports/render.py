@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline import display_names
+from hotline.humane import count
 from hotline.i18n import N_, _
 from hotline.reports.figures import (
     Block,
@@ -242,7 +243,7 @@ def format_value(value: Any, fmt: str) -> str:
         v = float(value)
         text = str(int(v)) if v.is_integer() else f"{v:.2f}"
         return f"+{text}" if v > 0 else text
-    return str(value)
+    return count(value)
 
 
 # --- text, Markdown, CSV ---------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, func, select
 
 from hotline import display_names
 from hotline.errors import InputError, NotFound
+from hotline.humane import duration
 from hotline.i18n import N_, _
 from hotline.sla import SlaEngine
 from hotline.store.models import (
@@ -291,8 +292,8 @@ def history(engine: Engine, escalation_id: int) -> list[HistoryEntry]:
         elif ev.kind == "escalation_note":
             text = _("note")
         elif ev.kind == "escalation_realerted":
-            text = _("re-alerted: unacknowledged for {minutes} min").format(
-                minutes=int(data.get("minutes", 0)))
+            text = _("re-alerted: unacknowledged for {duration}").format(
+                duration=duration(timedelta(minutes=int(data.get("minutes", 0)))))
         elif ev.kind == "escalation_withdrawn":
             text = withdrawn_text(data.get("reason"))
         else:
@@ -380,8 +381,8 @@ def describe_alert(alert: Alert) -> str:
     """The toast text of a re-alert."""
     what = f"{alert.what} · {alert.item}" if alert.item else alert.what
     if alert.minutes:
-        return _("Still unacknowledged after {minutes} min: {what}").format(
-            minutes=alert.minutes, what=what)
+        return _("Still unacknowledged after {duration}: {what}").format(
+            duration=duration(timedelta(minutes=alert.minutes)), what=what)
     return _("Not acknowledged in time, escalated: {what}").format(what=what)
 
 

@@ -16,6 +16,7 @@ from hotline import display_names
 from hotline.desk.steps import progress_of
 from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, STEPS, allowed, step_label
 from hotline.errors import NotFound
+from hotline.humane import count
 from hotline.i18n import N_, _
 from hotline.phones import known_form, try_parse_number
 from hotline.store.models import (
@@ -66,7 +67,9 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
         text = _("by {who}, {how}").format(who=data.get("approver", ""), how=how)
         return text + (f" · {data['text']}" if data.get("text") else "")
     if kind == "remote_logout":
-        text = _("command log attached ({n} lines)").format(n=data.get("lines", "?"))
+        lines = data.get("lines")
+        text = _("command log attached ({n} lines)").format(
+            n=count(lines) if isinstance(lines, int) else "?")
         return text + (f" · {data['file']}" if data.get("file") else "")
     if kind == "dispatched":
         return str(data.get("engineer_name") or data.get("engineer", "")) + (

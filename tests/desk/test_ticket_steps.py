@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
 from hotline.desk.steps import StepInput
 from hotline.errors import Conflict, InputError
+from hotline.i18n import set_language
 from hotline.store.models import Attachment, Escalation, Penalty, SlaClock, Ticket
 from hotline.views.search import search_tickets
 from hotline.views.ticket import audit_lines, load_ticket
@@ -166,6 +168,31 @@ def test_level_1_fault_from_ring_to_close(demo_desk: Desk, clock: FixedClock,
                  "Handling form submitted", "Analysis report submitted", "Ticket closed"):
         assert what in trail, what
     assert "zhangwei" in trail
+
+
+def test_a_command_log_is_told_by_its_size_and_lines(demo_desk: Desk, tmp_path: Path) -> None:
+    t = fault(demo_desk)
+    demo_desk.record(t, "remote_requested")
+    demo_desk.record(t, "remote_approved", StepInput(approver="梁家豪", method="fax"))
+    demo_desk.record(t, "remote_response")
+    big = tmp_path / "big.log"
+    big.write_bytes(b"display alarm\n" * 170_000)
+    with pytest.raises(InputError, match=re.escape(
+            f"{big} is 2.4 MB, larger than 2.0 MB: attach the relevant part.")):
+        demo_desk.record(t, "remote_logout", StepInput(command_log_file=str(big)))
+    with pytest.raises(InputError, match=re.escape("The command log is larger than 2.0 MB.")):
+        demo_desk.record(t, "remote_logout", StepInput(command_log="y" * 2_000_001))
+    set_language("zh_CN")
+    with pytest.raises(InputError, match=re.escape(f"{big} 大小为 2.4 MB，超过 2.0 MB")):
+        demo_desk.record(t, "remote_logout", StepInput(command_log_file=str(big)))
+    log = tmp_path / "session.log"
+    log.write_text("display alarm\n" * 1234, encoding="utf-8")
+    demo_desk.record(t, "remote_logout", StepInput(command_log_file=str(log)))
+    assert "已附操作日志（1,234行） · session.log" in "\n".join(
+        audit_lines(demo_desk.engine, t, TZ))
+    set_language("en")
+    assert "command log attached (1,234 lines) · session.log" in "\n".join(
+        audit_lines(demo_desk.engine, t, TZ))
 
 
 def test_breached_restore_raises_the_level_and_scores(demo_desk: Desk, clock: FixedClock) -> None:

@@ -13,6 +13,7 @@ import pytest
 from hotline import reports
 from hotline.cli.main import run
 from hotline.clock import FixedClock
+from hotline.i18n import set_language
 from screens.app import HotlineApp
 from screens.reports import ReportsScreen
 from tests.reports.scene import GD, REPORT_AT, STD, month_end
@@ -239,3 +240,27 @@ async def test_the_screen_shows_the_same_figures_as_the_command(
         await pilot.pause()
         assert screen.doc is not None and screen.doc["contract"] == screen.contracts[0].code
     desk.engine.dispose()
+
+
+def test_counts_have_thousands_separators_where_people_read_them(
+        env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = report_json(capsys, "--month", "2026-11")
+    doc["calls"]["offered"] = 12345
+    doc["contracts"][0]["calls"]["offered"] = 1234567
+    assert reports.format_value(12345, "n") == "12,345"
+    table = reports.render_text(doc, "table")
+    offered = next(line for line in table.splitlines() if line.strip().startswith("Offered"))
+    assert offered.split()[1:3] == ["12,345", "1,234,567"]
+    assert "| Offered | 12,345 | 1,234,567 |" in reports.render_text(doc, "md")
+    # machine formats keep raw numbers
+    rows = list(csv.reader(io.StringIO(reports.render_text(doc, "csv"))))
+    assert ["overall", "", "calls.offered", "12345"] in rows
+    assert json.loads(reports.render_text(doc, "json"))["calls"]["offered"] == 12345
+    out = tmp_path / "r.xlsx"
+    reports.write_xlsx(doc, out)
+    with zipfile.ZipFile(out) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        strings = z.read("xl/sharedStrings.xml").decode()
+    assert "<v>12345</v>" in sheet and "<v>1234567</v>" in sheet and "12,345" not in strings
+    set_language("zh_CN")
+    assert "12,345" in reports.render_text(doc, "table")

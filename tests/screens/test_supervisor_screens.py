@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
+from hotline.i18n import set_language
 from hotline.store.models import Escalation, Handover
 from hotline.supervision.crew import crew_of, set_crew
 from hotline.supervision.rota import rota_for
@@ -107,6 +108,36 @@ async def test_acknowledge_reassign_and_note_from_the_queue(demo_desk: Desk,
         assert app.screen is app.dashboard
 
 
+async def test_the_story_of_an_item_says_how_long_ago(demo_desk: Desk,
+                                                      clock: FixedClock) -> None:
+    late_call(demo_desk, clock)  # raised at 10:00:30, re-alerts every 30 minutes
+    clock.set(START + timedelta(hours=2, minutes=5, seconds=30))
+    demo_desk.evaluate()
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_queue(pilot)
+        detail = str(app.screen.query_one("#queue-detail").render())
+        assert "(2 hours ago)  system  raised: Call not answered in time" in detail
+        assert "(5 minutes ago)  system  re-alerted: unacknowledged for 2 hours" in detail
+        clock.advance(minutes=10)  # redrawn every second: the words follow the clock
+        app.tick()
+        detail = str(app.screen.query_one("#queue-detail").render())
+        assert "(15 minutes ago)  system  re-alerted: unacknowledged for 2 hours" in detail
+
+
+async def test_the_story_of_an_item_in_chinese(demo_desk: Desk, clock: FixedClock) -> None:
+    set_language("zh_CN")
+    late_call(demo_desk, clock)
+    clock.set(START + timedelta(minutes=95, seconds=30))
+    demo_desk.evaluate()
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_queue(pilot)  # the story is read in a worker thread
+        detail = str(app.screen.query_one("#queue-detail").render())
+        assert "（2小时前）  system  " in detail
+        assert "（5分钟前）  system  再次提醒：已1小时30分钟未确认" in detail
+
+
 async def test_acknowledge_everything_shown(demo_desk: Desk, clock: FixedClock) -> None:
     for number in (GD_NUMBER, "13800138000", "18620001234"):
         late_call(demo_desk, clock, number)
@@ -166,7 +197,7 @@ async def test_a_realert_rings_the_bell_and_says_what(demo_desk: Desk,
         await settle(pilot)
         assert app.bells == 1
         texts = [n.message for n in app._notifications]
-        assert any("Still unacknowledged after 30 min: Call not answered in time · "
+        assert any("Still unacknowledged after 30 minutes: Call not answered in time · "
                    "139 0225 1234" in t for t in texts)
         app.check_alerts()
         await settle(pilot)
@@ -191,7 +222,7 @@ async def test_many_realerts_make_one_notice(demo_desk: Desk, clock: FixedClock)
         assert len(realerts) == 1  # one notice, not a stack covering the dashboard
         lines = realerts[0].message.splitlines()
         assert len(lines) == 4
-        assert all(line.startswith("Still unacknowledged after 30 min") for line in lines[:3])
+        assert all(line.startswith("Still unacknowledged after 30 minutes") for line in lines[:3])
         assert lines[3] == "… and 2 more escalations re-alerted (F3)."
 
 

@@ -7,6 +7,7 @@ called at chosen moments, as the open screens call it every second.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
@@ -17,8 +18,10 @@ from hotline.clock import FixedClock
 from hotline.desk.escalations import acknowledge, add_note, reassign
 from hotline.desk.operations import Desk, Intake
 from hotline.errors import Conflict, InputError
+from hotline.i18n import set_language
 from hotline.store.models import Escalation, EscalationAlert, Event, Ticket
 from hotline.supervision.escalation_queue import (
+    Alert,
     AlertMark,
     QueueFilter,
     alerts_since,
@@ -92,7 +95,7 @@ def test_an_unacknowledged_escalation_realerts_each_timeout_once(demo_desk: Desk
     assert ev.escalation_id == esc and json.loads(ev.data) == {"n": 1, "minutes": 30}
     found, mark = alerts_since(demo_desk.engine, mark)
     assert [(a.escalation_id, a.minutes) for a in found] == [(esc, 30)]
-    assert "Still unacknowledged after 30 min: Call not answered in time" in (
+    assert "Still unacknowledged after 30 minutes: Call not answered in time" in (
         describe_alert(found[0]))
     assert alerts_since(demo_desk.engine, mark)[0] == []
     clock.set(START + timedelta(hours=1, seconds=30))
@@ -278,6 +281,28 @@ def test_notes_and_history(demo_desk: Desk, clock: FixedClock) -> None:
                      ("zhangwei", "note: calling the customer back"),
                      ("zhangwei", "reassigned to lina"),
                      ("zhangwei", "acknowledged: done")]
+
+
+def test_realerts_say_for_how_long_in_words_in_both_languages(demo_desk: Desk,
+                                                               clock: FixedClock) -> None:
+    esc = unanswered_call(demo_desk, clock)  # raised at 10:00:30, re-alerts every 30 min
+    for minutes in (30, 60, 90):
+        clock.set(START + timedelta(minutes=minutes, seconds=30))
+        demo_desk.evaluate()
+    assert [h.text for h in history(demo_desk.engine, esc)][1:] == [
+        "re-alerted: unacknowledged for 30 minutes",
+        "re-alerted: unacknowledged for 1 hour",
+        "re-alerted: unacknowledged for 1 hour and 30 minutes"]
+    alert = Alert(esc, clock.now(), "Call not answered in time", "139 0225 1234", 90)
+    assert describe_alert(alert) == ("Still unacknowledged after 1 hour and 30 minutes: "
+                                     "Call not answered in time · 139 0225 1234")
+    set_language("zh_CN")
+    # the queue screen reads the history in a worker thread
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        entries = pool.submit(history, demo_desk.engine, esc).result()
+    assert entries[-1].text == "再次提醒：已1小时30分钟未确认"
+    alert = replace(alert, what="来电未按时接听", minutes=24 * 60 + 30)
+    assert describe_alert(alert) == "已1天仍未确认：来电未按时接听 · 139 0225 1234"
 
 
 # --- warnings --------------------------------------------------------------------------

@@ -304,7 +304,7 @@ def test_a_stream_in_a_hurry_is_written_in_few_transactions(desk: Desk,
     monkeypatch.setattr(jsonl_module, "apply_call_events", counted)
     stream = io.StringIO("".join(_ring_line(f"h{i}", i % 60) + "\n" for i in range(2000)))
     assert run_jsonl_stream(desk, stream) == 0
-    assert "2000 lines read" in capsys.readouterr().out
+    assert "2,000 lines read" in capsys.readouterr().out
     assert sum(batches) == 2000 and len(batches) < 1000
     with Session(desk.engine) as s:
         assert s.exec(select(func.count()).select_from(Call)).one() == 2000
@@ -318,7 +318,7 @@ def test_a_big_file_reports_its_bad_lines_by_number(env: Path, tmp_path: Path,
                             for i in range(1, 1201)))
     assert cli("feed", "--jsonl", str(path), "-q") == 1
     out = capsys.readouterr().out
-    assert "1200 lines read" in out and "3 bad lines skipped" in out
+    assert "1,200 lines read" in out and "3 bad lines skipped" in out
     assert "line 5: not JSON" in out and 'line 600: "number" is missing' in out
     assert "line 1100: expected one JSON object per line" in out
     assert len(snapshot(env)["calls"]) == 1197  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from hotline.cli.feed import ProgressBar, describe_import
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
 from hotline.errors import InputError
+from hotline.i18n import set_language
 from hotline.store.engine import session_scope
 from hotline.store.models import Call, Engineer, Escalation, Event
 from hotline.telephony.call_events import CallEvent, apply_call_event
-from hotline.telephony.queue_log import enter_caller_id, import_queue_log
+from hotline.telephony.queue_log import ImportSummary, enter_caller_id, import_queue_log
 from hotline.views.dashboard import load_snapshot
 from tests.support import TZ
 
@@ -199,3 +201,21 @@ def test_progress_bar_on_a_terminal_and_plain_text_otherwise(desk: Desk, tmp_pat
     out = plain.getvalue().splitlines()
     assert "\r" not in plain.getvalue() and out[-1] == "queue_log: 100% (7,500 lines)"
     assert 3 <= len(out) <= 5
+
+
+def test_summary_counts_have_thousands_separators_in_both_languages(desk: Desk) -> None:
+    s = ImportSummary(path="queue_log", lines=1_204_311, offered=98_410, answered=95_022,
+                      answered_in_time=91_870, abandoned=Counter(ABANDON=3_011, EXITEMPTY=12),
+                      new=98_410, other_queues=1_500, not_calls=Counter(ADDMEMBER=2_048))
+    text = describe_import(desk, s)
+    assert text.startswith("queue_log: 1,204,311 lines read.")
+    assert "Calls offered: 98,410 — answered 95,022 (91,870 within the answer target), " \
+           "abandoned 3,023, without an ending 0." in text
+    assert "Unanswered endings: ABANDON 3,011, EXITEMPTY 12." in text
+    assert "Written: 98,410 new calls, 0 earlier calls completed" in text
+    assert "1,500 lines of other queues left out." in text
+    assert "ADDMEMBER 2,048" in text
+    set_language("zh_CN")
+    text = describe_import(desk, s)
+    assert text.startswith("queue_log：已读取 1,204,311 行。")
+    assert "呼入 98,410 — 接通 95,022（其中按时接通 91,870），放弃 3,023" in text
