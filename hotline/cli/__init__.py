@@ -1,0 +1,1 @@
+"""The `hotline` command: one module per sub-command (or group), registered in main."""

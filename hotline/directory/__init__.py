@@ -1,0 +1,1 @@
+"""The directory: customers, sites, contacts and contracts; matching a caller; CSV import."""

@@ -1,1 +1,1 @@
-"""Where calls come from: the simulator, and (later) PBX feeds and imports."""
+"""Where calls come from: Asterisk AMI, JSON lines (file, stream, socket), queue_log, the simulator."""
