@@ -1,1 +1,1 @@
-"""Where calls come from: Asterisk AMI, JSON lines (file, stream, socket), queue_log, the simulator."""
+"""Where calls come from: Asterisk AMI, JSON lines, queue_log files, the simulator."""
