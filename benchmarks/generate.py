@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hotline.desk.clocks import plan_rows  # noqa: E402
+from hotline.desk.escalation_raising import subject_key  # noqa: E402
 from hotline.paths import shipped_data_dir  # noqa: E402
 from hotline.sla import SlaEngine, SlaEvent, TicketFacts  # noqa: E402
 from hotline.store.engine import make_engine  # noqa: E402
@@ -301,14 +302,16 @@ def main() -> int:
             for e in plan.escalations:
                 acked = e.at < now - timedelta(hours=2)
                 escalations.append({
-                    "key": f"t{n}:{e.key}", "kind": e.kind, "tier": e.tier, "call_id": None,
+                    "key": subject_key(e.key, ticket_id=n), "kind": e.kind, "tier": e.tier,
+                    "call_id": None,
                     "ticket_id": n, "clock_id": None, "raised_at": e.at, "due_at": e.due,
                     "from_level": e.from_level, "to_level": e.to_level, "reason": e.reason,
                     "acknowledged_at": e.at + timedelta(minutes=12) if acked else None,
                     "acknowledged_by": "sup0" if acked else None, "note": None,
                     "assigned_to": None})
             for p in plan.penalties:
-                penalties.append({"key": f"t{n}:{p.key}", "rule": p.rule, "points": p.points,
+                penalties.append({"key": subject_key(p.key, ticket_id=n), "rule": p.rule,
+                                  "points": p.points,
                                   "at": p.at, "ticket_id": n, "contract_id": contract_id,
                                   "description": p.description})
             if len(events) >= BATCH:
