@@ -1,1 +1,1 @@
-"""The `hotline` command: one module per sub-command (or group), registered in main."""
+"""The `hotline` command: :mod:`hotline.cli.main` parses and runs; one module a command."""

@@ -1,10 +1,12 @@
 """The ``hotline`` command.
 
-``hotline`` with no sub-command opens the desk. Sub-commands are grouped in
-modules that each expose ``register(subparsers, parents)``; their handlers
-take the parsed arguments and a :class:`CliContext` and return an exit code.
-Every expected failure is a :class:`~hotline.errors.HotlineError` whose
-message is printed as it is (exit code 1; 2 for bad arguments).
+``hotline`` with no sub-command opens the desk. Each sub-command (or a few
+that belong together) has its own module in this package, named for it and
+listed in :data:`COMMAND_MODULES`; each exposes ``register(subparsers,
+parents)``, and its handlers take the parsed arguments and a
+:class:`CliContext` and return an exit code. Every expected failure is a
+:class:`~hotline.errors.HotlineError` whose message is printed as it is (exit
+code 1; 2 for bad arguments, a :class:`~hotline.cli.usage.UsageError`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from hotline.cli.usage import UsageError
 from hotline.clock import Clock, SystemClock
 from hotline.config import Settings, load_settings
-from hotline.errors import ConfigError, HotlineError, InputError
+from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _, normalise_lang_env, set_language
 
 if TYPE_CHECKING:
@@ -28,12 +31,22 @@ if TYPE_CHECKING:
 
 #: Modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = [
-    "hotline.cli.desk_commands",
+    "hotline.cli.open_desk",
+    "hotline.cli.ring",
+    "hotline.cli.audit",
+    "hotline.cli.database",
+    "hotline.cli.policy",
+    "hotline.cli.calendar",
     "hotline.cli.sla",
     "hotline.cli.report",
+    "hotline.cli.shift",
     "hotline.cli.import_group",
+    # the kinds of ``hotline import``, in this order in ``hotline import --help``
+    "hotline.cli.directory_import",
+    "hotline.cli.queue_log",
     "hotline.cli.directory",
     "hotline.cli.feed",
+    "hotline.cli.agent",
 ]
 
 Handler = Callable[[argparse.Namespace, "CliContext"], int]
@@ -56,10 +69,6 @@ class UiRequest:
 
 #: Runs the desk's screens; returns the exit code.
 UiLauncher = Callable[[UiRequest], int]
-
-
-class UsageError(InputError):
-    """Bad command-line arguments: exit code 2."""
 
 
 class CliContext:
@@ -188,7 +197,7 @@ def run(argv: Sequence[str], clock: Clock | None = None, ui: UiLauncher | None =
         set_language(ctx.settings.lang)
         handler: Handler | None = args.handler
         if handler is None:
-            from hotline.cli.desk_commands import open_desk_command
+            from hotline.cli.open_desk import open_desk_command
 
             return open_desk_command(args, ctx)
         return handler(args, ctx)

@@ -1,33 +1,25 @@
-"""``hotline policy …``, ``hotline calendar YEAR`` and ``hotline sla explain …``.
+"""``hotline sla explain …``: the SLA engine without the desk.
 
-``sla explain`` is the engine without the desk: give it a ticket's facts and
-events on the command line and it prints every clock, escalation and
-penalty as of ``--at`` (default: now, from the program's clock).
+Give it a ticket's facts and events on the command line and it prints every
+clock, escalation and penalty as of ``--at`` (default: now, from the program's
+clock).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from hotline.errors import InputError, NotFound
+from hotline.cli.sla_engine import find_policy, load_engine
+from hotline.cli.usage import UsageError
+from hotline.errors import InputError
 from hotline.i18n import _
-from hotline.sla.engine import SlaEngine
-from hotline.sla.errors import PolicyError
 from hotline.sla.facts import FLOW_EVENTS, SCORED_EVENTS, SlaEvent, TicketFacts
 from hotline.sla.policy import KINDS, Policy
-from hotline.sla.policy_file import load_policy_file
-from hotline.sla.render import (
-    evaluation_json,
-    render_calendar,
-    render_evaluation,
-    render_policy,
-)
-from hotline.sla.workdays import MAX_YEAR, MIN_YEAR
+from hotline.sla.render import evaluation_json, render_evaluation
 from hotline.timefmt import parse_time
 
 if TYPE_CHECKING:
@@ -35,33 +27,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    """Add ``policy``, ``calendar`` and ``sla`` to the ``hotline`` command."""
-    policy = subparsers.add_parser("policy", parents=parents,
-                                   help=_("check and show SLA policies"),
-                                   description=_("Check and show SLA policy files."))
-    policy_sub = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True,
-                                       parser_class=type(policy))
-    check = policy_sub.add_parser("check", parents=parents,
-                                  help=_("validate policy files"),
-                                  description=_("Validate policy files: every mistake is "
-                                                "reported with the file, key and problem."))
-    check.add_argument("files", nargs="+", metavar="FILE", help=_("a policy .toml file"))
-    check.set_defaults(handler=policy_check)
-    show = policy_sub.add_parser("show", parents=parents, help=_("print a policy's limits"),
-                                 description=_("Print a policy's limit table and rules."))
-    show.add_argument("name", metavar="NAME", help=_("policy name (see 'hotline policy list')"))
-    show.set_defaults(handler=policy_show)
-    listing = policy_sub.add_parser("list", parents=parents, help=_("list the known policies"))
-    listing.set_defaults(handler=policy_list)
-
-    calendar = subparsers.add_parser(
-        "calendar", parents=parents, help=_("show a year's holidays and make-up working days"),
-        description=_("Show every holiday and make-up working day of a year, where it comes "
-                      "from, and whether the year's official schedule is confirmed."))
-    calendar.add_argument("year", metavar="YEAR", help=_("a year such as 2027"))
-    calendar.add_argument("--json", action="store_true", help=_("print JSON"))
-    calendar.set_defaults(handler=calendar_show)
-
+    """Add ``sla`` to the ``hotline`` command."""
     sla = subparsers.add_parser("sla", parents=parents, help=_("SLA engine tools"),
                                 description=_("SLA engine tools."))
     sla_sub = sla.add_subparsers(dest="sla_command", metavar="ACTION", required=True,
@@ -92,91 +58,11 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     explain.set_defaults(handler=sla_explain)
 
 
-def load_engine(ctx: CliContext) -> SlaEngine:
-    s = ctx.settings
-    return SlaEngine.load(s.policy_dirs, s.calendar_files, s.tz)
-
-
-# -- policy -------------------------------------------------------------------
-
-def policy_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from pathlib import Path
-
-    failed = 0
-    tz = ctx.settings.tz
-    for name in args.files:
-        path = Path(name)
-        try:
-            policy = load_policy_file(path, tz)
-        except PolicyError as exc:
-            print(str(exc), file=sys.stderr)
-            failed += 1
-            continue
-        print(_("{path}: OK — policy {name!r}, {n} targets, levels {levels}, grades {grades}")
-              .format(path=path, name=policy.name, n=len(policy.targets),
-                      levels=", ".join(map(str, policy.levels)) or "-",
-                      grades=", ".join(policy.grades) or _("any")))
-    return 1 if failed else 0
-
-
-def policy_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    engine = load_engine(ctx)
-    policy = _policy(engine, args.name)
-    print(render_policy(policy, ctx.settings.tz))
-    return 0
-
-
-def policy_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    engine = load_engine(ctx)
-    for name in engine.policy_names():
-        p = engine.policy(name)
-        print(f"{name}\t{p.shown_title()}\t{p.file or ''}")
-    return 0
-
-
-def _policy(engine: SlaEngine, name: str) -> Policy:
-    from hotline.cli.main import UsageError
-
-    try:
-        return engine.policy(name)
-    except NotFound as exc:
-        raise UsageError(str(exc)) from None
-
-
-# -- calendar ------------------------------------------------------------------
-
-def calendar_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    from hotline.cli.main import UsageError
-
-    text = args.year.strip()
-    if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
-        raise UsageError(_("{year!r} is not a year between {lo} and {hi}.").format(
-            year=args.year, lo=MIN_YEAR, hi=MAX_YEAR))
-    year = int(text)
-    engine = load_engine(ctx)
-    cal = engine.calendar
-    if args.json:
-        print(json.dumps({
-            "year": year,
-            "confirmed": cal.year_confirmed(year),
-            "source": cal.year_source(year),
-            "days": [{"date": d.date.isoformat(), "kind": d.kind, "name": d.name,
-                      "source": d.source} for d in cal.special_days(year)],
-        }, ensure_ascii=False, indent=2))
-    else:
-        print(render_calendar(cal, year))
-    return 0
-
-
-# -- sla explain ----------------------------------------------------------------
-
 def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
-    from hotline.cli.main import UsageError
-
     tz = ctx.settings.tz
     now = ctx.clock.now()
     engine = load_engine(ctx)
-    policy = _policy(engine, args.policy)
+    policy = find_policy(engine, args.policy)
 
     if args.kind not in KINDS or args.kind not in policy.kinds:
         raise UsageError(_("Unknown kind {kind!r} for policy {policy} (known: {known}).").format(
@@ -216,8 +102,6 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _level(text: str | None, policy: Policy, kind: str) -> int | None:
-    from hotline.cli.main import UsageError
-
     known = ", ".join(map(str, policy.levels))
     if text is None:
         if kind == "fault" and policy.levels:
@@ -231,8 +115,6 @@ def _level(text: str | None, policy: Policy, kind: str) -> int | None:
 
 
 def _time(option: str, text: str, tz: ZoneInfo, now: datetime) -> datetime:
-    from hotline.cli.main import UsageError
-
     try:
         return parse_time(text, tz, now)
     except InputError as exc:
@@ -241,8 +123,6 @@ def _time(option: str, text: str, tz: ZoneInfo, now: datetime) -> datetime:
 
 def _event(text: str, policy: Policy, tz: ZoneInfo, now: datetime) -> SlaEvent:
     """``NAME=TIME`` or ``NAME:KEY=TIME`` (``level_set:LEVEL=TIME``)."""
-    from hotline.cli.main import UsageError
-
     allowed = sorted(set(FLOW_EVENTS) | set(SCORED_EVENTS) | policy.events)
     head, sep, when_text = text.partition("=")
     if not sep or not head.strip() or not when_text.strip():

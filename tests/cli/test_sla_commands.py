@@ -19,8 +19,9 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only this package's commands, and no user config or policies."""
-    monkeypatch.setattr(hotline.cli.main, "COMMAND_MODULES", ["hotline.cli.sla"])
+    """Only the policy, calendar and sla commands, and no user config or policies."""
+    monkeypatch.setattr(hotline.cli.main, "COMMAND_MODULES",
+                        ["hotline.cli.policy", "hotline.cli.calendar", "hotline.cli.sla"])
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     for name in ("HOTLINE_CONFIG", "HOTLINE_POLICY_DIR", "HOTLINE_TZ", "HOTLINE_LANG",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from hotline.cli.feed import ProgressBar, describe_import
+from hotline.cli.queue_log import ProgressBar, describe_import
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
 from hotline.errors import InputError
