@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from hotline.cli.main import UiRequest, run
+from hotline.cli.context import UiRequest
+from hotline.cli.main import run
 
 #: Frames a second the screen may be redrawn at, at most (the toolkit's default is 60).
 #: A change asks for a frame; one that comes within a frame of the last waits for the

@@ -13,7 +13,7 @@ from hotline.sla.render import render_calendar
 from hotline.sla.workdays import MAX_YEAR, MIN_YEAR
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:

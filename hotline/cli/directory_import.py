@@ -18,7 +18,7 @@ from hotline.directory import csv_columns
 from hotline.i18n import N_, _
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
 
 _DELIMITERS = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "tab": "\t", "\\t": "\t",
                "\t": "\t", "|": "|", "pipe": "|"}

@@ -25,7 +25,7 @@ from hotline.humane import count
 from hotline.i18n import _
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
     from hotline.desk.operations import Desk
     from hotline.telephony.feed_reporter import FeedReporter
     from hotline.telephony.jsonl import FeedTally

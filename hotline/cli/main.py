@@ -15,19 +15,13 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hotline.cli.context import CliContext, UiLauncher
 from hotline.cli.usage import UsageError
-from hotline.clock import Clock, SystemClock
-from hotline.config import Settings, load_settings
+from hotline.clock import Clock
 from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _, normalise_lang_env, set_language
-
-if TYPE_CHECKING:
-    from hotline.desk.operations import Desk
-    from hotline.telephony.simulator import DemoCaller
 
 #: Modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = [
@@ -50,64 +44,6 @@ COMMAND_MODULES = [
 ]
 
 Handler = Callable[[argparse.Namespace, "CliContext"], int]
-
-
-@dataclass
-class UiRequest:
-    """What the screens need to open the desk (the core never imports them).
-
-    Either an open ``desk``, or an ``opener`` that the screens call once their
-    frame is on screen (so that opening the database does not delay it).
-    """
-
-    desk: Desk | None = None
-    opener: Callable[[], Desk] | None = None
-    simulator: DemoCaller | None = None
-    offer_demo: bool = False
-    banner: str = ""
-
-
-#: Runs the desk's screens; returns the exit code.
-UiLauncher = Callable[[UiRequest], int]
-
-
-class CliContext:
-    """What a sub-command needs, built lazily from the global options."""
-
-    def __init__(self, args: argparse.Namespace, clock: Clock | None = None,
-                 ui: UiLauncher | None = None) -> None:
-        self.args = args
-        self._clock = clock
-        self._ui = ui
-
-    def open_ui(self, request: UiRequest) -> int:
-        if self._ui is None:
-            raise HotlineError(_("The desk's screens are not available in this installation."))
-        return self._ui(request)
-
-    @cached_property
-    def settings(self) -> Settings:
-        return load_settings(
-            db=self.args.db,
-            tz=self.args.tz,
-            lang=self.args.lang,
-            policy_dir=self.args.policy_dir,
-            login=self.args.login,
-            config=self.args.config,
-        )
-
-    @property
-    def clock(self) -> Clock:
-        if self._clock is None:
-            from hotline.clock import clock_from_env
-
-            self._clock = clock_from_env() or SystemClock()
-        return self._clock
-
-    def desk(self, *, migrate: bool = True) -> Desk:
-        from hotline.desk.operations import open_desk
-
-        return open_desk(self.settings, self.clock, migrate=migrate)
 
 
 class _Parser(argparse.ArgumentParser):

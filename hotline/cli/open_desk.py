@@ -9,7 +9,7 @@ from hotline.cli.usage import UsageError
 from hotline.i18n import _
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
 
 
 def open_desk_command(args: argparse.Namespace, ctx: CliContext) -> int:
-    from hotline.cli.main import UiRequest
+    from hotline.cli.context import UiRequest
 
     return ctx.open_ui(UiRequest(opener=ctx.desk, offer_demo=True))
 
@@ -52,7 +52,7 @@ def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
     demo.record_offer(desk, accepted=True)
     known, unknown, service = demo.simulator_numbers(desk)
     caller = DemoCaller(desk, known, unknown, service, seed=args.seed, mean_gap_s=args.every)
-    from hotline.cli.main import UiRequest
+    from hotline.cli.context import UiRequest
 
     return ctx.open_ui(UiRequest(desk, simulator=caller,
                                  banner=_("DEMO — simulated calls ring here")))

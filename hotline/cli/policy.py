@@ -13,7 +13,7 @@ from hotline.sla.policy_file import load_policy_file
 from hotline.sla.render import render_policy
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:

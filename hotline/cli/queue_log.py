@@ -18,7 +18,7 @@ from hotline.humane import count
 from hotline.i18n import _
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
     from hotline.desk.operations import Desk
     from hotline.telephony.queue_log import ImportSummary
 

@@ -14,7 +14,7 @@ from hotline.errors import InputError
 from hotline.i18n import _
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
     from hotline.sla import SlaEngine
 
 

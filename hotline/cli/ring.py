@@ -11,7 +11,7 @@ from hotline.i18n import _
 from hotline.timefmt import clock_time, parse_time
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:

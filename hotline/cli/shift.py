@@ -11,7 +11,7 @@ from hotline.errors import InputError
 from hotline.i18n import _
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:

@@ -23,7 +23,7 @@ from hotline.sla.render import evaluation_json, render_evaluation
 from hotline.timefmt import parse_time
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:

@@ -9,7 +9,7 @@ from hotline.errors import NotFound
 from hotline.sla.engine import SlaEngine
 
 if TYPE_CHECKING:
-    from hotline.cli.main import CliContext
+    from hotline.cli.context import CliContext
     from hotline.sla.policy import Policy
 
 
