@@ -7,6 +7,7 @@ the last 24 hours. The panel under the list tells the selected item's story.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from rich.text import Text
@@ -310,8 +311,13 @@ class EscalationQueueScreen(DeskScreen):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def _changed(self) -> None:
-        """An operation went through: the list and the selected item's story again."""
+    def _run_and_refresh(self, operation: Callable[[], object], done: str) -> None:
+        """Run an operation; once it went through, read the list and the selected item's
+        story again."""
+        if run_operation(self, operation, done=done) is not REFUSED:
+            self._refresh_after_change()
+
+    def _refresh_after_change(self) -> None:
         self._history_for = None
         self.refresh_data()
 
@@ -328,10 +334,9 @@ class EscalationQueueScreen(DeskScreen):
         desk = self.context.desk
 
         def noted(text: str | None) -> None:
-            if text is not None and run_operation(
-                    self, lambda: acknowledge(desk, [row.escalation_id], text),
-                    done=_("Acknowledged.")) is not REFUSED:
-                self._changed()
+            if text is not None:
+                self._run_and_refresh(lambda: acknowledge(desk, [row.escalation_id], text),
+                                      _("Acknowledged."))
 
         self.app.push_screen(AskText(_("Acknowledge: {what}").format(what=row.what),
                                      _("Note (optional): what is being done?"),
@@ -350,7 +355,7 @@ class EscalationQueueScreen(DeskScreen):
                 return
             count = run_operation(self, lambda: acknowledge(desk, ids, text))
             if count is not REFUSED:
-                self._changed()
+                self._refresh_after_change()
                 self.notify(_("{n} escalations acknowledged.").format(n=count))
 
         def confirmed(yes: bool | None) -> None:
@@ -385,10 +390,9 @@ class EscalationQueueScreen(DeskScreen):
                 return
 
             def noted(text: str | None) -> None:
-                if text is not None and run_operation(
-                        self, lambda: reassign(desk, row.escalation_id, login, text),
-                        done=_("Reassigned to {who}.").format(who=login)) is not REFUSED:
-                    self._changed()
+                if text is not None:
+                    self._run_and_refresh(lambda: reassign(desk, row.escalation_id, login, text),
+                                          _("Reassigned to {who}.").format(who=login))
 
             self.app.push_screen(AskText(_("Reassign to {who}").format(who=login),
                                          _("Note for them (optional):"), required=False), noted)
@@ -403,9 +407,9 @@ class EscalationQueueScreen(DeskScreen):
         desk = self.context.desk
 
         def noted(text: str | None) -> None:
-            if text and run_operation(self, lambda: add_note(desk, row.escalation_id, text),
-                                      done=_("Note added.")) is not REFUSED:
-                self._changed()
+            if text:
+                self._run_and_refresh(lambda: add_note(desk, row.escalation_id, text),
+                                      _("Note added."))
 
         self.app.push_screen(AskText(_("Note on: {what}").format(what=row.what),
                                      _("What is being done?"), required=True), noted)

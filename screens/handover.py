@@ -341,7 +341,7 @@ class HandoverScreen(DeskScreen):
 
     # --- actions ------------------------------------------------------------------------
 
-    def _run(self, operation: Callable[[], object], done: str) -> None:
+    def _run_and_refresh(self, operation: Callable[[], object], done: str) -> None:
         """Run a handover operation; once it went through, read the screen and the
         header's shift again."""
         if run_operation(self, operation, done=done, done_timeout=5) is REFUSED:
@@ -360,8 +360,9 @@ class HandoverScreen(DeskScreen):
 
         def saved(note: str | None) -> None:
             if note:
-                self._run(lambda: hand_over(desk, rota, note, shift=shift),
-                          _("Handed over; the incoming supervisor takes it over with t."))
+                self._run_and_refresh(
+                    lambda: hand_over(desk, rota, note, shift=shift),
+                    _("Handed over; the incoming supervisor takes it over with t."))
 
         self.app.push_screen(NoteEditor(
             _("Handover of {shift}").format(shift=shift.label(desk.settings.tz)),
@@ -382,9 +383,10 @@ class HandoverScreen(DeskScreen):
 
         def noted(text: str | None) -> None:
             if text is not None:
-                self._run(lambda: accept_handover(desk, rota, pending.handover_id, text),
-                          _("You have taken over {shift}.").format(
-                              shift=pending.next_shift.label(desk.settings.tz)))
+                self._run_and_refresh(
+                    lambda: accept_handover(desk, rota, pending.handover_id, text),
+                    _("You have taken over {shift}.").format(
+                        shift=pending.next_shift.label(desk.settings.tz)))
 
         self.app.push_screen(AskText(
             _("Take over from {who}").format(who=pending.written_by),
@@ -403,9 +405,9 @@ class HandoverScreen(DeskScreen):
         def saved(value: tuple[str, list[str]] | None) -> None:
             if value is not None:
                 sup, engineers = value
-                self._run(lambda: set_crew(desk, inst, supervisor=sup or None,
-                                                  engineers=engineers),
-                          _("Crew of {shift} saved.").format(shift=inst.label(desk.settings.tz)))
+                self._run_and_refresh(
+                    lambda: set_crew(desk, inst, supervisor=sup or None, engineers=engineers),
+                    _("Crew of {shift} saved.").format(shift=inst.label(desk.settings.tz)))
 
         self.app.push_screen(CrewDialog(
             _("On duty: {shift}").format(shift=inst.label(desk.settings.tz)),
