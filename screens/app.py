@@ -22,12 +22,10 @@ from screens.dialogs import Confirm
 from screens.garbage_collection import IdleCollector
 from screens.messages import (
     AlertsRaised,
-    DashboardMounted,
     DeskChanged,
     DeskFailed,
     DeskOpened,
     DeskOpenFailed,
-    OpenTicket,
     ShiftChanged,
     ShiftRefreshed,
     SnapshotLoaded,
@@ -45,7 +43,6 @@ if TYPE_CHECKING:
     from hotline.telephony.simulator import DemoCaller
     from hotline.views.dashboard import Snapshot
     from hotline.views.feeds import FeedStatus
-    from screens.ticket import TicketScreen
 
 #: Before the desk is open, the countdowns have nothing to count against.
 _NOT_YET = datetime(2000, 1, 1, tzinfo=UTC)
@@ -94,7 +91,6 @@ class HotlineApp(App[None]):
         self.snapshot: Snapshot | None = None
         self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
         self.dashboard = DashboardScreen(self.context, banner=banner)
-        self._ticket_screen: TicketScreen | None = None
         self._load_seq = 0
         self._shown_seq = 0
         self._loading = False  # a snapshot is being read
@@ -135,6 +131,8 @@ class HotlineApp(App[None]):
             self.call_after_refresh(self._open)
         else:
             self._start()
+            # The dashboard is mounted after this: it shows the snapshot in its first frame.
+            self.first_paint()
 
     @work(thread=True, exclusive=True, group="open")
     def _open(self) -> None:
@@ -221,17 +219,6 @@ class HotlineApp(App[None]):
 
     # --- what the screens ask for ------------------------------------------------
 
-    def on_open_ticket(self, message: OpenTicket) -> None:
-        """Show a ticket (one ticket screen, kept: opening another ticket only reloads it)."""
-        from screens.ticket import TicketScreen
-
-        if self._ticket_screen is None:
-            self._ticket_screen = TicketScreen(self.context, message.ticket_id)
-            self.install_screen(self._ticket_screen, "ticket")
-        else:
-            self._ticket_screen.prepare(message.ticket_id)
-        self.push_screen("ticket")
-
     def on_desk_changed(self, message: DeskChanged) -> None:
         # After the next paint: the screen the key opened (the intake form on an answer)
         # is drawn first, then the open work is read again behind it.
@@ -239,9 +226,6 @@ class HotlineApp(App[None]):
 
     def on_shift_changed(self, message: ShiftChanged) -> None:
         self.refresh_shift()
-
-    def on_dashboard_mounted(self, message: DashboardMounted) -> None:
-        self.first_paint()
 
     # --- time and data -----------------------------------------------------------
 

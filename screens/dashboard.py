@@ -16,7 +16,7 @@ from hotline.i18n import _
 from hotline.timefmt import clock_time, short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
-from screens.messages import DashboardMounted, DeskChanged, OpenTicket
+from screens.messages import DeskChanged
 from screens.operations import REFUSED, run_operation
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
@@ -88,8 +88,9 @@ def kpi_text(k: Kpis, *, narrow: bool) -> Text:
 class DashboardScreen(DeskScreen):
     """The duty engineer's main screen.
 
-    The application hands it each new snapshot (:meth:`show`), ticks it once a second
-    (:meth:`tick`) and keeps its header's notices up to date (``notices``).
+    The application hands it each new snapshot (:meth:`show`; one handed before the
+    panels exist is shown as they are mounted, so the first frame has the desk in it),
+    ticks it once a second (:meth:`tick`) and keeps its header's notices up to date.
     """
 
     BINDINGS = [
@@ -117,6 +118,7 @@ class DashboardScreen(DeskScreen):
         #: The header's notices: call feeds, the shift (set by the application).
         self.notices: list[str] = []
         self._snapshot: Snapshot | None = None  # the one shown
+        self._panels_ready = False  # mounted: the panels can show a snapshot
         self._intake: IntakeScreen | None = None  # built on the first call, then kept
         # The row drawn from each row's data: a snapshot in which a row did not change
         # reuses its row (most rows, most of the time), and the table skips it by
@@ -158,10 +160,12 @@ class DashboardScreen(DeskScreen):
 
 
     def on_mount(self) -> None:
+        self._panels_ready = True
         self._set_titles(None)
         self.query_one("#calls", LiveTable).focus()
+        if self._snapshot is not None:
+            self.show(self._snapshot)
         self.tick()
-        self.post_message(DashboardMounted())
 
     # --- rendering ---------------------------------------------------------------
 
@@ -171,6 +175,8 @@ class DashboardScreen(DeskScreen):
 
     def tick(self) -> None:
         """Once a second: the header clock and the countdowns on screen."""
+        if not self._panels_ready:
+            return
         if not self.context.ready:
             opening = Text()
             opening.append(" hotline ", style="bold reverse")
@@ -201,6 +207,8 @@ class DashboardScreen(DeskScreen):
     def show(self, snap: Snapshot) -> None:
         """Bring the panels in line with a new snapshot (diffed by row key)."""
         self._snapshot = snap
+        if not self._panels_ready:
+            return  # shown once they are (on_mount)
         self._show_kpis(snap.kpis)
         day = self.now_ref.at.astimezone(self.context.desk.settings.tz).date()
         if day != self._built_day:
@@ -487,4 +495,6 @@ class DashboardScreen(DeskScreen):
                           "with a ticket ([b]3[/b]); [b]/[/b] searches all tickets."),
                         severity="warning")
             return
-        self.post_message(OpenTicket(ticket_id))
+        from screens.ticket import show_ticket
+
+        show_ticket(self, ticket_id)

@@ -38,7 +38,6 @@ from hotline.supervision.escalation_queue import (
 from hotline.timefmt import clock_time, countdown, short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
-from screens.messages import OpenTicket
 from screens.operations import REFUSED, run_operation
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
@@ -422,7 +421,9 @@ class EscalationQueueScreen(DeskScreen):
             self.notify(_("This escalation is about a call ({number}), not a ticket.").format(
                 number=row.number or "?"), severity="warning")
             return
-        self.post_message(OpenTicket(row.ticket_id))
+        from screens.ticket import show_ticket
+
+        show_ticket(self, row.ticket_id)
 
     def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
         row = self._selected()

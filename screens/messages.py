@@ -25,20 +25,8 @@ class DeskChanged(Message):
     the key opened is drawn first)."""
 
 
-class OpenTicket(Message):
-    """Show this ticket (the ticket screen, over the current screen)."""
-
-    def __init__(self, ticket_id: int) -> None:
-        super().__init__()
-        self.ticket_id = ticket_id
-
-
 class ShiftChanged(Message):
     """The crew or the handover of a shift changed: read the header's shift again."""
-
-
-class DashboardMounted(Message):
-    """The dashboard's panels exist: show the desk in them as it is now."""
 
 
 # --- from the workers ------------------------------------------------------------------

@@ -16,7 +16,6 @@ from hotline.i18n import _, ngettext
 from hotline.timefmt import short_datetime
 from hotline.views.search import TicketHit, search_tickets
 from screens.context import DeskContext, DeskScreen
-from screens.messages import OpenTicket
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import LiveTable, RowSpec
 
@@ -135,5 +134,6 @@ class SearchScreen(DeskScreen):
         self.app.pop_screen()
 
     def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
-        ticket_id = int(str(event.row_key.value).split(":", 1)[1])
-        self.post_message(OpenTicket(ticket_id))
+        from screens.ticket import show_ticket
+
+        show_ticket(self, int(str(event.row_key.value).split(":", 1)[1]))

@@ -310,3 +310,24 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                                       conditions=dict(policy.conditions),
                                       current_conditions=v.conditions,
                                       subtitle=f"{v.number} · {v.customer or ''}"), done)
+
+
+#: The name the ticket screen is installed under (built once, then kept).
+TICKET_SCREEN = "ticket"
+
+
+def show_ticket(over: DeskScreen, ticket_id: int) -> None:
+    """Show a ticket over the screen ``over``: the one ticket screen, kept (opening
+    another ticket only prepares it again, as building it costs a keystroke).
+
+    Pushed at once, not asked for by a message: the keys typed behind the one that
+    opened the ticket (a step's key) are handled after it, and act on the ticket.
+    """
+    app = over.app
+    if app.is_screen_installed(TICKET_SCREEN):
+        screen = app.get_screen(TICKET_SCREEN)
+        assert isinstance(screen, TicketScreen)
+        screen.prepare(ticket_id)
+    else:
+        app.install_screen(TicketScreen(over.context, ticket_id), TICKET_SCREEN)
+    app.push_screen(TICKET_SCREEN)

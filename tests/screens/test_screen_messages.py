@@ -1,4 +1,5 @@
-"""Screens run desk operations through one helper and ask the application by messages."""
+"""Screens run desk operations through one helper and ask the application by messages;
+they are handed a desk context, so they work in any application that hands them one."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
 from hotline.errors import Conflict
 from hotline.supervision.crew import crew_of, set_crew
+from hotline.views.dashboard import load_snapshot
 from screens.app import HotlineApp
 from screens.context import DeskContext
-from screens.messages import DeskChanged, OpenTicket, ShiftChanged
+from screens.dashboard import DashboardScreen
+from screens.messages import DeskChanged, ShiftChanged
 from screens.operations import REFUSED, run_operation
 from screens.search import SearchScreen
-from screens.ticket import TicketScreen
-from screens.widgets.live_table import Now
-from tests.screens.test_dashboard import SIZE, rows, settle, type_text
+from screens.step_form import StepForm
+from screens.ticket import TicketScreen, show_ticket
+from screens.widgets.live_table import LiveTable, Now
+from tests.screens.test_dashboard import SIZE, rows, settle, type_text, typed_ahead
 
 
 class RecordingApp(App[None]):
@@ -28,7 +32,6 @@ class RecordingApp(App[None]):
         super().__init__()
         self.first = screen
         self.changed = 0
-        self.opened: list[int] = []
         self.said: list[tuple[str, SeverityLevel, float | None]] = []
 
     def on_mount(self) -> None:
@@ -36,9 +39,6 @@ class RecordingApp(App[None]):
 
     def on_desk_changed(self, message: DeskChanged) -> None:
         self.changed += 1
-
-    def on_open_ticket(self, message: OpenTicket) -> None:
-        self.opened.append(message.ticket_id)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -94,7 +94,9 @@ async def test_a_screen_works_in_any_application_that_hands_it_a_context(
         assert isinstance(app.focused, Input)
         await pilot.press("enter", "enter")  # to the list, open
         await settle(pilot)
-        assert app.opened == [ticket]
+        opened = app.screen
+        assert isinstance(opened, TicketScreen) and opened.ticket_id == ticket
+        assert "how to back up the NMS" in str(opened.query_one("#ticket-header").render())
 
 
 async def test_the_application_reads_the_desk_again_when_a_screen_changed_it(
@@ -119,14 +121,27 @@ async def test_one_ticket_screen_shows_each_ticket_asked_for(demo_desk: Desk) ->
     app = HotlineApp(demo_desk, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.dashboard.post_message(OpenTicket(first))
+        show_ticket(app.dashboard, first)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, TicketScreen) and screen.ticket_id == first
         await pilot.press("escape")
-        app.dashboard.post_message(OpenTicket(second))
+        show_ticket(app.dashboard, second)
         await settle(pilot)
         assert screen.ticket_id == second and app.screen is screen
+
+
+async def test_a_step_key_typed_behind_the_key_that_opened_a_ticket_acts_on_it(
+        demo_desk: Desk) -> None:
+    demo_desk.log_call(Intake(number="13380012345", kind="fault", level=3,
+                              description="fan", promise_callback=True))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        typed_ahead(app, "o", "n")  # open the work item's ticket, then a note on it
+        await settle(pilot)
+        assert [type(s) for s in app.screen_stack[1:]] == [TicketScreen, StepForm]
 
 
 async def test_the_header_reads_the_shift_again_when_a_screen_changed_it(
@@ -141,3 +156,17 @@ async def test_the_header_reads_the_shift_again_when_a_screen_changed_it(
         app.dashboard.post_message(ShiftChanged())
         await settle(pilot)
         assert app.shift_text is not None and app.shift_text.endswith(supervisor.name)
+
+
+async def test_a_snapshot_handed_before_the_dashboard_is_mounted_is_shown_with_it(
+        demo_desk: Desk) -> None:
+    demo_desk.ring("13902251234")
+    context = DeskContext(Now(demo_desk.now()), live=False)
+    context.attach(demo_desk)
+    dashboard = DashboardScreen(context)
+    dashboard.show(load_snapshot(demo_desk.engine, demo_desk.now(), demo_desk.settings.tz))
+    dashboard.tick()  # the application ticks it from the start: nothing to draw yet
+    app = RecordingApp(dashboard)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert len(dashboard.query_one("#calls", LiveTable).keys) == 1
