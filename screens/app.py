@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -16,11 +16,21 @@ from textual.worker import get_current_worker
 
 from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _
+from screens.context import DeskContext, DeskScreen
 from screens.dashboard import DashboardScreen
 from screens.dialogs import Confirm
 from screens.garbage_collection import IdleCollector
-from screens.i18n_bindings import translate_bindings
-from screens.messages import DeskFailed, DeskOpened, DeskOpenFailed, SnapshotLoaded
+from screens.messages import (
+    AlertsRaised,
+    DeskChanged,
+    DeskFailed,
+    DeskOpened,
+    DeskOpenFailed,
+    ShiftChanged,
+    ShiftRefreshed,
+    SnapshotLoaded,
+)
+from screens.translated_bindings import declared_bindings, keys_for, translated
 from screens.widgets.live_table import Now
 
 # Everything that needs the database (SQLAlchemy, the models, the SLA engine, phone
@@ -33,16 +43,17 @@ if TYPE_CHECKING:
     from hotline.telephony.simulator import DemoCaller
     from hotline.views.dashboard import Snapshot
     from hotline.views.feeds import FeedStatus
-    from screens.escalations import AlertsRaised, ShiftRefreshed
-    from screens.intake import IntakeScreen
-    from screens.ticket import TicketScreen
 
 #: Before the desk is open, the countdowns have nothing to count against.
 _NOT_YET = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class HotlineApp(App[None]):
-    """The desk. Every figure on screen comes from the database through ``desk``."""
+    """The desk. Every figure on screen comes from the database through ``desk``.
+
+    The screens are handed ``context`` (the open desk, the time reference, the rota,
+    the keymap) and post messages (screens.messages) for what they want of the app.
+    """
 
     CSS_PATH = ["styles/app.tcss", "styles/supervisor.tcss"]
     TITLE = "hotline"
@@ -67,51 +78,42 @@ class HotlineApp(App[None]):
         """``desk``: an open desk; or None with ``opener``, which opens it in a worker once
         the frame is on screen (the command line does that, for a fast start)."""
         super().__init__()
-        translate_bindings(self)
         if desk is None and opener is None:
             raise ValueError("a desk or a way to open one is needed")
         self._opener = opener
         self.simulator = simulator
         self.offer_demo = offer_demo
-        self.banner = banner
         self.live = live
         self.sign_in = sign_in
         self.now_ref = Now(_NOT_YET)
+        #: What the screens are handed: the desk once it is open, the time, the rota.
+        self.context = DeskContext(self.now_ref, live=live)
         self.snapshot: Snapshot | None = None
-        self.notices: list[str] = []
         self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
-        self.dashboard = DashboardScreen()
-        self._intake: IntakeScreen | None = None
-        self._ticket_screen: TicketScreen | None = None
+        self.dashboard = DashboardScreen(self.context, banner=banner)
         self._load_seq = 0
         self._shown_seq = 0
         self._loading = False  # a snapshot is being read
         self.collector = IdleCollector()  # started with the first snapshot (live desks)
         self._reload_pending = False  # asked for meanwhile: read once more after it
-        self._desk: Desk | None = None
         self.failure: str | None = None
         if desk is not None:
-            self._take(desk)
+            self._attach_desk(desk)
 
     @property
     def desk(self) -> Desk:
-        if self._desk is None:
-            raise HotlineError(_("The desk is still opening."))
-        return self._desk
+        return self.context.desk
 
     @property
     def ready(self) -> bool:
         """The database is open (until then the dashboard shows its empty frame)."""
-        return self._desk is not None
+        return self.context.ready
 
-    def _take(self, desk: Desk) -> None:
-        from hotline.store.changes import ChangeWatcher
-
-        self._desk = desk
-        self.now_ref.at = desk.now()
-        self._watcher = ChangeWatcher(desk.engine)
-        if desk.settings.keymap:
-            self.set_keymap(dict(desk.settings.keymap))
+    def _attach_desk(self, desk: Desk) -> None:
+        self.context.attach(desk)
+        self._watcher = desk.watch_changes()
+        if self.context.keymap:
+            self.set_keymap(dict(self.context.keymap))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The desk's screens wait for the desk to be open (help and quit do not)."""
@@ -123,12 +125,14 @@ class HotlineApp(App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
-        if self._desk is None:
+        if not self.ready:
             # After the first paint: opening the database imports the data layer, and that
             # thread would otherwise hold the interpreter while the frame is drawn.
             self.call_after_refresh(self._open)
         else:
             self._start()
+            # The dashboard is mounted after this: it shows the snapshot in its first frame.
+            self.first_paint()
 
     @work(thread=True, exclusive=True, group="open")
     def _open(self) -> None:
@@ -148,7 +152,7 @@ class HotlineApp(App[None]):
         self.post_message(DeskOpened(desk))
 
     def on_desk_opened(self, message: DeskOpened) -> None:
-        self._take(message.desk)
+        self._attach_desk(message.desk)
         self.first_paint()
         self._start()
 
@@ -170,11 +174,11 @@ class HotlineApp(App[None]):
         if self.offer_demo and demo.should_offer(self.desk):
             self.push_screen(Confirm(_("Welcome"), _(
                 "This desk has no directory yet. Load the demo customers, contacts, "
-                "contracts and engineers, to try the desk?")), self._demo_answer)
+                "contracts and engineers, to try the desk?")), self._demo_offer_answered)
         else:
             self._ask_sign_in()
 
-    def _demo_answer(self, yes: bool | None) -> None:
+    def _demo_offer_answered(self, yes: bool | None) -> None:
         from hotline import demo
 
         try:
@@ -213,38 +217,15 @@ class HotlineApp(App[None]):
 
         self.push_screen(SignInScreen(members), chosen)
 
-    def roster_logins(self) -> list[str]:
-        from hotline.desk.roster import roster
+    # --- what the screens ask for ------------------------------------------------
 
-        return [m.login for m in roster(self.desk.engine)]
+    def on_desk_changed(self, message: DeskChanged) -> None:
+        # After the next paint: the screen the key opened (the intake form on an answer)
+        # is drawn first, then the open work is read again behind it.
+        self.call_after_refresh(self.reload)
 
-    def open_ticket(self, ticket_id: int) -> None:
-        """Show a ticket (one ticket screen, kept: opening another ticket only reloads it)."""
-        from screens.ticket import TicketScreen
-
-        if self._ticket_screen is None:
-            self._ticket_screen = TicketScreen(ticket_id)
-            self.install_screen(self._ticket_screen, "ticket")
-        else:
-            self._ticket_screen.prepare(ticket_id)
-        self.push_screen("ticket")
-
-    async def open_intake(self, call_id: int | None, number: str,
-                          done: Callable[[int | None], None]) -> None:
-        """The intake form (one, kept: building it anew for every call costs a keystroke).
-
-        Awaited: the keys typed behind the one that opened it are handled once the form
-        is there with its first field focused, and go into it (see on_key).
-        """
-        from screens.intake import IntakeScreen
-
-        if self._intake is None:
-            self._intake = IntakeScreen(self.desk, call_id=call_id, number=number)
-            self.install_screen(self._intake, "intake")
-        else:
-            self._intake.prepare(call_id=call_id, number=number)
-        self.push_screen("intake", done)
-        await self._intake.ready()
+    def on_shift_changed(self, message: ShiftChanged) -> None:
+        self.refresh_shift()
 
     # --- time and data -----------------------------------------------------------
 
@@ -269,7 +250,7 @@ class HotlineApp(App[None]):
         self.now_ref.at = self.desk.now()
         self.collector.poll()
         if self.feeds:  # a feed's heartbeat ages by the second: connected → stale
-            self.notices = self._notices()
+            self.dashboard.notices = self._notices()
         self.dashboard.tick()
         screen = self.screen
         if screen is not self.dashboard and hasattr(screen, "tick"):
@@ -311,7 +292,7 @@ class HotlineApp(App[None]):
         each: an answer, its escalation and the change counter would otherwise read the
         desk three times at once, each slowing the keys the engineer presses next.
         """
-        if self._desk is not None:
+        if self.ready:
             self._watcher.changed()  # what changed so far, the read below will see
         self._request_load()
 
@@ -348,7 +329,7 @@ class HotlineApp(App[None]):
         self._shown_seq = seq
         self.snapshot = snapshot
         self.now_ref.at = self.desk.now()
-        self.notices = self._notices()
+        self.dashboard.notices = self._notices()
         self.dashboard.show(snapshot)
         if self.live and not self.collector.started:  # (tests run many apps in one process)
             self.call_after_refresh(self._after_first_snapshot)
@@ -434,26 +415,25 @@ class HotlineApp(App[None]):
         if not isinstance(self.screen, SearchScreen):
             # Awaited: the keys typed behind "/" are handled once the search field is
             # there and focused (at mount), and go into it (see on_key).
-            await self.push_screen(SearchScreen())
+            await self.push_screen(SearchScreen(self.context))
 
     def action_help(self) -> None:
         from screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            everywhere = [b for b in self.BINDINGS if isinstance(b, Binding)]
+            self.push_screen(HelpScreen(everywhere, self.context.keymap))
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers every action of the dashboard, with its key."""
         yield from super().get_system_commands(screen)
         if screen is self.dashboard:
-            for b in self.dashboard._bindings.key_to_bindings.values():
-                for binding in b:
-                    keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
-                    yield SystemCommand(
-                        binding.description,
-                        _("Key: {key}").format(key=keys),
-                        partial(self.dashboard.run_action, binding.action),
-                    )
+            for binding in declared_bindings(DashboardScreen):
+                yield SystemCommand(
+                    translated(binding).description,
+                    _("Key: {key}").format(key=keys_for(binding, self.context.keymap)),
+                    partial(self.dashboard.run_action, binding.action),
+                )
         yield SystemCommand(_("Help: every key"), _("Key: F1 or ?"), self.action_help)
         yield from self._supervision_commands(screen)
         yield SystemCommand(_("Directory: customers, sites, contacts, contracts"),
@@ -477,7 +457,7 @@ class HotlineApp(App[None]):
         if isinstance(self.screen, ModalScreen | DirectoryScreen):
             self.bell()
             return
-        self.push_screen(DirectoryScreen())
+        self.push_screen(DirectoryScreen(self.context))
 
     # --- supervision (issue #5): escalation queue, shifts and handover, reports ----------
 
@@ -486,24 +466,20 @@ class HotlineApp(App[None]):
     #: How many times this seat rang the bell for a re-alert (tests read it).
     bells: int = 0
     _alert_mark: AlertMark | None = None
-    _rota: Rota | None = None
 
-    @property
-    def rota(self) -> Rota:
+    def _read_rota(self) -> Rota:
         """The shift rota; the shipped one if the configured file cannot be read."""
-        if self._rota is None:
-            from hotline.paths import shipped_data_dir
-            from hotline.supervision.rota import load_rota, rota_for
+        from hotline.paths import shipped_data_dir
+        from hotline.supervision.rota import load_rota, rota_for
 
-            try:
-                self._rota = rota_for(self.desk.settings)
-            except ConfigError as exc:
-                self.notify(str(exc), severity="error", timeout=15)
-                self._rota = load_rota(shipped_data_dir() / "shifts.toml", self.desk.settings.tz)
-        return self._rota
+        try:
+            return rota_for(self.desk.settings)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            return load_rota(shipped_data_dir() / "shifts.toml", self.desk.settings.tz)
 
     def _supervision_start(self) -> None:
-        assert self.rota is not None  # read the rota file once, on this thread
+        self.context.rota = self._read_rota()  # read the rota file once, on this thread
         self.refresh_shift()
         self.check_alerts()
         if self.live:
@@ -522,11 +498,10 @@ class HotlineApp(App[None]):
     @work(thread=True, exclusive=True, group="shift")
     def refresh_shift(self) -> None:
         from hotline.supervision.current_shift import shift_now
-        from screens.escalations import ShiftRefreshed
 
         desk = self.desk
         try:
-            text = shift_now(desk.engine, self.rota, desk.now()).text(desk.settings.tz)
+            text = shift_now(desk.engine, self.context.rota, desk.now()).text(desk.settings.tz)
         except Exception:  # the header can do without it; the desk must not stop
             return
         self.post_message(ShiftRefreshed(text))
@@ -535,13 +510,12 @@ class HotlineApp(App[None]):
         if message.text == self.shift_text:
             return
         self.shift_text = message.text
-        self.notices = self._notices()
+        self.dashboard.notices = self._notices()
         self.dashboard.tick()
 
     @work(thread=True, group="alerts")
     def check_alerts(self) -> None:
         from hotline.supervision.escalation_queue import alerts_since
-        from screens.escalations import AlertsRaised
 
         since = self._alert_mark
         try:
@@ -569,7 +543,7 @@ class HotlineApp(App[None]):
                 n=len(message.alerts) - 3))
         self.notify("\n".join(lines), title=_("Re-alert"), severity="warning", timeout=20)
 
-    def _open_supervision(self, cls: type[Screen[None]]) -> None:
+    def _open_supervision(self, cls: type[DeskScreen]) -> None:
         from textual.screen import ModalScreen
 
         if isinstance(self.screen, cls):
@@ -581,7 +555,7 @@ class HotlineApp(App[None]):
             while not isinstance(self.screen, cls):
                 self.pop_screen()
             return
-        self.push_screen(cls())
+        self.push_screen(cls(self.context))
 
     def action_escalations(self) -> None:
         from screens.escalations import EscalationQueueScreen
@@ -598,26 +572,26 @@ class HotlineApp(App[None]):
 
         self._open_supervision(ReportsScreen)
 
-    def _supervision_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def _supervision_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The supervisor's screens in the palette, and their actions when one is open."""
         from screens.escalations import EscalationQueueScreen
         from screens.handover import HandoverScreen
         from screens.reports import ReportsScreen
 
+        keymap = self.context.keymap
+        app_bindings = declared_bindings(type(self))
         for binding_id, action in (("app.escalations", self.action_escalations),
                                    ("app.handover", self.action_handover),
                                    ("app.reports", self.action_reports)):
-            binding = next(b for bs in self._bindings.key_to_bindings.values() for b in bs
-                           if b.id == binding_id)
-            keys = self._keymap.get(binding_id, binding.key)
-            yield SystemCommand(binding.description, _("Key: {key}").format(key=keys), action)
+            binding = next(b for b in app_bindings if b.id == binding_id)
+            yield SystemCommand(translated(binding).description,
+                                _("Key: {key}").format(key=keys_for(binding, keymap)), action)
         if isinstance(screen, EscalationQueueScreen | HandoverScreen | ReportsScreen):
             seen: set[str] = set()
-            for bs in screen._bindings.key_to_bindings.values():
-                for binding in bs:
-                    if binding.id in seen or binding.action == "close":
-                        continue
-                    seen.add(binding.id or binding.action)
-                    keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
-                    yield SystemCommand(binding.description, _("Key: {key}").format(key=keys),
-                                        partial(screen.run_action, binding.action))
+            for binding in declared_bindings(type(screen)):
+                if binding.id in seen or binding.action == "close":
+                    continue
+                seen.add(binding.id or binding.action)
+                yield SystemCommand(translated(binding).description,
+                                    _("Key: {key}").format(key=keys_for(binding, keymap)),
+                                    partial(screen.run_action, binding.action))

@@ -9,21 +9,21 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Static
 
 from hotline import display_names
-from hotline.errors import HotlineError
 from hotline.i18n import _
 from hotline.timefmt import clock_time, short_datetime
+from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
-from screens.i18n_bindings import translate_bindings
+from screens.messages import DeskChanged
+from screens.operations import REFUSED, run_operation
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
 
 if TYPE_CHECKING:
     from hotline.views.dashboard import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
-    from screens.app import HotlineApp
+    from screens.intake import IntakeScreen
 
 
 def _pct(value: float | None) -> str:
@@ -85,8 +85,13 @@ def kpi_text(k: Kpis, *, narrow: bool) -> Text:
     return t
 
 
-class DashboardScreen(Screen[None]):
-    """The duty engineer's main screen."""
+class DashboardScreen(DeskScreen):
+    """The duty engineer's main screen.
+
+    The application hands it each new snapshot (:meth:`show`; one handed before the
+    panels exist is shown as they are mounted, so the first frame has the desk in it),
+    ticks it once a second (:meth:`tick`) and keeps its header's notices up to date.
+    """
 
     BINDINGS = [
         Binding("a", "answer", "Answer", id="dashboard.answer"),
@@ -106,21 +111,20 @@ class DashboardScreen(Screen[None]):
                 id="dashboard.go_escalations", show=False),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        translate_bindings(self)
+    def __init__(self, context: DeskContext, *, banner: str = "") -> None:
+        super().__init__(context)
+        #: Said in the header after who is signed in (the demo desk says so).
+        self.banner = banner
+        #: The header's notices: call feeds, the shift (set by the application).
+        self.notices: list[str] = []
+        self._snapshot: Snapshot | None = None  # the one shown
+        self._panels_ready = False  # mounted: the panels can show a snapshot
+        self._intake: IntakeScreen | None = None  # built on the first call, then kept
         # The row drawn from each row's data: a snapshot in which a row did not change
         # reuses its row (most rows, most of the time), and the table skips it by
         # identity. Valid for one local day (dates are shown relative to it).
         self._built: dict[object, RowSpec] = {}
         self._built_day: object = None
-
-    @property
-    def hotline(self) -> HotlineApp:
-        from screens.app import HotlineApp
-
-        assert isinstance(self.app, HotlineApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield DeskHeader(id="desk-header")
@@ -150,44 +154,48 @@ class DashboardScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the desk opens, only moving between panels works (keys show dimmed)."""
-        if self.hotline.ready or action == "focus_panel":
+        if self.context.ready or action == "focus_panel":
             return True
         return None
 
 
     def on_mount(self) -> None:
+        self._panels_ready = True
         self._set_titles(None)
         self.query_one("#calls", LiveTable).focus()
+        if self._snapshot is not None:
+            self.show(self._snapshot)
         self.tick()
-        self.hotline.first_paint()
 
     # --- rendering ---------------------------------------------------------------
 
     @property
     def now_ref(self) -> Now:
-        return self.hotline.now_ref
+        return self.context.now_ref
 
     def tick(self) -> None:
         """Once a second: the header clock and the countdowns on screen."""
-        app = self.hotline
-        if not app.ready:
+        if not self._panels_ready:
+            return
+        if not self.context.ready:
             opening = Text()
             opening.append(" hotline ", style="bold reverse")
             opening.append(" " + _("7×24 hotline desk") + "  ")
             opening.append(_("opening the desk…"), style="dim")
             self.query_one(DeskHeader).show(opening)
             return
-        tz = app.desk.settings.tz
+        desk = self.context.desk
+        tz = desk.settings.tz
         now = self.now_ref.at
         local = now.astimezone(tz)
         header = Text()
         header.append(" hotline ", style="bold reverse")
         header.append(" " + _("7×24 hotline desk"))
         header.append("  " + local.strftime("%Y-%m-%d %H:%M:%S %Z"), style="bold")
-        header.append("  " + _("signed in: {who}").format(who=app.desk.actor))
-        if app.banner:
-            header.append("  " + app.banner, style="bold #ffaf00")
-        for notice in app.notices:
+        header.append("  " + _("signed in: {who}").format(who=desk.actor))
+        if self.banner:
+            header.append("  " + self.banner, style="bold #ffaf00")
+        for notice in self.notices:
             if getattr(notice, "warning", True):
                 header.append("  ⚠ " + notice, style="#ffaf00")
             else:
@@ -198,8 +206,11 @@ class DashboardScreen(Screen[None]):
 
     def show(self, snap: Snapshot) -> None:
         """Bring the panels in line with a new snapshot (diffed by row key)."""
+        self._snapshot = snap
+        if not self._panels_ready:
+            return  # shown once they are (on_mount)
         self._show_kpis(snap.kpis)
-        day = self.now_ref.at.astimezone(self.hotline.desk.settings.tz).date()
+        day = self.now_ref.at.astimezone(self.context.desk.settings.tz).date()
         if day != self._built_day:
             self._built.clear()
             self._built_day = day
@@ -252,7 +263,7 @@ class DashboardScreen(Screen[None]):
         ), (c.offered_at, c.call_id))
 
     def _work_row(self, w: WorkRow) -> RowSpec:
-        tz = self.hotline.desk.settings.tz
+        tz = self.context.desk.settings.tz
         cd = Countdown(self.now_ref, w.due_at, w.warn_at, paused=w.paused)
         target = display_names.target(w.target)
         if "#" in w.key and not w.key.endswith("#1"):
@@ -264,7 +275,7 @@ class DashboardScreen(Screen[None]):
         ), (w.due_at, w.clock_id))
 
     def _escalation_row(self, e: EscalationRow) -> RowSpec:
-        tz = self.hotline.desk.settings.tz
+        tz = self.context.desk.settings.tz
         acked = e.acknowledged_at is not None
         stopped = e.acknowledged_at
         if e.kind == "unanswered_call" and e.call_state != "ringing":
@@ -302,36 +313,20 @@ class DashboardScreen(Screen[None]):
 
     # --- selection helpers -------------------------------------------------------
 
-    def _selected(self, table_id: str) -> int | None:
+    def _selected_id(self, table_id: str) -> int | None:
         table = self.query_one(f"#{table_id}", LiveTable)
         if self.focused is not table:
             return None
         key = table.selected_key
         return int(key.split(":", 1)[1]) if key else None
 
-    def _snapshot(self) -> Snapshot | None:
-        return self.hotline.snapshot
-
-    def _call(self, call_id: int) -> CallRow | None:
-        snap = self._snapshot()
+    def _shown_call(self, call_id: int) -> CallRow | None:
+        snap = self._snapshot
         return next((c for c in snap.calls if c.call_id == call_id), None) if snap else None
 
-    def _work(self, clock_id: int) -> WorkRow | None:
-        snap = self._snapshot()
+    def _shown_work(self, clock_id: int) -> WorkRow | None:
+        snap = self._snapshot
         return next((w for w in snap.work if w.clock_id == clock_id), None) if snap else None
-
-    def _run(self, operation: object) -> bool:
-        """Run a desk operation; show a refusal as a message. True if it went through."""
-        try:
-            assert callable(operation)
-            operation()
-        except HotlineError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-            return False
-        # After the next paint: the screen the key opens (the intake form on an answer)
-        # is drawn first, then the open work is read again behind it.
-        self.app.call_after_refresh(self.hotline.reload)
-        return True
 
     # --- actions -----------------------------------------------------------------
 
@@ -341,36 +336,48 @@ class DashboardScreen(Screen[None]):
         self.set_focus(self.query_one(f"#{name}", LiveTable))
 
     async def action_answer(self) -> None:
-        desk = self.hotline.desk
-        chosen = self._selected("calls")
+        desk = self.context.desk
+        chosen = self._selected_id("calls")
         if chosen is not None:
-            row = self._call(chosen)
+            row = self._shown_call(chosen)
             if row is not None and row.state != "ringing":
                 chosen = None
-        answered: list[int] = []
-        if not self._run(lambda: answered.append(desk.answer(chosen))):
+        call_id = run_operation(self, lambda: desk.answer(chosen))
+        if call_id is REFUSED:
             return
-        call_id = answered[0]
-        row = self._call(call_id)
+        row = self._shown_call(call_id)
         number = row.number if row else ""
         await self._open_intake(call_id, number)
 
     async def _open_intake(self, call_id: int | None, number: str = "") -> None:
+        """The intake form (one, kept: building it anew for every call costs a keystroke).
+
+        Awaited: the keys typed behind the one that opened it are handled once the form
+        is there with its first field focused, and go into it (see HotlineApp.on_key).
+        """
+        from screens.intake import IntakeScreen
+
         def done(ticket_id: int | None) -> None:
             if ticket_id is not None:
-                self.hotline.reload()
+                self.post_message(DeskChanged())
                 self.notify(_("Ticket logged."), timeout=4)
 
-        await self.hotline.open_intake(call_id, number, done)
+        if self._intake is None:
+            self._intake = IntakeScreen(self.context.desk, call_id=call_id, number=number)
+            self.app.install_screen(self._intake, "intake")
+        else:
+            self._intake.prepare(call_id=call_id, number=number)
+        self.app.push_screen("intake", done)
+        await self._intake.ready()
 
     async def action_log(self) -> None:
-        chosen = self._selected("calls")
-        snap = self._snapshot()
+        chosen = self._selected_id("calls")
+        snap = self._snapshot
         if chosen is None and snap is not None:
             mine = [c for c in snap.calls if c.state == "answered"
-                    and c.answered_by == self.hotline.desk.actor]
+                    and c.answered_by == self.context.desk.actor]
             chosen = mine[0].call_id if mine else None
-        row = self._call(chosen) if chosen is not None else None
+        row = self._shown_call(chosen) if chosen is not None else None
         if row is None:
             self.notify(_("No answered call waits to be logged: answer one with [b]a[/b], "
                           "or press [b]n[/b] for a call taken on a desk phone."),
@@ -385,40 +392,40 @@ class DashboardScreen(Screen[None]):
         await self._open_intake(None)
 
     def action_hung_up(self) -> None:
-        chosen = self._selected("calls")
-        row = self._call(chosen) if chosen is not None else None
+        chosen = self._selected_id("calls")
+        row = self._shown_call(chosen) if chosen is not None else None
         if row is None or row.state != "ringing":
             self.notify(_("Select a ringing call in Incoming calls first."), severity="warning")
             return
-        desk = self.hotline.desk
+        desk = self.context.desk
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._run(lambda: desk.abandon(row.call_id))
+                run_operation(self, lambda: desk.abandon(row.call_id))
 
         self.app.push_screen(Confirm(_("Caller hung up"), _(
             "Record that the call from {number} ended before it was answered?").format(
                 number=row.number)), confirmed)
 
     def action_end_call(self) -> None:
-        chosen = self._selected("calls")
-        row = self._call(chosen) if chosen is not None else None
+        chosen = self._selected_id("calls")
+        row = self._shown_call(chosen) if chosen is not None else None
         if row is None or row.state != "answered":
             self.notify(_("Select an answered call in Incoming calls first."), severity="warning")
             return
-        desk = self.hotline.desk
+        desk = self.context.desk
 
         def reason(text: str | None) -> None:
             if text:
-                self._run(lambda: desk.end_call(row.call_id, reason=text))
+                run_operation(self, lambda: desk.end_call(row.call_id, reason=text))
 
         self.app.push_screen(AskText(_("End call without ticket"), _(
             "Why does the call from {number} need no ticket?").format(number=row.number),
             required=True, placeholder=_("wrong number, silent line, …")), reason)
 
     def _selected_work(self) -> WorkRow | None:
-        chosen = self._selected("work")
-        return self._work(chosen) if chosen is not None else None
+        chosen = self._selected_id("work")
+        return self._shown_work(chosen) if chosen is not None else None
 
     def action_promise_callback(self) -> None:
         row = self._selected_work()
@@ -426,8 +433,8 @@ class DashboardScreen(Screen[None]):
             self.notify(_("Select a ticket in Callbacks & work due first ([b]2[/b]), or use "
                           "[b]Ctrl+B[/b] in the intake form."), severity="warning")
             return
-        desk = self.hotline.desk
-        if self._run(lambda: desk.promise_callback(row.ticket_id)):
+        desk = self.context.desk
+        if run_operation(self, lambda: desk.promise_callback(row.ticket_id)) is not REFUSED:
             self.notify(_("Callback promised for ticket {number}.").format(
                 number=row.ticket_number))
 
@@ -437,22 +444,22 @@ class DashboardScreen(Screen[None]):
             self.notify(_("Select a callback in Callbacks & work due first ([b]2[/b])."),
                         severity="warning")
             return
-        desk = self.hotline.desk
-        if self._run(lambda: desk.callback_done(row.ticket_id, row.key)):
+        desk = self.context.desk
+        if run_operation(self, lambda: desk.callback_done(row.ticket_id, row.key)) is not REFUSED:
             self.notify(_("Callback for ticket {number} recorded.").format(
                 number=row.ticket_number))
 
     def action_acknowledge(self) -> None:
-        chosen = self._selected("escalations")
+        chosen = self._selected_id("escalations")
         if chosen is None:
             self.notify(_("Select an escalation in the Escalation queue first ([b]3[/b])."),
                         severity="warning")
             return
-        desk = self.hotline.desk
+        desk = self.context.desk
 
         def noted(text: str | None) -> None:
             if text is not None:
-                self._run(lambda: desk.acknowledge(chosen, text))
+                run_operation(self, lambda: desk.acknowledge(chosen, text))
 
         self.app.push_screen(AskText(_("Acknowledge escalation"),
                                      _("Note (optional): what is being done?"),
@@ -462,7 +469,7 @@ class DashboardScreen(Screen[None]):
         """Enter on a row does the obvious thing for that row."""
         table_id = event.data_table.id
         if table_id == "calls":
-            row = self._call(int(str(event.row_key.value).split(":", 1)[1]))
+            row = self._shown_call(int(str(event.row_key.value).split(":", 1)[1]))
             if row is None:
                 return
             if row.state == "ringing":
@@ -478,8 +485,8 @@ class DashboardScreen(Screen[None]):
         work = self._selected_work()
         if work is not None:
             ticket_id = work.ticket_id
-        chosen = self._selected("escalations")
-        snap = self._snapshot()
+        chosen = self._selected_id("escalations")
+        snap = self._snapshot
         if chosen is not None and snap is not None:
             esc = next((e for e in snap.escalations if e.escalation_id == chosen), None)
             ticket_id = esc.ticket_id if esc else None
@@ -488,4 +495,6 @@ class DashboardScreen(Screen[None]):
                           "with a ticket ([b]3[/b]); [b]/[/b] searches all tickets."),
                         severity="warning")
             return
-        self.hotline.open_ticket(ticket_id)
+        from screens.ticket import show_ticket
+
+        show_ticket(self, ticket_id)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from hotline.i18n import _
-from screens.i18n_bindings import translate_bindings
+from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(TranslatedModalScreen[bool]):
     """A question answered with y / n (Esc is no)."""
 
     BINDINGS = [
@@ -23,7 +22,6 @@ class Confirm(ModalScreen[bool]):
 
     def __init__(self, title: str, question: str) -> None:
         super().__init__()
-        translate_bindings(self)
         self._title = title
         self._question = question
 
@@ -37,7 +35,7 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class AskText(ModalScreen[str | None]):
+class AskText(TranslatedModalScreen[str | None]):
     """Ask for one line of text (Enter confirms, Esc cancels)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
@@ -45,7 +43,6 @@ class AskText(ModalScreen[str | None]):
     def __init__(self, title: str, prompt: str, *, required: bool,
                  placeholder: str = "") -> None:
         super().__init__()
-        translate_bindings(self)
         self._title = title
         self._prompt = prompt
         self._required = required

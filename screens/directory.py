@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -19,21 +19,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from hotline.directory.contract_terms import CONTRACT_STATES
 from hotline.directory.listing import list_contacts, list_contracts, list_customers, list_sites
 from hotline.errors import HotlineError
 from hotline.i18n import N_, _
-from hotline.store.changes import ChangeWatcher
-from screens.directory_forms import FORMS
-from screens.i18n_bindings import translate_bindings
+from screens.context import ChangeWatch, DeskContext, DeskScreen
+from screens.directory_forms import FORMS, DirectoryForm
+from screens.messages import DeskChanged
+from screens.translated_bindings import declared_bindings, keys_for, translated
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import LiveTable, RowSpec
 
 if TYPE_CHECKING:
-    from screens.app import HotlineApp
+    from hotline.desk.operations import Desk
 
 TABS = ("customers", "sites", "contacts", "contracts")
 
@@ -45,7 +45,7 @@ TAB_TITLES = {
 }
 
 
-class Listed(Message):
+class TabListed(Message):
     """Rows of one tab, read in a worker."""
 
     def __init__(self, tab: str, query: str, rows: list[RowSpec], total: int,
@@ -66,14 +66,12 @@ class DirectoryCommands(Provider):
         if not isinstance(screen, DirectoryScreen):
             return []
         out: list[tuple[str, str, Callable[[], object]]] = []
-        keymap = screen.app._keymap
-        for bindings in screen._bindings.key_to_bindings.values():
-            for b in bindings:
-                if b.description and b.id and not b.id.endswith("_anywhere"):
-                    keys = keymap.get(b.id, b.key)
-                    out.append((_("Directory: {what}").format(what=b.description),
-                                _("Key: {key}").format(key=keys),
-                                partial(screen.run_action, b.action)))
+        for b in declared_bindings(DirectoryScreen):
+            if b.description and b.id and not b.id.endswith("_anywhere"):
+                keys = keys_for(b, screen.context.keymap)
+                out.append((_("Directory: {what}").format(what=translated(b).description),
+                            _("Key: {key}").format(key=keys),
+                            partial(screen.run_action, b.action)))
         return out
 
     async def discover(self) -> Hits:
@@ -88,7 +86,7 @@ class DirectoryCommands(Provider):
                 yield Hit(score, matcher.highlight(text), command, help=help_text)
 
 
-class DirectoryScreen(Screen[None]):
+class DirectoryScreen(DeskScreen):
     """Customers, sites, contacts and contracts, by keyboard."""
 
     COMMANDS = {DirectoryCommands}
@@ -109,20 +107,12 @@ class DirectoryScreen(Screen[None]):
         Binding("4", "tab('contracts')", "Contracts", id="directory.contracts", show=False),
     ]
 
-    def __init__(self, tab: str = "customers", query: str = "") -> None:
-        super().__init__()
-        translate_bindings(self)
+    def __init__(self, context: DeskContext, tab: str = "customers", query: str = "") -> None:
+        super().__init__(context)
         self.initial_tab = tab
         self.initial_query = query
-        self._watcher: ChangeWatcher | None = None
-        self._select: dict[str, str] = {}  # tab -> row key to put the cursor on
-
-    @property
-    def hotline(self) -> HotlineApp:
-        from screens.app import HotlineApp
-
-        assert isinstance(self.app, HotlineApp)
-        return self.app
+        self._watcher: ChangeWatch | None = None
+        self._cursor_to: dict[str, str] = {}  # tab -> row key to put the cursor on
 
     def compose(self) -> ComposeResult:
         yield Static(Text(" " + _("Directory") + " ", style="bold reverse"), id="directory-title")
@@ -160,8 +150,8 @@ class DirectoryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(f"#{self.initial_tab}-table", LiveTable).focus()
         self.reload()
-        if self.hotline.live:
-            self._watcher = ChangeWatcher(self.hotline.desk.engine)
+        if self.context.live:
+            self._watcher = self.context.desk.watch_changes()
             self._watcher.changed()
             self.set_interval(1.0, self._watch, name="directory-watch")
 
@@ -196,19 +186,19 @@ class DirectoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="directory")
     def _list(self, tab: str, query: str) -> None:
-        desk = self.hotline.desk
+        desk = self.context.desk
         try:
-            rows, total = _rows(desk, tab, query)
+            rows, total = _tab_rows(desk, tab, query)
         except HotlineError as exc:
-            self.post_message(Listed(tab, query, [], 0, str(exc)))
+            self.post_message(TabListed(tab, query, [], 0, str(exc)))
             return
         except Exception as exc:  # a database gone away must not kill the screen
-            self.post_message(Listed(tab, query, [], 0, _("Cannot read the directory: {error}")
-                                     .format(error=exc)))
+            self.post_message(TabListed(tab, query, [], 0, _(
+                "Cannot read the directory: {error}").format(error=exc)))
             return
-        self.post_message(Listed(tab, query, rows, total))
+        self.post_message(TabListed(tab, query, rows, total))
 
-    def on_listed(self, message: Listed) -> None:
+    def on_tab_listed(self, message: TabListed) -> None:
         if message.tab != self.tab or message.query != self.search:
             return  # an older search, or another tab, finished late
         status = self.query_one("#directory-status", Static)
@@ -217,7 +207,7 @@ class DirectoryScreen(Screen[None]):
             return
         table = self.table(message.tab)
         table.set_rows(message.rows)
-        wanted = self._select.pop(message.tab, None)
+        wanted = self._cursor_to.pop(message.tab, None)
         if wanted is not None and wanted in table.keys:
             table.move_cursor(row=table.keys.index(wanted), animate=False)
         what = _(TAB_TITLES[message.tab])
@@ -286,7 +276,7 @@ class DirectoryScreen(Screen[None]):
         values = {}
         if self.tab != "customers":
             values["customer"] = self._selected_customer()
-        self._open(form(self.hotline.desk, values=values))
+        self._open_form(form(self.context.desk, values=values))
 
     def action_edit(self) -> None:
         row_id = self._selected_id()
@@ -295,22 +285,22 @@ class DirectoryScreen(Screen[None]):
             return
         form, fill = FORMS[self.tab]
         try:
-            values = dataclasses.asdict(fill(self.hotline.desk, row_id))
+            values = dataclasses.asdict(fill(self.context.desk, row_id))
         except HotlineError as exc:
             self.notify(str(exc), severity="error")
             self.reload()
             return
-        self._open(form(self.hotline.desk, row_id, values=values))
+        self._open_form(form(self.context.desk, row_id, values=values))
 
-    def _open(self, form: Any) -> None:
+    def _open_form(self, form: DirectoryForm) -> None:
         tab = self.tab
         prefix = {"customers": "customer", "sites": "site", "contacts": "contact",
                   "contracts": "contract"}[tab]
 
         def done(row_id: int | None) -> None:
             if row_id is not None:
-                self._select[tab] = f"{prefix}:{row_id}"
-                self.hotline.reload()
+                self._cursor_to[tab] = f"{prefix}:{row_id}"
+                self.post_message(DeskChanged())
             self.reload()
 
         self.app.push_screen(form, done)
@@ -319,7 +309,7 @@ class DirectoryScreen(Screen[None]):
         self.action_edit()
 
 
-def _rows(desk: Any, tab: str, query: str) -> tuple[list[RowSpec], int]:
+def _tab_rows(desk: Desk, tab: str, query: str) -> tuple[list[RowSpec], int]:
     """The rows of a tab as table rows (run in a worker thread)."""
     if tab == "customers":
         customers = list_customers(desk, query)

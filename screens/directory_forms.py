@@ -19,7 +19,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static, TextArea
@@ -51,7 +50,7 @@ from hotline.directory.saving import (
 from hotline.errors import HotlineError
 from hotline.i18n import N_, _
 from hotline.phones import describe
-from screens.i18n_bindings import translate_bindings
+from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
 
@@ -69,7 +68,7 @@ class Field:
     lines: int = 1  # more than one: a text area (the numbers of a contact)
 
 
-class DirectoryForm(ModalScreen[int | None]):
+class DirectoryForm(TranslatedModalScreen[int | None]):
     """A form for one row; dismissed with the row's id when saved, None if cancelled."""
 
     BINDINGS = [
@@ -88,7 +87,6 @@ class DirectoryForm(ModalScreen[int | None]):
     def __init__(self, desk: Desk, row_id: int | None = None, *,
                  values: dict[str, str] | None = None) -> None:
         super().__init__()
-        translate_bindings(self)
         self.desk = desk
         self.row_id = row_id
         self.values = dict(values or {})

@@ -7,8 +7,8 @@ the last 24 hours. The panel under the list tells the selected item's story.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -30,8 +29,6 @@ from hotline.supervision.crew import Crew, DutyMember, crew_of
 from hotline.supervision.escalation_queue import (
     FILTER_LABELS,
     KIND_FILTERS,
-    Alert,
-    AlertMark,
     HistoryEntry,
     QueueFilter,
     QueueRow,
@@ -39,16 +36,14 @@ from hotline.supervision.escalation_queue import (
     load_queue,
     withdrawn_text,
 )
-from hotline.supervision.rota import rota_for
 from hotline.timefmt import clock_time, countdown, short_datetime
+from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
-from screens.i18n_bindings import translate_bindings
+from screens.operations import REFUSED, run_operation
+from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
-
-if TYPE_CHECKING:
-    from screens.app import HotlineApp
 
 FILTER_ORDER = list(KIND_FILTERS)
 
@@ -68,33 +63,13 @@ class HistoryLoaded(Message):
         self.entries = entries
 
 
-class AlertsRaised(Message):
-    """Re-alerts recorded since the seat last looked (``since`` is the mark it looked from)."""
-
-    def __init__(self, alerts: list[Alert], since: AlertMark | None,
-                 mark: AlertMark) -> None:
-        super().__init__()
-        self.alerts = alerts
-        self.since = since
-        self.mark = mark
-
-
-class ShiftRefreshed(Message):
-    """The current shift's text for the header."""
-
-    def __init__(self, text: str | None) -> None:
-        super().__init__()
-        self.text = text
-
-
-class PickEngineer(ModalScreen[str | None]):
+class PickEngineer(TranslatedModalScreen[str | None]):
     """Choose who takes an escalation over: the engineers on duty first."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick.cancel")]
 
     def __init__(self, title: str, heading: str, members: list[DutyMember]) -> None:
         super().__init__()
-        translate_bindings(self)
         self._title = title
         self._heading = heading
         self._members = members
@@ -124,7 +99,7 @@ class PickEngineer(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class EscalationQueueScreen(Screen[None]):
+class EscalationQueueScreen(DeskScreen):
     """Every escalation the desk raised, for the shift supervisor."""
 
     BINDINGS = [
@@ -141,21 +116,13 @@ class EscalationQueueScreen(Screen[None]):
         Binding("escape", "close", "Back", id="escalations.close"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        translate_bindings(self)
+    def __init__(self, context: DeskContext) -> None:
+        super().__init__(context)
         self.filter = QueueFilter()
         self.rows: list[QueueRow] = []
         self.on_duty: Crew | None = None
         self._history_for: int | None = None
         self._history: list[HistoryEntry] = []
-
-    @property
-    def hotline(self) -> HotlineApp:
-        from screens.app import HotlineApp
-
-        assert isinstance(self.app, HotlineApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
@@ -173,7 +140,7 @@ class EscalationQueueScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#queue-detail-panel").border_title = _("Selected")
         self.query_one("#queue", LiveTable).focus()
-        self._title()
+        self._show_title()
         self.refresh_data()
 
 
@@ -184,12 +151,11 @@ class EscalationQueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue")
     def _load(self, flt: QueueFilter) -> None:
-        app = self.hotline
-        desk = app.desk
+        desk = self.context.desk
         try:
             now = desk.now()
             rows = load_queue(desk.engine, desk.sla, now, flt)
-            on_duty = crew_of(desk.engine, rota_for(desk.settings).at(now))
+            on_duty = crew_of(desk.engine, self.context.rota.at(now))
         except HotlineError as exc:
             self.post_message(QueueLoaded([], None, str(exc)))
             return
@@ -206,15 +172,15 @@ class EscalationQueueScreen(Screen[None]):
         self.rows = message.rows
         self.on_duty = message.on_duty
         table = self.query_one("#queue", LiveTable)
-        table.set_rows([self._row(r, i) for i, r in enumerate(self.rows)])
-        self._title()
+        table.set_rows([self._row_spec(r, i) for i, r in enumerate(self.rows)])
+        self._show_title()
         self._show_detail()
 
     def tick(self) -> None:
         self.query_one("#queue", LiveTable).tick()
         self._show_detail(reload=False)
 
-    def _title(self) -> None:
+    def _show_title(self) -> None:
         unacked = sum(1 for r in self.rows if not r.acknowledged)
         t = Text()
         t.append(" " + _("Escalation queue") + " ", style="bold reverse")
@@ -227,7 +193,7 @@ class EscalationQueueScreen(Screen[None]):
         if self.filter.assigned_to:
             t.append(" · " + _("assigned to {who}").format(who=self.filter.assigned_to))
         if self.on_duty is not None:
-            tz = self.hotline.desk.settings.tz
+            tz = self.context.desk.settings.tz
             sup = self.on_duty.supervisor
             t.append("   " + self.on_duty.instance.label(tz), style="dim")
             if sup:
@@ -236,13 +202,13 @@ class EscalationQueueScreen(Screen[None]):
         self.query_one("#queue-panel").border_title = _("Unacknowledged first, most overdue "
                                                         "first")
 
-    def _row(self, r: QueueRow, order: int) -> RowSpec:
-        app = self.hotline
-        tz = app.desk.settings.tz
-        now = app.now_ref.at
+    def _row_spec(self, r: QueueRow, order: int) -> RowSpec:
+        tz = self.context.desk.settings.tz
+        now_ref = self.context.now_ref
+        now = now_ref.at
         stopped = r.acknowledged_at  # overdue counts up until someone acknowledges
         warn = r.raised_at if r.kind == "warning" else r.overdue_from
-        cd = Countdown(app.now_ref, r.overdue_from, warn, stopped_at=stopped)
+        cd = Countdown(now_ref, r.overdue_from, warn, stopped_at=stopped)
         if r.withdrawn:
             mark = Text("–", style="dim")
         elif r.acknowledged:
@@ -252,11 +218,11 @@ class EscalationQueueScreen(Screen[None]):
         alerts = Text(f"⏰{r.alerts}", style="bold #ffaf00") if r.alerts else Text("")
         return RowSpec(f"esc:{r.escalation_id}", (
             mark, cd, short_datetime(r.raised_at, tz, now), r.what, r.item, r.customer or "",
-            r.assigned_to or "", alerts, self._state(r),
+            r.assigned_to or "", alerts, self._state_text(r),
         ), order)
 
-    def _state(self, r: QueueRow) -> str:
-        tz = self.hotline.desk.settings.tz
+    def _state_text(self, r: QueueRow) -> str:
+        tz = self.context.desk.settings.tz
         if r.withdrawn:
             return withdrawn_text(r.ack_note)
         if r.acknowledged and r.acknowledged_at is not None:
@@ -274,7 +240,7 @@ class EscalationQueueScreen(Screen[None]):
                 return _("answered at {time}").format(time=clock_time(r.call_answered_at, tz))
         if r.kind == "warning" and r.due_at is not None:
             return _("due {time}").format(
-                time=short_datetime(r.due_at, tz, self.hotline.now_ref.at))
+                time=short_datetime(r.due_at, tz, self.context.now_ref.at))
         return ""
 
     # --- the selected item -------------------------------------------------------------
@@ -304,9 +270,8 @@ class EscalationQueueScreen(Screen[None]):
         box.update(self._detail_text(row, entries))
 
     def _detail_text(self, row: QueueRow, entries: list[HistoryEntry]) -> Text:
-        app = self.hotline
-        tz = app.desk.settings.tz
-        now = app.now_ref.at
+        tz = self.context.desk.settings.tz
+        now = self.context.now_ref.at
         t = Text()
         t.append(row.what, style="bold")
         for part in (row.item, row.customer):
@@ -334,7 +299,7 @@ class EscalationQueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="queue-history")
     def _load_history(self, escalation_id: int) -> None:
         try:
-            entries = history(self.hotline.desk.engine, escalation_id)
+            entries = history(self.context.desk.engine, escalation_id)
         except Exception:
             entries = []
         self.post_message(HistoryLoaded(escalation_id, entries))
@@ -347,36 +312,32 @@ class EscalationQueueScreen(Screen[None]):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def _run(self, operation: object, done: str = "") -> bool:
-        try:
-            assert callable(operation)
-            operation()
-        except HotlineError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-            return False
-        if done:
-            self.notify(done, timeout=4)
+    def _run_and_refresh(self, operation: Callable[[], object], done: str) -> None:
+        """Run an operation; once it went through, read the list and the selected item's
+        story again."""
+        if run_operation(self, operation, done=done) is not REFUSED:
+            self._refresh_after_change()
+
+    def _refresh_after_change(self) -> None:
         self._history_for = None
         self.refresh_data()
-        self.hotline.reload()
-        return True
 
-    def _need_row(self) -> QueueRow | None:
+    def _selected_or_warn(self) -> QueueRow | None:
         row = self._selected()
         if row is None:
             self.notify(_("Select an escalation first."), severity="warning")
         return row
 
     def action_acknowledge(self) -> None:
-        row = self._need_row()
+        row = self._selected_or_warn()
         if row is None:
             return
-        desk = self.hotline.desk
+        desk = self.context.desk
 
         def noted(text: str | None) -> None:
             if text is not None:
-                self._run(lambda: acknowledge(desk, [row.escalation_id], text),
-                          _("Acknowledged."))
+                self._run_and_refresh(lambda: acknowledge(desk, [row.escalation_id], text),
+                                      _("Acknowledged."))
 
         self.app.push_screen(AskText(_("Acknowledge: {what}").format(what=row.what),
                                      _("Note (optional): what is being done?"),
@@ -387,15 +348,16 @@ class EscalationQueueScreen(Screen[None]):
         if not open_rows:
             self.notify(_("Nothing shown is waiting for an acknowledgement."), severity="warning")
             return
-        desk = self.hotline.desk
+        desk = self.context.desk
         ids = [r.escalation_id for r in open_rows]
 
         def noted(text: str | None) -> None:
-            if text is not None:
-                count: list[int] = []
-                self._run(lambda: count.append(acknowledge(desk, ids, text)))
-                if count:
-                    self.notify(_("{n} escalations acknowledged.").format(n=count[0]))
+            if text is None:
+                return
+            count = run_operation(self, lambda: acknowledge(desk, ids, text))
+            if count is not REFUSED:
+                self._refresh_after_change()
+                self.notify(_("{n} escalations acknowledged.").format(n=count))
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -407,23 +369,22 @@ class EscalationQueueScreen(Screen[None]):
                 n=len(ids), what=_(FILTER_LABELS[self.filter.kinds]))), confirmed)
 
     def action_reassign(self) -> None:
-        row = self._need_row()
+        row = self._selected_or_warn()
         if row is None:
             return
-        app = self.hotline
+        desk = self.context.desk
         members: list[DutyMember] = list(self.on_duty.members) if self.on_duty else []
         if members:
             heading = _("On duty: {shift}").format(
-                shift=self.on_duty.instance.label(app.desk.settings.tz) if self.on_duty else "")
+                shift=self.on_duty.instance.label(desk.settings.tz) if self.on_duty else "")
         else:
             heading = _("Nobody is set on duty for this shift (handover screen, c); "
                         "every engineer of the desk:")
             members = [DutyMember(e.login, e.name, e.role, e.seat, True)
-                       for e in engineers(app.desk.engine)]
+                       for e in engineers(desk.engine)]
         if not members:
             self.notify(_("The desk has no engineers in its directory."), severity="warning")
             return
-        desk = app.desk
 
         def chosen(login: str | None) -> None:
             if not login:
@@ -431,8 +392,8 @@ class EscalationQueueScreen(Screen[None]):
 
             def noted(text: str | None) -> None:
                 if text is not None:
-                    self._run(lambda: reassign(desk, row.escalation_id, login, text),
-                              _("Reassigned to {who}.").format(who=login))
+                    self._run_and_refresh(lambda: reassign(desk, row.escalation_id, login, text),
+                                          _("Reassigned to {who}.").format(who=login))
 
             self.app.push_screen(AskText(_("Reassign to {who}").format(who=login),
                                          _("Note for them (optional):"), required=False), noted)
@@ -441,33 +402,30 @@ class EscalationQueueScreen(Screen[None]):
                                           heading, members), chosen)
 
     def action_note(self) -> None:
-        row = self._need_row()
+        row = self._selected_or_warn()
         if row is None:
             return
-        desk = self.hotline.desk
+        desk = self.context.desk
 
         def noted(text: str | None) -> None:
             if text:
-                self._run(lambda: add_note(desk, row.escalation_id, text),
-                          _("Note added."))
+                self._run_and_refresh(lambda: add_note(desk, row.escalation_id, text),
+                                      _("Note added."))
 
         self.app.push_screen(AskText(_("Note on: {what}").format(what=row.what),
                                      _("What is being done?"), required=True), noted)
 
     def action_open_ticket(self) -> None:
-        row = self._need_row()
+        row = self._selected_or_warn()
         if row is None:
             return
         if row.ticket_id is None:
             self.notify(_("This escalation is about a call ({number}), not a ticket.").format(
                 number=row.number or "?"), severity="warning")
             return
-        opener = getattr(self.hotline, "open_ticket", None)
-        if opener is None:
-            self.notify(_("The ticket screen is not available in this version; ticket {number}."
-                          ).format(number=row.ticket_number), severity="warning")
-            return
-        opener(row.ticket_id)
+        from screens.ticket import show_ticket
+
+        show_ticket(self, row.ticket_id)
 
     def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
         row = self._selected()
@@ -479,19 +437,19 @@ class EscalationQueueScreen(Screen[None]):
     def action_next_filter(self) -> None:
         i = FILTER_ORDER.index(self.filter.kinds)
         self.filter = replace(self.filter, kinds=FILTER_ORDER[(i + 1) % len(FILTER_ORDER)])
-        self._title()
+        self._show_title()
         self.refresh_data()
 
     def action_toggle_acknowledged(self) -> None:
         self.filter = replace(self.filter, show_acknowledged=not self.filter.show_acknowledged)
-        self._title()
+        self._show_title()
         self.refresh_data()
 
     def action_toggle_mine(self) -> None:
-        me = self.hotline.desk.actor
+        me = self.context.desk.actor
         self.filter = replace(self.filter,
                               assigned_to=None if self.filter.assigned_to else me)
-        self._title()
+        self._show_title()
         self.refresh_data()
 
     def action_close(self) -> None:

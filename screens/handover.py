@@ -3,6 +3,7 @@ the incoming supervisor's acceptance, and who is on duty."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -13,7 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static, TextArea
 
 from hotline import display_names
@@ -33,13 +33,16 @@ from hotline.supervision.handover import (
 )
 from hotline.supervision.rota import ShiftInstance
 from hotline.timefmt import short_datetime
-from screens.i18n_bindings import translate_bindings
+from screens.context import DeskContext, DeskScreen
+from screens.messages import ShiftChanged
+from screens.operations import REFUSED, run_operation
+from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
 
 if TYPE_CHECKING:
-    from screens.app import HotlineApp
+    from hotline.desk.operations import Desk
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class HandoverLoaded(Message):
         self.error = error
 
 
-class NoteEditor(ModalScreen[str | None]):
+class NoteEditor(TranslatedModalScreen[str | None]):
     """A few lines of text: Ctrl+S saves, Esc cancels."""
 
     BINDINGS = [
@@ -74,7 +77,6 @@ class NoteEditor(ModalScreen[str | None]):
 
     def __init__(self, title: str, prompt: str, text: str = "") -> None:
         super().__init__()
-        translate_bindings(self)
         self._title = title
         self._prompt = prompt
         self._text = text
@@ -103,7 +105,7 @@ class NoteEditor(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class CrewDialog(ModalScreen[tuple[str, list[str]] | None]):
+class CrewDialog(TranslatedModalScreen[tuple[str, list[str]] | None]):
     """Who is on duty in a shift: the supervisor and the engineers (logins)."""
 
     BINDINGS = [
@@ -114,7 +116,6 @@ class CrewDialog(ModalScreen[tuple[str, list[str]] | None]):
     def __init__(self, title: str, supervisor: str, engineers: list[str], known: list[str]
                  ) -> None:
         super().__init__()
-        translate_bindings(self)
         self._title = title
         self._supervisor = supervisor
         self._engineers = engineers
@@ -152,7 +153,7 @@ class CrewDialog(ModalScreen[tuple[str, list[str]] | None]):
         self.dismiss(None)
 
 
-class HandoverScreen(Screen[None]):
+class HandoverScreen(DeskScreen):
     """The change of shift, without paper."""
 
     BINDINGS = [
@@ -163,17 +164,9 @@ class HandoverScreen(Screen[None]):
         Binding("escape", "close", "Back", id="handover.close"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        translate_bindings(self)
+    def __init__(self, context: DeskContext) -> None:
+        super().__init__(context)
         self.state: HandoverState | None = None
-
-    @property
-    def hotline(self) -> HotlineApp:
-        from screens.app import HotlineApp
-
-        assert isinstance(self.app, HotlineApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(id="handover-title", classes="screen-title")
@@ -218,10 +211,9 @@ class HandoverScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="handover")
     def _load(self) -> None:
-        app = self.hotline
-        desk = app.desk
+        desk = self.context.desk
         try:
-            rota = app.rota
+            rota = self.context.rota
             now = desk.now()
             out = outgoing_shift(desk.engine, rota, now)
             inc = rota.next(out)
@@ -253,9 +245,9 @@ class HandoverScreen(Screen[None]):
     def _show(self) -> None:
         st = self.state
         assert st is not None
-        app = self.hotline
-        tz = app.desk.settings.tz
-        now = app.now_ref.at
+        tz = self.context.desk.settings.tz
+        now_ref = self.context.now_ref
+        now = now_ref.at
         title = Text()
         title.append(" " + _("Shift handover") + " ", style="bold reverse")
         title.append("  " + st.outgoing.label(tz), style="bold")
@@ -264,23 +256,23 @@ class HandoverScreen(Screen[None]):
         self.query_one("#handover-state", Static).update(self._state_text(st))
         items = st.items
         self.query_one("#ho-calls", LiveTable).set_rows([RowSpec(f"call:{c.call_id}", (
-            Countdown(app.now_ref, c.due_at, c.warn_at,
+            Countdown(now_ref, c.due_at, c.warn_at,
                       stopped_at=c.answered_at if c.state != "ringing" else None),
             c.number, c.customer or _("unknown"),
             display_names.call_state("ringing") if c.state == "ringing"
             else _("answered, not logged"),
         ), (c.offered_at, c.call_id)) for c in items.calls])
         self.query_one("#ho-callbacks", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
-            Countdown(app.now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
+            Countdown(now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
             w.customer or "",
         ), (w.due_at, w.clock_id)) for w in items.callbacks])
         self.query_one("#ho-tickets", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
-            Countdown(app.now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
+            Countdown(now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
             display_names.target(w.target), f"L{w.level}" if w.level else "—", w.assigned_to or "",
         ), (w.due_at, w.clock_id)) for w in items.tickets])
         self.query_one("#ho-escalations", LiveTable).set_rows([RowSpec(
             f"esc:{e.escalation_id}", (
-                Countdown(app.now_ref, e.overdue_from,
+                Countdown(now_ref, e.overdue_from,
                           e.raised_at if e.kind == "warning" else e.overdue_from),
                 e.what, e.item), (i,)) for i, e in enumerate(items.escalations)])
         self.query_one("#ho-calls-panel").border_title = _("Calls · {n} ringing").format(
@@ -303,10 +295,10 @@ class HandoverScreen(Screen[None]):
                             taken, h.note.splitlines()[0] if h.note else "")
 
     def _state_text(self, st: HandoverState) -> Text:
-        app = self.hotline
-        tz = app.desk.settings.tz
-        now = app.now_ref.at
-        me = app.desk.actor
+        desk = self.context.desk
+        tz = desk.settings.tz
+        now = self.context.now_ref.at
+        me = desk.actor
         t = Text()
 
         def crew_line(label: str, c: Crew) -> None:
@@ -349,32 +341,28 @@ class HandoverScreen(Screen[None]):
 
     # --- actions ------------------------------------------------------------------------
 
-    def _run(self, operation: object, done: str) -> bool:
-        try:
-            assert callable(operation)
-            operation()
-        except HotlineError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-            return False
-        self.notify(done, timeout=5)
+    def _run_and_refresh(self, operation: Callable[[], object], done: str) -> None:
+        """Run a handover operation; once it went through, read the screen and the
+        header's shift again."""
+        if run_operation(self, operation, done=done, done_timeout=5) is REFUSED:
+            return
         self.refresh_data()
-        self.hotline.reload()
-        self.hotline.refresh_shift()
-        return True
+        self.post_message(ShiftChanged())
 
     def action_write(self) -> None:
         st = self.state
         if st is None:
             return
-        app = self.hotline
-        desk = app.desk
+        desk = self.context.desk
+        rota = self.context.rota
         text = st.mine.note if st.mine is not None and not st.mine.accepted else ""
         shift = st.outgoing
 
         def saved(note: str | None) -> None:
             if note:
-                self._run(lambda: hand_over(desk, app.rota, note, shift=shift),
-                          _("Handed over; the incoming supervisor takes it over with t."))
+                self._run_and_refresh(
+                    lambda: hand_over(desk, rota, note, shift=shift),
+                    _("Handed over; the incoming supervisor takes it over with t."))
 
         self.app.push_screen(NoteEditor(
             _("Handover of {shift}").format(shift=shift.label(desk.settings.tz)),
@@ -389,16 +377,16 @@ class HandoverScreen(Screen[None]):
         if pending is None:
             self.notify(_("No handover waits to be taken over."), severity="warning")
             return
-        app = self.hotline
-        desk = app.desk
+        desk = self.context.desk
+        rota = self.context.rota
         from screens.dialogs import AskText
 
         def noted(text: str | None) -> None:
             if text is not None:
-                self._run(lambda: accept_handover(desk, app.rota, pending.handover_id,
-                                                         text),
-                          _("You have taken over {shift}.").format(
-                              shift=pending.next_shift.label(desk.settings.tz)))
+                self._run_and_refresh(
+                    lambda: accept_handover(desk, rota, pending.handover_id, text),
+                    _("You have taken over {shift}.").format(
+                        shift=pending.next_shift.label(desk.settings.tz)))
 
         self.app.push_screen(AskText(
             _("Take over from {who}").format(who=pending.written_by),
@@ -409,18 +397,17 @@ class HandoverScreen(Screen[None]):
         st = self.state
         if st is None:
             return
-        app = self.hotline
-        desk = app.desk
+        desk = self.context.desk
         c = st.outgoing_crew
         inst = st.outgoing
-        known = [m.login for m in app_engineers(app)]
+        known = [m.login for m in desk_engineers(desk)]
 
         def saved(value: tuple[str, list[str]] | None) -> None:
             if value is not None:
                 sup, engineers = value
-                self._run(lambda: set_crew(desk, inst, supervisor=sup or None,
-                                                  engineers=engineers),
-                          _("Crew of {shift} saved.").format(shift=inst.label(desk.settings.tz)))
+                self._run_and_refresh(
+                    lambda: set_crew(desk, inst, supervisor=sup or None, engineers=engineers),
+                    _("Crew of {shift} saved.").format(shift=inst.label(desk.settings.tz)))
 
         self.app.push_screen(CrewDialog(
             _("On duty: {shift}").format(shift=inst.label(desk.settings.tz)),
@@ -440,8 +427,8 @@ class HandoverScreen(Screen[None]):
         self.app.pop_screen()
 
 
-def app_engineers(app: HotlineApp) -> list[DutyMember]:
+def desk_engineers(desk: Desk) -> list[DutyMember]:
+    """Every engineer of the desk's directory, as a member of a shift's crew."""
     from hotline.desk.roster import engineers
 
-    return [DutyMember(e.login, e.name, e.role, e.seat, True)
-            for e in engineers(app.desk.engine)]
+    return [DutyMember(e.login, e.name, e.role, e.seat, True) for e in engineers(desk.engine)]

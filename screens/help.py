@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.dom import DOMNode
 from textual.widgets import DataTable, Static
 
 from hotline.i18n import N_, _
-from screens.i18n_bindings import translate_bindings
-
-#: Screens whose keys the help lists, with the heading shown for each.
-SECTIONS: list[tuple[str, str]] = [
-    ("screens.app:HotlineApp", N_("Everywhere")),
-    ("screens.dashboard:DashboardScreen", N_("Dashboard")),
-    ("screens.intake:IntakeScreen", N_("Intake form")),
-    ("screens.ticket:TicketScreen", N_("Ticket")),
-    ("screens.step_form:StepForm", N_("Step form")),
-    ("screens.search:SearchScreen", N_("Search")),
-    ("screens.directory:DirectoryScreen", N_("Directory")),
-    ("screens.directory_forms:DirectoryForm", N_("Directory form")),
-    ("screens.escalations:EscalationQueueScreen", N_("Escalation queue")),
-    ("screens.handover:HandoverScreen", N_("Shift handover")),
-    ("screens.reports:ReportsScreen", N_("Reports")),
-    ("screens.dialogs:Confirm", N_("Questions")),
-]
+from screens.translated_bindings import TranslatedModalScreen, keys_for, translated
 
 #: Keys that belong to the built-in widgets rather than our bindings.
 BUILT_IN: list[tuple[str, str]] = [
@@ -37,20 +23,50 @@ BUILT_IN: list[tuple[str, str]] = [
 ]
 
 
-def _bindings(path: str) -> list[Binding]:
-    import importlib
+def screen_sections() -> list[tuple[str, type[DOMNode]]]:
+    """The screens whose keys the help lists after the keys of everywhere, with the
+    heading shown for each (imported when the help opens, not at start-up)."""
+    from screens.dashboard import DashboardScreen
+    from screens.dialogs import Confirm
+    from screens.directory import DirectoryScreen
+    from screens.directory_forms import DirectoryForm
+    from screens.escalations import EscalationQueueScreen
+    from screens.handover import HandoverScreen
+    from screens.intake import IntakeScreen
+    from screens.reports import ReportsScreen
+    from screens.search import SearchScreen
+    from screens.step_form import StepForm
+    from screens.ticket import TicketScreen
 
-    module, name = path.split(":")
-    cls = getattr(importlib.import_module(module), name)
+    return [
+        (N_("Dashboard"), DashboardScreen),
+        (N_("Intake form"), IntakeScreen),
+        (N_("Ticket"), TicketScreen),
+        (N_("Step form"), StepForm),
+        (N_("Search"), SearchScreen),
+        (N_("Directory"), DirectoryScreen),
+        (N_("Directory form"), DirectoryForm),
+        (N_("Escalation queue"), EscalationQueueScreen),
+        (N_("Shift handover"), HandoverScreen),
+        (N_("Reports"), ReportsScreen),
+        (N_("Questions"), Confirm),
+    ]
+
+
+def _own_bindings(cls: type[DOMNode]) -> list[Binding]:
+    """The bindings a class declares itself, as written (one row per binding)."""
     return [b for b in cls.BINDINGS if isinstance(b, Binding)]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TranslatedModalScreen[None]):
+    """Every key: the application's (``everywhere``), then each screen's."""
+
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Close", id="help.close")]
 
-    def __init__(self) -> None:
+    def __init__(self, everywhere: Sequence[Binding], keymap: Mapping[str, str]) -> None:
         super().__init__()
-        translate_bindings(self)
+        self.everywhere = list(everywhere)
+        self.keymap = keymap
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help") as box:
@@ -64,13 +80,13 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
         table.add_columns(_("Where"), _("Key"), _("Does"), _("Binding id"))
-        keymap = self.app._keymap
-        for path, heading in SECTIONS:
-            for b in _bindings(path):
-                keys = keymap.get(b.id, b.key) if b.id else b.key
+        sections = [(N_("Everywhere"), self.everywhere)] + [
+            (heading, _own_bindings(cls)) for heading, cls in screen_sections()]
+        for heading, bindings in sections:
+            for b in bindings:
                 shown = ", ".join(self.app.get_key_display(Binding(k, b.action))
-                                  for k in keys.split(","))
-                table.add_row(_(heading), shown, _(b.description), b.id or "")
+                                  for k in keys_for(b, self.keymap).split(","))
+                table.add_row(_(heading), shown, translated(b).description, b.id or "")
         for keys, does in BUILT_IN:
             table.add_row(_("Everywhere"), keys, _(does), "")
         table.focus()

@@ -9,7 +9,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
@@ -23,8 +22,8 @@ from hotline.i18n import _
 from hotline.phones import describe
 from hotline.timefmt import parse_time
 from hotline.views.search import customer_names, open_tickets_of
-from screens.i18n_bindings import translate_bindings
-from screens.reused_screen import KeptScreen
+from screens.reused_screen import ReusedScreen
+from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
 from screens.widgets.save_request import SaveRequested, request_save
@@ -44,7 +43,7 @@ def level_options(levels: list[int]) -> list[Option]:
     return [Option(str(v), _("Level {n}").format(n=v), str(v)) for v in levels]
 
 
-class IntakeScreen(KeptScreen, ModalScreen[int | None]):
+class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
     """Log a call as a ticket. Returns the new ticket's id, or None if cancelled."""
 
     BINDINGS = [
@@ -62,7 +61,6 @@ class IntakeScreen(KeptScreen, ModalScreen[int | None]):
 
     def __init__(self, desk: Desk, *, call_id: int | None = None, number: str = "") -> None:
         super().__init__()
-        translate_bindings(self)
         self.desk = desk
         self.call_id = call_id
         self._number = number

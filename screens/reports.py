@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from hotline import reports
@@ -27,13 +26,10 @@ from hotline.reports.periods import Period, shift_instance
 from hotline.reports.render import SERVICE_LEVEL_TARGET, section_title
 from hotline.supervision.rota import ShiftInstance
 from hotline.timefmt import parse_date
+from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText
-from screens.i18n_bindings import translate_bindings
 from screens.widgets.charts import BarChart, Column, ColumnChart
 from screens.widgets.key_bar import KeyBar
-
-if TYPE_CHECKING:
-    from screens.app import HotlineApp
 
 KINDS = ("day", "shift", "month", "quarter", "range")
 EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".md": "md", ".txt": "table"}
@@ -53,7 +49,7 @@ class ContractsLoaded(Message):
         self.contracts = contracts
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(DeskScreen):
     """SLA and penalty figures by day, shift, month, quarter or any range."""
 
     BINDINGS = [
@@ -73,9 +69,8 @@ class ReportsScreen(Screen[None]):
         Binding("escape", "close", "Back", id="reports.close"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        translate_bindings(self)
+    def __init__(self, context: DeskContext) -> None:
+        super().__init__(context)
         self.kind = "month"
         self.focus_day: date | None = None
         self.shift: ShiftInstance | None = None
@@ -85,13 +80,6 @@ class ReportsScreen(Screen[None]):
         self.doc: dict[str, Any] | None = None
         self._seq = 0
         self._charts_toggled = False
-
-    @property
-    def hotline(self) -> HotlineApp:
-        from screens.app import HotlineApp
-
-        assert isinstance(self.app, HotlineApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(id="rep-title", classes="screen-title")
@@ -134,17 +122,17 @@ class ReportsScreen(Screen[None]):
     # --- the period ---------------------------------------------------------------------
 
     def _today(self) -> date:
-        app = self.hotline
-        return app.desk.now().astimezone(app.desk.settings.tz).date()
+        desk = self.context.desk
+        return desk.now().astimezone(desk.settings.tz).date()
 
     def _current(self) -> None:
         self.focus_day = self._today()
-        self.shift = self.hotline.rota.at(self.hotline.desk.now())
+        self.shift = self.context.rota.at(self.context.desk.now())
         if self.kind == "range" and self.range is None:
             self.kind = "month"
 
     def period(self) -> Period:
-        tz = self.hotline.desk.settings.tz
+        tz = self.context.desk.settings.tz
         anchor = self.focus_day or self._today()
         if self.kind == "day":
             return reports.days(anchor, anchor, tz)
@@ -172,7 +160,7 @@ class ReportsScreen(Screen[None]):
             self.focus_day = anchor + timedelta(days=direction)
         elif self.kind == "shift":
             assert self.shift is not None
-            rota = self.hotline.rota
+            rota = self.context.rota
             self.shift = rota.next(self.shift) if direction > 0 else rota.previous(self.shift)
         elif self.kind in ("month", "quarter"):
             months = direction * (1 if self.kind == "month" else 3)
@@ -226,7 +214,7 @@ class ReportsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="report-contracts")
     def _load_contracts(self) -> None:
         try:
-            found = reports.contracts_of(self.hotline.desk.engine)
+            found = reports.contracts_of(self.context.desk.engine)
         except Exception:
             found = []
         self.post_message(ContractsLoaded(found))
@@ -246,11 +234,10 @@ class ReportsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="report")
     def _compute(self, seq: int, period: Period, contract: reports.ContractInfo | None) -> None:
-        app = self.hotline
-        desk = app.desk
+        desk = self.context.desk
         try:
             report = reports.build_report(desk.engine, desk.sla, period, desk.now(),
-                                          contract=contract, rota=app.rota)
+                                          contract=contract, rota=self.context.rota)
             doc = reports.report_json(report)
         except HotlineError as exc:
             self.post_message(ReportReady(seq, None, str(exc)))
@@ -277,7 +264,7 @@ class ReportsScreen(Screen[None]):
                  "quarter": _("Quarter"), "range": _("Range")}
         t.append(f"  {names[self.kind]}: ", style="bold")
         if self.kind == "shift" and self.shift is not None:
-            t.append(self.shift.label(self.hotline.desk.settings.tz), style="bold")
+            t.append(self.shift.label(self.context.desk.settings.tz), style="bold")
         else:
             t.append(period.label(), style="bold")
             if period.kind in ("month", "quarter", "range"):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from textual import events
+from typing import TypeVar
+
+from textual import events, on
+from textual.screen import Screen
+
+ScreenResult = TypeVar("ScreenResult")
 
 
-class KeptScreen:
-    """Mixin for an installed screen: showing it again does not restyle every widget.
+class ReusedScreen(Screen[ScreenResult]):
+    """An installed screen: showing it again does not restyle every widget.
 
     Each time a screen is pushed, the toolkit applies the whole stylesheet to
     every widget on it again, in case the styles changed while the screen was
@@ -15,14 +20,18 @@ class KeptScreen:
     classes or state change while the screen is shown restyles itself. So the
     full pass runs the first time and after a change of theme, not otherwise.
 
-    List it before the screen class (``class IntakeScreen(KeptScreen, ModalScreen)``)
-    so that its handler runs before the toolkit's own.
+    List it last among the bases (``class TicketScreen(DeskScreen, ReusedScreen[None])``):
+    the first base carries the styles (a modal screen's, for the intake form), and
+    this class's handler still runs before the toolkit's own (``Screen``'s, which does
+    the full pass unless told not to), as every subclass of ``Screen`` comes before
+    ``Screen`` among the bases Python resolves.
     """
 
     _styled_for_theme: str | None = None
 
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        theme = self.app.theme  # type: ignore[attr-defined]
+    @on(events.ScreenResume)
+    def _restyle_after_a_change_of_theme_only(self, event: events.ScreenResume) -> None:
+        theme = self.app.theme
         if self._styled_for_theme == theme:
             event.refresh_styles = False
         self._styled_for_theme = theme

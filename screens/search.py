@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from hotline import display_names
@@ -18,12 +15,9 @@ from hotline.errors import HotlineError
 from hotline.i18n import _, ngettext
 from hotline.timefmt import short_datetime
 from hotline.views.search import TicketHit, search_tickets
-from screens.i18n_bindings import translate_bindings
+from screens.context import DeskContext, DeskScreen
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import LiveTable, RowSpec
-
-if TYPE_CHECKING:
-    from screens.app import HotlineApp
 
 
 class SearchResults(Message):
@@ -34,27 +28,21 @@ class SearchResults(Message):
         self.error = error
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(DeskScreen):
+    """Tickets found as the query is typed; Enter opens one."""
+
     BINDINGS = [
         Binding("escape", "back", "Back", id="search.back"),
         Binding("down", "results", "Results", id="search.results", show=False),
         Binding("slash", "search", "Search field", id="search.query"),
     ]
 
-    def __init__(self, query: str = "") -> None:
-        super().__init__()
-        translate_bindings(self)
+    def __init__(self, context: DeskContext, query: str = "") -> None:
+        super().__init__(context)
         self.initial = query
         self.hits: list[TicketHit] = []
         self.shown_query: str | None = None
         self._refused = False  # the status line shows why a query was refused
-
-    @property
-    def hotline(self) -> HotlineApp:
-        from screens.app import HotlineApp
-
-        assert isinstance(self.app, HotlineApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -89,7 +77,7 @@ class SearchScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, query: str) -> None:
         try:
-            hits = search_tickets(self.hotline.desk.engine, query)
+            hits = search_tickets(self.context.desk.engine, query)
         except HotlineError as exc:
             self.post_message(SearchResults(query, None, str(exc)))
             return
@@ -111,8 +99,8 @@ class SearchScreen(Screen[None]):
             self._refused = False
         self.hits = message.hits
         self.shown_query = message.query
-        tz = self.hotline.desk.settings.tz
-        now = self.hotline.now_ref.at
+        tz = self.context.desk.settings.tz
+        now = self.context.now_ref.at
         rows = []
         for i, h in enumerate(message.hits):
             kind = display_names.kind(h.kind) + (f" L{h.level}" if h.level else "")
@@ -146,5 +134,6 @@ class SearchScreen(Screen[None]):
         self.app.pop_screen()
 
     def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
-        ticket_id = int(str(event.row_key.value).split(":", 1)[1])
-        self.hotline.open_ticket(ticket_id)
+        from screens.ticket import show_ticket
+
+        show_ticket(self, int(str(event.row_key.value).split(":", 1)[1]))

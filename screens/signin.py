@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline.i18n import _
-from screens.i18n_bindings import translate_bindings
+from screens.translated_bindings import TranslatedModalScreen
 
 if TYPE_CHECKING:
     from hotline.desk.roster import Member
@@ -20,14 +19,13 @@ if TYPE_CHECKING:
 ROLES = {"engineer": "duty engineer", "supervisor": "shift supervisor", "manager": "manager"}
 
 
-class SignInScreen(ModalScreen[str]):
+class SignInScreen(TranslatedModalScreen[str]):
     """Choose who works this seat; every action is then recorded in their name."""
 
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="signin.quit", priority=True)]
 
     def __init__(self, members: list[Member]) -> None:
         super().__init__()
-        translate_bindings(self)
         self.members = members
 
     def compose(self) -> ComposeResult:

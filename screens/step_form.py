@@ -9,7 +9,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Static, TextArea
 
@@ -18,7 +17,7 @@ from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, step_label
 from hotline.errors import HotlineError, InputError
 from hotline.i18n import _
 from hotline.timefmt import parse_time
-from screens.i18n_bindings import translate_bindings
+from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
 from screens.widgets.save_request import SaveRequested, request_save
@@ -39,7 +38,7 @@ TEXT_LABELS = {
 Submit = Callable[[StepInput, datetime | None], None]
 
 
-class StepForm(ModalScreen[bool]):
+class StepForm(TranslatedModalScreen[bool]):
     """Ask for a step's time and details; ``submit`` records it or raises with a message."""
 
     BINDINGS = [
@@ -56,7 +55,6 @@ class StepForm(ModalScreen[bool]):
                  conditions: dict[str, str] | None = None,
                  current_conditions: tuple[str, ...] = (), subtitle: str = "") -> None:
         super().__init__()
-        translate_bindings(self)
         self.what = what
         self.submit = submit
         self.tz = tz

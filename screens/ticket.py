@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -21,14 +19,13 @@ from hotline.errors import Conflict, HotlineError
 from hotline.i18n import _
 from hotline.timefmt import short_datetime
 from hotline.views.ticket import TicketView, load_ticket
-from screens.i18n_bindings import translate_bindings
-from screens.reused_screen import KeptScreen
+from screens.context import DeskContext, DeskScreen
+from screens.messages import DeskChanged
+from screens.reused_screen import ReusedScreen
 from screens.step_form import StepForm
+from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
-
-if TYPE_CHECKING:
-    from screens.app import HotlineApp
 
 #: The key of each step on the ticket screen (mnemonic where one exists).
 STEP_KEYS: dict[str, str] = {
@@ -62,7 +59,7 @@ STEP_KEYS: dict[str, str] = {
 }
 
 
-def _bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
+def _ticket_bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     out: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         Binding("escape", "back", "Back", id="ticket.back"),
            Binding("m", "menu", "Actions…", id="ticket.menu")]
@@ -72,27 +69,26 @@ def _bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
             continue
         seen.add(key)
         what = "answered" if key == "a" else step
-        description = "Answered" if key == "a" else step_label_raw(step)
+        description = "Answered" if key == "a" else untranslated_step_label(step)
         out.append(Binding(key, f"step('{what}')", description, id=f"ticket.{what}",
                            show=step in ("note", "restore", "resolve", "ticket_closed")))
     return out
 
 
-def step_label_raw(step: str) -> str:
-    """The untranslated label (bindings are translated per screen)."""
+def untranslated_step_label(step: str) -> str:
+    """The label as written (bindings are translated where they are shown)."""
     from hotline.desk.ticket_lifecycle import STEPS
 
     return STEPS[step][0]
 
 
-class StepMenu(ModalScreen[str | None]):
+class StepMenu(TranslatedModalScreen[str | None]):
     """Every step that can be taken now, by name."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="menu.cancel")]
 
     def __init__(self, steps: list[str]) -> None:
         super().__init__()
-        translate_bindings(self)
         self.steps = steps
 
     def compose(self) -> ComposeResult:
@@ -108,22 +104,16 @@ class StepMenu(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TicketScreen(KeptScreen, Screen[None]):
-    BINDINGS = _bindings()
+class TicketScreen(DeskScreen, ReusedScreen[None]):
+    """One ticket; built once and kept (:meth:`prepare` shows another ticket on it)."""
 
-    def __init__(self, ticket_id: int) -> None:
-        super().__init__()
-        translate_bindings(self)
+    BINDINGS = _ticket_bindings()
+
+    def __init__(self, context: DeskContext, ticket_id: int) -> None:
+        super().__init__(context)
         self.ticket_id = ticket_id
         self.view: TicketView | None = None
         self._header_lines = 0  # lines the header was laid out for
-
-    @property
-    def hotline(self) -> HotlineApp:
-        from screens.app import HotlineApp
-
-        assert isinstance(self.app, HotlineApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticket-header")
@@ -162,7 +152,7 @@ class TicketScreen(KeptScreen, Screen[None]):
         self.query_one("#ticket-timeline-panel").border_title = _("Timeline")
 
     def reload(self) -> None:
-        desk = self.hotline.desk
+        desk = self.context.desk
         try:
             view = load_ticket(desk.engine, self.ticket_id, desk.now(), desk.settings.tz)
         except HotlineError as exc:
@@ -172,8 +162,8 @@ class TicketScreen(KeptScreen, Screen[None]):
         self._show_view(view)
 
     def _show_view(self, v: TicketView) -> None:
-        tz = self.hotline.desk.settings.tz
-        now = self.hotline.now_ref.at
+        tz = self.context.desk.settings.tz
+        now = self.context.now_ref.at
         head = Text()
         head.append(f" {v.number} ", style="bold reverse")
         kind = display_names.kind(v.kind)
@@ -213,8 +203,8 @@ class TicketScreen(KeptScreen, Screen[None]):
         self._show_timeline(v)
 
     def _show_clocks(self, v: TicketView) -> None:
-        tz = self.hotline.desk.settings.tz
-        now_ref = self.hotline.now_ref
+        tz = self.context.desk.settings.tz
+        now_ref = self.context.now_ref
         rows = []
         for c in v.clocks:
             stopped = c.met_at if c.state in ("met", "late", "cancelled") else None
@@ -255,7 +245,7 @@ class TicketScreen(KeptScreen, Screen[None]):
 
     def _show_timeline(self, v: TicketView) -> None:
         """Every event, oldest first; the cursor on the newest when new ones arrive."""
-        tz = self.hotline.desk.settings.tz
+        tz = self.context.desk.settings.tz
         table = self.query_one("#ticket-timeline", LiveTable)
         grew = len(v.timeline) != table.row_count
         table.set_rows([RowSpec(str(e.event_id), (
@@ -288,7 +278,7 @@ class TicketScreen(KeptScreen, Screen[None]):
             return
         if what == "answered":
             what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
-        desk = self.hotline.desk
+        desk = self.context.desk
         # Refuse out-of-order steps at once, with the lifecycle's own message.
         if what not in v.allowed:
             try:
@@ -309,14 +299,35 @@ class TicketScreen(KeptScreen, Screen[None]):
 
         def done(saved: bool | None) -> None:
             self.reload()
-            self.hotline.reload()
+            self.post_message(DeskChanged())
             if saved:
                 self.notify(_("{step} recorded.").format(step=step_label(what)), timeout=3)
 
         policy = desk.sla.policy(v.policy)
-        roster = self.hotline.roster_logins()
+        roster = self.context.roster_logins()
         self.app.push_screen(StepForm(what, submit, tz=desk.settings.tz, now=desk.now,
                                       levels=list(policy.levels), roster=roster,
                                       conditions=dict(policy.conditions),
                                       current_conditions=v.conditions,
                                       subtitle=f"{v.number} · {v.customer or ''}"), done)
+
+
+#: The name the ticket screen is installed under (built once, then kept).
+TICKET_SCREEN = "ticket"
+
+
+def show_ticket(over: DeskScreen, ticket_id: int) -> None:
+    """Show a ticket over the screen ``over``: the one ticket screen, kept (opening
+    another ticket only prepares it again, as building it costs a keystroke).
+
+    Pushed at once, not asked for by a message: the keys typed behind the one that
+    opened the ticket (a step's key) are handled after it, and act on the ticket.
+    """
+    app = over.app
+    if app.is_screen_installed(TICKET_SCREEN):
+        screen = app.get_screen(TICKET_SCREEN)
+        assert isinstance(screen, TicketScreen)
+        screen.prepare(ticket_id)
+    else:
+        app.install_screen(TicketScreen(over.context, ticket_id), TICKET_SCREEN)
+    app.push_screen(TICKET_SCREEN)

@@ -24,9 +24,9 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "hotline" / "locale"
 LANGUAGES = ["zh_CN"]
-#: ``Binding(key, action, "Description", …)``: screens pass each binding's
-#: description through ``_()`` when they are created (screens/i18n_bindings.py),
-#: so the third argument is a message too.
+#: ``Binding(key, action, "Description", …)``: a binding's description is passed
+#: through ``_()`` where it is shown (screens/translated_bindings.py), so the third
+#: argument is a message too.
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Binding": (3,)}
 SOURCES = ["hotline", "screens"]
 
