@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from hotline import display_names
+from hotline.desk.call_states import CallState
 from hotline.i18n import _
 from hotline.timefmt import clock_time, short_datetime
 from screens.context import DeskContext, DeskScreen
@@ -229,8 +230,8 @@ class DashboardScreen(DeskScreen):
         self._set_titles(snap)
 
     def _set_titles(self, snap: Snapshot | None) -> None:
-        ringing = sum(1 for c in snap.calls if c.state == "ringing") if snap else 0
-        unlogged = sum(1 for c in snap.calls if c.state == "answered") if snap else 0
+        ringing = sum(1 for c in snap.calls if c.state == CallState.RINGING) if snap else 0
+        unlogged = sum(1 for c in snap.calls if c.state == CallState.ANSWERED) if snap else 0
         calls_title = (_("Incoming calls · {n} ringing").format(n=ringing) if snap
                        else _("Incoming calls"))
         if unlogged:
@@ -251,9 +252,9 @@ class DashboardScreen(DeskScreen):
 
     def _call_row(self, c: CallRow) -> RowSpec:
         cd = Countdown(self.now_ref, c.due_at, c.warn_at,
-                       stopped_at=c.answered_at if c.state != "ringing" else None)
-        if c.state == "ringing":
-            state = Text(display_names.call_state("ringing"), style="bold")
+                       stopped_at=c.answered_at if c.state != CallState.RINGING else None)
+        if c.state == CallState.RINGING:
+            state = Text(display_names.call_state(CallState.RINGING), style="bold")
         else:
             state = Text(_("answered"), style="italic")
         contract = f"{c.contract} · {c.grade}" if c.contract else ""
@@ -278,7 +279,7 @@ class DashboardScreen(DeskScreen):
         tz = self.context.desk.settings.tz
         acked = e.acknowledged_at is not None
         stopped = e.acknowledged_at
-        if e.kind == "unanswered_call" and e.call_state != "ringing":
+        if e.kind == "unanswered_call" and e.call_state != CallState.RINGING:
             stopped = e.call_answered_at or stopped
         due = e.due_at or e.raised_at
         cd = Countdown(self.now_ref, due, due, stopped_at=stopped)
@@ -296,9 +297,9 @@ class DashboardScreen(DeskScreen):
                 who=e.acknowledged_by, time=clock_time(e.acknowledged_at, tz)
                 if e.acknowledged_at else "")
         elif e.kind == "unanswered_call":
-            if e.call_state == "ringing":
+            if e.call_state == CallState.RINGING:
                 detail = _("still ringing")
-            elif e.call_state == "abandoned":
+            elif e.call_state == CallState.ABANDONED:
                 detail = _("caller hung up")
             elif e.call_answered_at is not None:
                 detail = _("answered at {time}").format(time=clock_time(e.call_answered_at, tz))
@@ -340,7 +341,7 @@ class DashboardScreen(DeskScreen):
         chosen = self._selected_id("calls")
         if chosen is not None:
             row = self._shown_call(chosen)
-            if row is not None and row.state != "ringing":
+            if row is not None and row.state != CallState.RINGING:
                 chosen = None
         call_id = run_operation(self, lambda: desk.answer(chosen))
         if call_id is REFUSED:
@@ -374,7 +375,7 @@ class DashboardScreen(DeskScreen):
         chosen = self._selected_id("calls")
         snap = self._snapshot
         if chosen is None and snap is not None:
-            mine = [c for c in snap.calls if c.state == "answered"
+            mine = [c for c in snap.calls if c.state == CallState.ANSWERED
                     and c.answered_by == self.context.desk.actor]
             chosen = mine[0].call_id if mine else None
         row = self._shown_call(chosen) if chosen is not None else None
@@ -383,7 +384,7 @@ class DashboardScreen(DeskScreen):
                           "or press [b]n[/b] for a call taken on a desk phone."),
                         severity="warning")
             return
-        if row.state == "ringing":
+        if row.state == CallState.RINGING:
             self.notify(_("Answer the call first ([b]a[/b])."), severity="warning")
             return
         await self._open_intake(row.call_id, row.number)
@@ -394,7 +395,7 @@ class DashboardScreen(DeskScreen):
     def action_hung_up(self) -> None:
         chosen = self._selected_id("calls")
         row = self._shown_call(chosen) if chosen is not None else None
-        if row is None or row.state != "ringing":
+        if row is None or row.state != CallState.RINGING:
             self.notify(_("Select a ringing call in Incoming calls first."), severity="warning")
             return
         desk = self.context.desk
@@ -410,7 +411,7 @@ class DashboardScreen(DeskScreen):
     def action_end_call(self) -> None:
         chosen = self._selected_id("calls")
         row = self._shown_call(chosen) if chosen is not None else None
-        if row is None or row.state != "answered":
+        if row is None or row.state != CallState.ANSWERED:
             self.notify(_("Select an answered call in Incoming calls first."), severity="warning")
             return
         desk = self.context.desk
@@ -472,7 +473,7 @@ class DashboardScreen(DeskScreen):
             row = self._shown_call(int(str(event.row_key.value).split(":", 1)[1]))
             if row is None:
                 return
-            if row.state == "ringing":
+            if row.state == CallState.RINGING:
                 await self.action_answer()
             else:
                 await self.action_log()

@@ -20,6 +20,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline import display_names
+from hotline.desk.call_states import CallState
 from hotline.desk.escalations import acknowledge, add_note, reassign
 from hotline.desk.roster import engineers
 from hotline.errors import HotlineError
@@ -232,9 +233,9 @@ class EscalationQueueScreen(DeskScreen):
         if r.last_note:
             return f"{r.last_note_by}: {r.last_note}"
         if r.kind == "unanswered_call":
-            if r.call_state == "ringing":
+            if r.call_state == CallState.RINGING:
                 return _("still ringing")
-            if r.call_state == "abandoned":
+            if r.call_state == CallState.ABANDONED:
                 return _("caller hung up")
             if r.call_answered_at is not None:
                 return _("answered at {time}").format(time=clock_time(r.call_answered_at, tz))

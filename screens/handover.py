@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static, TextArea
 
 from hotline import display_names
+from hotline.desk.call_states import CallState
 from hotline.errors import HotlineError
 from hotline.i18n import _
 from hotline.supervision.crew import Crew, DutyMember, crew_of, set_crew
@@ -257,9 +258,9 @@ class HandoverScreen(DeskScreen):
         items = st.items
         self.query_one("#ho-calls", LiveTable).set_rows([RowSpec(f"call:{c.call_id}", (
             Countdown(now_ref, c.due_at, c.warn_at,
-                      stopped_at=c.answered_at if c.state != "ringing" else None),
+                      stopped_at=c.answered_at if c.state != CallState.RINGING else None),
             c.number, c.customer or _("unknown"),
-            display_names.call_state("ringing") if c.state == "ringing"
+            display_names.call_state(CallState.RINGING) if c.state == CallState.RINGING
             else _("answered, not logged"),
         ), (c.offered_at, c.call_id)) for c in items.calls])
         self.query_one("#ho-callbacks", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
