@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from hotline.directory.contact_numbers import number_text
-from hotline.directory.lookups import customer_code, get_row
+from hotline.directory.row_finders import customer_code, get_row
 from hotline.i18n import _
 from hotline.seat import Seat
 from hotline.store.models import Contact, ContactNumber, Contract, Customer, Site

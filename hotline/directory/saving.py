@@ -46,7 +46,13 @@ from hotline.directory.fields import (
     key_of,
 )
 from hotline.directory.forms import ContactForm, ContractForm, CustomerForm, SiteForm
-from hotline.directory.lookups import customer_code, find_customer, find_site, get_row, key_matches
+from hotline.directory.row_finders import (
+    customer_code,
+    find_customer,
+    find_site,
+    get_row,
+    key_matches,
+)
 from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.seat import Seat

@@ -7,7 +7,7 @@ import pytest
 from hotline.desk.operations import Desk
 from hotline.directory.fields import FieldError
 from hotline.directory.forms import CustomerForm, SiteForm
-from hotline.directory.lookups import customer_code, find_customer, find_site, get_row
+from hotline.directory.row_finders import customer_code, find_customer, find_site, get_row
 from hotline.directory.saving import save_customer, save_site
 from hotline.errors import NotFound
 from hotline.store.models import Customer
