@@ -79,3 +79,16 @@ def call_state(name: str) -> str:
 
 def status(name: str) -> str:
     return _(STATUSES[name]) if name in STATUSES else name
+
+#: Why the desk withdrew a warning nobody acknowledged.
+WITHDRAWN = {
+    "met": N_("withdrawn: the target was met"),
+    "breached": N_("withdrawn: the target is breached (see its breach)"),
+    "cancelled": N_("withdrawn: the clock was cancelled"),
+    "retimed": N_("withdrawn: the deadline changed"),
+}
+
+
+def withdrawn(reason: str | None) -> str:
+    """Why a warning was withdrawn (``escalation_withdrawn``'s reason), in words."""
+    return _(WITHDRAWN[reason]) if reason in WITHDRAWN else _("withdrawn")

@@ -35,7 +35,6 @@ from hotline.supervision.escalation_queue import (
     QueueRow,
     history,
     load_queue,
-    withdrawn_text,
 )
 from hotline.timefmt import clock_time, countdown, short_datetime
 from screens.context import DeskContext, DeskScreen
@@ -225,7 +224,7 @@ class EscalationQueueScreen(DeskScreen):
     def _state_text(self, r: QueueRow) -> str:
         tz = self.context.desk.settings.tz
         if r.withdrawn:
-            return withdrawn_text(r.ack_note)
+            return display_names.withdrawn(r.ack_note)
         if r.acknowledged and r.acknowledged_at is not None:
             text = _("acknowledged by {who} {time}").format(
                 who=r.acknowledged_by, time=clock_time(r.acknowledged_at, tz))

@@ -65,12 +65,6 @@ FILTER_LABELS = {
     "tiers": N_("tier alerts"),
     "complaints": N_("complaints"),
 }
-WITHDRAWN = {
-    "met": N_("withdrawn: the target was met"),
-    "breached": N_("withdrawn: the target is breached (see its breach)"),
-    "cancelled": N_("withdrawn: the clock was cancelled"),
-    "retimed": N_("withdrawn: the deadline changed"),
-}
 
 
 # --- reading the queue ---------------------------------------------------------
@@ -159,10 +153,6 @@ def what_text(kind: str, tier: str | None, reason: str, from_level: int | None,
     if kind == "warning" and reason:
         return _("{target} near its limit").format(target=display_names.target(reason))
     return display_names.escalation(kind)
-
-
-def withdrawn_text(code: str | None) -> str:
-    return _(WITHDRAWN[code]) if code in WITHDRAWN else _("withdrawn")
 
 
 def load_queue(engine: Engine, sla: SlaEngine, now: datetime,
@@ -295,7 +285,7 @@ def history(engine: Engine, escalation_id: int) -> list[HistoryEntry]:
             text = _("re-alerted: unacknowledged for {duration}").format(
                 duration=duration(timedelta(minutes=int(data.get("minutes", 0)))))
         elif ev.kind == "escalation_withdrawn":
-            text = withdrawn_text(data.get("reason"))
+            text = display_names.withdrawn(data.get("reason"))
         else:
             text = ev.kind.replace("_", " ")
         if note:

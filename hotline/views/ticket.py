@@ -31,6 +31,7 @@ from hotline.store.models import (
 )
 
 OTHER_EVENTS = {
+    "escalation_withdrawn": N_("Warning withdrawn"),
     "call_rang": N_("Call rang"),
     "call_answered": N_("Call answered"),
     "call_abandoned": N_("Caller hung up"),
@@ -85,6 +86,8 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
         tier = display_names.tier(data.get("tier")) if data.get("tier") else ""
         reason = display_names.target(str(data["reason"])) if data.get("reason") else ""
         return " · ".join(b for b in (what, tier, reason) if b)
+    if kind == "escalation_withdrawn":
+        return display_names.withdrawn(data.get("reason"))
     if kind == "escalation_acknowledged":
         return str(data.get("note", ""))
     if kind == "penalty_scored":

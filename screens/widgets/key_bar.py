@@ -20,6 +20,11 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 
+from hotline.i18n import N_, _
+
+#: The description Textual gives the command palette's key (translated here).
+PALETTE_DESCRIPTION = N_("palette")
+
 
 class KeyBar(Widget):
     """The active screen's keys, one line, docked at the bottom."""
@@ -95,16 +100,20 @@ class KeyBar(Widget):
             binding, _enabled, _node = palette
             right.append("▏")
             right.append(f" {self.app.get_key_display(binding)} ", key_style)
-            right.append(f"{binding.description} ", desc_style)
+            right.append(f"{_(binding.description)} ", desc_style)
         room = max(0, self.size.width - right.cell_len)
         text = Text(no_wrap=True, overflow="crop", end="")
         for binding, enabled, node in keys:
-            start = text.cell_len
             extra = Style() if enabled else off
-            text.append(f" {self.app.get_key_display(binding)} ", key_style + extra)
+            entry = Text(end="")
+            entry.append(f" {self.app.get_key_display(binding)} ", key_style + extra)
             if binding.description:
-                text.append(binding.description, desc_style + extra)
-            self._actions.append((start, min(text.cell_len, room), binding.action, node))
+                entry.append(binding.description, desc_style + extra)
+            if text.cell_len + entry.cell_len > room:
+                break  # a key is shown whole or not at all (F1 lists every key)
+            start = text.cell_len
+            text.append_text(entry)
+            self._actions.append((start, text.cell_len, binding.action, node))
             text.append(gap)
         text.truncate(room, pad=True)
         if palette is not None:

@@ -304,3 +304,12 @@ def test_open_tickets_of_the_caller_s_customer(demo_desk: Desk) -> None:
     assert match.customer_id is not None
     hits = open_tickets_of(demo_desk.engine, match.customer_id)
     assert [h.description for h in hits] == ["光路中断 optical path down"]
+
+
+def test_a_withdrawn_warning_reads_as_such_in_the_timeline() -> None:
+    from hotline.views.ticket import event_detail, event_label
+
+    assert event_label("escalation_withdrawn") == "Warning withdrawn"
+    assert event_detail("escalation_withdrawn", {"reason": "met"}, TZ) == (
+        "withdrawn: the target was met")
+    assert event_detail("escalation_withdrawn", {"reason": "?"}, TZ) == "withdrawn"

@@ -96,3 +96,29 @@ async def test_narrow_bar_draws_keys_closer() -> None:
     async with app.run_test(size=(100, 5)) as pilot:
         await pilot.pause()
         assert "Answer l Log call" in bar_text(app)
+
+
+async def test_a_key_that_does_not_fit_is_left_out_not_cut() -> None:
+    app = KeysApp()
+    # narrow, keys come without gaps: " a Answer" (9), " l Log call" (11), "▏ ^p palette " (13)
+    async with app.run_test(size=(32, 5)) as pilot:
+        await pilot.pause()
+        text = bar_text(app)
+        assert " a Answer" in text and "Log" not in text and "l " not in text
+        assert len(text) == 32 and text.rstrip().endswith("palette")
+        await pilot.resize_terminal(33, 5)
+        await pilot.pause()
+        assert " l Log call" in bar_text(app)
+
+
+async def test_the_palette_key_is_described_in_the_desks_language() -> None:
+    from hotline.i18n import set_language
+
+    set_language("zh_CN")
+    try:
+        app = KeysApp()
+        async with app.run_test(size=(80, 5)) as pilot:
+            await pilot.pause()
+            assert bar_text(app).rstrip().endswith("命令面板")
+    finally:
+        set_language("en")
