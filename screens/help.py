@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.widgets import DataTable, Static
 
@@ -69,7 +69,7 @@ class HelpScreen(TranslatedModalScreen[None]):
         self.keymap = keymap
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog help") as box:
+        with Vertical(classes="dialog help") as box:
             box.border_title = _("Keys")
             yield Static(_("Everything works from the keyboard. Keys can be changed in the "
                            "config file's [keymap] table by binding id."), classes="info",
@@ -79,16 +79,16 @@ class HelpScreen(TranslatedModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
-        table.add_columns(_("Where"), _("Key"), _("Does"), _("Binding id"))
+        table.add_columns(_("Where"), _("Key"), _("Binding id"), _("Does"))
         sections = [(N_("Everywhere"), self.everywhere)] + [
             (heading, _own_bindings(cls)) for heading, cls in screen_sections()]
         for heading, bindings in sections:
             for b in bindings:
                 shown = ", ".join(self.app.get_key_display(Binding(k, b.action))
                                   for k in keys_for(b, self.keymap).split(","))
-                table.add_row(_(heading), shown, translated(b).description, b.id or "")
+                table.add_row(_(heading), shown, b.id or "", translated(b).description)
         for keys, does in BUILT_IN:
-            table.add_row(_("Everywhere"), keys, _(does), "")
+            table.add_row(_("Everywhere"), keys, "", _(does))
         table.focus()
 
     def action_close(self) -> None:

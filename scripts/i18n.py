@@ -58,8 +58,24 @@ def humanize_po_path(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "humanize.po"
 
 
+def _keep_date_if_unchanged(template: Catalog) -> None:
+    """Keep the template's creation date while its messages stay the same.
+
+    Otherwise every run would rewrite the date in the template and each
+    catalog, and two branches that changed no message would still conflict.
+    """
+    pot = LOCALE / "hotline.pot"
+    if not pot.exists():
+        return
+    with pot.open("rb") as fh:
+        before = read_po(fh)
+    if {m.id for m in before if m.id} == {m.id for m in template if m.id}:
+        template.creation_date = before.creation_date
+
+
 def main() -> int:
     template = extract()
+    _keep_date_if_unchanged(template)
     LOCALE.mkdir(parents=True, exist_ok=True)
     with (LOCALE / "hotline.pot").open("wb") as fh:
         write_po(fh, template, omit_header=False, sort_output=True)
