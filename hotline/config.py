@@ -95,6 +95,12 @@ def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
     return data
 
 
+def _known_lang(value: str) -> bool:
+    """``en``, ``zh_CN`` and their usual spellings (``en_US.UTF-8``, ``zh-Hans``, ``C``)."""
+    v = value.strip().lower().replace("-", "_")
+    return v in ("c", "posix") or (v[:2] in ("en", "zh") and (len(v) == 2 or v[2] in "_.@"))
+
+
 def load_settings(
     *,
     db: str | None = None,
@@ -131,6 +137,10 @@ def load_settings(
             tz=tz_name)) from exc
 
     lang_value = pick(lang, "HOTLINE_LANG", "language")
+    if lang_value is not None and not _known_lang(str(lang_value)):
+        # said on purpose (flag, HOTLINE_LANG, config): a typo is not quietly English
+        raise ConfigError(_("Unknown language {lang!r}: use en or zh_CN.").format(
+            lang=str(lang_value)[:40]))
     if lang_value is None:
         lang_value = env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG") or "en"
     language = normalise_lang(str(lang_value))

@@ -17,26 +17,65 @@ from hotline.i18n import _
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
+#: The years a typed time or date may fall in. The working-day calendar reaches
+#: 2099 and a deadline may fall a year after the clock starts, so 2098 is the last.
+MIN_YEAR = 2000
+MAX_YEAR = 2098
 
-def parse_time(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+#: Longer than any text a time or date can be written in; longer input is refused
+#: before it is looked at.
+MAX_TEXT = 64
+
+
+def shown(text: str) -> str:
+    """``text`` as quoted in a message: ``repr``, cut to a readable length."""
+    return repr(text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…")
+
+
+def check_year(year: int, text: str) -> None:
+    """Refuse a year outside :data:`MIN_YEAR` … :data:`MAX_YEAR`."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(_("{text}: the desk takes years {lo} to {hi}.").format(
+            text=shown(text), lo=MIN_YEAR, hi=MAX_YEAR))
+
+
+def parse_time(text: str, tz: ZoneInfo, now: datetime, *,
+               after: datetime | None = None) -> datetime:
     """Parse a time a person typed; returns aware UTC.
 
-    Accepts ``now``, ``HH:MM`` / ``HH:MM:SS`` (today in the desk's zone),
-    ``YYYY-MM-DD HH:MM[:SS]`` or ISO 8601 with ``T``, with or without an
-    offset; a time without an offset is the desk's local time.
+    Accepts ``now``, ``HH:MM`` / ``HH:MM:SS``, ``YYYY-MM-DD HH:MM[:SS]`` or ISO
+    8601 with ``T``, with or without an offset; a time without an offset is the
+    desk's local time. A bare ``HH:MM`` is today in the desk's zone, or, given
+    ``after``, the first such moment at or after ``after`` (so ``01:10`` after a
+    ticket opened at 22:00 is the next night's 01:10). Years outside
+    :data:`MIN_YEAR` … :data:`MAX_YEAR` are refused; only :class:`InputError`
+    is raised.
     """
+    if not isinstance(text, str):
+        raise InputError(_("A time is required."))
     s = text.strip()
     if not s:
         raise InputError(_("A time is required."))
+    if len(s) > MAX_TEXT:
+        raise InputError(_("{text} is not a time: write HH:MM, YYYY-MM-DD HH:MM or ISO 8601.")
+                         .format(text=shown(text)))
     if s.lower() == "now":
         return now.astimezone(UTC)
     m = _HHMM.match(s)
     if m:
         hh, mm, ss = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
         if hh > 23 or mm > 59 or ss > 59:
-            raise InputError(_("{text!r} is not a time of day (HH:MM).").format(text=text))
-        today = now.astimezone(tz).date()
-        return datetime.combine(today, time(hh, mm, ss), tz).astimezone(UTC)
+            raise InputError(_("{text} is not a time of day (HH:MM).").format(text=shown(text)))
+        if after is None:
+            day = now.astimezone(tz).date()
+            value = datetime.combine(day, time(hh, mm, ss), tz)
+        else:
+            start = after.astimezone(tz)
+            value = datetime.combine(start.date(), time(hh, mm, ss), tz)
+            if value < start:
+                value = datetime.combine(start.date() + timedelta(days=1), time(hh, mm, ss), tz)
+        check_year(value.year, text)
+        return value.astimezone(UTC)
     candidate = s.replace("/", "-")
     if candidate.endswith(("Z", "z")):
         candidate = candidate[:-1] + "+00:00"
@@ -44,19 +83,29 @@ def parse_time(text: str, tz: ZoneInfo, now: datetime) -> datetime:
         value = datetime.fromisoformat(candidate)
     except ValueError:
         raise InputError(
-            _("{text!r} is not a time: write HH:MM, YYYY-MM-DD HH:MM or ISO 8601.").format(
-                text=text)
+            _("{text} is not a time: write HH:MM, YYYY-MM-DD HH:MM or ISO 8601.").format(
+                text=shown(text))
         ) from None
+    check_year(value.year, text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
-    return value.astimezone(UTC)
+    utc = value.astimezone(UTC)
+    check_year(utc.year, text)
+    return utc
 
 
 def parse_date(text: str) -> date:
+    """``YYYY-MM-DD``, in :data:`MIN_YEAR` … :data:`MAX_YEAR`; only :class:`InputError`."""
+    if not isinstance(text, str) or len(text.strip()) > MAX_TEXT:
+        raise InputError(_("{text} is not a date: write YYYY-MM-DD.").format(
+            text=shown(str(text))))
     try:
-        return date.fromisoformat(text.strip())
+        value = date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(_("{text!r} is not a date: write YYYY-MM-DD.").format(text=text)) from None
+        raise InputError(_("{text} is not a date: write YYYY-MM-DD.").format(
+            text=shown(text))) from None
+    check_year(value.year, text)
+    return value
 
 
 def countdown(remaining: timedelta) -> str:

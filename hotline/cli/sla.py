@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -19,8 +19,11 @@ from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.sla.facts import FLOW_EVENTS, SCORED_EVENTS, SlaEvent, TicketFacts
 from hotline.sla.policy import KINDS, Policy
-from hotline.sla.render import evaluation_json, render_evaluation
-from hotline.timefmt import parse_time
+from hotline.sla.render import evaluation_json, render_evaluation, when
+from hotline.timefmt import MAX_YEAR, MIN_YEAR, parse_time
+
+#: The longest stretch ``sla explain`` replays: a ticket's first year.
+MAX_SPAN = timedelta(days=366)
 
 if TYPE_CHECKING:
     from hotline.cli.context import CliContext
@@ -39,7 +42,10 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         epilog=_("Events: {events}. Write NAME=TIME, or NAME:KEY=TIME for an event about one "
                  "thing (acknowledge:KEY, pause:TARGET, callback_made:2); level_set:LEVEL=TIME "
                  "reclassifies. TIME: HH:MM, 'YYYY-MM-DD HH:MM' or ISO 8601, in the desk's "
-                 "time zone unless it has an offset.").format(
+                 "time zone unless it has an offset, in the years {lo}–{hi}; a bare HH:MM "
+                 "(in --event and --at) is the first such moment at or after --opened. Events "
+                 "fall between --opened and --at, which is at most {days} days later.").format(
+                     lo=MIN_YEAR, hi=MAX_YEAR, days=MAX_SPAN.days,
                      events=", ".join(sorted(FLOW_EVENTS))))
     explain.add_argument("--policy", required=True, metavar="NAME", help=_("policy name"))
     explain.add_argument("--grade", metavar="GRADE", help=_("service grade, e.g. A"))
@@ -50,7 +56,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     explain.add_argument("--condition", action="append", default=[], metavar="NAME",
                          help=_("a policy condition, e.g. onsite (repeatable)"))
     explain.add_argument("--opened", required=True, metavar="TIME",
-                         help=_("when the ticket was opened"))
+                         help=_("when the ticket was opened ('YYYY-MM-DD HH:MM'; a bare HH:MM "
+                                "is today)"))
     explain.add_argument("--event", action="append", default=[], metavar="NAME=TIME",
                          help=_("an event (repeatable)"))
     explain.add_argument("--at", metavar="TIME", help=_("evaluate as of this time (default now)"))
@@ -68,6 +75,9 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError(_("Unknown kind {kind!r} for policy {policy} (known: {known}).").format(
             kind=args.kind, policy=policy.name, known=", ".join(policy.kinds)))
     grade = args.grade or ""
+    if grade and not policy.grades:
+        raise UsageError(_("Policy {policy} has no grades: leave out --grade.").format(
+            policy=policy.name))
     if policy.grades:
         if not grade:
             raise UsageError(_("--grade is required for policy {policy} ({known}).").format(
@@ -87,12 +97,32 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
                                ).format(name=cond, policy=policy.name,
                                         known=", ".join(policy.conditions) or _("none")))
     opened = _time("--opened", args.opened, tz, now)
-    at = _time("--at", args.at, tz, now) if args.at else now
-    events = [_event(text, policy, tz, now) for text in args.event]
+    at = _time("--at", args.at, tz, now, after=opened) if args.at else now
+    if at < opened:
+        raise UsageError(_("--at {at} is before --opened {opened}.").format(
+            at=when(at, tz), opened=when(opened, tz)))
+    if at - opened > MAX_SPAN:
+        raise UsageError(_("--at {at} is more than {days} days after --opened {opened}: "
+                           "explain a ticket's first {days} days at most.").format(
+                               at=when(at, tz), opened=when(opened, tz), days=MAX_SPAN.days))
+    events = [_event(text, policy, tz, now, opened) for text in args.event]
+    for text, e in zip(args.event, events, strict=True):
+        if e.at < opened:
+            raise UsageError(_("--event {text!r}: {t} is before the ticket was opened "
+                               "({opened}).").format(text=text, t=when(e.at, tz),
+                                                     opened=when(opened, tz)))
+        if e.at > at:
+            raise UsageError(_("--event {text!r}: {t} is after --at {at}; move --at or leave "
+                               "the event out.").format(text=text, t=when(e.at, tz),
+                                                        at=when(at, tz)))
+    _check_order(args.event, events, tz)
+    conditions = list(args.condition)
+    if any(e.name == "dispatched" for e in events):
+        conditions = policy.dispatched(conditions)
 
     facts = TicketFacts(policy=policy.name, grade=grade, level=level, kind=args.kind,
                         region=args.region, opened_at=opened,
-                        conditions=frozenset(args.condition))
+                        conditions=frozenset(conditions))
     ev = engine.evaluate(facts, events, at)
     if args.json:
         print(json.dumps(evaluation_json(policy, facts, ev, tz), ensure_ascii=False, indent=2))
@@ -108,20 +138,50 @@ def _level(text: str | None, policy: Policy, kind: str) -> int | None:
             raise UsageError(_("--level is required for a fault under policy {policy} ({known})."
                                ).format(policy=policy.name, known=known))
         return None
-    if not text.strip().isdigit() or int(text) not in policy.levels:
+    if not _small_number(text) or int(text) not in policy.levels:
         raise UsageError(_("Unknown level {level!r} for policy {policy} (known: {known}).")
                          .format(level=text, policy=policy.name, known=known or _("none")))
     return int(text)
 
 
-def _time(option: str, text: str, tz: ZoneInfo, now: datetime) -> datetime:
+def _small_number(text: str) -> bool:
+    s = text.strip()
+    return s.isascii() and s.isdigit() and len(s) <= 3
+
+
+def _time(option: str, text: str, tz: ZoneInfo, now: datetime,
+          after: datetime | None = None) -> datetime:
     try:
-        return parse_time(text, tz, now)
+        return parse_time(text, tz, now, after=after)
     except InputError as exc:
         raise UsageError(f"{option}: {exc}") from None
 
 
-def _event(text: str, policy: Policy, tz: ZoneInfo, now: datetime) -> SlaEvent:
+#: Pairs (earlier, later): the later event cannot come before the first earlier one.
+ORDER = (("dispatched", "depart"), ("dispatched", "onsite_arrival"),
+         ("depart", "onsite_arrival"), ("remote_requested", "remote_response"),
+         ("closed", "reopened"))
+
+
+def _check_order(texts: list[str], events: list[SlaEvent], tz: ZoneInfo) -> None:
+    """Refuse an order of events that cannot happen (an arrival before the departure…)."""
+    first: dict[str, tuple[datetime, str]] = {}
+    for text, e in zip(texts, events, strict=True):
+        if e.name not in first or e.at < first[e.name][0]:
+            first[e.name] = (e.at, text)
+    for before, after in ORDER:
+        if before in first and after in first and first[after][0] < first[before][0]:
+            raise UsageError(_("--event {later!r} comes before --event {earlier!r}: {b} cannot "
+                               "happen before {a}.").format(
+                                   later=first[after][1], earlier=first[before][1],
+                                   b=after, a=before))
+    if "reopened" in first and "closed" not in first:
+        raise UsageError(_("--event {text!r}: a ticket is reopened only after it was closed "
+                           "(add closed=TIME).").format(text=first["reopened"][1]))
+
+
+def _event(text: str, policy: Policy, tz: ZoneInfo, now: datetime,
+           opened: datetime) -> SlaEvent:
     """``NAME=TIME`` or ``NAME:KEY=TIME`` (``level_set:LEVEL=TIME``)."""
     allowed = sorted(set(FLOW_EVENTS) | set(SCORED_EVENTS) | policy.events)
     head, sep, when_text = text.partition("=")
@@ -132,10 +192,16 @@ def _event(text: str, policy: Policy, tz: ZoneInfo, now: datetime) -> SlaEvent:
     if name not in allowed:
         raise UsageError(_("--event {text!r}: unknown event {name!r} (allowed: {allowed}).")
                          .format(text=text, name=name, allowed=", ".join(allowed)))
-    at = _time(f"--event {name}", when_text, tz, now)
+    at = _time(f"--event {name}", when_text, tz, now, after=opened)
     level = None
+    if name in ("pause", "resume") and key:
+        pausable = [t.name for t in policy.targets if t.pausable]
+        if key.split("#", 1)[0] not in pausable:
+            raise UsageError(_("--event {text!r}: {key!r} is not a clock that can be paused "
+                               "(pausable: {known}; no key pauses them all).").format(
+                                   text=text, key=key, known=", ".join(pausable) or _("none")))
     if name == "level_set":
-        if not key.isdigit() or int(key) not in policy.levels:
+        if not _small_number(key) or int(key) not in policy.levels:
             raise UsageError(_("--event {text!r}: write level_set:LEVEL=TIME with a level of "
                                "the policy ({known}).").format(
                                    text=text, known=", ".join(map(str, policy.levels))))

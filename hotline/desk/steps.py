@@ -237,8 +237,9 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
                                "text": _text(given.text, _("The remark"), required=False)}
         # Going on site makes the policy's on-site limits apply (counted from the report).
         current = [c for c in ticket.conditions.split(",") if c]
-        if "onsite" in sla.policy(ticket.policy).conditions and "onsite" not in current:
-            out["conditions"] = [*current, "onsite"]
+        after = sla.policy(ticket.policy).dispatched(current)
+        if after != current:
+            out["conditions"] = after
         return out
     if what == "conditions_set":
         known_conditions = sla.policy(ticket.policy).conditions

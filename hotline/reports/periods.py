@@ -17,6 +17,7 @@ from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.reports.sql import Interval
 from hotline.supervision.rota import Rota, ShiftInstance
+from hotline.timefmt import check_year, shown
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ def days(first_day: date, last_day: date, tz: ZoneInfo, *, rota: Rota | None = N
     if first_day > last_day:
         raise InputError(_("The period starts ({first}) after it ends ({last}).").format(
             first=first_day.isoformat(), last=last_day.isoformat()))
+    check_year(first_day.year, first_day.isoformat())
+    check_year(last_day.year, last_day.isoformat())
     if shift is None:
         start = local_midnight(first_day, tz)
         end = local_midnight(last_day + timedelta(days=1), tz)
@@ -119,23 +122,38 @@ def quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$", re.ASCII)
+_QUARTER = re.compile(r"^([0-9]{4})-?[Qq]([1-4])$", re.ASCII)
+_YEAR = re.compile(r"^([0-9]{4})$", re.ASCII)
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    m = _MONTH.match(text.strip())
+    """``YYYY-MM`` in the desk's years (:data:`hotline.timefmt.MIN_YEAR` …)."""
+    m = _MONTH.match(text.strip()) if isinstance(text, str) else None
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise InputError(_("{text!r} is not a month: write YYYY-MM.").format(text=text))
+        raise InputError(_("{text} is not a month: write YYYY-MM.").format(
+            text=shown(str(text))))
+    check_year(int(m.group(1)), text)
     return int(m.group(1)), int(m.group(2))
 
 
 def parse_quarter(text: str) -> tuple[int, int]:
-    m = _QUARTER.match(text.strip())
+    """``YYYY-Qn`` (or ``YYYYQn``) in the desk's years."""
+    m = _QUARTER.match(text.strip()) if isinstance(text, str) else None
     if not m:
-        raise InputError(_("{text!r} is not a quarter: write YYYY-Q1 … YYYY-Q4.").format(
-            text=text))
+        raise InputError(_("{text} is not a quarter: write YYYY-Q1 … YYYY-Q4.").format(
+            text=shown(str(text))))
+    check_year(int(m.group(1)), text)
     return int(m.group(1)), int(m.group(2))
+
+
+def parse_year(text: str) -> int:
+    """``YYYY`` in the desk's years."""
+    m = _YEAR.match(text.strip()) if isinstance(text, str) else None
+    if not m:
+        raise InputError(_("{text} is not a year: write YYYY.").format(text=shown(str(text))))
+    check_year(int(m.group(1)), text)
+    return int(m.group(1))
 
 
 def whole_periods(first_day: date, last_day: date) -> list[tuple[str, date, date]]:

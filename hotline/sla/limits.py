@@ -15,10 +15,16 @@ from datetime import timedelta
 
 from hotline.i18n import N_, _, ngettext
 
-_COMPACT = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)min)?(?:(\d+)s)?$")
-_WORKING = re.compile(r"^(\d+)\s*(?:working\s*days?|wd|个?工作日)$", re.IGNORECASE)
+_COMPACT = re.compile(r"^(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)min)?(?:([0-9]+)s)?$")
+_WORKING = re.compile(r"^([0-9]+)\s*(?:working\s*days?|wd|个?工作日)$", re.IGNORECASE)
 
 LIMIT_SYNTAX_HINT = N_('write 12h, 30min, 3d or "2 working days"')
+
+#: The longest limits a policy may set: a year of wall-clock time, or of working days.
+MAX_DURATION = timedelta(days=366)
+MAX_WORKING_DAYS = 250
+#: Longer text than any limit is written in is refused before it is read.
+_MAX_TEXT = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +132,18 @@ def parse_limit(text: object) -> Limit:
         raise ValueError(_("{value} is not a duration — {hint}").format(
             value=shown, hint=_(LIMIT_SYNTAX_HINT)))
     s = text.strip()
+    if len(s) > _MAX_TEXT:
+        shown = f'"{s[:_MAX_TEXT]}…"'
+        raise ValueError(_("{value} is not a duration — {hint}").format(
+            value=shown, hint=_(LIMIT_SYNTAX_HINT)))
+    too_long = _("{value}: a limit may be at most {days} days or {working} working days").format(
+        value=shown, days=MAX_DURATION.days, working=MAX_WORKING_DAYS)
     m = _WORKING.match(s)
     if m:
-        n = int(m.group(1))
+        digits = m.group(1).lstrip("0")
+        if len(digits) > 6 or int(digits or 0) > MAX_WORKING_DAYS:
+            raise ValueError(too_long)
+        n = int(digits or 0)
         if n < 1:
             raise ValueError(_("{value}: a working-day limit must be at least 1").format(
                 value=shown))
@@ -138,8 +153,13 @@ def parse_limit(text: object) -> Limit:
     if not compact or not m or not any(m.groups()):
         raise ValueError(_("{value} is not a duration — {hint}").format(
             value=shown, hint=_(LIMIT_SYNTAX_HINT)))
-    d, h, mi, sec = (int(g) if g else 0 for g in m.groups())
-    duration = timedelta(days=d, hours=h, minutes=mi, seconds=sec)
-    if duration <= timedelta(0):
+    parts = [g.lstrip("0") if g else "" for g in m.groups()]
+    if any(len(p) > 12 for p in parts):
+        raise ValueError(too_long)
+    d, h, mi, sec = (int(p) if p else 0 for p in parts)
+    seconds = ((d * 24 + h) * 60 + mi) * 60 + sec
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(too_long)
+    if seconds <= 0:
         raise ValueError(_("{value}: a limit must be longer than zero").format(value=shown))
-    return Limit(duration=duration, in_days=bool(d))
+    return Limit(duration=timedelta(seconds=seconds), in_days=bool(d))

@@ -13,7 +13,7 @@ reads and validates the files.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -30,6 +30,9 @@ Tier = Literal["engineer", "supervisor", "manager"]
 TIERS: tuple[Tier, ...] = ("engineer", "supervisor", "manager")
 
 KINDS = ("fault", "consultation", "complaint")
+
+#: The condition that dispatching an engineer sets (see :meth:`Policy.dispatched`).
+ONSITE = "onsite"
 
 #: Labels of the targets the desk knows, translated when shown.
 TARGET_LABELS: dict[str, str] = {
@@ -303,6 +306,15 @@ class Policy:
         if spec is None or not spec.applies(kind, conditions):
             return None
         return spec.limit_for(grade, level, conditions, zone)
+
+    def dispatched(self, conditions: Sequence[str]) -> list[str]:
+        """The conditions once an engineer is dispatched: going on site makes the policy's
+        on-site limits apply (its ``onsite`` condition, if it has one), counted from the
+        report. The desk's dispatch step and ``sla explain`` both use this."""
+        current = list(dict.fromkeys(conditions))
+        if ONSITE in self.conditions and ONSITE not in current:
+            current.append(ONSITE)
+        return current
 
     def assurance_at(self, at: datetime) -> AssurancePeriod | None:
         for period in self.assurance:

@@ -52,6 +52,7 @@ from hotline.sla.policy import (
     Variant,
     normalise_city,
 )
+from hotline.timefmt import MAX_YEAR, MIN_YEAR
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -73,19 +74,62 @@ _PERIOD_KEYS = {"id", "metric", "points", "each", "below", "above", "require", "
 _ASSURANCE_KEYS = {"name", "start", "end", "factor", "limits", "targets", "standby", "note"}
 
 
+#: The largest policy file read (the shipped ones are a few kilobytes).
+MAX_FILE_BYTES = 1_000_000
+#: How deeply tables and arrays may nest (the layout above needs five levels).
+MAX_DEPTH = 12
+
+
 def load_policy_file(path: Path, tz: ZoneInfo) -> Policy:
-    """Read one policy file; raises :class:`PolicyError`."""
+    """Read one policy file; raises :class:`PolicyError` (and nothing else)."""
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise PolicyError(path, None, _("the file does not exist")) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(path, None, _("not valid TOML: {error}").format(error=exc)) from exc
+    except IsADirectoryError:
+        raise PolicyError(path, None, _("is a folder, not a policy file")) from None
     except OSError as exc:
         raise PolicyError(path, None, _("cannot be read: {error}").format(
             error=exc.strerror or exc)) from exc
+    return read_policy_text(raw, path, tz)
+
+
+def read_policy_text(raw: bytes, path: Path, tz: ZoneInfo) -> Policy:
+    """A policy from a file's bytes (``path`` names it in messages); raises :class:`PolicyError`."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise PolicyError(path, None, _("larger than {n} bytes; a policy file is a few "
+                                        "kilobytes").format(n=MAX_FILE_BYTES))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise PolicyError(path, None, _("line {line}: not UTF-8 text").format(
+            line=line)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(path, None, _("not valid TOML: {error}").format(error=exc)) from exc
+    except RecursionError:
+        raise PolicyError(path, None, _("tables or arrays nested more than {n} deep").format(
+            n=MAX_DEPTH)) from None
+    _check_depth(path, data)
     return _Reader(path, tz).policy(data)
+
+
+def _check_depth(path: Path, data: dict[str, Any]) -> None:
+    """Refuse tables or arrays nested deeper than :data:`MAX_DEPTH` (without recursion)."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    while stack:
+        value, depth, key = stack.pop()
+        if depth > MAX_DEPTH:
+            raise PolicyError(path, key or None, _(
+                "tables or arrays nested more than {n} deep").format(n=MAX_DEPTH))
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{key}.{k}" if key else str(k))
+                         for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{key}[{i}]") for i, v in enumerate(value))
 
 
 def load_policy_dirs(dirs: Sequence[Path], tz: ZoneInfo) -> dict[str, Policy]:
@@ -166,8 +210,8 @@ class _Reader:
         return tuple(value)
 
     def share(self, key: str, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-            raise self.fail(key, _("a share between 0 and 1, such as 0.8, is expected"))
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise self.fail(key, _("a share above 0 and at most 1, such as 0.8, is expected"))
         return float(value)
 
     def limit(self, key: str, value: Any) -> Limit:
@@ -304,6 +348,11 @@ class _Reader:
         else:
             start = self._events(f"{key}.start", body.get("start", OPENED), allow_opened=True)
             stop = self._events(f"{key}.stop", body.get("stop", name), allow_opened=False)
+            both = [e for e in stop if e in start]
+            if both:
+                raise self.fail(f"{key}.stop", _(
+                    "{event!r} both starts and stops this target: it could never run").format(
+                        event=both[0]))
         limits = self._limit_field(key, body, required=True)
         variants = []
         raw_variants = body.get("variants", [])
@@ -396,7 +445,8 @@ class _Reader:
                 if level_text == ANY:
                     level = ANY
                 else:
-                    if not level_text.isdigit() or int(level_text) not in self.levels:
+                    if not (level_text.isascii() and level_text.isdigit()
+                            and len(level_text) <= 3 and int(level_text) in self.levels):
                         raise self.fail(lkey, _(
                             "unknown level {level!r} (policy.levels: {known}; '*' for every "
                             "level)").format(level=level_text,
@@ -562,6 +612,9 @@ class _Reader:
 
     def _moment(self, key: str, value: Any, *, end: bool) -> datetime:
         """A TOML date (whole day; an end date is included) or local date-time, to UTC."""
+        if isinstance(value, date) and not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise self.fail(key, _("the desk takes years {lo} to {hi}").format(
+                lo=MIN_YEAR, hi=MAX_YEAR))
         if isinstance(value, datetime):
             local = value if value.tzinfo else value.replace(tzinfo=self.tz)
             return local.astimezone(ZoneInfo("UTC"))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hotline.humane import count
 from hotline.i18n import N_, _
 from hotline.sla.facts import TicketFacts
 from hotline.sla.limits import Limit
@@ -294,6 +295,7 @@ def render_evaluation(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zo
         lines.append(_("Level {a} → {b} after escalation or reclassification").format(
             a=facts.level, b=ev.level))
     lines.append("")
+    retimed = any(t.retimed_at is not None for t in ev.targets)
     rows = []
     for t in ev.targets:
         outcome = ""
@@ -306,22 +308,28 @@ def render_evaluation(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zo
                 t=when(t.breached_at, tz))
         if t.paused_for:
             outcome = (outcome + "; " if outcome else "") + _("paused {d}").format(
-                d=_duration(t.paused_for.total_seconds()))
-        rows.append([target_label(policy, t), limit_text(t.limit),
-                     str(t.level) if t.level is not None else "-",
-                     when(t.started_at, tz), when(t.due_at, tz),
-                     _(STATE_LABELS[t.state]), outcome])
+                d=hours_minutes(t.paused_for))
+        row = [target_label(policy, t), limit_text(t.limit),
+               str(t.level) if t.level is not None else "-", when(t.started_at, tz)]
+        if retimed:
+            row.append(when(t.retimed_at, tz) if t.retimed_at is not None else "")
+        rows.append([*row, when(t.due_at, tz), _(STATE_LABELS[t.state]), outcome])
     if rows:
-        lines.append(table([_("Target"), _("Limit"), _("Level"), _("Started"), _("Due"),
-                            _("State"), _("Met / breached")], rows))
+        headings = [_("Target"), _("Limit"), _("Level"), _("Started")]
+        if retimed:
+            headings.append(_("Re-timed at"))
+        lines.append(table([*headings, _("Due"), _("State"), _("Met / breached")], rows))
+        if retimed:
+            lines.append(_("A re-timed clock counts its new level's limit from the re-timing, "
+                           "not from its start."))
     else:
         lines.append(_("No clocks apply to this ticket."))
     lines.append("")
     lines.append(_("Escalations"))
     if not ev.escalations:
         lines.append("  " + _("none"))
-    for s in ev.escalations:
-        lines.append("  " + _escalation_line(s, tz))
+    for group in collapse_realerts(ev.escalations):
+        lines.append("  " + _escalation_group_line(group, tz))
     lines.append("")
     lines.append(_("Penalties"))
     if not ev.penalties:
@@ -333,8 +341,9 @@ def render_evaluation(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zo
         lines.append("  " + _("Total: {n:+d}").format(n=sum(p.points for p in ev.penalties)))
     if ev.next_change_at is not None:
         lines.append("")
-        lines.append(_("Next change: {t}").format(t=iso_local(ceil_second(ev.next_change_at),
-                                                                  tz)))
+        lines.append(_("Next change: {t} — {what}").format(
+            t=iso_local(ceil_second(ev.next_change_at), tz),
+            what=next_change_text(policy, ev)))
     for note in ev.notes:
         lines.append(_("Note: {note}").format(note=note))
     return "\n".join(lines)
@@ -354,10 +363,71 @@ def _escalation_line(s: EscalationStep, tz: ZoneInfo) -> str:
     return f"{when(s.at, tz)}  {what}  [{s.key}]{ack}"
 
 
-def _duration(seconds: float) -> str:
-    minutes = int(seconds // 60)
+def hours_minutes(span: timedelta) -> str:
+    """``189 h 0 min``, ``45 min``: a span in whole hours and minutes (truncated), in the
+    units the limits are written in."""
+    minutes = max(0, int(span.total_seconds()) // 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}"
+    if not hours:
+        return _("{n} min").format(n=minutes)
+    return _("{h} h {m} min").format(h=count(hours), m=minutes)
+
+
+def collapse_realerts(steps: Sequence[EscalationStep]) -> list[list[EscalationStep]]:
+    """The escalation steps, with each run of re-alerts of one clock to one tier (not
+    acknowledged, every acknowledgement timeout) as one group; other steps alone.
+
+    Groups come in the order of their first step.
+    """
+    groups: list[list[EscalationStep]] = []
+    open_runs: dict[tuple[str, str | None, datetime | None], list[EscalationStep]] = {}
+    for step in steps:
+        if step.tier is None or step.reason != "unacknowledged":
+            groups.append([step])
+            continue
+        ident = (step.target, step.tier, step.acknowledged_at)
+        run = open_runs.get(ident)
+        if run is not None and run[-1].ack_due == step.at:
+            run.append(step)
+            continue
+        run = [step]
+        open_runs[ident] = run
+        groups.append(run)
+    return groups
+
+
+def _escalation_group_line(group: list[EscalationStep], tz: ZoneInfo) -> str:
+    if len(group) == 1:
+        return _escalation_line(group[0], tz)
+    first, last = group[0], group[-1]
+    assert first.tier is not None
+    every = last.at - group[-2].at
+    what = _("alerted {tier} {n} times, every {every}, since {since}; the last at "
+             "{last} (not acknowledged)").format(
+                 tier=_(TIER_LABELS[first.tier]), n=count(len(group)),
+                 every=hours_minutes(every), since=when(first.at, tz), last=when(last.at, tz))
+    ack = ""
+    if last.acknowledged_at is not None:
+        ack = " · " + _("acknowledged {t}").format(t=when(last.acknowledged_at, tz))
+    return f"{when(first.at, tz)}  {what}  [{first.key} … {last.key}]{ack}"
+
+
+def next_change_text(policy: Policy, ev: Evaluation) -> str:
+    """What happens at ``ev.next_change_at``, in words."""
+    if ev.next_change is None:
+        return _("a clock changes")
+    what, key = ev.next_change
+    state = next((t for t in ev.targets if t.key == key), None)
+    label = target_label(policy, state) if state is not None else key
+    if what == "warning":
+        return _("{target} enters its warning share (the desk warns)").format(target=label)
+    if what == "due":
+        return _("{target} is breached unless it is met first").format(target=label)
+    tiers = policy.escalation.tiers
+    sent = sum(1 for s in ev.escalations if s.target == key and s.tier is not None)
+    tier = tiers[min(sent, len(tiers) - 1)]
+    return _("{tier} is alerted again about {target} unless the alert is acknowledged").format(
+        tier=_(TIER_LABELS[tier]), target=label)
 
 
 def ceil_second(value: datetime) -> datetime:
@@ -390,6 +460,7 @@ def evaluation_json(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zone
             "warn_at": t(s.warn_at), "state": s.state, "met_at": t(s.met_at),
             "breached_at": t(s.breached_at), "done_at": t(s.done_at),
             "paused_seconds": int(s.paused_for.total_seconds()),
+            "retimed_at": t(s.retimed_at),
         } for s in ev.targets],
         "escalations": [{
             "key": s.key, "at": t(s.at), "from_level": s.from_level, "to_level": s.to_level,
@@ -398,6 +469,8 @@ def evaluation_json(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zone
         } for s in ev.escalations],
         "penalties": [_penalty_json(p, t) for p in ev.penalties],
         "next_change_at": t(ceil_second(ev.next_change_at)) if ev.next_change_at else None,
+        "next_change": ({"what": ev.next_change[0], "clock": ev.next_change[1]}
+                        if ev.next_change else None),
         "notes": list(ev.notes),
     }
 

@@ -38,6 +38,7 @@ class TargetState:
     done_at: datetime | None = None
     paused_for: timedelta = timedelta(0)
     breaches: int = 0
+    retimed_at: datetime | None = None  # the latest re-timing (level change): due counts from it
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,5 @@ class Evaluation:
     penalties: list[PenaltyEntry]
     next_change_at: datetime | None
     notes: list[str] = field(default_factory=list)
+    #: What happens at ``next_change_at``: ``("warning" | "due" | "realert", clock key)``.
+    next_change: tuple[str, str] | None = None

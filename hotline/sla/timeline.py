@@ -66,7 +66,8 @@ class _Clock:
 
     __slots__ = ("base", "breached_at", "breaches", "cancelled_at", "done_at", "had_limit",
                  "in_breach", "instance", "key", "level", "limit", "met", "nominal_due",
-                 "pause_start", "paused_since_base", "paused_total", "spec", "started_at")
+                 "pause_start", "paused_since_base", "paused_total", "retimed_at", "spec",
+                 "started_at")
 
     def __init__(self, spec: TargetSpec, instance: int, key: str, started_at: datetime) -> None:
         self.spec = spec
@@ -87,6 +88,7 @@ class _Clock:
         self.breaches = 0
         self.cancelled_at: datetime | None = None
         self.had_limit = False
+        self.retimed_at: datetime | None = None
 
     @property
     def open(self) -> bool:
@@ -245,7 +247,7 @@ class _Run:
                                     "ignored").format(name=spec.name, key=key))
                 return
             n = self.instances.get(spec.name, 0) + 1
-            if key is not None and key.isdigit():
+            if key is not None and key.isascii() and key.isdigit() and len(key) <= 6:
                 n = int(key)
             self.instances[spec.name] = max(n, self.instances.get(spec.name, 0))
             ckey = f"{spec.name}#{n}"
@@ -433,6 +435,7 @@ class _Run:
                 clock.level = self.level
                 continue
             self._stop_chains(clock)
+            clock.retimed_at = t
             self._assign(clock, t)
 
     def _level_set(self, t: datetime, level: int | None) -> None:
@@ -502,7 +505,7 @@ class _Run:
     def _result(self) -> Evaluation:
         at = self.at
         states: list[TargetState] = []
-        horizon: list[datetime] = []
+        horizon: list[tuple[datetime, str, str]] = []
         order = {spec.name: i for i, spec in enumerate(self.policy.targets)}
         started = {c.spec.name for c in self.clocks}
         for clock in self.clocks:
@@ -521,8 +524,10 @@ class _Run:
         states.sort(key=lambda s: (order.get(s.name, 0), s.instance))
         for chain in self.chains:
             if not chain.stopped and chain.last_at is not None:
-                horizon.append(chain.last_at + self.policy.escalation.ack_timeout + _TICK)
-        future = [h for h in horizon if h > at]
+                horizon.append((chain.last_at + self.policy.escalation.ack_timeout + _TICK,
+                                "realert", chain.clock.key))
+        future = [h for h in horizon if h[0] > at]
+        soonest = min(future) if future else None
         steps = [EscalationStep(key=s.key, at=s.at, from_level=s.from_level,
                                 to_level=s.to_level, tier=s.tier, reason=s.reason,
                                 target=s.target, ack_due=s.ack_due,
@@ -531,9 +536,10 @@ class _Run:
         penalties = sorted(self.penalties, key=lambda p: p.at)
         return Evaluation(policy=self.policy.name, at=at, level=self.level, targets=states,
                           escalations=steps, penalties=penalties,
-                          next_change_at=min(future) if future else None, notes=self.notes)
+                          next_change_at=soonest[0] if soonest else None, notes=self.notes,
+                          next_change=soonest[1:] if soonest else None)
 
-    def _state(self, clock: _Clock, horizon: list[datetime]) -> TargetState:
+    def _state(self, clock: _Clock, horizon: list[tuple[datetime, str, str]]) -> TargetState:
         at = self.at
         paused_now = at - clock.pause_start if clock.pause_start is not None else _ZERO
         limit = clock.limit
@@ -555,8 +561,8 @@ class _Run:
             assert due_at is not None and warn_at is not None
             state = "warning" if at >= warn_at else "running"
             if warn_at > at:
-                horizon.append(warn_at)
-            horizon.append(due_at + _TICK)
+                horizon.append((warn_at, "warning", clock.key))
+            horizon.append((due_at + _TICK, "due", clock.key))
         return TargetState(
             name=clock.spec.name, instance=clock.instance, key=clock.key, limit=limit,
             level=clock.level, started_at=clock.started_at, due_at=due_at, warn_at=warn_at,
@@ -566,6 +572,7 @@ class _Run:
             done_at=clock.done_at,
             paused_for=clock.paused_total + paused_now,
             breaches=clock.breaches,
+            retimed_at=clock.retimed_at,
         )
 
 

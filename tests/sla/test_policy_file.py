@@ -80,7 +80,7 @@ MISTAKES = [
     (('start = "opened"', 'start = "opened"\nwarn_shar = 0.5'), "targets.restore.warn_shar",
      "unknown key"),
     (('start = "opened"', 'start = "opened"\nwarn_share = 80'), "targets.restore.warn_share",
-     "between 0 and 1"),
+     "above 0 and at most 1"),
     (('start = "opened"', 'start = "opened"\nwhen = ["on_site"]'), "targets.restore.when",
      "unknown condition 'on_site'"),
     (('start = "opened"', 'start = "opened"\npausable = "yes"'), "targets.restore.pausable",
