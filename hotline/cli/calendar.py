@@ -29,7 +29,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def calendar_show(args: argparse.Namespace, ctx: CliContext) -> int:
     text = args.year.strip()
-    if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
+    digits = text.isascii() and text.isdigit() and len(text) == 4
+    if not digits or not MIN_YEAR <= int(text) <= MAX_YEAR:
         raise UsageError(_("{year!r} is not a year between {lo} and {hi}.").format(
             year=args.year, lo=MIN_YEAR, hi=MAX_YEAR))
     year = int(text)

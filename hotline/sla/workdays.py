@@ -301,7 +301,7 @@ def load_calendar_file(path: Path) -> list[YearSchedule]:
         raise CalendarError(path, None, _("no year in the file: write a table such as [2027]"))
     out = []
     for key, body in data.items():
-        if not (key.isdigit() and len(key) == 4):
+        if not (key.isascii() and key.isdigit() and len(key) == 4):
             raise CalendarError(path, key, _("expected a year table such as [2027]"))
         year = int(key)
         if not MIN_YEAR <= year <= MAX_YEAR:
