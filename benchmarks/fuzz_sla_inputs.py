@@ -112,6 +112,8 @@ LIMITS = ("30s", "30min", "4h", "1h30min", "3d", "2 working days", "1 working da
           "3个工作日", "366d", "250 working days", "8784h")
 
 
+BAD_NUMBERS = ("9" * 400, "-" + "9" * 400, "1e400", "nan", "inf", "0", "99999999999999999999",
+               "1_000_000_000_000_000", "0x7fffffffffffffff")
 BAD_SHARES = ("1.5", "0", "-1", "nan", "inf", "1e308", "true", '"0.8"')
 
 
@@ -135,6 +137,9 @@ def policy_gen(r: random.Random) -> bytes:
         lambda: r.choice(POLICY_TEXTS) + "\n[[assurance]]\nname = \"x\"\nstart = 0001-01-01\n"
                                          "end = 9999-12-31\nfactor = 0.5\n",
         lambda: "x = \"" + "y" * r.choice((1000, 1_000_001)) + "\"",
+        lambda: POLICY_TEXTS[1].replace("points = -5", "points = " + r.choice(BAD_NUMBERS)),
+        lambda: POLICY_TEXTS[1] + "\n[[scoring.period]]\nid = \"fuzz\"\nmetric = \"m\"\n"
+                                  "points = -1\nbelow = " + r.choice(BAD_NUMBERS) + "\n",
     ]
     return r.choice(shapes)().encode("utf-8", "replace")
 

@@ -76,6 +76,9 @@ _ASSURANCE_KEYS = {"name", "start", "end", "factor", "limits", "targets", "stand
 
 #: The largest policy file read (the shipped ones are a few kilobytes).
 MAX_FILE_BYTES = 1_000_000
+#: The largest figure a rule may name, and the most points one rule may give or take.
+MAX_NUMBER = 1e12
+MAX_POINTS = 10_000
 #: How deeply tables and arrays may nest (the layout above needs five levels).
 MAX_DEPTH = 12
 
@@ -230,6 +233,8 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or value == 0:
             raise self.fail(key, _("a whole number of points, not zero, is expected "
                                    "(negative deducts, positive credits)"))
+        if abs(value) > MAX_POINTS:
+            raise self.fail(key, _("at most {n} points either way").format(n=MAX_POINTS))
         return value
 
     # -- sections ----------------------------------------------------------
@@ -559,9 +564,11 @@ class _Reader:
     def _number(self, key: str, value: Any) -> float | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-                value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(key, _("expected a number"))
+        if abs(value) > MAX_NUMBER or not math.isfinite(value):
+            raise self.fail(key, _("expected a number between -{n} and {n}").format(
+                n=f"{MAX_NUMBER:,.0f}"))
         return float(value)
 
     def _list_of_tables(self, key: str, value: Any) -> list[dict[str, Any]]:

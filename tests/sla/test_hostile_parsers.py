@@ -226,6 +226,28 @@ def test_hostile_policy_files_are_refused_by_name(text: str, words: str) -> None
         _read(text)
 
 
+GD_TEXT = (shipped_data_dir() / "policies" / "guangdong-transmission.toml").read_text(
+    encoding="utf-8")
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("9" * 400, "at most 10000 points"),
+    ("-" + "9" * 400, "at most 10000 points"),
+    ("1e400", "a whole number of points"),
+])
+def test_huge_points_are_refused(value: str, words: str) -> None:
+    assert "points = -5" in GD_TEXT
+    with pytest.raises(PolicyError, match=words):
+        _read(GD_TEXT.replace("points = -5", f"points = {value}", 1))
+
+
+@pytest.mark.parametrize("value", ["9" * 400, "1e400", "nan", "-inf"])
+def test_huge_thresholds_are_refused(value: str) -> None:
+    rule = f'\n[[scoring.period]]\nid = "fuzz"\nmetric = "m"\npoints = -1\nbelow = {value}\n'
+    with pytest.raises(PolicyError, match=r"scoring.period\[\d+\].below: expected a number"):
+        _read(GD_TEXT + rule)
+
+
 def test_a_target_that_stops_on_its_own_start_is_refused() -> None:
     text = STANDARD + '\n[targets.loop]\nstart = "dispatched"\nstop = ["depart", "dispatched"]' \
                       '\nlimit = "1h"\n'
