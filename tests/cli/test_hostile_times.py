@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 import hotline.cli.main
 from hotline.cli.report import _days
@@ -99,17 +100,27 @@ def test_hostile_arguments_are_refused_in_words(capsys: pytest.CaptureFixture[st
     refused(capsys, argv, *words)
 
 
-def test_ring_at_year_one_is_refused_and_rings_nothing(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    refused(capsys, ["ring", "13800138000", "--at", "0001-01-01 00:00"], "years 2000 to 2098")
-    db = tmp_path / "desk.db"
-    if db.exists():
-        from hotline.store.engine import make_engine
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'desk.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")
 
-        engine = make_engine(f"sqlite:///{db}")
-        with Session(engine) as s:
-            assert s.exec(select(func.count()).select_from(Call)).one() == 0
-        engine.dispose()
+
+@pytest.mark.parametrize("at", ["0001-01-01 00:00", "9999-12-31 23:59", "1999-12-31T23:59Z"])
+def test_ring_at_a_year_out_of_range_is_refused_and_rings_nothing(
+        capsys: pytest.CaptureFixture[str], db_url: str, at: str) -> None:
+    from hotline.store.engine import make_engine
+
+    refused(capsys, ["--db", db_url, "ring", "13800138000", "--at", at], "years 2000 to 2098")
+    assert run("--db", db_url, "ring", "13800138001", "--at", "09:59") == 0  # the desk works
+    capsys.readouterr()
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        numbers = s.exec(select(Call.number_raw)).all()
+    engine.dispose()
+    assert len(numbers) == 1 and "13800138000" not in str(numbers)
 
 
 def _policy(tmp_path: Path, text: str) -> str:
