@@ -113,6 +113,9 @@ def read_policy_text(raw: bytes, path: Path, tz: ZoneInfo) -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(path, None, _("not valid TOML: {error}").format(error=exc)) from exc
+    except ValueError:
+        # tomllib refuses integers of thousands of digits with a plain ValueError
+        raise PolicyError(path, None, _("a number with thousands of digits")) from None
     except RecursionError:
         raise PolicyError(path, None, _("tables or arrays nested more than {n} deep").format(
             n=MAX_DEPTH)) from None

@@ -32,6 +32,9 @@ from typing import Any, Literal, NamedTuple
 from hotline.i18n import _, current_language
 from hotline.sla.errors import CalendarError
 
+#: How deeply a calendar file's tables and arrays may nest before it is refused as such.
+MAX_DEPTH = 12
+
 #: Years the calendar can compute (the Chinese lunar calendar of ``holidays``).
 MIN_YEAR = 1950
 MAX_YEAR = 2099
@@ -294,6 +297,12 @@ def load_calendar_file(path: Path) -> list[YearSchedule]:
         raise CalendarError(path, None, _("the file does not exist")) from None
     except tomllib.TOMLDecodeError as exc:
         raise CalendarError(path, None, _("not valid TOML: {error}").format(error=exc)) from exc
+    except ValueError:
+        # tomllib refuses integers of thousands of digits with a plain ValueError
+        raise CalendarError(path, None, _("a number with thousands of digits")) from None
+    except RecursionError:
+        raise CalendarError(path, None, _("tables or arrays nested more than {n} deep").format(
+            n=MAX_DEPTH)) from None
     except OSError as exc:
         raise CalendarError(path, None, _("cannot be read: {error}").format(
             error=exc.strerror or exc)) from exc

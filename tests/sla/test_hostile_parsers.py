@@ -220,6 +220,7 @@ def _with(old: str, new: str) -> str:
     (_with("warn_share = 0.8", "warn_share = 1.5"), "at most 1"),
     (_with("warn_share = 0.8", "warn_share = 0"), "above 0"),
     ("x" * 1_000_001, "larger than 1000000 bytes"),
+    (_with("warn_share = 0.8", "warn_share = " + "9" * 5000), "thousands of digits"),
 ])
 def test_hostile_policy_files_are_refused_by_name(text: str, words: str) -> None:
     with pytest.raises(PolicyError, match=words):
@@ -246,6 +247,17 @@ def test_huge_thresholds_are_refused(value: str) -> None:
     rule = f'\n[[scoring.period]]\nid = "fuzz"\nmetric = "m"\npoints = -1\nbelow = {value}\n'
     with pytest.raises(PolicyError, match=r"scoring.period\[\d+\].below: expected a number"):
         _read(GD_TEXT + rule)
+
+
+def test_calendar_files_refuse_huge_numbers_and_deep_nesting(tmp_path: Path) -> None:
+    from hotline.sla.workdays import load_calendar_file
+
+    for text, words in (("[2027]\nx = " + "9" * 5000, "thousands of digits"),
+                        ("a = " + "[" * 3000 + "]" * 3000, "nested more than")):
+        path = tmp_path / "cal.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(PolicyError, match=words):
+            load_calendar_file(path)
 
 
 def test_a_target_that_stops_on_its_own_start_is_refused() -> None:
