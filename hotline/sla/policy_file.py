@@ -120,7 +120,54 @@ def read_policy_text(raw: bytes, path: Path, tz: ZoneInfo) -> Policy:
         raise PolicyError(path, None, _("tables or arrays nested more than {n} deep").format(
             n=MAX_DEPTH)) from None
     _check_depth(path, data)
-    return _Reader(path, tz).policy(data)
+    try:
+        return _Reader(path, tz).policy(data)
+    except PolicyError as exc:
+        written_on = line_of(text, exc.key) if exc.key else None
+        if written_on is None:
+            raise
+        raise PolicyError(exc.file, exc.key, exc.problem, written_on) from None
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]#]+?)\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-.\"' *]+?)\s*=")
+
+
+def _path(text: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in text.split(".")]
+
+
+def line_of(text: str, key: str) -> int | None:
+    """The line a dotted key (``targets.restore.limits.A.2``, ``scoring.breach[1].points``)
+    is written on, or that of the closest enclosing table or key; None if none is found.
+
+    A reading of the TOML text for messages only: headers, ``[[arrays]]`` (counted, for
+    the ``[i]``), and ``key = …`` lines (a key of an inline table is found at its line).
+    """
+    wanted = _path(re.sub(r"\[(\d+)\]", r".#\1", key))
+    table: list[str] = []
+    counts: dict[str, int] = {}
+    best: tuple[int, int] | None = None  # (matching parts, line)
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _path(header.group(2))
+            if header.group(1) == "[[":
+                name = ".".join(table)
+                counts[name] = counts.get(name, -1) + 1
+                table = [*table, f"#{counts[name]}"]
+            full = table
+        else:
+            assign = _ASSIGN.match(line)
+            if not assign:
+                continue
+            full = [*table, *_path(assign.group(1))]
+        n = 0
+        while n < min(len(full), len(wanted)) and full[n] == wanted[n]:
+            n += 1
+        if n == len(full) and n and (best is None or n > best[0]):
+            best = (n, number)
+    return best[1] if best else None
 
 
 def _check_depth(path: Path, data: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -138,7 +139,12 @@ def test_each_mistake_names_file_key_and_problem(tmp_path: Path, change: tuple[s
     message = str(err)
     assert err.key == key, message
     assert problem in message, message
-    assert message.startswith(str(path) + ": " + key + ": ")
+    # the file, the line the key is written on, the key: ``mini.toml:17: targets…: …``
+    assert err.line is not None, message
+    assert message.startswith(f"{path}:{err.line}: {key}: ")
+    written = MINIMAL.replace(old, new, 1).splitlines()[err.line - 1]
+    leaf = re.sub(r"\[\d+\]", "", key).split(".")[-1]
+    assert leaf in written, (message, written)
 
 
 def test_the_issue_example_message_for_a_shipped_file(tmp_path: Path,
@@ -155,7 +161,7 @@ def test_the_issue_example_message_for_a_shipped_file(tmp_path: Path,
     path = write(tmp_path / "policies", bad, "standard.toml")
     with pytest.raises(PolicyError) as info:
         load_policy_file(path, TZ)
-    assert str(info.value) == ('standard.toml: targets.restore.limits.A.2: "12 hours" is '
+    assert str(info.value) == ('standard.toml:112: targets.restore.limits.A.2: "12 hours" is '
                                'not a duration — write 12h, 30min, 3d or "2 working days"')
 
 
