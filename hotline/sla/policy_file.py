@@ -129,8 +129,7 @@ def read_policy_text(raw: bytes, path: Path, tz: ZoneInfo) -> Policy:
         raise PolicyError(exc.file, exc.key, exc.problem, written_on) from None
 
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]#]+?)\s*\]\]?\s*(?:#.*)?$")
-_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-.\"' *]+?)\s*=")
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.\"' *")
 
 
 def _path(text: str) -> list[str]:
@@ -148,20 +147,25 @@ def line_of(text: str, key: str) -> int | None:
     table: list[str] = []
     counts: dict[str, int] = {}
     best: tuple[int, int] | None = None  # (matching parts, line)
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            table = _path(header.group(2))
-            if header.group(1) == "[[":
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()  # plain string work: no regex to backtrack
+        if line.startswith("["):
+            array = line.startswith("[[")
+            name_text = line.strip("[] \t")
+            if not name_text or not set(name_text) <= _KEY_CHARS:
+                continue
+            table = _path(name_text)
+            if array:
                 name = ".".join(table)
                 counts[name] = counts.get(name, -1) + 1
                 table = [*table, f"#{counts[name]}"]
             full = table
         else:
-            assign = _ASSIGN.match(line)
-            if not assign:
+            left, sep, _rest = line.partition("=")
+            left = left.strip()
+            if not sep or not left or not set(left) <= _KEY_CHARS:
                 continue
-            full = [*table, *_path(assign.group(1))]
+            full = [*table, *_path(left)]
         n = 0
         while n < min(len(full), len(wanted)) and full[n] == wanted[n]:
             n += 1

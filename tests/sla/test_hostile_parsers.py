@@ -221,6 +221,10 @@ def _with(old: str, new: str) -> str:
     (_with("warn_share = 0.8", "warn_share = 0"), "above 0"),
     ("x" * 1_000_001, "larger than 1000000 bytes"),
     (_with("warn_share = 0.8", "warn_share = " + "9" * 5000), "thousands of digits"),
+    # a line of 900,000 spaces before the mistake: the line is still found at once
+    (" " * 900_000 + "\n[" + " " * 50_000 + "\n", "not valid TOML"),
+    (" " * 900_000 + "\n" + _with("warn_share = 0.8", "warn_share = 2"),
+     r"hostile.toml:\d+: policy.warn_share: a share above 0"),
 ])
 def test_hostile_policy_files_are_refused_by_name(text: str, words: str) -> None:
     with pytest.raises(PolicyError, match=words):
