@@ -20,11 +20,14 @@ from hotline.cli.report import _days
 from hotline.cli.usage import UsageError
 from hotline.clock import FixedClock
 from hotline.paths import shipped_data_dir
+from hotline.sla import SlaEngine
 from hotline.store.models import Call
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
 STANDARD = (shipped_data_dir() / "policies" / "standard.toml").read_text(encoding="utf-8")
+GD_POLICY = SlaEngine.load([shipped_data_dir() / "policies"], [], TZ).policy(
+    "guangdong-transmission")
 
 
 @pytest.fixture(autouse=True)
@@ -262,3 +265,27 @@ def test_report_periods_take_any_text(frm: str, to: str, month: str, quarter: st
             assert str(exc)
             continue
         assert 2000 <= first.year <= last.year <= 2098
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(texts, st.text(alphabet="=:_abcdefilnoprstuv0123456789²-# ", max_size=40),
+                 st.sampled_from(["depart=22:40", "pause:restore=23:00", "level_set:2=23:30",
+                                  "callback_promised:99999999999=22:30", "level_set:²=1:00"])),
+       st.one_of(texts, st.sampled_from(["1", "4", "²", "9" * 5000, " 2 "])))
+def test_event_and_level_options_refuse_only_in_words(event: str, level: str) -> None:
+    from hotline.cli.sla import _event, _level
+
+    policy = GD_POLICY
+    opened = datetime(2026, 11, 25, 22, 0, tzinfo=TZ)
+    try:
+        e = _event(event, policy, TZ, NOW, opened)
+    except UsageError as exc:
+        assert str(exc)
+    else:
+        assert 2000 <= e.at.year <= 2098 and e.name in policy.events | {"level_set"}
+    try:
+        n = _level(level, policy, "fault")
+    except UsageError as exc:
+        assert str(exc)
+    else:
+        assert n in policy.levels
