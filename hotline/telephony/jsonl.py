@@ -36,6 +36,10 @@ from hotline.telephony.call_events import (
     EARLIEST,
     KINDS,
     LATEST,
+    MAX_AGENT,
+    MAX_CALL_KEY,
+    MAX_NUMBER,
+    MAX_QUEUE,
     MAX_WAIT_S,
     RECORDED,
     Applied,
@@ -119,11 +123,11 @@ def parse_line(text: str, tz: ZoneInfo, *, source: str = "jsonl") -> CallEvent:
     if not isinstance(kind, str) or kind not in KINDS:
         raise InputError(_("\"event\" is {value}; expected one of {kinds}").format(
             value=_shown(kind), kinds=", ".join(KINDS)))
-    call_id = _text(obj, "call_id", required=True)
+    call_id = _text(obj, "call_id", required=True, limit=MAX_CALL_KEY)
     assert call_id is not None
     if not call_id.strip():
         raise InputError(_("\"call_id\" is empty"))
-    number = _text(obj, "number", required=kind == "ring")
+    number = _text(obj, "number", required=kind == "ring", limit=MAX_NUMBER)
     at_text = _text(obj, "at", required=True)
     assert at_text is not None
     at = _parse_at(at_text, tz)
@@ -133,7 +137,8 @@ def parse_line(text: str, tz: ZoneInfo, *, source: str = "jsonl") -> CallEvent:
         raise InputError(_("\"wait\" must be a number of seconds (0 to {n})").format(
             n=MAX_WAIT_S))
     return CallEvent(kind=kind, call_key=call_id.strip(), at=at, source=source, number=number,
-                     agent=_text(obj, "agent") or None, queue=_text(obj, "queue") or None,
+                     agent=_text(obj, "agent", limit=MAX_AGENT) or None,
+                     queue=_text(obj, "queue", limit=MAX_QUEUE) or None,
                      wait_s=float(wait) if wait is not None else None)
 
 
@@ -143,7 +148,8 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def _text(obj: dict[str, object], name: str, *, required: bool = False) -> str | None:
+def _text(obj: dict[str, object], name: str, *, required: bool = False,
+          limit: int | None = None) -> str | None:
     value = obj.get(name)
     if value is None:
         if required:
@@ -153,7 +159,7 @@ def _text(obj: dict[str, object], name: str, *, required: bool = False) -> str |
         raise InputError(_("\"{name}\" must be a string").format(name=name))
     text = str(value)
     try:
-        check_text(f'"{name}"', text)
+        check_text(f'"{name}"', text.strip(), limit)
     except InputError as exc:
         raise InputError(str(exc).rstrip(".")) from None
     return text
