@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +25,17 @@ def feed_desk(db_url: str, clock: FixedClock) -> Iterator[Desk]:
     desk = build_desk(make_settings(db_url), clock)
     yield desk
     desk.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _feed_log() -> Iterator[None]:
+    """``hotline feed`` points the feed's log at the standard error of its run; put it back
+    (each test sees the log through pytest, not through a stream of an earlier test)."""
+    logger = logging.getLogger("hotline.feed")
+    saved = logger.handlers[:], logger.propagate, logger.level
+    logger.handlers[:] = []
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
+    yield
+    logger.handlers[:], logger.propagate = saved[0], saved[1]
+    logger.setLevel(saved[2])
