@@ -105,13 +105,24 @@ def _load(text: str) -> object:
         raise InputError(_("the JSON is nested too deeply")) from None
 
 
-def parse_line(text: str, tz: ZoneInfo, *, source: str = "jsonl") -> CallEvent:
-    """One line to a :class:`CallEvent`; raises :class:`InputError` saying what is wrong.
+def parse_line(text: str, tz: ZoneInfo, *, source: str = "jsonl",
+               lineno: int | None = None) -> CallEvent:
+    """One line to a :class:`CallEvent`; raises :class:`InputError` saying what is wrong
+    (beginning ``line N:`` when ``lineno`` is given).
 
     Whatever the line holds, nothing else is raised: a repeated key, a huge
     number, deep nesting, a time out of range, NUL or a lone surrogate in a
     field are each refused with a message.
     """
+    if lineno is None:
+        return _parse_line(text, tz, source)
+    try:
+        return _parse_line(text, tz, source)
+    except InputError as exc:
+        raise InputError(_("line {n}: ").format(n=lineno) + str(exc)) from None
+
+
+def _parse_line(text: str, tz: ZoneInfo, source: str) -> CallEvent:
     if len(text) > MAX_LINE:
         raise InputError(_("the line is longer than {n} characters").format(n=MAX_LINE))
     obj = _load(text)

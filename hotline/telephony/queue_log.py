@@ -145,12 +145,22 @@ class QlLine:
     data: list[str]
 
 
-def parse_queue_log_line(text: str, now: datetime) -> QlLine:
-    """One line to a :class:`QlLine`; raises :class:`InputError` saying what is wrong.
+def parse_queue_log_line(text: str, now: datetime, lineno: int | None = None) -> QlLine:
+    """One line to a :class:`QlLine`; raises :class:`InputError` saying what is wrong
+    (beginning ``line N:`` when ``lineno`` is given).
 
     The fields the desk stores are checked as the database would (length, NUL,
     broken characters), so a bad line is skipped alone, before anything is written.
     """
+    if lineno is None:
+        return _parse_queue_log_line(text, now)
+    try:
+        return _parse_queue_log_line(text, now)
+    except InputError as exc:
+        raise InputError(_("line {n}: ").format(n=lineno) + str(exc)) from None
+
+
+def _parse_queue_log_line(text: str, now: datetime) -> QlLine:
     if "\x00" in text or "\ufffd" in text:
         raise _Skip(_("not text (binary bytes or a broken character encoding)"))
     try:
@@ -234,7 +244,7 @@ class QueueLogReader:
             s.skipped.append((lineno, str(exc)))
 
     def _line(self, lineno: int, text: str) -> None:
-        line = parse_queue_log_line(text, self.now)
+        line = _parse_queue_log_line(text, self.now)
         at, callid, queue, agent, event, data = (line.at, line.callid, line.queue, line.agent,
                                                  line.event, line.data)
         if event in NOT_CALLS or (callid.upper() == "NONE" and event not in (ENTER, CONNECT)):

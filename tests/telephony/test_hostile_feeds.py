@@ -66,9 +66,9 @@ event_objects = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=6), f
 
 def _parses_or_refuses(text: str) -> None:
     try:
-        event = parse_line(text, TZ)
+        event = parse_line(text, TZ, lineno=12)
     except InputError as exc:
-        assert str(exc)
+        assert str(exc).startswith("line 12: ") and len(str(exc)) > len("line 12: ")
         return
     try:  # what parses is either a possible event or refused by the desk's own check
         validate(event, START, TZ)
@@ -102,9 +102,9 @@ def test_any_mutation_of_a_json_line_is_refused_or_read(obj: dict[str, object], 
 @given(st.text(max_size=300))
 def test_any_text_is_a_queue_log_line_or_refused(text: str) -> None:
     try:
-        line = parse_queue_log_line(text, START)
+        line = parse_queue_log_line(text, START, 3)
     except InputError as exc:
-        assert str(exc)
+        assert str(exc).startswith("line 3: ") and len(str(exc)) > len("line 3: ")
         return
     assert line.at.year >= 2000 and len(line.queue) <= MAX_QUEUE
 
@@ -118,9 +118,9 @@ queue_fields = st.sampled_from(["1764036000", "0", "-1", "nan", "inf", "1e400", 
 @given(st.lists(queue_fields, min_size=1, max_size=9))
 def test_any_queue_log_fields_are_a_line_or_refused(fields: list[str]) -> None:
     try:
-        parse_queue_log_line("|".join(fields), START)
+        parse_queue_log_line("|".join(fields), START, 9)
     except InputError as exc:
-        assert str(exc)
+        assert str(exc).startswith("line 9: ")
 
 
 @given(st.lists(st.text(max_size=60), max_size=12))
@@ -128,7 +128,7 @@ def test_any_lines_are_an_ami_frame_or_refused(lines: list[str]) -> None:
     try:
         frame = parse_frame(lines, 7)
     except InputError as exc:
-        assert "line 7" in str(exc)
+        assert str(exc).startswith("line 7: ")
         return
     assert "event" in frame or "response" in frame
 
@@ -136,9 +136,9 @@ def test_any_lines_are_an_ami_frame_or_refused(lines: list[str]) -> None:
 @given(st.binary(max_size=400))
 def test_any_bytes_are_an_ami_frame_or_refused(data: bytes) -> None:
     try:
-        parse_frame_bytes(data)
+        parse_frame_bytes(data, 5)
     except InputError as exc:
-        assert str(exc)
+        assert str(exc).startswith("line 5: ")
 
 
 ami_values = st.sampled_from(["", "\x00", "\ud800", "q" * 61, "x" * 200, "nan", "-3", "1e400",
@@ -325,3 +325,28 @@ def test_queue_log_import_skips_what_the_database_would_refuse(
     with Session(feed_desk.engine) as s:
         k1 = s.exec(select(Call).where(Call.call_key == "k1")).one()
     assert k1.answered_at == datetime.fromtimestamp(T + 9, UTC)
+
+
+def test_an_ami_frame_with_a_nul_byte_is_refused_with_its_line() -> None:
+    with pytest.raises(InputError) as info:
+        parse_frame_bytes(b"Event: QueueCallerJoin\r\nUniqueid: 17.1\x00\r\n\r\n", 20)
+    assert str(info.value) == "line 20: Uniqueid contains a NUL character"
+
+
+@pytest.mark.parametrize("values", [
+    {"Uniqueid": "1764036000.2", "Queue": "q" * 61, "CallerIDNum": "13800138000"},
+    {"Uniqueid": "1764036000.3", "CallerIDNum": "9" * 5000},
+    {"Uniqueid": "k" * 300, "CallerIDNum": "13800138000"},
+])
+def test_an_ami_event_the_database_could_not_hold_is_skipped_alone(
+        feed_desk: Desk, values: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    feed = AmiFeed(feed_desk, AmiSettings(host="127.0.0.1", port=5038, user="u", secret="s"))
+    good = parse_frame(["Event: QueueCallerJoin", "Uniqueid: 1764036000.9", "Queue: support",
+                        "CallerIDNum: 13800138000"])
+    feed._dispatch(parse_frame(["Event: QueueCallerJoin"]
+                               + [f"{k}: {v}" for k, v in values.items()], 20))
+    feed._dispatch(good)
+    while not feed.work.empty():
+        feed._apply(feed.work.get_nowait())  # raises nothing; the bad one is logged
+    assert keys(feed_desk) == {"1764036000.9"}
+    assert "ring" in caplog.text and "not applied" in caplog.text
