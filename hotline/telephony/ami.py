@@ -36,6 +36,7 @@ from hotline.errors import HotlineError, InputError, StorageError
 from hotline.i18n import _
 from hotline.store.limits import check_text
 from hotline.telephony.call_events import (
+    MAX_DETAIL,
     RECORDED,
     Applied,
     CallEvent,
@@ -534,7 +535,8 @@ class AmiFeed:
             self._put(_Work(CallEvent(kind="abandon", call_key=key, at=at, source=self.SOURCE,
                                       queue=queue, detail=_("left the queue unanswered")),
                             only_if_ringing=True))
-        ev = self._event("hangup", frame, detail=frame.get("cause-txt", ""))
+        # the PBX's reason, in its words: as much as the desk keeps of it
+        ev = self._event("hangup", frame, detail=frame.get("cause-txt", "")[:MAX_DETAIL])
         if ev is not None:
             self._put(_Work(ev, only_if_known=key not in self.tracked))
             self.answered.discard(key)

@@ -108,6 +108,7 @@ MAX_CALL_KEY = column_limit(Call, "call_key") - 10
 MAX_NUMBER = column_limit(Call, "number_raw")
 MAX_QUEUE = min(column_limit(Call, "queue"), column_limit(PbxEvent, "queue"))
 MAX_AGENT = column_limit(PbxEvent, "agent")
+MAX_DETAIL = column_limit(PbxEvent, "detail")
 
 
 def check_time(at: datetime) -> datetime:
@@ -158,9 +159,9 @@ def validate(ev: CallEvent, now: datetime, tz: ZoneInfo) -> datetime:
         if len(ev.queue) > MAX_QUEUE:
             raise InputError(_("A queue name may have at most {n} characters.").format(
                 n=MAX_QUEUE))
-    check_text(_("The detail"), ev.detail)
+    check_text(_("The detail"), ev.detail, MAX_DETAIL)
     for name, value in ev.extra.items():
-        check_text(_("The detail"), f"{name}{value}")
+        check_text(_("The detail"), f"{name}{value}", MAX_DETAIL)
     at = check_time(ev.at)
     if at > now + FUTURE_TOLERANCE:
         raise InputError(_("The event's time {time} is in the future (the desk's clock says "

@@ -23,7 +23,7 @@ from hotline.desk.operations import Desk
 from hotline.errors import InputError
 from hotline.store.models import Call, Event, PbxEvent
 from hotline.telephony.ami import AmiFeed, AmiSettings, parse_frame, parse_frame_bytes
-from hotline.telephony.call_events import MAX_QUEUE, validate
+from hotline.telephony.call_events import MAX_QUEUE, CallEvent, validate
 from hotline.telephony.jsonl import apply_lines, parse_line
 from hotline.telephony.queue_log import import_queue_log, parse_queue_log_line
 from tests.support import START, TZ
@@ -350,3 +350,23 @@ def test_an_ami_event_the_database_could_not_hold_is_skipped_alone(
         feed._apply(feed.work.get_nowait())  # raises nothing; the bad one is logged
     assert keys(feed_desk) == {"1764036000.9"}
     assert "ring" in caplog.text and "not applied" in caplog.text
+
+
+def test_an_ami_hang_up_with_a_huge_reason_is_kept_short(feed_desk: Desk) -> None:
+    # the event's data column holds 20,000 characters: a 60,000-character reason would
+    # fail the write on PostgreSQL, and the feed would retry it for ever
+    feed = AmiFeed(feed_desk, AmiSettings(host="127.0.0.1", port=5038, user="u", secret="s"))
+    feed._dispatch(parse_frame(["Event: QueueCallerJoin", "Uniqueid: 17.5", "Queue: support",
+                                "CallerIDNum: 13800138000"]))
+    feed._dispatch(parse_frame(["Event: Hangup", "Uniqueid: 17.5",
+                                "Cause-txt: " + "x" * 60_000]))
+    while not feed.work.empty():
+        feed._apply(feed.work.get_nowait())
+    with Session(feed_desk.engine) as s:
+        call = s.exec(select(Call).where(Call.call_key == "17.5")).one()
+        hung = s.exec(select(Event).where(Event.kind == "call_abandoned")).one()
+    assert call.state == "abandoned"
+    assert json.loads(hung.data)["detail"] == "x" * 500
+    with pytest.raises(InputError, match="at most 500 characters"):
+        validate(CallEvent(kind="hangup", call_key="17.5", at=START, detail="x" * 501),
+                 START, TZ)
