@@ -240,9 +240,7 @@ def run_listener(desk: Desk, host: str, port: int, *, name: str | None = None,
         await asyncio.to_thread(reporter.set_state, "connected")
         log.info(_("listening on {host}:{port} for JSON lines; Ctrl+C stops").format(
             host=host, port=port))
-        log.info(_("at most {n} connections at once (--max-connections); a connection silent "
-                   "for {s:g} s is closed (--idle-timeout)").format(
-                       n=max_connections, s=idle_timeout))
+        listener.log_limits()
         with _Heartbeat(reporter):
             async with server:
                 await stop.wait()

@@ -375,6 +375,12 @@ class JsonlListener:
         self._writer: asyncio.Task[None] | None = None
         self._lookups = CallerCache(desk)
 
+    def log_limits(self) -> None:
+        """Say in the log how many connections it keeps and when it closes a silent one."""
+        log.info(_("at most {n} connections at once (--max-connections); a connection silent "
+                   "for {s:g} s is closed (--idle-timeout)").format(
+                       n=self.max_connections, s=self.idle_timeout))
+
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         if self.connections >= self.max_connections:

@@ -179,6 +179,18 @@ def test_silent_connections_are_closed(feed_desk: Desk,
     assert keys(feed_desk) == {"once"}
 
 
+def test_the_listener_states_its_limits(feed_desk: Desk,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="hotline.feed"):
+        JsonlListener(feed_desk).log_limits()
+        JsonlListener(feed_desk, max_connections=5, idle_timeout=12.5).log_limits()
+    assert caplog.messages == [
+        "at most 64 connections at once (--max-connections); a connection silent for 300 s "
+        "is closed (--idle-timeout)",
+        "at most 5 connections at once (--max-connections); a connection silent for 12.5 s "
+        "is closed (--idle-timeout)"]
+
+
 @pytest.mark.parametrize(("argv", "says"), [
     (["--listen", "127.0.0.1:5039", "--max-connections", "0"], "whole number from 1"),
     (["--listen", "127.0.0.1:5039", "--idle-timeout", "never"], "number of seconds"),
