@@ -48,6 +48,12 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
                                "input)"))
     source.add_argument("--listen", metavar="HOST:PORT",
                         help=_("accept JSON lines on a localhost port (off unless given)"))
+    p.add_argument("--max-connections", metavar="N", type=_positive_int, default=None,
+                   help=_("with --listen: connections open at once, at most (default 64); "
+                          "more are turned away"))
+    p.add_argument("--idle-timeout", metavar="SECONDS", type=_positive_float, default=None,
+                   help=_("with --listen: close a connection silent for this long "
+                          "(default 300)"))
     p.add_argument("--user", metavar="USER", help=_("AMI user name (manager.conf)"))
     p.add_argument("--secret-file", metavar="FILE",
                    help=_("file holding the AMI secret (never give it on the command line)"))
@@ -59,6 +65,24 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     p.add_argument("-q", "--quiet", action="store_true",
                    help=_("log only warnings and errors, not every call event"))
     p.set_defaults(handler=feed_command)
+
+
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or not 0 < int(text) <= 100_000:
+        raise argparse.ArgumentTypeError(_("{value!r} is not a whole number from 1 to "
+                                           "100000").format(value=text))
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(_("{value!r} is not a number of seconds from 1 to "
+                                           "86400").format(value=text))
+    return value
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -77,6 +101,9 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
                            "file readable only by you and use --secret-file FILE."))
     if args.ami is None and (args.user or args.secret_file):
         raise UsageError(_("--user and --secret-file go with --ami."))
+    if args.listen is None and (args.max_connections is not None
+                                or args.idle_timeout is not None):
+        raise UsageError(_("--max-connections and --idle-timeout go with --listen."))
     if args.ami is not None:
         host, port = parse_host_port(args.ami, AMI_PORT)
         if not args.user:
@@ -96,7 +123,11 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
         except InputError as exc:
             raise UsageError(str(exc)) from exc
         _setup_logging(args.quiet)
-        return run_listener(ctx.desk(), host, port, name=args.name)
+        from hotline.telephony.jsonl import IDLE_TIMEOUT_S, MAX_CONNECTIONS
+
+        return run_listener(ctx.desk(), host, port, name=args.name,
+                            max_connections=args.max_connections or MAX_CONNECTIONS,
+                            idle_timeout=args.idle_timeout or IDLE_TIMEOUT_S)
     _setup_logging(args.quiet)
     if args.jsonl == "-":
         return run_jsonl_stream(ctx.desk(), sys.stdin, name=args.name)
@@ -186,7 +217,8 @@ def _on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
-def run_listener(desk: Desk, host: str, port: int, *, name: str | None = None) -> int:
+def run_listener(desk: Desk, host: str, port: int, *, name: str | None = None,
+                 max_connections: int = 64, idle_timeout: float = 300.0) -> int:
     from hotline.telephony.feed_reporter import FeedReporter
     from hotline.telephony.jsonl import JsonlListener
 
@@ -198,7 +230,8 @@ def run_listener(desk: Desk, host: str, port: int, *, name: str | None = None) -
     async def main() -> int:
         stop = asyncio.Event()
         _on_signals(stop)
-        listener = JsonlListener(desk, on_applied=count)
+        listener = JsonlListener(desk, on_applied=count, max_connections=max_connections,
+                                 idle_timeout=idle_timeout)
         try:
             server = await asyncio.start_server(listener.handle, host, port)
         except OSError as exc:
@@ -207,6 +240,7 @@ def run_listener(desk: Desk, host: str, port: int, *, name: str | None = None) -
         await asyncio.to_thread(reporter.set_state, "connected")
         log.info(_("listening on {host}:{port} for JSON lines; Ctrl+C stops").format(
             host=host, port=port))
+        listener.log_limits()
         with _Heartbeat(reporter):
             async with server:
                 await stop.wait()

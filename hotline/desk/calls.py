@@ -22,6 +22,7 @@ from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
 from hotline.phones import PhoneNumber, parse_number
 from hotline.seat import Seat
+from hotline.store.limits import check_text, column_limit
 from hotline.store.models import Call
 from hotline.store.transaction import Transaction
 
@@ -73,6 +74,11 @@ def ring(seat: Seat, number: str, *, at: datetime | None = None, call_key: str |
         raise InputError(_("Unknown call source {source!r}.").format(source=source))
     parsed: PhoneNumber | None
     raw = number.strip()
+    check_text(_("The caller number"), raw, column_limit(Call, "number_raw"))
+    if queue is not None:
+        check_text(_("The queue name"), queue, column_limit(Call, "queue"))
+    if call_key is not None:
+        check_text(_("The call id"), call_key)
     if strict:
         parsed = parse_caller_number(raw)
     else:

@@ -34,7 +34,9 @@ from itertools import count
 from hotline.desk.operations import Desk
 from hotline.errors import HotlineError, InputError, StorageError
 from hotline.i18n import _
+from hotline.store.limits import check_text
 from hotline.telephony.call_events import (
+    MAX_DETAIL,
     RECORDED,
     Applied,
     CallEvent,
@@ -62,25 +64,50 @@ class AmiLoginRefused(HotlineError):
     """The PBX refused the user name or secret: trying again will not help."""
 
 
-class MalformedFrame(Exception):
-    def __init__(self, reason: str, text: str) -> None:
-        super().__init__(reason)
+class MalformedFrame(InputError):
+    """A frame the desk cannot read: skipped, with the reason and where it began."""
+
+    def __init__(self, reason: str, text: str, lineno: int | None = None) -> None:
+        where = _("line {n}: ").format(n=lineno) if lineno is not None else ""
+        super().__init__(where + reason)
         self.reason = reason
         self.text = text
+        self.lineno = lineno
 
 
-def parse_frame(lines: list[str]) -> Frame:
-    """``Key: Value`` lines to a frame; raises :class:`MalformedFrame`."""
+#: A key longer than this is not an AMI key.
+MAX_KEY = 64
+
+
+def parse_frame(lines: list[str], lineno: int | None = None) -> Frame:
+    """``Key: Value`` lines to a frame; raises :class:`MalformedFrame` (an InputError).
+
+    ``lineno`` is the connection's line number where the frame began, for the
+    message. Whatever the lines hold, nothing else is raised.
+    """
     frame: Frame = {}
+    if len(lines) > MAX_FRAME_LINES:
+        raise MalformedFrame(_("frame too long"), "\n".join(lines[:5]), lineno)
     for line in lines:
         key, sep, value = line.partition(":")
         key = key.strip()
-        if not sep or not key or " " in key:
-            raise MalformedFrame(_("a line without \"Key: Value\""), "\n".join(lines))
+        if not sep or not key or " " in key or len(key) > MAX_KEY:
+            raise MalformedFrame(_("a line without \"Key: Value\""), "\n".join(lines), lineno)
+        try:
+            check_text(key, f"{key}{value}")
+        except InputError as exc:
+            raise MalformedFrame(str(exc).rstrip("."), "\n".join(lines), lineno) from None
         frame.setdefault(key.lower(), value.strip())
     if "event" not in frame and "response" not in frame:
-        raise MalformedFrame(_("neither an event nor a response"), "\n".join(lines))
+        raise MalformedFrame(_("neither an event nor a response"), "\n".join(lines), lineno)
     return frame
+
+
+def parse_frame_bytes(data: bytes, lineno: int | None = None) -> Frame:
+    """A frame as it comes off the wire (lines ended by CR LF), as :func:`parse_frame`."""
+    text = data.decode("utf-8", errors="replace")
+    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    return parse_frame(lines, lineno)
 
 
 def render_action(action: dict[str, str]) -> bytes:
@@ -103,6 +130,7 @@ class AmiConnection:
         self.writer = writer
         self.banner = banner
         self.malformed = 0
+        self.lineno = 1  # lines read on the connection (the banner is the first)
 
     @classmethod
     async def open(cls, host: str, port: int, timeout: float) -> AmiConnection:
@@ -144,6 +172,7 @@ class AmiConnection:
         """
         lines: list[str] = []
         too_long = False
+        first = self.lineno + 1
         while True:
             try:
                 raw = await self.reader.readuntil(b"\n")
@@ -155,23 +184,26 @@ class AmiConnection:
                 continue
             except ConnectionError as exc:
                 raise AmiError(_("the connection broke: {error}").format(error=exc)) from None
+            self.lineno += 1
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             if not line.strip():
                 if lines or too_long:
                     break
                 continue  # stray empty lines between frames
+            if not lines:
+                first = self.lineno
             if len(lines) < MAX_FRAME_LINES:
                 lines.append(line)
             else:
                 too_long = True
         try:
             if too_long:
-                raise MalformedFrame(_("frame too long"), "\n".join(lines[:5]))
-            return parse_frame(lines)
+                raise MalformedFrame(_("frame too long"), "\n".join(lines[:5]), first)
+            return parse_frame(lines, first)
         except MalformedFrame as exc:
             self.malformed += 1
-            log.warning(_("malformed AMI frame skipped ({reason}): {text!r}").format(
-                reason=exc.reason, text=exc.text[:300]))
+            log.warning(_("malformed AMI frame skipped (line {n}: {reason}): {text!r}").format(
+                n=first, reason=exc.reason, text=exc.text[:300]))
             return None
 
     async def close(self) -> None:
@@ -503,7 +535,8 @@ class AmiFeed:
             self._put(_Work(CallEvent(kind="abandon", call_key=key, at=at, source=self.SOURCE,
                                       queue=queue, detail=_("left the queue unanswered")),
                             only_if_ringing=True))
-        ev = self._event("hangup", frame, detail=frame.get("cause-txt", ""))
+        # the PBX's reason, in its words: as much as the desk keeps of it
+        ev = self._event("hangup", frame, detail=frame.get("cause-txt", "")[:MAX_DETAIL])
         if ev is not None:
             self._put(_Work(ev, only_if_known=key not in self.tracked))
             self.answered.discard(key)

@@ -40,20 +40,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from hotline.clock import as_utc
 from hotline.desk import call_states
 from hotline.desk.call_states import CallState, HangUp, Move
 from hotline.desk.calls import PBX_ACTOR
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
 from hotline.seat import Seat
+from hotline.store.limits import check_text, column_limit
 from hotline.store.models import Call, Event, PbxEvent
 from hotline.store.transaction import FUTURE_TOLERANCE, Transaction
 from hotline.telephony.caller_cache import CallerCache
@@ -94,31 +94,85 @@ class Applied:
     note: str = ""  # what happened, for the feed's log
 
 
+#: The earliest and latest event time a feed may give (epoch 0, year 1 or 9999 are a
+#: broken clock or a broken writer, never a call).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+#: The longest wait a PBX may report (a week: longer is a broken counter).
+MAX_WAIT_S = 7 * 86400
+
+
+#: What the calls and kept events store of an event, at most (the columns' lengths).
+#: (A call id leaves room for the ``#n`` of a caller's later offer in another queue.)
+MAX_CALL_KEY = column_limit(Call, "call_key") - 10
+MAX_NUMBER = column_limit(Call, "number_raw")
+MAX_QUEUE = min(column_limit(Call, "queue"), column_limit(PbxEvent, "queue"))
+MAX_AGENT = column_limit(PbxEvent, "agent")
+MAX_DETAIL = column_limit(PbxEvent, "detail")
+
+
+def check_time(at: datetime) -> datetime:
+    """An event's time as aware UTC, if it can be a call's; raises InputError."""
+    if at.tzinfo is None:
+        raise InputError(_("The event's time has no time zone."))
+    try:
+        utc = at.astimezone(UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise InputError(_("The event's time {time} is not a possible call time (expected "
+                           "between {first} and {last}).").format(
+            time=at.isoformat(), first=EARLIEST.year, last=LATEST.year - 1))
+    return utc
+
+
 def validate(ev: CallEvent, now: datetime, tz: ZoneInfo) -> datetime:
-    """Check an event's fields; returns its time as aware UTC. Raises InputError."""
+    """Check an event's fields; returns its time as aware UTC. Raises InputError.
+
+    Every text is checked against the length of the column that stores it, and
+    for characters no database takes (NUL, a lone surrogate), before anything
+    is written: a bad event is refused alone, never failing its batch.
+    """
     if ev.kind not in KINDS:
         raise InputError(_("Unknown call event {kind!r}: expected ring, answer, abandon or "
-                           "hangup.").format(kind=ev.kind))
+                           "hangup.").format(kind=ev.kind[:40]))
+    check_text(_("The call id"), ev.call_key)
     key = ev.call_key.strip()
     if not key:
         raise InputError(_("The call id is empty."))
-    if len(key) > 120:
-        raise InputError(_("A call id may have at most 120 characters."))
-    if ev.number is not None and len(ev.number.strip()) > 64:
-        raise InputError(_("A caller number may have at most 64 characters."))
-    if ev.agent is not None and len(ev.agent) > 120:
-        raise InputError(_("An agent name may have at most 120 characters."))
-    if ev.queue is not None and len(ev.queue) > 60:
-        raise InputError(_("A queue name may have at most 60 characters."))
-    if ev.at.tzinfo is None:
-        raise InputError(_("The event's time has no time zone."))
-    at = as_utc(ev.at)
+    if len(key) > MAX_CALL_KEY:
+        raise InputError(_("A call id may have at most {n} characters.").format(
+            n=MAX_CALL_KEY))
+    if ev.number is not None:
+        check_text(_("The caller number"), ev.number)
+        if len(ev.number.strip()) > MAX_NUMBER:
+            raise InputError(_("A caller number may have at most {n} characters.").format(
+                n=MAX_NUMBER))
+    for agent in (ev.agent, *ev.agent_aliases):
+        if agent is not None:
+            check_text(_("The agent name"), agent)
+            if len(agent) > MAX_AGENT:
+                raise InputError(_("An agent name may have at most {n} characters.").format(
+                    n=MAX_AGENT))
+    if ev.queue is not None:
+        check_text(_("The queue name"), ev.queue)
+        if len(ev.queue) > MAX_QUEUE:
+            raise InputError(_("A queue name may have at most {n} characters.").format(
+                n=MAX_QUEUE))
+    check_text(_("The detail"), ev.detail, MAX_DETAIL)
+    for name, value in ev.extra.items():
+        check_text(_("The detail"), f"{name}{value}", MAX_DETAIL)
+    at = check_time(ev.at)
     if at > now + FUTURE_TOLERANCE:
         raise InputError(_("The event's time {time} is in the future (the desk's clock says "
                            "{now}).").format(time=_local(at, tz), now=_local(now, tz)))
-    if ev.wait_s is not None and not (0 <= ev.wait_s < 7 * 86400):
+    if ev.wait_s is not None and not (0 <= ev.wait_s < MAX_WAIT_S):
         raise InputError(_("A waiting time of {wait} seconds is not possible.").format(
             wait=ev.wait_s))
+    if ev.wait_s is not None and at - timedelta(seconds=ev.wait_s) < EARLIEST:
+        raise InputError(_("The event's time {time} is not a possible call time (expected "
+                           "between {first} and {last}).").format(
+            time=ev.at.isoformat(), first=EARLIEST.year, last=LATEST.year - 1))
     return at
 
 
@@ -612,13 +666,27 @@ def _ring(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow | None)
             assert ev.queue is not None
             key, call = _requeue_key(b, key, ev.queue)
         if call is not None:
-            if not call.number_raw and number:
-                # a call created out of order: its ring brings the number and offer time
-                call.set(offered_at=min(at, call.offered_at), **caller_fields(
-                    b, number, min(at, call.offered_at)))
+            fill = not call.number_raw and bool(number)
+            earlier = at < call.offered_at
+            if fill or earlier:
+                # a call created out of order (or rung again, earlier): the offer time is
+                # the earliest ring, and its answer clock and waits run from there
+                offered = min(at, call.offered_at)
+                moved_from = call.offered_at
+                call.set(offered_at=offered, **caller_fields(
+                    b, number if fill else call.number_raw, offered))
                 call.bump()
+                more: dict[str, Any] = {"late": True}
+                if earlier:
+                    more["offer_moved_from"] = moved_from.isoformat()
+                    if call.answered_at is not None:
+                        more["wait_s"] = _wait(offered, call.answered_at)
+                    elif call.ended_at is not None:
+                        more["wait_s"] = _wait(offered, call.ended_at)
                 b.event("call_rang", at, call, actor=PBX_ACTOR,
-                        **_data(ev, key, number=number, late=True))
+                        **_data(ev, key, number=number or call.number_raw, **more))
+                if earlier:
+                    return _Result(APPLIED, call, _("offer time moved back to the ring"))
                 return _Result(APPLIED, call, _("caller's number filled in"))
             return _Result(UNCHANGED, call, _("already rang"))
     call = b.new_call(key=key, source=ev.source, number=number, queue=ev.queue, offered_at=at)

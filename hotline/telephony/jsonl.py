@@ -18,9 +18,11 @@ line number and skipped; the other lines go in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +31,22 @@ from zoneinfo import ZoneInfo
 from hotline.desk.operations import Desk
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
-from hotline.telephony.call_events import KINDS, RECORDED, Applied, CallEvent, apply_call_events
+from hotline.store.limits import check_text
+from hotline.telephony.call_events import (
+    EARLIEST,
+    KINDS,
+    LATEST,
+    MAX_AGENT,
+    MAX_CALL_KEY,
+    MAX_NUMBER,
+    MAX_QUEUE,
+    MAX_WAIT_S,
+    RECORDED,
+    Applied,
+    CallEvent,
+    apply_call_events,
+    check_time,
+)
 from hotline.telephony.caller_cache import CallerCache
 
 log = logging.getLogger("hotline.feed")
@@ -38,41 +55,112 @@ log = logging.getLogger("hotline.feed")
 MAX_LINE = 16_384
 #: Lines applied in one transaction, at most (a file; a live feed: what has arrived).
 BATCH = 500
+#: Connections the listener keeps open at once, at most (then it turns new ones away).
+MAX_CONNECTIONS = 64
+#: Seconds a listener's connection may stay silent before it is closed.
+IDLE_TIMEOUT_S = 300.0
 
 
-def parse_line(text: str, tz: ZoneInfo, *, source: str = "jsonl") -> CallEvent:
-    """One line to a :class:`CallEvent`; raises :class:`InputError` saying what is wrong."""
-    if len(text) > MAX_LINE:
-        raise InputError(_("the line is longer than {n} characters").format(n=MAX_LINE))
+#: Digits a JSON number may have (a call id or a wait has far fewer; Python refuses
+#: to read an integer of more than 4,300 digits).
+MAX_DIGITS = 40
+
+
+def _refuse_constant(name: str) -> object:
+    raise InputError(_("{name} is not a JSON number the desk takes").format(name=name))
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise InputError(_("a number with more than {n} digits").format(n=MAX_DIGITS))
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_DIGITS + 10:
+        raise InputError(_("a number with more than {n} digits").format(n=MAX_DIGITS))
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputError(_("a number too large for the desk ({text})").format(text=text[:20]))
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj: dict[str, object] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise InputError(_("the key {key!r} appears twice").format(key=key[:40]))
+        obj[key] = value
+    return obj
+
+
+def _load(text: str) -> object:
+    """JSON as the desk takes it: no repeated key, no huge number, no deep nesting."""
     try:
-        obj = json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_int=_parse_int,
+                          parse_float=_parse_float, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InputError(_("not JSON ({error})").format(error=exc.msg)) from None
+    except RecursionError:
+        raise InputError(_("the JSON is nested too deeply")) from None
+
+
+def parse_line(text: str, tz: ZoneInfo, *, source: str = "jsonl",
+               lineno: int | None = None) -> CallEvent:
+    """One line to a :class:`CallEvent`; raises :class:`InputError` saying what is wrong
+    (beginning ``line N:`` when ``lineno`` is given).
+
+    Whatever the line holds, nothing else is raised: a repeated key, a huge
+    number, deep nesting, a time out of range, NUL or a lone surrogate in a
+    field are each refused with a message.
+    """
+    if lineno is None:
+        return _parse_line(text, tz, source)
+    try:
+        return _parse_line(text, tz, source)
+    except InputError as exc:
+        raise InputError(_("line {n}: ").format(n=lineno) + str(exc)) from None
+
+
+def _parse_line(text: str, tz: ZoneInfo, source: str) -> CallEvent:
+    if len(text) > MAX_LINE:
+        raise InputError(_("the line is longer than {n} characters").format(n=MAX_LINE))
+    obj = _load(text)
     if not isinstance(obj, dict):
         raise InputError(_("expected one JSON object per line"))
     kind = obj.get("event")
     if kind is None:
         raise InputError(_("\"event\" is missing"))
-    if kind not in KINDS:
-        raise InputError(_("\"event\" is {value!r}; expected one of {kinds}").format(
-            value=kind, kinds=", ".join(KINDS)))
-    call_id = _text(obj, "call_id", required=True)
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise InputError(_("\"event\" is {value}; expected one of {kinds}").format(
+            value=_shown(kind), kinds=", ".join(KINDS)))
+    call_id = _text(obj, "call_id", required=True, limit=MAX_CALL_KEY)
     assert call_id is not None
     if not call_id.strip():
         raise InputError(_("\"call_id\" is empty"))
-    number = _text(obj, "number", required=kind == "ring")
+    number = _text(obj, "number", required=kind == "ring", limit=MAX_NUMBER)
     at_text = _text(obj, "at", required=True)
     assert at_text is not None
     at = _parse_at(at_text, tz)
     wait = obj.get("wait")
-    if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int | float)):
-        raise InputError(_("\"wait\" must be a number of seconds"))
+    if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int | float)
+                             or not 0 <= wait < MAX_WAIT_S):
+        raise InputError(_("\"wait\" must be a number of seconds (0 to {n})").format(
+            n=MAX_WAIT_S))
     return CallEvent(kind=kind, call_key=call_id.strip(), at=at, source=source, number=number,
-                     agent=_text(obj, "agent") or None, queue=_text(obj, "queue") or None,
+                     agent=_text(obj, "agent", limit=MAX_AGENT) or None,
+                     queue=_text(obj, "queue", limit=MAX_QUEUE) or None,
                      wait_s=float(wait) if wait is not None else None)
 
 
-def _text(obj: dict[str, object], name: str, *, required: bool = False) -> str | None:
+def _shown(value: object) -> str:
+    """A value as a message may quote it: short, and printable whatever it holds."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _text(obj: dict[str, object], name: str, *, required: bool = False,
+          limit: int | None = None) -> str | None:
     value = obj.get(name)
     if value is None:
         if required:
@@ -80,7 +168,12 @@ def _text(obj: dict[str, object], name: str, *, required: bool = False) -> str |
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError(_("\"{name}\" must be a string").format(name=name))
-    return str(value)
+    text = str(value)
+    try:
+        check_text(f'"{name}"', text.strip(), limit)
+    except InputError as exc:
+        raise InputError(str(exc).rstrip(".")) from None
+    return text
 
 
 def _parse_at(text: str, tz: ZoneInfo) -> datetime:
@@ -90,10 +183,17 @@ def _parse_at(text: str, tz: ZoneInfo) -> datetime:
     try:
         value = datetime.fromisoformat(s)
     except ValueError:
-        raise InputError(_("\"at\" is {value!r}, not an ISO-8601 time").format(
-            value=text)) from None
+        raise InputError(_("\"at\" is {value}, not an ISO-8601 time").format(
+            value=_shown(text))) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
+    try:
+        check_time(value)
+    except InputError:
+        raise InputError(_("\"at\" is {value}, not a possible call time (expected between "
+                           "{first} and {last})").format(value=_shown(text),
+                                                         first=EARLIEST.year,
+                                                         last=LATEST.year - 1)) from None
     return value
 
 
@@ -135,8 +235,11 @@ def apply_batch(desk: Desk, lines: Sequence[tuple[int, str]], tally: FeedTally, 
             parsed.append(parse_line(stripped, tz, source=source))
         except InputError as exc:
             parsed.append(exc)
+        except Exception as exc:  # a line never takes the others down with it
+            log.exception(_("cannot read a line"))
+            parsed.append(_unexpected(exc))
     events = [p for p in parsed if isinstance(p, CallEvent)]
-    applied = iter(apply_call_events(desk, events, lookups=lookups) if events else [])
+    applied = iter(_apply_each_alone_if_needed(desk, events, lookups) if events else [])
     results: list[Applied | None] = []
     for (lineno, _text), item in zip(lines, parsed, strict=True):
         tally.lines += 1
@@ -158,6 +261,34 @@ def apply_batch(desk: Desk, lines: Sequence[tuple[int, str]], tally: FeedTally, 
                     n=lineno, kind=item.kind, call=item.call_key,
                     note=outcome.note or outcome.outcome))
         results.append(outcome)
+    return results
+
+
+def _unexpected(exc: BaseException) -> InputError:
+    return InputError(_("the desk could not take this line ({error})").format(
+        error=f"{type(exc).__name__}: {exc}"[:200]))
+
+
+def _apply_each_alone_if_needed(desk: Desk, events: list[CallEvent],
+                                lookups: CallerCache | None) -> list[Applied | InputError]:
+    """The events of a batch applied together; if that fails in a way no event explains
+    (anything but the database refusing the write), each one alone, so that the one
+    that fails is refused by itself and the others still go in."""
+    try:
+        return apply_call_events(desk, events, lookups=lookups)
+    except StorageError:
+        raise
+    except Exception:
+        log.exception(_("a batch of {n} lines failed; applying them one at a time").format(
+            n=len(events)))
+    results: list[Applied | InputError] = []
+    for ev in events:
+        try:
+            results.extend(apply_call_events(desk, [ev], lookups=lookups))
+        except StorageError:
+            raise
+        except Exception as exc:
+            results.append(_unexpected(exc))
     return results
 
 
@@ -229,16 +360,52 @@ class JsonlListener:
     #: Lines of one connection waiting for their answer, at most (then reading pauses).
     IN_FLIGHT = 2 * BATCH
 
-    def __init__(self, desk: Desk, on_applied: Callable[[], None] | None = None) -> None:
+    def __init__(self, desk: Desk, on_applied: Callable[[], None] | None = None, *,
+                 max_connections: int = MAX_CONNECTIONS,
+                 idle_timeout: float = IDLE_TIMEOUT_S) -> None:
         self.desk = desk
         self.tally = FeedTally()
         self.on_applied = on_applied
+        self.max_connections = max_connections
+        self.idle_timeout = idle_timeout
+        self.connections = 0  # open now
+        self.refused = 0  # turned away: too many open
+        self.timed_out = 0  # closed for saying nothing
         self._queue: asyncio.Queue[_Submitted | None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._lookups = CallerCache(desk)
 
+    def log_limits(self) -> None:
+        """Say in the log how many connections it keeps and when it closes a silent one."""
+        log.info(_("at most {n} connections at once (--max-connections); a connection silent "
+                   "for {s:g} s is closed (--idle-timeout)").format(
+                       n=self.max_connections, s=self.idle_timeout))
+
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
+        if self.connections >= self.max_connections:
+            self.refused += 1
+            log.warning(_("connection from {peer} refused: {n} connections are open, the "
+                          "most allowed").format(peer=peer, n=self.connections))
+            with contextlib.suppress(ConnectionError):
+                self._reply(writer, {"ok": False, "error": _(
+                    "too many connections ({n} open); try again later").format(
+                        n=self.connections), "retry": True})
+                await writer.drain()
+            writer.close()
+            return
+        self.connections += 1
+        try:
+            await self._handle(reader, writer, peer)
+        finally:
+            self.connections -= 1
+
+    async def _read_line(self, reader: asyncio.StreamReader) -> bytes:
+        """The next line; raises TimeoutError after :attr:`idle_timeout` without one."""
+        return await asyncio.wait_for(reader.readuntil(b"\n"), self.idle_timeout)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      peer: object) -> None:
         log.info(_("connection from {peer}").format(peer=peer))
         replies: asyncio.Queue[_Reply | None] = asyncio.Queue(maxsize=self.IN_FLIGHT)
         sender = asyncio.create_task(self._send(writer, replies))
@@ -246,14 +413,23 @@ class JsonlListener:
         try:
             while True:
                 try:
-                    raw = await reader.readuntil(b"\n")
+                    raw = await self._read_line(reader)
+                except TimeoutError:
+                    self.timed_out += 1
+                    log.warning(_("connection from {peer}: nothing received for {s:g} s; "
+                                  "closed").format(peer=peer, s=self.idle_timeout))
+                    break
                 except asyncio.IncompleteReadError as exc:
                     raw = exc.partial
                     if not raw:
                         break
                 except asyncio.LimitOverrunError:
                     lineno += 1
-                    await self._skip_long_line(reader)
+                    try:
+                        await self._skip_long_line(reader)
+                    except TimeoutError:
+                        self.timed_out += 1
+                        break
                     await replies.put({"ok": False, "line": lineno, "error": _(
                         "the line is longer than {n} characters").format(n=MAX_LINE)})
                     continue
@@ -353,16 +529,17 @@ class JsonlListener:
     async def _skip_long_line(self, reader: asyncio.StreamReader) -> None:
         while True:
             try:
-                await reader.readuntil(b"\n")
+                await self._read_line(reader)
                 return
             except asyncio.LimitOverrunError as exc:
-                await reader.readexactly(exc.consumed)
+                await asyncio.wait_for(reader.readexactly(exc.consumed), self.idle_timeout)
             except asyncio.IncompleteReadError:
                 return
 
     @staticmethod
     def _reply(writer: asyncio.StreamWriter, obj: dict[str, object]) -> None:
-        writer.write(json.dumps(obj, ensure_ascii=False).encode() + b"\n")
+        writer.write(json.dumps(obj, ensure_ascii=False).encode("utf-8", "backslashreplace")
+                     + b"\n")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ offer, ``callid#2``. Importing the same file twice adds nothing.
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,11 +42,22 @@ from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.seat import Seat
 from hotline.store.transaction import FUTURE_TOLERANCE
-from hotline.telephony.call_events import Batch, CallRow, is_unresolved
+from hotline.telephony.call_events import (
+    EARLIEST,
+    LATEST,
+    MAX_CALL_KEY,
+    MAX_QUEUE,
+    MAX_WAIT_S,
+    Batch,
+    CallRow,
+    is_unresolved,
+)
 from hotline.telephony.caller_cache import CallerCache
 
 SOURCE = "queue_log"
 BATCH = 500
+#: A call id leaves room for ``#n``, the same caller's later offers.
+MAX_CALLID = MAX_CALL_KEY
 
 ENTER = "ENTERQUEUE"
 CONNECT = "CONNECT"
@@ -102,16 +114,85 @@ class ImportSummary:
         return Counter(reason for _n, reason in self.skipped)
 
 
-class _Skip(Exception):
-    pass
+class _Skip(InputError):
+    """A line (or what it says of its call) that cannot be used: skipped, with the reason."""
 
 
 def _int(text: str) -> float | None:
+    """A count of seconds, or None for an empty field; a negative or non-numeric one is
+    refused (a wait the desk cannot believe must not quietly become "no wait")."""
+    text = text.strip()
+    if not text:
+        return None
     try:
         value = float(text)
     except ValueError:
-        return None
-    return value if value >= 0 else None
+        value = math.nan
+    if not math.isfinite(value) or not 0 <= value < MAX_WAIT_S:
+        raise _Skip(_("{text!r} is not a number of seconds").format(text=text[:30]))
+    return value
+
+
+@dataclass(frozen=True)
+class QlLine:
+    """One queue_log line, read: ``time|callid|queue|agent|EVENT|data…``."""
+
+    at: datetime
+    callid: str
+    queue: str
+    agent: str
+    event: str
+    data: list[str]
+
+
+def parse_queue_log_line(text: str, now: datetime, lineno: int | None = None) -> QlLine:
+    """One line to a :class:`QlLine`; raises :class:`InputError` saying what is wrong
+    (beginning ``line N:`` when ``lineno`` is given).
+
+    The fields the desk stores are checked as the database would (length, NUL,
+    broken characters), so a bad line is skipped alone, before anything is written.
+    """
+    if lineno is None:
+        return _parse_queue_log_line(text, now)
+    try:
+        return _parse_queue_log_line(text, now)
+    except InputError as exc:
+        raise InputError(_("line {n}: ").format(n=lineno) + str(exc)) from None
+
+
+def _parse_queue_log_line(text: str, now: datetime) -> QlLine:
+    if "\x00" in text or "\ufffd" in text:
+        raise _Skip(_("not text (binary bytes or a broken character encoding)"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Skip(_("not text (binary bytes or a broken character encoding)")) from None
+    parts = text.rstrip("\r\n").split("|")
+    if len(parts) < 5:
+        raise _Skip(_("not a queue_log line ({n} fields; expected "
+                      "time|callid|queue|agent|event|…)").format(n=len(parts)))
+    epoch, callid, queue, agent, event = (p.strip() for p in parts[:5])
+    try:
+        seconds = float(epoch) if epoch.isascii() else math.nan
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise _Skip(_("the time {text!r} is not a Unix time").format(text=epoch[:30]))
+    if not EARLIEST.timestamp() <= seconds < LATEST.timestamp():
+        raise _Skip(_("the time {text!r} is not a possible call time (expected between "
+                      "{first} and {last})").format(text=epoch[:30], first=EARLIEST.year,
+                                                    last=LATEST.year - 1))
+    at = datetime.fromtimestamp(seconds, UTC)
+    if at > now + FUTURE_TOLERANCE:
+        raise _Skip(_("the time {time} is in the future").format(
+            time=at.isoformat(timespec="seconds")))
+    if len(callid) > MAX_CALLID:
+        raise _Skip(_("the call id is longer than {n} characters").format(n=MAX_CALLID))
+    if len(queue) > MAX_QUEUE:
+        raise _Skip(_("the queue name {name!r} is longer than {n} characters").format(
+            name=queue[:20] + "…", n=MAX_QUEUE))
+    return QlLine(at=at, callid=callid, queue=queue, agent=agent, event=event.upper(),
+                  data=parts[5:])
 
 
 def _field(data: list[str], i: int) -> str:
@@ -159,29 +240,13 @@ class QueueLogReader:
             return
         try:
             self._line(lineno, text)
-        except _Skip as exc:
+        except InputError as exc:
             s.skipped.append((lineno, str(exc)))
 
     def _line(self, lineno: int, text: str) -> None:
-        if "\x00" in text or "\ufffd" in text:
-            raise _Skip(_("not text (binary bytes or a broken character encoding)"))
-        parts = text.rstrip("\r\n").split("|")
-        if len(parts) < 5:
-            raise _Skip(_("not a queue_log line ({n} fields; expected "
-                          "time|callid|queue|agent|event|…)").format(n=len(parts)))
-        epoch, callid, queue, agent, event = (p.strip() for p in parts[:5])
-        data = parts[5:]
-        seconds = _int(epoch)
-        if seconds is None:
-            raise _Skip(_("the time {text!r} is not a Unix time").format(text=epoch[:30]))
-        try:
-            at = datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            raise _Skip(_("the time {text!r} is out of range").format(text=epoch[:30])) from None
-        if at > self.now + FUTURE_TOLERANCE:
-            raise _Skip(_("the time {time} is in the future").format(
-                time=at.isoformat(timespec="seconds")))
-        event = event.upper()
+        line = _parse_queue_log_line(text, self.now)
+        at, callid, queue, agent, event, data = (line.at, line.callid, line.queue, line.agent,
+                                                 line.event, line.data)
         if event in NOT_CALLS or (callid.upper() == "NONE" and event not in (ENTER, CONNECT)):
             self.summary.not_calls[event or "?"] += 1
             return
@@ -189,8 +254,6 @@ class QueueLogReader:
             raise _Skip(_("the event name is empty"))
         if not callid or callid.upper() == "NONE":
             raise _Skip(_("{event} without a call id").format(event=event))
-        if len(callid) > 110:
-            raise _Skip(_("the call id is longer than 110 characters"))
         if self.queue is not None and queue != self.queue:
             self.summary.other_queues += 1
             return
@@ -223,11 +286,20 @@ class QueueLogReader:
         return call
 
     def _enter(self, lineno: int, at: datetime, callid: str, queue: str,
-               data: list[str]) -> None:
-        previous = self.open.pop(callid, None)
+                data: list[str]) -> None:
+        number = enter_caller_id(data)[:64]
+        previous = self.open.get(callid)
+        if (previous is not None and not previous.entered and previous.queue == queue
+                and previous.answered_at is not None and at <= previous.answered_at):
+            # the CONNECT came first in the file: this is its ENTERQUEUE, not a new offer
+            previous.entered = True
+            previous.number = number
+            previous.offered_at = min(previous.offered_at, at)
+            return
         if previous is not None:
+            del self.open[callid]
             self._finish(previous)  # its ending was never written
-        self._new(lineno, at, callid, queue, enter_caller_id(data)[:64], entered=True)
+        self._new(lineno, at, callid, queue, number, entered=True)
 
     def _fragment(self, lineno: int, at: datetime, callid: str, queue: str) -> QlCall:
         """The open call, or one begun before the file (its ENTERQUEUE is elsewhere)."""
@@ -238,16 +310,30 @@ class QueueLogReader:
 
     def _connect(self, lineno: int, at: datetime, callid: str, queue: str, agent: str,
                  data: list[str]) -> None:
+        wait = _int(_field(data, 0))
         existing = self.open.get(callid)
         if existing is not None and existing.outcome == "answered":
             raise _Skip(_("a second CONNECT for call {call}").format(call=callid))
         call = self._fragment(lineno, at, callid, queue)
-        wait = _int(_field(data, 0))
-        if not call.entered and wait is not None:
-            call.offered_at = at - timedelta(seconds=wait)
-        call.answered_at = max(at, call.offered_at)
+        self._offer_from_wait(call, at, wait)
+        call.answered_at = at
         call.agent = agent if agent and agent.upper() != "NONE" else None
         call.outcome = "answered"
+
+    @staticmethod
+    def _offer_from_wait(call: QlCall, at: datetime, wait: float | None) -> None:
+        """The offer time of a call answered or left at ``at`` after ``wait`` seconds.
+
+        Without its ENTERQUEUE, the wait says when it began. With it, a line
+        stamped before the ENTERQUEUE (clocks of a PBX cluster, a reordered
+        file) moves the offer back: to the wait the PBX reported, else to the
+        line's own time; never forward.
+        """
+        began = at - timedelta(seconds=wait) if wait is not None else at
+        if not call.entered:
+            call.offered_at = began if wait is not None else call.offered_at
+        elif at < call.offered_at:
+            call.offered_at = min(call.offered_at, began)
 
     def _unanswered(self, lineno: int, at: datetime, callid: str, queue: str, event: str,
                     wait: float | None) -> None:
@@ -255,8 +341,7 @@ class QueueLogReader:
         if existing is not None and existing.outcome == "answered":
             raise _Skip(_("{event} after the call was answered").format(event=event))
         call = self._fragment(lineno, at, callid, queue)
-        if not call.entered and wait is not None:
-            call.offered_at = at - timedelta(seconds=wait)
+        self._offer_from_wait(call, at, wait)
         call.outcome = "abandoned"
         call.ended_at = max(at, call.offered_at)
         call.how = event
