@@ -52,7 +52,9 @@ class Table:
 
 
 def _header_key(cell: str) -> str:
-    text = unicodedata.normalize("NFKC", cell).strip().strip("*").strip().casefold()
+    # a byte order mark left over (a file saved twice with one, or read as another encoding)
+    text = unicodedata.normalize("NFKC", cell.replace("\ufeff", ""))
+    text = text.strip().strip("*").strip().casefold()
     return "_".join(text.replace("-", " ").split())
 
 

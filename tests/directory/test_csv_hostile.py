@@ -110,6 +110,18 @@ def test_nul_bytes_are_refused_per_cell_and_nothing_is_written(any_desk: Desk,
     assert [c for c, *_rest in directory(any_desk)["customers"] if c in ("N1", "N2")] == ["N2"]
 
 
+def test_byte_order_marks_left_in_the_header_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbfcustomer_code,\xef\xbb\xbfcustomer_name\nN1,x\n")
+    table = read_table(path, "customers")
+    assert table.encoding == "UTF-8 with BOM" and [r.values for r in table.rows] == [
+        {"customer_code": "N1", "customer_name": "x"}]
+    utf16 = tmp_path / "u.csv"
+    utf16.write_bytes("customer_code,customer_name\nN1,甲\n".encode("utf-16"))
+    assert [r.values["customer_name"] for r in read_table(utf16, "customers",
+                                                          encoding="utf-16").rows] == ["甲"]
+
+
 def test_a_file_saved_as_utf16_is_refused(any_desk: Desk, tmp_path: Path) -> None:
     before = state(any_desk)
     path = tmp_path / "c.csv"
