@@ -6,6 +6,15 @@ tabs or bars between cells, column names in English or Chinese.
 :func:`read_table` decodes the file, finds the delimiter and the columns from
 the header line, and returns every row with its line number, so that a
 problem is reported where a person finds it in the file.
+
+Whatever the bytes, the only exception is :class:`ImportFileError`: quotes are
+read strictly (a quoted cell never closed, or closed with more text after it,
+is refused naming the line where that cell begins, instead of swallowing the
+lines after it), and so are codecs that are no text encodings, delimiters that
+are not one of :data:`~hotline.directory.csv_columns.DELIMITERS` and cells over
+the reader's size limit. Characters no cell may hold (NUL, control characters,
+half surrogate pairs) are found per cell by :func:`bad_character`, so that the
+plans refuse the row and name the column.
 """
 
 from __future__ import annotations
