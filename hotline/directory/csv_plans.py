@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from hotline.directory.contact_numbers import (
     NumberEntry,
@@ -37,7 +37,7 @@ from hotline.directory.contact_numbers import (
     show_number,
 )
 from hotline.directory.contract_terms import check_terms, check_validity, overlap_warning, overlaps
-from hotline.directory.csv_reading import Row, Table
+from hotline.directory.csv_reading import Row, Table, bad_character
 from hotline.directory.csv_report import ImportReport, Problem
 from hotline.directory.fields import (
     FieldError,
@@ -85,7 +85,8 @@ class Plan(ABC):
         self.report.warnings.append(Problem(line, message))
 
     def rows(self) -> Iterator[Row]:
-        """The rows to check, after the shape of each (stray cells) is checked."""
+        """The rows to check, after the shape of each (stray cells) and the characters of
+        its cells (no NUL, no control characters) are checked."""
         for row in self.table.rows:
             if row.cells:
                 self.report.errors.append(Problem(row.line, _(
@@ -93,7 +94,29 @@ class Plan(ABC):
                     "delimiter must be in double quotes.").format(
                         n=row.cells, m=self.table.header_cells)))
                 continue
-            yield row
+            bad = False
+            for name, value in row.values.items():
+                why = bad_character(value)
+                if why is not None:
+                    self.fail(row, FieldError(name, why))
+                    bad = True
+            if not bad:
+                yield row
+
+    def fits(self, model: type[SQLModel], values: dict[str, Any],
+             columns: dict[str, str] | None = None) -> None:
+        """Refuse a value longer than its database column (``columns``: field -> CSV column).
+
+        The field checks keep within these lengths; this is the last word before
+        anything is written, read from the tables themselves.
+        """
+        table = model.__table__  # type: ignore[attr-defined]
+        for name, value in values.items():
+            length = getattr(table.c[name].type, "length", None)
+            if isinstance(value, str) and length is not None and len(value) > length:
+                column = (columns or {}).get(name, name)
+                raise FieldError(column, _("at most {max} characters fit in the directory; "
+                                           "this has {n}.").format(max=length, n=len(value)))
 
     def customers(self) -> dict[str, Customer]:
         return {key_of(c.code): c for c in self.s.exec(select(Customer)).all()}
@@ -167,6 +190,10 @@ class CustomersPlan(Plan):
                 elif any(one_line(v.get(c)) for c in ("site_city", "area_code", "address")):
                     raise FieldError("site_name", _("site_city, area_code and address "
                                                     "describe a site: give its site_name."))
+                self.fits(Customer, {"code": code, **values},
+                          {"code": "customer_code", "name": "customer_name"})
+                if site is not None:
+                    self.fits(Site, site, {"name": "site_name", "city": "site_city"})
             except FieldError as exc:
                 self.fail(row, exc)
                 continue
@@ -336,6 +363,8 @@ class ContactsPlan(Plan):
         values: dict[str, Any] = {"title": check_title(v.get("title")),
                                   "email": check_email(v.get("email")),
                                   "site_id": None}
+        self.fits(Contact, {"name": name, "title": values["title"], "email": values["email"]},
+                  {"name": "contact_name"})
         sites = self.sites.get(customer.id, [])
         site: Site | None = None
         site_name = one_line(v.get("site"))
@@ -355,6 +384,10 @@ class ContactsPlan(Plan):
             site = next((x for x in sites if x.id == site_id), None)
         entries = self._numbers(v.get("numbers"), default_area_code(site, sites),
                                 required=stored is None and known is None)
+        for e in entries:
+            self.fits(ContactNumber, {"e164": e.number.e164, "extension": e.number.extension,
+                                      "kind": e.number.kind, "label": e.label},
+                      dict.fromkeys(("e164", "extension", "kind", "label"), "numbers"))
         if known is None:
             self.wanted[key] = _ContactIn(row.line, customer, name, values,
                                           {e.key: e for e in entries}, stored)
@@ -504,11 +537,20 @@ class ContractsPlan(Plan):
                                                 "an import does not move a contract to "
                                                 "another customer.").format(code=existing.code,
                                                                             owner=owner))
-        terms = check_terms(
-            self.sla,
-            one_line(v.get("policy")) or (existing.policy if existing else ""),
-            one_line(v.get("grade")) or (existing.grade if existing else ""),
-            one_line(v.get("region")) or (existing.region if existing else ""))
+        policy = one_line(v.get("policy")) or (existing.policy if existing else "")
+        grade = one_line(v.get("grade"))
+        terms = check_terms(self.sla, policy, grade or (existing.grade if existing else ""),
+                            one_line(v.get("region")) or (existing.region if existing else ""))
+        if not self.sla.policy(terms.policy).grades:
+            # A policy without grades takes none. A grade the contract already has (kept
+            # on screen) may stay, so that an exported file imports unchanged; a new one is
+            # refused, and a contract moved to such a policy loses its grade.
+            kept = (existing.grade if existing is not None
+                    and existing.policy == terms.policy else "")
+            if grade and grade.upper() != kept.upper():
+                raise FieldError("grade", _("Policy {policy} has no grades: leave the grade "
+                                            "empty.").format(policy=terms.policy))
+            terms = replace(terms, grade=kept)
         title = check_contract_title(v.get("title"))
         start, end = check_validity(v.get("valid_from"), v.get("valid_to"),
                                     required=existing is None)
@@ -521,6 +563,7 @@ class ContractsPlan(Plan):
                                                                     start=start.isoformat()))
         values: dict[str, Any] = {"title": title, "policy": terms.policy, "grade": terms.grade,
                                   "region": terms.region, "valid_from": start, "valid_to": end}
+        self.fits(Contract, {"code": code, **values}, {"code": "contract_code"})
         known = self.wanted.get(key_of(code))
         if known is not None:
             clash = _conflict(known.values, values)

@@ -97,7 +97,7 @@ def check_area_code(value: str | None, fld: str = "area_code") -> str | None:
     if not text:
         return None
     digits = text[1:] if text.startswith("0") else text
-    if not digits.isdigit() or area_place(digits) is None:
+    if not (digits.isascii() and digits.isdecimal()) or area_place(digits) is None:
         raise FieldError(fld, _("{value!r} is not an area code in use in China "
                                 "(e.g. 010, 020, 0755).").format(value=one_line(value)))
     return "0" + digits
@@ -107,7 +107,7 @@ def check_area_code(value: str | None, fld: str = "area_code") -> str | None:
 def area_place(area: str) -> str | None:
     """Where an area code is (``"755"`` → Shenzhen), in the current language; None if unused."""
     area = area.lstrip("0")
-    if not area.isdigit() or not 2 <= len(area) <= 3:
+    if not (area.isascii() and area.isdecimal()) or not 2 <= len(area) <= 3:
         return None
     lang = "zh" if current_language() == "zh_CN" else "en"
     for lead in "2345678":

@@ -25,6 +25,7 @@ from hotline.reports.figures import (
     PeriodPenalty,
     Report,
 )
+from hotline.spreadsheet import escape_cell
 
 FORMATS = ("table", "csv", "json", "md", "xlsx")
 SERVICE_LEVEL_TARGET = 0.95
@@ -386,7 +387,8 @@ def _csv_rows(doc: dict[str, Any]) -> list[list[Any]]:
 def render_csv(doc: dict[str, Any]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerows(_csv_rows(doc))
+    # a cell a spreadsheet would run as a formula gets a ' before it; numbers stay numbers
+    writer.writerows([escape_cell(c) for c in row] for row in _csv_rows(doc))
     return buf.getvalue()
 
 
@@ -411,7 +413,9 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
     """Summary (every figure per scope), penalties, days (with the 95% line), hours."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path))
+    # every string is written as text, never as a formula (a contract code or a rule's
+    # description starting with "=" stays what it says)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     try:
         bold = wb.add_format({"bold": True})
         title = wb.add_format({"bold": True, "font_size": 13})
