@@ -21,6 +21,7 @@ from hotline.timefmt import short_datetime
 from hotline.views.ticket import TicketView, load_ticket
 from screens.context import DeskContext, DeskScreen
 from screens.messages import DeskChanged
+from screens.operations import refuse_while_pending
 from screens.reused_screen import ReusedScreen
 from screens.step_form import StepForm
 from screens.translated_bindings import TranslatedModalScreen
@@ -279,6 +280,9 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         if what == "answered":
             what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
         desk = self.context.desk
+        key = f"ticket:{v.id}"
+        if refuse_while_pending(self, key):
+            return  # a step is being recorded: the next one waits for the ticket it makes
         # Refuse out-of-order steps at once, with the lifecycle's own message.
         if what not in v.allowed:
             try:
@@ -288,13 +292,13 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             self.notify(message or _("Not possible now."), severity="warning", timeout=8)
             return
 
-        def submit(given: StepInput, at: datetime | None) -> None:
-            current = self.view
+        def submit(given: StepInput, at: datetime | None) -> None:  # in a worker
+            current = self.view  # the ticket as this screen shows it (read again on a clash)
             assert current is not None
             try:
                 desk.record(v.id, what, given, at=at, expected_version=current.version)
             except Conflict:
-                self.reload()
+                self.app.call_from_thread(self.reload)
                 raise
 
         def done(saved: bool | None) -> None:
@@ -309,7 +313,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                                       levels=list(policy.levels), roster=roster,
                                       conditions=dict(policy.conditions),
                                       current_conditions=v.conditions,
-                                      subtitle=f"{v.number} · {v.customer or ''}"), done)
+                                      subtitle=f"{v.number} · {v.customer or ''}",
+                                      key=key), done)
 
 
 #: The name the ticket screen is installed under (built once, then kept).
