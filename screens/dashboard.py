@@ -351,7 +351,8 @@ class DashboardScreen(DeskScreen):
             return
         call_id = row.call_id
         if not run_operation(self, lambda: desk.answer(call_id), key=f"call:{call_id}",
-                             failed=lambda _error: self._answer_refused(call_id)):
+                             failed=lambda _error: self._answer_refused(call_id),
+                             after_refresh=True):
             return
         await self._open_intake(call_id, row.number)
 

@@ -79,12 +79,14 @@ def run_operation(screen: Widget, operation: Callable[[], Result], *, key: str,
                   done: str = "", done_timeout: float = DONE_TIMEOUT,
                   then: Callable[[Result], object] | None = None,
                   failed: Callable[[str], object] | None = None,
-                  notify_refusal: bool = True) -> bool:
+                  notify_refusal: bool = True, after_refresh: bool = False) -> bool:
     """Start ``operation`` in a worker; False (said) when one on ``key`` is under way.
 
     ``done``: a confirmation to show when it went through; ``then``: what to do with
     its result; ``failed``: told the refusal's text, which is shown as a notification
     unless ``notify_refusal`` is False (a form shows it in its own error line).
+    ``after_refresh``: start it once the screen is next drawn (a screen the key opens
+    is drawn first, without a worker taking turns with it); ``key`` is taken at once.
     """
     if refuse_while_pending(screen, key):
         return False
@@ -118,5 +120,11 @@ def run_operation(screen: Widget, operation: Callable[[], Result], *, key: str,
             return
         settle(None, result)
 
-    app.run_worker(run(), name=f"operation {key}", group="operation", exit_on_error=False)
+    def start() -> None:
+        app.run_worker(run(), name=f"operation {key}", group="operation", exit_on_error=False)
+
+    if after_refresh:
+        app.call_after_refresh(start)
+    else:
+        start()
     return True
