@@ -309,9 +309,9 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         if self.is_current and self.call_id == call_id:
             self.dismiss(ticket_id)
 
-    def _save_refused(self, message: str) -> None:
+    def _save_refused(self, error: HotlineError) -> None:
         self._in_flight = False
-        self._fail(message, None)
+        self._fail(str(error), None)
 
     def action_cancel(self) -> None:
         # Not while the call is being logged: the ticket may be saved whatever the form

@@ -78,13 +78,13 @@ def refuse_while_pending(widget: Widget, key: str) -> bool:
 def run_operation(screen: Widget, operation: Callable[[], Result], *, key: str,
                   done: str = "", done_timeout: float = DONE_TIMEOUT,
                   then: Callable[[Result], object] | None = None,
-                  failed: Callable[[str], object] | None = None,
+                  failed: Callable[[HotlineError], object] | None = None,
                   notify_refusal: bool = True, after_refresh: bool = False) -> bool:
     """Start ``operation`` in a worker; False (said) when one on ``key`` is under way.
 
     ``done``: a confirmation to show when it went through; ``then``: what to do with
-    its result; ``failed``: told the refusal's text, which is shown as a notification
-    unless ``notify_refusal`` is False (a form shows it in its own error line).
+    its result; ``failed``: handed the refusal, which is shown as a notification unless
+    ``notify_refusal`` is False (a form shows it in its own error line).
     ``after_refresh``: start it once the screen is next drawn (a screen the key opens
     is drawn first, without a worker taking turns with it); ``key`` is taken at once.
     """
@@ -94,12 +94,12 @@ def run_operation(screen: Widget, operation: Callable[[], Result], *, key: str,
     keys = pending(app)
     keys.add(key)
 
-    def settle(error: str | None, result: Result | None) -> None:
+    def settle(error: HotlineError | None, result: Result | None) -> None:
         keys.discard(key)
         app.post_message(OperationSettled(key, error is None))
         if error is not None:
             if notify_refusal or failed is None:
-                app.notify(error, severity="error", timeout=REFUSAL_TIMEOUT)
+                app.notify(str(error), severity="error", timeout=REFUSAL_TIMEOUT)
             if failed is not None:
                 failed(error)
             return
@@ -113,10 +113,11 @@ def run_operation(screen: Widget, operation: Callable[[], Result], *, key: str,
         try:
             result = await asyncio.to_thread(operation)
         except HotlineError as exc:
-            settle(str(exc), None)
+            settle(exc, None)
             return
         except Exception as exc:  # unforeseen: said, and the desk stays up
-            settle(_("The change failed; nothing was saved ({error}).").format(error=exc), None)
+            settle(HotlineError(_("The change failed; nothing was saved ({error}).").format(
+                error=exc)), None)
             return
         settle(None, result)
 

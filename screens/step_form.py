@@ -173,9 +173,9 @@ class StepForm(TranslatedModalScreen[bool]):
         if self.is_current:
             self.dismiss(True)
 
-    def _refused(self, message: str) -> None:
+    def _refused(self, error: HotlineError) -> None:
         self._in_flight = False
-        self.query_one("#step-error", Static).update(Text(message, style="bold red"))
+        self.query_one("#step-error", Static).update(Text(str(error), style="bold red"))
 
     def action_cancel(self) -> None:
         if self._in_flight and refuse_while_pending(self, self.key):

@@ -80,7 +80,8 @@ async def test_a_refusal_is_said_and_nothing_else_happens() -> None:
     async with app.run_test() as pilot:
         await pilot.pause()
         assert run_operation(screen, refused, key="call:1", done="Answered.",
-                             then=results.append, failed=refusals.append)
+                             then=results.append,
+                             failed=lambda error: refusals.append(str(error)))
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.said == [("lina answered this call at 10:00:03", "error", 8.0)]
