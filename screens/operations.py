@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from textual.app import App
 from textual.message import Message
@@ -59,12 +59,12 @@ def pending(app: App[object]) -> set[str]:
     return _PENDING.setdefault(app, set())
 
 
-def is_pending(widget: Widget, key: str) -> bool:
+def is_pending(widget: Widget | App[Any], key: str) -> bool:
     """An operation on ``key`` is under way."""
     return key in pending(widget.app)
 
 
-def refuse_while_pending(widget: Widget, key: str) -> bool:
+def refuse_while_pending(widget: Widget | App[Any], key: str) -> bool:
     """Say so and return True when an operation on ``key`` is under way."""
     if not is_pending(widget, key):
         return False
@@ -75,7 +75,7 @@ def refuse_while_pending(widget: Widget, key: str) -> bool:
     return True
 
 
-def run_operation(screen: Widget, operation: Callable[[], Result], *, key: str,
+def run_operation(screen: Widget | App[Any], operation: Callable[[], Result], *, key: str,
                   done: str = "", done_timeout: float = DONE_TIMEOUT,
                   then: Callable[[Result], object] | None = None,
                   failed: Callable[[HotlineError], object] | None = None,
