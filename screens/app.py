@@ -179,18 +179,26 @@ class HotlineApp(App[None]):
             self._ask_sign_in()
 
     def _demo_offer_answered(self, yes: bool | None) -> None:
+        """Record the answer (and load the demo directory) in a worker, then sign in."""
         from hotline import demo
+        from screens.operations import run_operation
 
-        try:
-            demo.record_offer(self.desk, accepted=bool(yes))
+        desk = self.desk
+
+        def answer() -> bool:
+            demo.record_offer(desk, accepted=bool(yes))
             if yes:
-                demo.load_directory(self.desk)
+                demo.load_directory(desk)
+            return bool(yes)
+
+        def recorded(loaded: bool) -> None:
+            if loaded:
                 self.notify(_("Demo directory loaded. Try: hotline ring 13800138000 in another "
                               "terminal, or run hotline demo."), timeout=10)
-        except HotlineError as exc:
-            self.notify(str(exc), severity="error")
-        self.reload()
-        self._ask_sign_in()
+            self._ask_sign_in()
+
+        run_operation(self, answer, key="demo", then=recorded,
+                      failed=lambda _error: self._ask_sign_in())
 
     def _ask_sign_in(self) -> None:
         """Without --as, a desk with a roster asks who works this seat."""
@@ -199,23 +207,17 @@ class HotlineApp(App[None]):
 
         if not self.sign_in or self.desk.signed_in:
             return
-        members = roster(self.desk.engine)
+        members = roster(self.desk.engine)  # once, as the desk starts
         if not members:
             return
 
-        def chosen(login: str | None) -> None:
+        def signed_in(login: str | None) -> None:
             if login is None:
-                return
-            try:
-                self.desk.sign_in(login)
-            except HotlineError as exc:
-                self.notify(str(exc), severity="error")
-                self._ask_sign_in()
                 return
             self.dashboard.tick()
             self.notify(_("Signed in as {who}.").format(who=login), timeout=4)
 
-        self.push_screen(SignInScreen(members), chosen)
+        self.push_screen(SignInScreen(members, self.desk.sign_in), signed_in)
 
     # --- what the screens ask for ------------------------------------------------
 

@@ -18,7 +18,7 @@ from hotline.timefmt import clock_time, short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
 from screens.messages import DeskChanged
-from screens.operations import REFUSED, run_operation
+from screens.operations import refuse_while_pending, run_operation
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
 
@@ -337,18 +337,42 @@ class DashboardScreen(DeskScreen):
         self.set_focus(self.query_one(f"#{name}", LiveTable))
 
     async def action_answer(self) -> None:
+        """Answer the selected ringing call, or the one whose answer time runs out first.
+
+        The call is answered in a worker; its form opens at once, so that what is typed
+        behind the key goes into it. Should the desk refuse (another seat answered it,
+        the database is busy), the form closes and the refusal is said.
+        """
         desk = self.context.desk
+        row = self._ringing_to_answer()
+        if row is None:  # none on screen: the desk says which one rings, or that none does
+            run_operation(self, lambda: desk.answer(None), key="call:next",
+                          then=lambda call_id: self.call_later(self._open_intake, call_id))
+            return
+        call_id = row.call_id
+        if not run_operation(self, lambda: desk.answer(call_id), key=f"call:{call_id}",
+                             failed=lambda _error: self._answer_refused(call_id),
+                             after_refresh=True):
+            return
+        await self._open_intake(call_id, row.number)
+
+    def _ringing_to_answer(self) -> CallRow | None:
+        """The selected ringing call, else the shown one whose answer time runs out first
+        (the desk's own order)."""
         chosen = self._selected_id("calls")
         if chosen is not None:
             row = self._shown_call(chosen)
-            if row is not None and row.state != CallState.RINGING:
-                chosen = None
-        call_id = run_operation(self, lambda: desk.answer(chosen))
-        if call_id is REFUSED:
-            return
-        row = self._shown_call(call_id)
-        number = row.number if row else ""
-        await self._open_intake(call_id, number)
+            if row is not None and row.state == CallState.RINGING:
+                return row
+        snap = self._snapshot
+        ringing = [c for c in snap.calls if c.state == CallState.RINGING] if snap else []
+        return min(ringing, key=lambda c: (c.due_at, c.call_id), default=None)
+
+    def _answer_refused(self, call_id: int) -> None:
+        """The call was not answered here: its form, opened meanwhile, closes."""
+        intake = self._intake
+        if intake is not None and intake.is_current and intake.call_id == call_id:
+            intake.dismiss(None)
 
     async def _open_intake(self, call_id: int | None, number: str = "") -> None:
         """The intake form (one, kept: building it anew for every call costs a keystroke).
@@ -399,10 +423,13 @@ class DashboardScreen(DeskScreen):
             self.notify(_("Select a ringing call in Incoming calls first."), severity="warning")
             return
         desk = self.context.desk
+        key = f"call:{row.call_id}"
+        if refuse_while_pending(self, key):
+            return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                run_operation(self, lambda: desk.abandon(row.call_id))
+                run_operation(self, lambda: desk.abandon(row.call_id), key=key)
 
         self.app.push_screen(Confirm(_("Caller hung up"), _(
             "Record that the call from {number} ended before it was answered?").format(
@@ -415,10 +442,13 @@ class DashboardScreen(DeskScreen):
             self.notify(_("Select an answered call in Incoming calls first."), severity="warning")
             return
         desk = self.context.desk
+        key = f"call:{row.call_id}"
+        if refuse_while_pending(self, key):
+            return
 
         def reason(text: str | None) -> None:
             if text:
-                run_operation(self, lambda: desk.end_call(row.call_id, reason=text))
+                run_operation(self, lambda: desk.end_call(row.call_id, reason=text), key=key)
 
         self.app.push_screen(AskText(_("End call without ticket"), _(
             "Why does the call from {number} need no ticket?").format(number=row.number),
@@ -435,9 +465,10 @@ class DashboardScreen(DeskScreen):
                           "[b]Ctrl+B[/b] in the intake form."), severity="warning")
             return
         desk = self.context.desk
-        if run_operation(self, lambda: desk.promise_callback(row.ticket_id)) is not REFUSED:
-            self.notify(_("Callback promised for ticket {number}.").format(
-                number=row.ticket_number))
+        run_operation(self, lambda: desk.promise_callback(row.ticket_id),
+                      key=f"ticket:{row.ticket_id}",
+                      done=_("Callback promised for ticket {number}.").format(
+                          number=row.ticket_number))
 
     def action_callback_done(self) -> None:
         row = self._selected_work()
@@ -446,9 +477,10 @@ class DashboardScreen(DeskScreen):
                         severity="warning")
             return
         desk = self.context.desk
-        if run_operation(self, lambda: desk.callback_done(row.ticket_id, row.key)) is not REFUSED:
-            self.notify(_("Callback for ticket {number} recorded.").format(
-                number=row.ticket_number))
+        run_operation(self, lambda: desk.callback_done(row.ticket_id, row.key),
+                      key=f"ticket:{row.ticket_id}",
+                      done=_("Callback for ticket {number} recorded.").format(
+                          number=row.ticket_number))
 
     def action_acknowledge(self) -> None:
         chosen = self._selected_id("escalations")
@@ -457,10 +489,13 @@ class DashboardScreen(DeskScreen):
                         severity="warning")
             return
         desk = self.context.desk
+        key = f"escalation:{chosen}"
+        if refuse_while_pending(self, key):
+            return
 
         def noted(text: str | None) -> None:
             if text is not None:
-                run_operation(self, lambda: desk.acknowledge(chosen, text))
+                run_operation(self, lambda: desk.acknowledge(chosen, text), key=key)
 
         self.app.push_screen(AskText(_("Acknowledge escalation"),
                                      _("Note (optional): what is being done?"),

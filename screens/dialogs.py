@@ -1,4 +1,9 @@
-"""Small modal dialogs: yes/no questions and one-line notes."""
+"""Small modal dialogs: yes/no questions and one-line notes.
+
+A dialog takes its answer only once it is on screen: keys typed before it was
+drawn (behind the key that opened it, while the machine was slow) were typed
+without seeing the question, and are not taken as an answer to it.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,14 @@ class Confirm(TranslatedModalScreen[bool]):
         super().__init__()
         self._title = title
         self._question = question
+        #: The dialog has been drawn: from now on a key answers it.
+        self.drawn = False
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._on_screen)
+
+    def _on_screen(self) -> None:
+        self.drawn = True
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
@@ -32,6 +45,9 @@ class Confirm(TranslatedModalScreen[bool]):
             yield Label(key_hints(("y", _("yes")), ("n / Esc", _("no"))), classes="keys")
 
     def action_answer(self, value: bool) -> None:
+        if not self.drawn:  # typed before the question was to be seen
+            self.app.bell()
+            return
         self.dismiss(value)
 
 
@@ -47,6 +63,14 @@ class AskText(TranslatedModalScreen[str | None]):
         self._prompt = prompt
         self._required = required
         self._placeholder = placeholder
+        #: The dialog has been drawn: from now on Enter and Esc answer it.
+        self.drawn = False
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._on_screen)
+
+    def _on_screen(self) -> None:
+        self.drawn = True
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
@@ -57,6 +81,9 @@ class AskText(TranslatedModalScreen[str | None]):
             yield Label(key_hints(("Enter", _("confirm")), ("Esc", _("cancel"))), classes="keys")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not self.drawn:  # typed before the question was to be seen
+            self.app.bell()
+            return
         value = event.value.strip()
         if self._required and not value:
             self.query_one("#ask-error", Static).update(_("This cannot be empty."))
@@ -64,4 +91,7 @@ class AskText(TranslatedModalScreen[str | None]):
         self.dismiss(value)
 
     def action_cancel(self) -> None:
+        if not self.drawn:
+            self.app.bell()
+            return
         self.dismiss(None)

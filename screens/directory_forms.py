@@ -50,6 +50,7 @@ from hotline.directory.saving import (
 from hotline.errors import HotlineError
 from hotline.i18n import N_, _
 from hotline.phones import describe
+from screens.operations import refuse_while_pending, run_operation
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
@@ -92,6 +93,8 @@ class DirectoryForm(TranslatedModalScreen[int | None]):
         self.values = dict(values or {})
         self._warned_for: dict[str, str] | None = None
         self._shown_for: dict[str, str] | None = None  # the values the error line is about
+        #: The values being saved (in a worker, which reads them here, not off the widgets).
+        self._saving: dict[str, str] | None = None
 
     # --- layout --------------------------------------------------------------------
 
@@ -144,6 +147,8 @@ class DirectoryForm(TranslatedModalScreen[int | None]):
         return widget.value
 
     def current(self) -> dict[str, str]:
+        if self._saving is not None:
+            return dict(self._saving)
         return {f.id: self.value(f.id) for f in self.FIELDS}
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -178,35 +183,48 @@ class DirectoryForm(TranslatedModalScreen[int | None]):
         raise TypeError(f"{type(self).__name__} does not say how it saves")
 
     def action_save(self) -> None:
+        """Save in a worker (the screen goes on meanwhile); Ctrl+S again waits for it."""
         values = self.current()
         confirmed = self._warned_for == values
-        try:
-            saved = self.save(confirmed)
-        except FieldError as exc:
-            self._fail(str(exc), exc.field)
+        key = f"directory:{type(self).__name__}:{self.row_id}"
+        if refuse_while_pending(self, key):
             return
-        except Unconfirmed as exc:
+        self._saving = values
+        if run_operation(self, lambda: self.save(confirmed), key=key, then=self._saved,
+                         failed=lambda error: self._refused(error, values),
+                         notify_refusal=False):
+            self.query_one("#form-error", Static).update(Text(_("Saving…"), style="dim"))
+        else:
+            self._saving = None
+
+    def _refused(self, error: HotlineError, values: dict[str, str]) -> None:
+        self._saving = None
+        if isinstance(error, FieldError):
+            self._fail(str(error), error.field)
+        elif isinstance(error, Unconfirmed):
             self._warned_for = values
             text = Text()
             text.append(_("Press Ctrl+S again to save anyway, or change the values."),
                         style="bold")
-            for w in exc.warnings:
+            for w in error.warnings:
                 text.append("\n⚠ " + w, style=WARN)
-            error = self.query_one("#form-error", Static)
-            error.update(text)
+            line = self.query_one("#form-error", Static)
+            line.update(text)
             self._shown_for = values
-            self.call_after_refresh(error.scroll_visible)
-            return
-        except HotlineError as exc:
-            self._fail(str(exc), None)
-            return
+            self.call_after_refresh(line.scroll_visible)
+        else:
+            self._fail(str(error), None)
+
+    def _saved(self, saved: Saved) -> None:
+        self._saving = None
         if saved.created:
             self.notify(_("Added."), timeout=3)
         elif saved.changed:
             self.notify(_("Saved."), timeout=3)
         else:
             self.notify(_("Nothing changed."), timeout=3)
-        self.dismiss(saved.id)
+        if self.is_current:
+            self.dismiss(saved.id)
 
     def _fail(self, message: str, field_id: str | None) -> None:
         error = self.query_one("#form-error", Static)
@@ -218,6 +236,9 @@ class DirectoryForm(TranslatedModalScreen[int | None]):
             self.query_one(f"#{field_id}").focus()
 
     def action_cancel(self) -> None:
+        if self._saving is not None and refuse_while_pending(
+                self, f"directory:{type(self).__name__}:{self.row_id}"):
+            return  # the row may be saved whatever the form says: wait for it
         self.dismiss(None)
 
 

@@ -39,7 +39,7 @@ from hotline.supervision.escalation_queue import (
 from hotline.timefmt import clock_time, countdown, short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
-from screens.operations import REFUSED, run_operation
+from screens.operations import refuse_while_pending, run_operation
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
 from screens.widgets.key_bar import KeyBar
@@ -73,6 +73,8 @@ class PickEngineer(TranslatedModalScreen[str | None]):
         self._title = title
         self._heading = heading
         self._members = members
+        #: Drawn: from now on Enter chooses and Esc cancels (not keys typed before it).
+        self.drawn = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog pick") as box:
@@ -91,11 +93,21 @@ class PickEngineer(TranslatedModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+        self.call_after_refresh(self._on_screen)
+
+    def _on_screen(self) -> None:
+        self.drawn = True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if not self.drawn:  # typed before the list was to be seen
+            self.app.bell()
+            return
         self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
+        if not self.drawn:
+            self.app.bell()
+            return
         self.dismiss(None)
 
 
@@ -312,11 +324,11 @@ class EscalationQueueScreen(DeskScreen):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def _run_and_refresh(self, operation: Callable[[], object], done: str) -> None:
+    def _run_and_refresh(self, operation: Callable[[], object], done: str, key: str) -> None:
         """Run an operation; once it went through, read the list and the selected item's
         story again."""
-        if run_operation(self, operation, done=done) is not REFUSED:
-            self._refresh_after_change()
+        run_operation(self, operation, key=key, done=done,
+                      then=lambda _result: self._refresh_after_change())
 
     def _refresh_after_change(self) -> None:
         self._history_for = None
@@ -333,11 +345,14 @@ class EscalationQueueScreen(DeskScreen):
         if row is None:
             return
         desk = self.context.desk
+        key = f"escalation:{row.escalation_id}"
+        if refuse_while_pending(self, key):
+            return
 
         def noted(text: str | None) -> None:
             if text is not None:
                 self._run_and_refresh(lambda: acknowledge(desk, [row.escalation_id], text),
-                                      _("Acknowledged."))
+                                      _("Acknowledged."), key)
 
         self.app.push_screen(AskText(_("Acknowledge: {what}").format(what=row.what),
                                      _("Note (optional): what is being done?"),
@@ -351,13 +366,17 @@ class EscalationQueueScreen(DeskScreen):
         desk = self.context.desk
         ids = [r.escalation_id for r in open_rows]
 
+        if refuse_while_pending(self, "escalations:all"):
+            return
+
+        def acknowledged(count: int) -> None:
+            self._refresh_after_change()
+            self.notify(_("{n} escalations acknowledged.").format(n=count))
+
         def noted(text: str | None) -> None:
-            if text is None:
-                return
-            count = run_operation(self, lambda: acknowledge(desk, ids, text))
-            if count is not REFUSED:
-                self._refresh_after_change()
-                self.notify(_("{n} escalations acknowledged.").format(n=count))
+            if text is not None:
+                run_operation(self, lambda: acknowledge(desk, ids, text), key="escalations:all",
+                              then=acknowledged)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -385,6 +404,9 @@ class EscalationQueueScreen(DeskScreen):
         if not members:
             self.notify(_("The desk has no engineers in its directory."), severity="warning")
             return
+        key = f"escalation:{row.escalation_id}"
+        if refuse_while_pending(self, key):
+            return
 
         def chosen(login: str | None) -> None:
             if not login:
@@ -393,7 +415,7 @@ class EscalationQueueScreen(DeskScreen):
             def noted(text: str | None) -> None:
                 if text is not None:
                     self._run_and_refresh(lambda: reassign(desk, row.escalation_id, login, text),
-                                          _("Reassigned to {who}.").format(who=login))
+                                          _("Reassigned to {who}.").format(who=login), key)
 
             self.app.push_screen(AskText(_("Reassign to {who}").format(who=login),
                                          _("Note for them (optional):"), required=False), noted)
@@ -406,11 +428,14 @@ class EscalationQueueScreen(DeskScreen):
         if row is None:
             return
         desk = self.context.desk
+        key = f"escalation:{row.escalation_id}"
+        if refuse_while_pending(self, key):
+            return
 
         def noted(text: str | None) -> None:
             if text:
                 self._run_and_refresh(lambda: add_note(desk, row.escalation_id, text),
-                                      _("Note added."))
+                                      _("Note added."), key)
 
         self.app.push_screen(AskText(_("Note on: {what}").format(what=row.what),
                                      _("What is being done?"), required=True), noted)

@@ -36,7 +36,7 @@ from hotline.supervision.rota import ShiftInstance
 from hotline.timefmt import short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.messages import ShiftChanged
-from screens.operations import REFUSED, run_operation
+from screens.operations import run_operation
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
 from screens.widgets.key_bar import KeyBar
@@ -345,10 +345,13 @@ class HandoverScreen(DeskScreen):
     def _run_and_refresh(self, operation: Callable[[], object], done: str) -> None:
         """Run a handover operation; once it went through, read the screen and the
         header's shift again."""
-        if run_operation(self, operation, done=done, done_timeout=5) is REFUSED:
-            return
-        self.refresh_data()
-        self.post_message(ShiftChanged())
+        def saved(_result: object) -> None:
+            self.refresh_data()
+            self.app.post_message(ShiftChanged())
+
+        # One key for the handover screen's changes: one at a time, each on what the
+        # screen shows after the one before went through.
+        run_operation(self, operation, key="handover", done=done, done_timeout=5, then=saved)
 
     def action_write(self) -> None:
         st = self.state

@@ -22,6 +22,7 @@ from hotline.i18n import _
 from hotline.phones import describe
 from hotline.timefmt import parse_time
 from hotline.views.search import customer_names, open_tickets_of
+from screens.operations import refuse_while_pending, run_operation
 from screens.reused_screen import ReusedScreen
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.choice import Choice, Option
@@ -68,6 +69,7 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         self._customers: list[str] = []  # read once the form is on screen
         self._refused_with: dict[str, str] = {}  # the fields as they were at a refusal
         self._ready = asyncio.Event()  # shown afresh for the call it was prepared for
+        self._in_flight = False  # the form is being saved (in a worker)
 
     def prepare(self, *, call_id: int | None, number: str) -> None:
         """Use this (installed, kept) form for another call: every field starts afresh."""
@@ -288,12 +290,32 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         except InputError as exc:
             self._fail(str(exc), "time")
             return
-        try:
-            ticket_id = self.desk.log_call(form, self.call_id)
-        except HotlineError as exc:
-            self._fail(str(exc), None)
-            return
-        self.dismiss(ticket_id)
+        call_id = self.call_id
+        desk = self.desk
+        # Saved in a worker (the form stays on screen meanwhile); a call still being
+        # answered is logged once that went through (the same key: refused until then).
+        if run_operation(self, lambda: desk.log_call(form, call_id), key=self._key(),
+                         then=lambda ticket_id: self._saved(call_id, ticket_id),
+                         failed=self._save_refused, notify_refusal=False):
+            self._in_flight = True
+            self.query_one("#intake-error", Static).update(Text(_("Saving…"), style="dim"))
+
+    def _key(self) -> str:
+        """What the form's save changes: its call (answered just before), or a new call."""
+        return f"call:{self.call_id}" if self.call_id is not None else "intake:new"
+
+    def _saved(self, call_id: int | None, ticket_id: int) -> None:
+        self._in_flight = False
+        if self.is_current and self.call_id == call_id:
+            self.dismiss(ticket_id)
+
+    def _save_refused(self, error: HotlineError) -> None:
+        self._in_flight = False
+        self._fail(str(error), None)
 
     def action_cancel(self) -> None:
+        # Not while the call is being logged: the ticket may be saved whatever the form
+        # says, and closing it would hide that.
+        if self._in_flight and refuse_while_pending(self, self._key()):
+            return
         self.dismiss(None)

@@ -27,6 +27,9 @@ class SearchResults(Message):
         self.hits = hits
         self.error = error
 
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SearchResults)  # typed on: the newest search wins
+
 
 class SearchScreen(DeskScreen):
     """Tickets found as the query is typed; Enter opens one."""

@@ -17,6 +17,7 @@ from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, step_label
 from hotline.errors import HotlineError, InputError
 from hotline.i18n import _
 from hotline.timefmt import parse_time
+from screens.operations import refuse_while_pending, run_operation
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
@@ -39,7 +40,12 @@ Submit = Callable[[StepInput, datetime | None], None]
 
 
 class StepForm(TranslatedModalScreen[bool]):
-    """Ask for a step's time and details; ``submit`` records it or raises with a message."""
+    """Ask for a step's time and details; ``submit`` records it or raises with a message.
+
+    ``submit`` runs in a worker (the form stays on screen, the clocks go on); ``key``
+    names what it changes (``ticket:7``): while it runs, the form neither saves again
+    nor closes.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="step.save", priority=True),
@@ -53,10 +59,13 @@ class StepForm(TranslatedModalScreen[bool]):
     def __init__(self, what: str, submit: Submit, *, tz: object, now: Callable[[], datetime],
                  levels: list[int] | None = None, roster: list[str] | None = None,
                  conditions: dict[str, str] | None = None,
-                 current_conditions: tuple[str, ...] = (), subtitle: str = "") -> None:
+                 current_conditions: tuple[str, ...] = (), subtitle: str = "",
+                 key: str = "step") -> None:
         super().__init__()
         self.what = what
         self.submit = submit
+        self.key = key
+        self._in_flight = False  # being saved, in a worker
         self.tz = tz
         self.now = now
         self.levels = levels or []
@@ -151,11 +160,24 @@ class StepForm(TranslatedModalScreen[bool]):
                               else None)
             if self.what == "level_set" and given.level is None:
                 raise InputError(_("Choose the new level."))
-            self.submit(given, at)
         except HotlineError as exc:
             error.update(Text(str(exc), style="bold red"))
             return
-        self.dismiss(True)
+        if run_operation(self, lambda: self.submit(given, at), key=self.key,
+                         then=self._saved, failed=self._refused, notify_refusal=False):
+            self._in_flight = True
+            error.update(Text(_("Saving…"), style="dim"))
+
+    def _saved(self, _result: object) -> None:
+        self._in_flight = False
+        if self.is_current:
+            self.dismiss(True)
+
+    def _refused(self, error: HotlineError) -> None:
+        self._in_flight = False
+        self.query_one("#step-error", Static).update(Text(str(error), style="bold red"))
 
     def action_cancel(self) -> None:
+        if self._in_flight and refuse_while_pending(self, self.key):
+            return  # the step may be recorded whatever the form says: wait for it
         self.dismiss(False)

@@ -6,9 +6,11 @@ from datetime import datetime
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -21,11 +23,26 @@ from hotline.timefmt import short_datetime
 from hotline.views.ticket import TicketView, load_ticket
 from screens.context import DeskContext, DeskScreen
 from screens.messages import DeskChanged
+from screens.operations import refuse_while_pending
 from screens.reused_screen import ReusedScreen
 from screens.step_form import StepForm
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
+
+
+class TicketLoaded(Message):
+    """A ticket as read by a worker (None, and why, when it could not be read)."""
+
+    def __init__(self, ticket_id: int, view: TicketView | None, error: str = "") -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.view = view
+        self.error = error
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TicketLoaded)  # the newest read wins
+
 
 #: The key of each step on the ticket screen (mnemonic where one exists).
 STEP_KEYS: dict[str, str] = {
@@ -113,6 +130,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         super().__init__(context)
         self.ticket_id = ticket_id
         self.view: TicketView | None = None
+        self._loading = False  # being read again (a worker): its view may be behind
+        self._queued_step: str | None = None  # a step's key pressed while it was read
         self._header_lines = 0  # lines the header was laid out for
 
     def compose(self) -> ComposeResult:
@@ -133,11 +152,15 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
 
     def prepare(self, ticket_id: int) -> None:
         """Show another ticket on this (installed, kept) screen."""
+        self._queued_step = None
         if ticket_id != self.ticket_id:
             self.ticket_id = ticket_id
             self.view = None
-            if self.is_mounted:
+            if self.is_mounted:  # nothing of the last ticket shows while this one is read
                 self.query_one("#ticket-timeline", LiveTable).set_rows([])
+                self.query_one("#ticket-clocks", LiveTable).set_rows([])
+                self.query_one("#ticket-header", Static).update(_("Opening the ticket…"))
+                self.query_one("#ticket-next", Static).update("")
 
     def on_screen_resume(self) -> None:
         if self.is_mounted and self.view is not None:
@@ -152,14 +175,40 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         self.query_one("#ticket-timeline-panel").border_title = _("Timeline")
 
     def reload(self) -> None:
+        """Read the ticket again, in a worker (the screen is drawn meanwhile).
+
+        Until it is read, a step's key waits for it (the last one pressed is taken
+        once the ticket is there): a step is never chosen on the ticket as it was.
+        """
+        self._loading = True
+        self._load(self.ticket_id)
+
+    @work(thread=True, exclusive=True, group="ticket-load")
+    def _load(self, ticket_id: int) -> None:
         desk = self.context.desk
         try:
-            view = load_ticket(desk.engine, self.ticket_id, desk.now(), desk.settings.tz)
+            view = load_ticket(desk.engine, ticket_id, desk.now(), desk.settings.tz)
         except HotlineError as exc:
-            self.notify(str(exc), severity="error")
+            self.post_message(TicketLoaded(ticket_id, None, str(exc)))
             return
-        self.view = view
-        self._show_view(view)
+        except Exception as exc:  # a database gone away must not take the screen down
+            self.post_message(TicketLoaded(ticket_id, None, _(
+                "Cannot read the desk: {error}").format(error=exc)))
+            return
+        self.post_message(TicketLoaded(ticket_id, view))
+
+    def on_ticket_loaded(self, message: TicketLoaded) -> None:
+        if message.ticket_id != self.ticket_id:
+            return  # another ticket was asked for meanwhile
+        self._loading = False
+        queued, self._queued_step = self._queued_step, None
+        if message.view is None:
+            self.notify(message.error, severity="error")
+            return
+        self.view = message.view
+        self._show_view(message.view)
+        if queued is not None and self.is_current:
+            self.action_step(queued)
 
     def _show_view(self, v: TicketView) -> None:
         tz = self.context.desk.settings.tz
@@ -274,11 +323,15 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
 
     def action_step(self, what: str) -> None:
         v = self.view
-        if v is None:
+        if self._loading or v is None:
+            self._queued_step = what  # taken once the ticket is read (on_ticket_loaded)
             return
         if what == "answered":
             what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
         desk = self.context.desk
+        key = f"ticket:{v.id}"
+        if refuse_while_pending(self, key):
+            return  # a step is being recorded: the next one waits for the ticket it makes
         # Refuse out-of-order steps at once, with the lifecycle's own message.
         if what not in v.allowed:
             try:
@@ -288,13 +341,13 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             self.notify(message or _("Not possible now."), severity="warning", timeout=8)
             return
 
-        def submit(given: StepInput, at: datetime | None) -> None:
-            current = self.view
+        def submit(given: StepInput, at: datetime | None) -> None:  # in a worker
+            current = self.view  # the ticket as this screen shows it (read again on a clash)
             assert current is not None
             try:
                 desk.record(v.id, what, given, at=at, expected_version=current.version)
             except Conflict:
-                self.reload()
+                self.app.call_from_thread(self.reload)
                 raise
 
         def done(saved: bool | None) -> None:
@@ -309,7 +362,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                                       levels=list(policy.levels), roster=roster,
                                       conditions=dict(policy.conditions),
                                       current_conditions=v.conditions,
-                                      subtitle=f"{v.number} · {v.customer or ''}"), done)
+                                      subtitle=f"{v.number} · {v.customer or ''}",
+                                      key=key), done)
 
 
 #: The name the ticket screen is installed under (built once, then kept).

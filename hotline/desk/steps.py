@@ -116,7 +116,7 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
             raise _stale(tx, ticket)
         when = tx.when(at, not_before=ticket.opened_at, what=_("the ticket was opened"))
         progress = progress_of(s, ticket)
-        refused = refusal(progress, what, when)
+        refused = refusal(progress, what, when, tx.tz)
         if refused:
             raise InputError(refused)
         data = _details(tx, seat.sla, ticket, what, given, when)
@@ -155,7 +155,7 @@ def why_not(seat: Seat, ticket_id: int, what: str) -> str | None:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
-        return refusal(progress_of(s, ticket), what, seat.now())
+        return refusal(progress_of(s, ticket), what, seat.now(), seat.settings.tz)
 
 
 def promise_callback(seat: Seat, ticket_id: int, *, at: datetime | None = None) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from hotline import display_names
 from hotline.i18n import N_, _
+from hotline.timefmt import local
 
 #: Every step a person records on a ticket: event kind → (label, ticket kinds or None for all).
 STEPS: dict[str, tuple[str, frozenset[str] | None]] = {
@@ -148,12 +150,16 @@ def apply(p: Progress, what: str, at: datetime) -> None:
         p.answered = False
 
 
-def _hm(at: datetime | None) -> str:
-    return at.strftime("%m-%d %H:%M") if at else "?"
+def _hm(at: datetime | None, tz: ZoneInfo) -> str:
+    """``MM-DD HH:MM`` in the desk's zone (times are stored in UTC)."""
+    return local(at, tz).strftime("%m-%d %H:%M") if at else "?"
 
 
-def refusal(p: Progress, what: str, at: datetime) -> str | None:
-    """Why ``what`` cannot be recorded at ``at`` now, or None if it can."""
+def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
+    """Why ``what`` cannot be recorded at ``at`` now, or None if it can.
+
+    ``tz``: the desk's zone, in which the message shows the times it names.
+    """
     if what not in STEPS:
         return _("Unknown step {step!r}.").format(step=what)
     kinds = STEPS[what][1]
@@ -168,8 +174,8 @@ def refusal(p: Progress, what: str, at: datetime) -> str | None:
 
     def not_before(before: str, before_at: datetime | None) -> str | None:
         if before_at is not None and at < before_at:
-            return order_msg.format(step=step_label(what), time=_hm(at),
-                                    before=step_label(before), before_time=_hm(before_at))
+            return order_msg.format(step=step_label(what), time=_hm(at, tz),
+                                    before=step_label(before), before_time=_hm(before_at, tz))
         return None
 
     if what == "remote_requested":
@@ -227,11 +233,11 @@ def refusal(p: Progress, what: str, at: datetime) -> str | None:
         return _("No spare part is out on loan for this ticket.")
     if what == "restore":
         if p.restored_at is not None:
-            return _("Service was already restored ({time}).").format(time=_hm(p.restored_at))
+            return _("Service was already restored ({time}).").format(time=_hm(p.restored_at, tz))
         return None
     if what == "resolve":
         if p.resolved_at is not None:
-            return _("The fault was already resolved ({time}).").format(time=_hm(p.resolved_at))
+            return _("The fault was already resolved ({time}).").format(time=_hm(p.resolved_at, tz))
         return not_before("restore", p.restored_at)
     if what in ("handling_form", "analysis_report"):
         if p.restored_at is None:
@@ -272,6 +278,6 @@ def _close_refusal(p: Progress) -> str | None:
     return None
 
 
-def allowed(p: Progress, at: datetime) -> list[str]:
+def allowed(p: Progress, at: datetime, tz: ZoneInfo) -> list[str]:
     """The steps that can be recorded now, in the order of :data:`STEPS`."""
-    return [s for s in STEPS if refusal(p, s, at) is None]
+    return [s for s in STEPS if refusal(p, s, at, tz) is None]

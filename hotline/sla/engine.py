@@ -169,7 +169,7 @@ class SlaEngine:
                                  facts.conditions, t)
 
         result = replay(policy, facts, events, at, resolve=resolve, due=self.due,
-                        warn=self.warn_at)
+                        warn=self.warn_at, tz=self.tz)
         if notes:
             result.notes[:0] = notes
         return result

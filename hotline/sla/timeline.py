@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hotline.i18n import _
 from hotline.sla.facts import OPENED, SlaEvent, TicketFacts
@@ -139,9 +140,10 @@ class _Run:
     """One replay of one ticket up to ``at``."""
 
     def __init__(self, policy: Policy, facts: TicketFacts, at: datetime, resolve: Resolver,
-                 due: DueFn, warn: Callable[[Limit, datetime, datetime, float], datetime]
-                 ) -> None:
+                 due: DueFn, warn: Callable[[Limit, datetime, datetime, float], datetime],
+                 tz: ZoneInfo) -> None:
         self.policy = policy
+        self.tz = tz  # the desk's zone, for the times its notes name
         self.facts = facts
         self.at = at
         self.resolve = resolve
@@ -165,6 +167,10 @@ class _Run:
         self.notes: list[str] = []
         self.specs = [s for s in policy.targets
                       if s.scope == "ticket" and s.applies(facts.kind, facts.conditions)]
+
+    def _show(self, t: datetime) -> str:
+        """A time as a note shows it: the desk's local date and time."""
+        return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")
 
     # -- the loop ----------------------------------------------------------
 
@@ -338,7 +344,7 @@ class _Run:
                     clock.pause_start = t
         if not touched:
             self.notes.append(_("pause at {t}: no running clock can be paused").format(
-                t=t.isoformat()))
+                t=self._show(t)))
 
     def _resume(self, t: datetime, key: str | None) -> None:
         if key is None:
@@ -441,7 +447,7 @@ class _Run:
     def _level_set(self, t: datetime, level: int | None) -> None:
         if level is None or level not in self.policy.levels:
             self.notes.append(_("level_set at {t}: {level!r} is not a level of this policy; "
-                                "ignored").format(t=t.isoformat(), level=level))
+                                "ignored").format(t=self._show(t), level=level))
             return
         if level == self.level:
             return
@@ -466,7 +472,7 @@ class _Run:
                 hit = True
         if not hit and key is not None:
             self.notes.append(_("acknowledge at {t}: no escalation {key!r}").format(
-                t=t.isoformat(), key=key))
+                t=self._show(t), key=key))
 
     def _close(self, t: datetime) -> None:
         self.closed = True
@@ -582,6 +588,10 @@ def _bind(fn: Callable[..., None], obj: object) -> Callable[[datetime], None]:
 
 def replay(policy: Policy, facts: TicketFacts, events: Sequence[SlaEvent], at: datetime,
            *, resolve: Resolver, due: DueFn,
-           warn: Callable[[Limit, datetime, datetime, float], datetime]) -> Evaluation:
-    """Evaluate one ticket as of ``at`` (see the module docstring for the rules)."""
-    return _Run(policy, facts, at, resolve, due, warn).run(events)
+           warn: Callable[[Limit, datetime, datetime, float], datetime],
+           tz: ZoneInfo) -> Evaluation:
+    """Evaluate one ticket as of ``at`` (see the module docstring for the rules).
+
+    ``tz``: the desk's zone, in which the evaluation's notes name their times.
+    """
+    return _Run(policy, facts, at, resolve, due, warn, tz).run(events)

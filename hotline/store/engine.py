@@ -8,7 +8,7 @@ PostgreSQL (``postgresql+psycopg://…``) serves seats on several machines.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,15 +21,21 @@ from sqlmodel import Session
 from hotline.errors import StorageError
 from hotline.i18n import _
 
+#: How long a write waits for another program's lock on a SQLite file before it is
+#: refused ("The database is busy…; nothing was saved"). The screens run writes in
+#: worker threads: the wait never holds the screen.
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA synchronous = NORMAL")
-    cur.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    return on_connect
 
 
 def _set_wal(engine: Engine) -> None:
@@ -41,9 +47,10 @@ def _set_wal(engine: Engine) -> None:
                 .format(url=engine.url, mode=mode))
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     """Build an engine for ``url``; for a SQLite file, create its folder and check it opens.
 
+    ``busy_timeout_ms``: how long a SQLite write waits for another program's lock.
     Raises :class:`StorageError` with a message naming the path and the cause.
     """
     try:
@@ -67,7 +74,7 @@ def make_engine(url: str) -> Engine:
         if in_memory:
             kwargs["poolclass"] = StaticPool
         engine = sa.create_engine(parsed, **kwargs)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         try:
             _set_wal(engine)
         except sa.exc.OperationalError as exc:

@@ -214,7 +214,7 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
             timeline=entries,
             level_history=[e for e in entries if e.kind in ("level_set", "level_changed",
                                                              "ticket_opened")],
-            allowed=allowed(progress, now),
+            allowed=allowed(progress, now, tz),
             attachments=[(a_id, kind, name) for a_id, kind, name in attachments if a_id],
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -80,6 +80,26 @@ def test_a_step_cannot_come_before_the_one_it_follows(demo_desk: Desk, clock: Fi
     demo_desk.record(t, "dispatched", StepInput(engineer="chenhao"))
     with pytest.raises(InputError, match="cannot be before"):
         demo_desk.record(t, "depart", at=clock.now() - timedelta(minutes=10))
+
+
+def test_a_step_refusal_shows_its_times_in_the_desks_zone(demo_desk: Desk,
+                                                         clock: FixedClock) -> None:
+    """Reproduced: "… (12-06 00:23)" in UTC, where the desk's clock said 08:23."""
+    clock.set(datetime(2026, 12, 6, 8, 0, tzinfo=TZ))  # 12-06 00:00 UTC
+    t = fault(demo_desk)
+    clock.advance(minutes=30)
+    demo_desk.record(t, "dispatched", StepInput(engineer="chenhao"))
+    depart_at = datetime(2026, 12, 6, 8, 23, tzinfo=TZ)
+    with pytest.raises(InputError) as refused:
+        demo_desk.record(t, "depart", at=depart_at)
+    text = str(refused.value)
+    assert "(12-06 08:23)" in text and "(12-06 08:30)" in text
+    assert "00:23" not in text and "00:30" not in text
+    assert demo_desk.why_not(t, "dispatched") == ("An engineer is already dispatched; record "
+                                                  "that they left the site first.")
+    demo_desk.record(t, "restore")
+    restored = demo_desk.why_not(t, "restore")
+    assert restored == "Service was already restored (12-06 08:30)."
 
 
 def test_a_stale_view_is_refused_and_says_who_changed_it(demo_desk: Desk,

@@ -15,6 +15,7 @@ from screens.app import HotlineApp
 from screens.dialogs import AskText, Confirm
 from screens.intake import IntakeScreen
 from screens.widgets.live_table import Countdown, Keyed, LiveTable
+from tests.support import build_desk
 
 SIZE = (120, 35)
 
@@ -525,3 +526,40 @@ async def test_a_new_snapshot_redraws_only_rows_whose_data_changed(demo_desk: De
         assert same == [f"call:{second.call_id - 1}"]  # the other call: reused as it was
         assert changed == [f"call:{second.call_id}"]  # the answered one: drawn anew
         assert cell_text(calls.get_row(changed[0])[-1]) == "answered"
+
+
+async def test_a_key_typed_before_the_question_is_drawn_does_not_answer_it(
+        demo_desk: Desk) -> None:
+    """Reproduced on a loaded machine: "x" then "y" typed blind marked the call abandoned."""
+    demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        typed_ahead(app, "x", "y")  # both waiting before the dialog could be drawn
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, Confirm) and dialog.drawn
+        with Session(demo_desk.engine) as s:
+            assert s.exec(select(Call)).one().state == "ringing"
+        await pilot.press("y")  # seen, then answered
+        await settle(pilot)
+        assert not isinstance(app.screen, Confirm)
+        assert app.snapshot is not None and app.snapshot.kpis.abandoned == 1
+
+
+async def test_an_answer_the_desk_refuses_closes_the_form_opened_for_it(
+        demo_desk: Desk, clock: FixedClock) -> None:
+    call = demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        other = build_desk(demo_desk.settings, clock, "lina")
+        other.answer(call.call_id)  # another seat, before this one's snapshot shows it
+        other.engine.dispose()
+        await pilot.press("a")
+        await settle(pilot)
+        assert not isinstance(app.screen, IntakeScreen)
+        assert any("lina" in str(n.message) for n in app._notifications)
+    with Session(demo_desk.engine) as s:
+        assert s.exec(select(Call)).one().answered_by == "lina"
+        assert s.exec(select(Ticket)).all() == []

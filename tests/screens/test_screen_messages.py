@@ -17,7 +17,7 @@ from screens.app import HotlineApp
 from screens.context import DeskContext
 from screens.dashboard import DashboardScreen
 from screens.messages import DeskChanged, ShiftChanged
-from screens.operations import REFUSED, run_operation
+from screens.operations import is_pending, run_operation
 from screens.search import SearchScreen
 from screens.step_form import StepForm
 from screens.ticket import TicketScreen, show_ticket
@@ -51,32 +51,93 @@ class Plain(Screen[None]):
         yield Static("a screen")
 
 
-async def test_the_helper_returns_the_result_and_asks_for_a_reload() -> None:
+async def test_the_helper_hands_back_the_result_and_asks_for_a_reload() -> None:
     screen = Plain()
     app = RecordingApp(screen)
+    results: list[object] = []
     async with app.run_test() as pilot:
         await pilot.pause()
-        assert run_operation(screen, lambda: 42) == 42
+        assert run_operation(screen, lambda: 42, key="a", then=results.append)
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.changed == 1 and app.said == []
-        assert run_operation(screen, lambda: None, done="Done.") is None  # None is a result
+        assert results == [42] and app.changed == 1 and app.said == []
+        assert run_operation(screen, lambda: None, key="a", done="Done.", then=results.append)
+        await app.workers.wait_for_complete()
         await pilot.pause()
+        assert results == [42, None]  # None is a result
         assert app.changed == 2 and app.said == [("Done.", "information", 4.0)]
 
 
 async def test_a_refusal_is_said_and_nothing_else_happens() -> None:
     screen = Plain()
     app = RecordingApp(screen)
+    results: list[object] = []
+    refusals: list[str] = []
 
     def refused() -> int:
         raise Conflict("lina answered this call at 10:00:03")
 
     async with app.run_test() as pilot:
         await pilot.pause()
-        assert run_operation(screen, refused, done="Answered.") is REFUSED
+        assert run_operation(screen, refused, key="call:1", done="Answered.",
+                             then=results.append,
+                             failed=lambda error: refusals.append(str(error)))
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.said == [("lina answered this call at 10:00:03", "error", 8.0)]
-        assert app.changed == 0
+        assert refusals == ["lina answered this call at 10:00:03"]
+        assert app.changed == 0 and results == []
+        assert not is_pending(screen, "call:1")
+
+
+async def test_an_unforeseen_failure_is_said_and_the_screen_stays() -> None:
+    screen = Plain()
+    app = RecordingApp(screen)
+
+    def broken() -> int:
+        raise RuntimeError("disk on fire")
+
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert run_operation(screen, broken, key="x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.said == [("The change failed; nothing was saved (disk on fire).", "error",
+                             8.0)]
+        assert app.is_running and app.screen is screen
+
+
+async def test_a_second_operation_on_the_same_thing_waits_its_turn_visibly() -> None:
+    """A key pressed again while its first operation is under way is refused and said;
+    one on another thing goes ahead."""
+    import threading
+
+    screen = Plain()
+    app = RecordingApp(screen)
+    gate = threading.Event()
+    ran: list[str] = []
+
+    def slow() -> None:
+        gate.wait(30)
+        ran.append("first")
+
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert run_operation(screen, slow, key="ticket:7")
+        await pilot.pause()
+        assert is_pending(screen, "ticket:7")
+        assert not run_operation(screen, lambda: ran.append("second"), key="ticket:7")
+        assert run_operation(screen, lambda: ran.append("other"), key="ticket:8")
+        await pilot.pause()
+        assert any("still being saved" in text for text, severity, _ in app.said
+                   if severity == "warning")
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert sorted(ran) == ["first", "other"] and not is_pending(screen, "ticket:7")
+        assert run_operation(screen, lambda: ran.append("again"), key="ticket:7")
+        await app.workers.wait_for_complete()
+        assert ran[-1] == "again"
 
 
 async def test_a_screen_works_in_any_application_that_hands_it_a_context(

@@ -285,6 +285,8 @@ def test_notes_for_what_the_policy_does_not_know(engine: SlaEngine) -> None:
                         local("2026-11-02T10:00"))
     assert len(r.notes) == 3
     assert target(r, "restore").limit == Limit.of(hours=3)  # strictest without a region
+    # The note names the time in the desk's zone (09:30 there), not in UTC (01:30).
+    assert "level_set at 2026-11-02 09:30:00: 9 is not a level" in r.notes[-1]
 
 
 def test_unknown_policy(engine: SlaEngine) -> None:
