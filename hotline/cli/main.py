@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -136,7 +137,15 @@ def run(argv: Sequence[str], clock: Clock | None = None, ui: UiLauncher | None =
             from hotline.cli.open_desk import open_desk_command
 
             return open_desk_command(args, ctx)
-        return handler(args, ctx)
+        code = handler(args, ctx)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader went away (``hotline … | head``): no traceback, and nothing
+        # more to flush into the closed pipe when the interpreter exits
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
