@@ -591,6 +591,11 @@ class AmiFeed:
                         log.error(_("the database refused a call event ({error}); trying "
                                     "again in {s:.0f} s").format(error=exc, s=delay))
                         await asyncio.sleep(delay)
+                    except Exception as exc:  # one event never stops the ones after it
+                        log.exception(_("a call event could not be applied and was skipped "
+                                        "({error})").format(error=f"{type(exc).__name__}: "
+                                                                  f"{exc}"[:200]))
+                        break
             finally:
                 self.work.task_done()
 

@@ -7,6 +7,7 @@ batch on PostgreSQL) are regression tests, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from datetime import UTC, datetime
@@ -370,3 +371,30 @@ def test_an_ami_hang_up_with_a_huge_reason_is_kept_short(feed_desk: Desk) -> Non
     with pytest.raises(InputError, match="at most 500 characters"):
         validate(CallEvent(kind="hangup", call_key="17.5", at=START, detail="x" * 501),
                  START, TZ)
+
+
+def test_an_ami_event_that_raises_anything_does_not_stop_the_ones_after_it(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from hotline.telephony import ami as ami_module
+
+    real = ami_module.apply_call_event
+
+    def apply(seat: Desk, ev: CallEvent, **kw: object) -> object:
+        if ev.call_key == "bomb":
+            raise ValueError("an applying bug")
+        return real(seat, ev, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ami_module, "apply_call_event", apply)
+    feed = AmiFeed(desk, AmiSettings(host="127.0.0.1", port=5038, user="u", secret="s"))
+
+    async def scenario() -> None:
+        applier = asyncio.create_task(feed._apply_loop())
+        for key in ("before", "bomb", "after"):
+            feed._dispatch(parse_frame(["Event: QueueCallerJoin", f"Uniqueid: {key}",
+                                        "CallerIDNum: 13800138000"]))
+        await asyncio.wait_for(feed.work.join(), 30)
+        applier.cancel()
+
+    asyncio.run(scenario())
+    assert keys(desk) == {"before", "after"}
+    assert "ValueError: an applying bug" in caplog.text
