@@ -673,7 +673,10 @@ def _ring(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow | None)
                 # the earliest ring, and its answer clock and waits run from there
                 offered = min(at, call.offered_at)
                 moved_from = call.offered_at
-                call.set(offered_at=offered, **caller_fields(
+                # the ring is the event that names the queue: an answer that came first
+                # may not have
+                queue = {"queue": ev.queue} if ev.queue and not call.queue else {}
+                call.set(offered_at=offered, **queue, **caller_fields(
                     b, number if fill else call.number_raw, offered))
                 call.bump()
                 more: dict[str, Any] = {"late": True}

@@ -63,6 +63,17 @@ def test_an_answer_then_its_earlier_ring_gives_the_true_wait(feed_desk: Desk,
     assert apply_call_event(feed_desk, ring).outcome == UNCHANGED
 
 
+def test_a_late_ring_names_the_queue_the_answer_did_not(feed_desk: Desk,
+                                                       clock: FixedClock) -> None:
+    t0 = clock.now()
+    clock.advance(minutes=2)
+    apply_call_event(feed_desk, ev("answer", "c1", t0 + timedelta(seconds=12),
+                                   agent="PJSIP/8001"))
+    assert call_of(feed_desk, "c1").queue is None
+    apply_call_event(feed_desk, ev("ring", "c1", t0, number="13902251234", queue="support"))
+    assert call_of(feed_desk, "c1").queue == "support"
+
+
 def test_the_pbx_wait_then_an_even_earlier_ring_takes_the_ring(feed_desk: Desk,
                                                                clock: FixedClock) -> None:
     t0 = clock.now()
