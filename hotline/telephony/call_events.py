@@ -57,6 +57,7 @@ from hotline.store.limits import check_text, column_limit
 from hotline.store.models import Call, Event, PbxEvent
 from hotline.store.transaction import FUTURE_TOLERANCE, Transaction
 from hotline.telephony.caller_cache import CallerCache
+from hotline.timefmt import MAX_YEAR, MIN_YEAR
 
 KINDS = ("ring", "answer", "abandon", "hangup")
 
@@ -95,9 +96,9 @@ class Applied:
 
 
 #: The earliest and latest event time a feed may give (epoch 0, year 1 or 9999 are a
-#: broken clock or a broken writer, never a call).
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+#: broken clock or a broken writer, never a call): the years every typed time takes.
+EARLIEST = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC)
 #: The longest wait a PBX may report (a week: longer is a broken counter).
 MAX_WAIT_S = 7 * 86400
 
