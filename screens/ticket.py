@@ -184,7 +184,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         once the ticket is there): a step is never chosen on the ticket as it was.
         """
         self._loading = True
-        self._load(self.ticket_id)
+        # after the screen is drawn: the read's thread would take turns with the drawing
+        self.call_after_refresh(self._load, self.ticket_id)
 
     @work(thread=True, exclusive=True, group="ticket-load")
     def _load(self, ticket_id: int) -> None:
