@@ -341,6 +341,8 @@ class EscalationQueueScreen(DeskScreen):
                       then=lambda _result: self._refresh_after_change())
 
     def _refresh_after_change(self) -> None:
+        if not self.is_attached:
+            return  # closed while the change was saved: nothing to show it on
         self._history_for = None
         self.refresh_data()
 

@@ -352,7 +352,8 @@ class HandoverScreen(DeskScreen):
         """Run a handover operation; once it went through, read the screen and the
         header's shift again."""
         def saved(_result: object) -> None:
-            self.refresh_data()
+            if self.is_attached:  # (closed while it was saved: nothing to show it on)
+                self.refresh_data()
             self.app.post_message(ShiftChanged())
 
         # One key for the handover screen's changes: one at a time, each on what the
