@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
@@ -22,6 +23,7 @@ from screens.dialogs import Confirm
 from screens.garbage_collection import IdleCollector
 from screens.messages import (
     AlertsRaised,
+    ChangesSeen,
     DeskChanged,
     DeskFailed,
     DeskOpened,
@@ -96,6 +98,8 @@ class HotlineApp(App[None]):
         self._loading = False  # a snapshot is being read
         self.collector = IdleCollector()  # started with the first snapshot (live desks)
         self._reload_pending = False  # asked for meanwhile: read once more after it
+        self._watching = False  # a worker is looking for other seats' changes
+        self._watch_lock = threading.Lock()
         self.failure: str | None = None
         if desk is not None:
             self._attach_desk(desk)
@@ -294,8 +298,6 @@ class HotlineApp(App[None]):
         each: an answer, its escalation and the change counter would otherwise read the
         desk three times at once, each slowing the keys the engineer presses next.
         """
-        if self.ready:
-            self._watcher.changed()  # what changed so far, the read below will see
         self._request_load()
 
     def _request_load(self) -> None:
@@ -308,6 +310,7 @@ class HotlineApp(App[None]):
 
     @work(thread=True, group="load")
     def _load(self, seq: int) -> None:
+        self._look_for_changes()  # what changed so far, the read below sees
         try:
             snapshot = self._read_snapshot()
         except Exception as exc:  # a database gone away must not kill the screen
@@ -372,7 +375,28 @@ class HotlineApp(App[None]):
         self.notify(message.text, severity="error", timeout=10)
 
     def watch_changes(self) -> None:
-        if self._watcher.changed():
+        """Twice a second: has any seat committed? Asked in a worker (on PostgreSQL a
+        lost connection is retried there), one look at a time."""
+        if self._watching:
+            return
+        self._watching = True
+        self._watch()
+
+    @work(thread=True, group="watch")
+    def _watch(self) -> None:
+        self.post_message(ChangesSeen(self._look_for_changes()))
+
+    def _look_for_changes(self) -> bool:
+        """Whether anything changed since the last look (True when it cannot tell)."""
+        with self._watch_lock:  # one watcher, one connection: one thread at a time
+            try:
+                return self._watcher.changed()
+            except Exception:
+                return True
+
+    def on_changes_seen(self, message: ChangesSeen) -> None:
+        self._watching = False
+        if message.changed:
             self._request_load()
 
     def evaluate_when_due(self) -> None:
@@ -443,7 +467,7 @@ class HotlineApp(App[None]):
 
     def on_unmount(self) -> None:
         self.collector.stop()
-        if self.ready:
+        if self.ready and self._watch_lock.acquire(blocking=False):  # not mid-look
             self._watcher.close()
         if self.simulator is not None:
             self.simulator.stop()

@@ -9,6 +9,7 @@ Esc clears the search, then goes back.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
@@ -43,6 +44,14 @@ TAB_TITLES = {
     "contacts": N_("Contacts"),
     "contracts": N_("Contracts"),
 }
+
+
+class DirectoryChanged(Message):
+    """The change watcher looked: whether any seat committed since its last look."""
+
+    def __init__(self, changed: bool) -> None:
+        super().__init__()
+        self.changed = changed
 
 
 class TabListed(Message):
@@ -112,6 +121,8 @@ class DirectoryScreen(DeskScreen):
         self.initial_tab = tab
         self.initial_query = query
         self._watcher: ChangeWatch | None = None
+        self._watching = False  # a worker is looking for other seats' changes
+        self._watch_lock = threading.Lock()
         self._cursor_to: dict[str, str] = {}  # tab -> row key to put the cursor on
 
     def compose(self) -> ComposeResult:
@@ -152,12 +163,11 @@ class DirectoryScreen(DeskScreen):
         self.reload()
         if self.context.live:
             self._watcher = self.context.desk.watch_changes()
-            self._watcher.changed()
             self.set_interval(1.0, self._watch, name="directory-watch")
 
     def on_unmount(self) -> None:
-        if self._watcher is not None:
-            self._watcher.close()
+        if self._watcher is not None and self._watch_lock.acquire(blocking=False):
+            self._watcher.close()  # (not while a look is under way)
 
 
     def on_screen_resume(self) -> None:
@@ -165,7 +175,23 @@ class DirectoryScreen(DeskScreen):
 
     def _watch(self) -> None:
         """Another seat changed something: show it (within a second)."""
-        if self._watcher is not None and self._watcher.changed():
+        if self._watcher is not None and not self._watching:
+            self._watching = True
+            self._look()
+
+    @work(thread=True, group="directory-watch")
+    def _look(self) -> None:
+        """Asked in a worker: the database may be slow or away."""
+        with self._watch_lock:
+            try:
+                changed = self._watcher is not None and self._watcher.changed()
+            except Exception:
+                changed = True
+        self.post_message(DirectoryChanged(changed))
+
+    def on_directory_changed(self, message: DirectoryChanged) -> None:
+        self._watching = False
+        if message.changed:
             self.reload()
 
     # --- what is shown -------------------------------------------------------------------

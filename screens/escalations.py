@@ -49,11 +49,16 @@ FILTER_ORDER = list(KIND_FILTERS)
 
 
 class QueueLoaded(Message):
-    def __init__(self, rows: list[QueueRow], on_duty: Crew | None, error: str = "") -> None:
+    def __init__(self, rows: list[QueueRow], on_duty: Crew | None, error: str = "", *,
+                 everyone: list[DutyMember] | None = None) -> None:
         super().__init__()
         self.rows = rows
         self.on_duty = on_duty
         self.error = error
+        self.everyone = everyone or []  # every engineer of the desk (when none is on duty)
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, QueueLoaded)  # the newest read wins
 
 
 class HistoryLoaded(Message):
@@ -133,6 +138,7 @@ class EscalationQueueScreen(DeskScreen):
         self.filter = QueueFilter()
         self.rows: list[QueueRow] = []
         self.on_duty: Crew | None = None
+        self.everyone: list[DutyMember] = []  # every engineer (read with the queue)
         self._history_for: int | None = None
         self._history: list[HistoryEntry] = []
 
@@ -168,6 +174,9 @@ class EscalationQueueScreen(DeskScreen):
             now = desk.now()
             rows = load_queue(desk.engine, desk.sla, now, flt)
             on_duty = crew_of(desk.engine, self.context.rota.at(now))
+            # read here, not when r is pressed: the key opens its list at once
+            everyone = [] if on_duty.members else [
+                DutyMember(e.login, e.name, e.role, e.seat, True) for e in engineers(desk.engine)]
         except HotlineError as exc:
             self.post_message(QueueLoaded([], None, str(exc)))
             return
@@ -175,7 +184,7 @@ class EscalationQueueScreen(DeskScreen):
             self.post_message(QueueLoaded([], None, _("Cannot read the desk: {error}").format(
                 error=exc)))
             return
-        self.post_message(QueueLoaded(rows, on_duty))
+        self.post_message(QueueLoaded(rows, on_duty, everyone=everyone))
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         if message.error:
@@ -183,6 +192,7 @@ class EscalationQueueScreen(DeskScreen):
             return
         self.rows = message.rows
         self.on_duty = message.on_duty
+        self.everyone = message.everyone
         table = self.query_one("#queue", LiveTable)
         table.set_rows([self._row_spec(r, i) for i, r in enumerate(self.rows)])
         self._show_title()
@@ -331,6 +341,8 @@ class EscalationQueueScreen(DeskScreen):
                       then=lambda _result: self._refresh_after_change())
 
     def _refresh_after_change(self) -> None:
+        if not self.is_attached:
+            return  # closed while the change was saved: nothing to show it on
         self._history_for = None
         self.refresh_data()
 
@@ -399,8 +411,7 @@ class EscalationQueueScreen(DeskScreen):
         else:
             heading = _("Nobody is set on duty for this shift (handover screen, c); "
                         "every engineer of the desk:")
-            members = [DutyMember(e.login, e.name, e.role, e.seat, True)
-                       for e in engineers(desk.engine)]
+            members = list(self.everyone)
         if not members:
             self.notify(_("The desk has no engineers in its directory."), severity="warning")
             return

@@ -4,7 +4,7 @@ the incoming supervisor's acceptance, and who is on duty."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,8 @@ class HandoverState:
     pending: HandoverView | None  # the newest handover nobody has taken over
     items: OpenItems
     history: list[HandoverView]
+    #: Every engineer of the desk's directory (to complete the crew's logins).
+    known: list[str] = field(default_factory=list)
 
 
 class HandoverLoaded(Message):
@@ -66,6 +68,9 @@ class HandoverLoaded(Message):
         super().__init__()
         self.state = state
         self.error = error
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, HandoverLoaded)  # the newest read wins
 
 
 class NoteEditor(TranslatedModalScreen[str | None]):
@@ -222,7 +227,8 @@ class HandoverScreen(DeskScreen):
                 now, out, inc, crew_of(desk.engine, out), crew_of(desk.engine, inc),
                 handover_of(desk.engine, rota, out), pending_handover(
                     desk.engine, rota), open_items(desk.engine, desk.sla, now),
-                recent_handovers(desk.engine, rota))
+                recent_handovers(desk.engine, rota),
+                [m.login for m in desk_engineers(desk)])
         except HotlineError as exc:
             self.post_message(HandoverLoaded(None, str(exc)))
             return
@@ -346,7 +352,8 @@ class HandoverScreen(DeskScreen):
         """Run a handover operation; once it went through, read the screen and the
         header's shift again."""
         def saved(_result: object) -> None:
-            self.refresh_data()
+            if self.is_attached:  # (closed while it was saved: nothing to show it on)
+                self.refresh_data()
             self.app.post_message(ShiftChanged())
 
         # One key for the handover screen's changes: one at a time, each on what the
@@ -404,7 +411,7 @@ class HandoverScreen(DeskScreen):
         desk = self.context.desk
         c = st.outgoing_crew
         inst = st.outgoing
-        known = [m.login for m in desk_engineers(desk)]
+        known = st.known  # read with the screen, not when c is pressed
 
         def saved(value: tuple[str, list[str]] | None) -> None:
             if value is not None:

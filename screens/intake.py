@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
@@ -21,7 +23,7 @@ from hotline.errors import HotlineError, InputError
 from hotline.i18n import _
 from hotline.phones import describe
 from hotline.timefmt import parse_time
-from hotline.views.search import customer_names, open_tickets_of
+from hotline.views.search import TicketHit, customer_names, open_tickets_of
 from screens.operations import refuse_while_pending, run_operation
 from screens.reused_screen import ReusedScreen
 from screens.translated_bindings import TranslatedModalScreen
@@ -42,6 +44,29 @@ def kind_options() -> list[Option]:
 
 def level_options(levels: list[int]) -> list[Option]:
     return [Option(str(v), _("Level {n}").format(n=v), str(v)) for v in levels]
+
+
+class CustomersRead(Message):
+    """The desk's customer names, read for completing a new caller's customer."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CustomersRead)
+
+
+class OpenTicketsRead(Message):
+    """The open tickets of the customer a number belongs to."""
+
+    def __init__(self, match: CallerMatch, hits: list[TicketHit]) -> None:
+        super().__init__()
+        self.match = match
+        self.hits = hits
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, OpenTicketsRead)
 
 
 class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
@@ -115,8 +140,16 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         # caller's customer (not needed to draw the form, so not read before it).
         self.call_after_refresh(self._refresh_customers)
 
+    @work(thread=True, exclusive=True, group="intake-customers")
     def _refresh_customers(self) -> None:
-        self._customers = desk_customer_names(self.desk)
+        try:
+            names = desk_customer_names(self.desk)
+        except Exception:  # completion can wait for the next time the form opens
+            return
+        self.post_message(CustomersRead(names))
+
+    def on_customers_read(self, message: CustomersRead) -> None:
+        self._customers = message.names
         self.query_one("#caller-customer", Input).suggester = SuggestFromList(
             self._customers, case_sensitive=False)
 
@@ -222,9 +255,24 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
     def _show_open_tickets(self, match: CallerMatch) -> None:
         if match is not self._match or not self.is_current:
             return  # the number changed, or the form closed, before this ran
+        if match.customer_id:
+            self._read_open_tickets(match, match.customer_id)
+        else:
+            self.query_one("#open-tickets", Static).update("")
+
+    @work(thread=True, exclusive=True, group="intake-open-tickets")
+    def _read_open_tickets(self, match: CallerMatch, customer_id: int) -> None:
+        try:
+            hits = open_tickets_of(self.desk.engine, customer_id)
+        except Exception:  # a line of help, not needed to log the call
+            return
+        self.post_message(OpenTicketsRead(match, hits))
+
+    def on_open_tickets_read(self, message: OpenTicketsRead) -> None:
+        if message.match is not self._match or not self.is_current:
+            return  # the number changed, or the form closed, meanwhile
         widget = self.query_one("#open-tickets", Static)
-        customer_id = match.customer_id
-        hits = open_tickets_of(self.desk.engine, customer_id) if customer_id else []
+        hits = message.hits
         if not hits:
             widget.update("")
             return

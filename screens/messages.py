@@ -41,6 +41,14 @@ class SnapshotLoaded(Message):
         self.seq = seq
 
 
+class ChangesSeen(Message):
+    """The change watcher looked: whether any seat committed since its last look."""
+
+    def __init__(self, changed: bool) -> None:
+        super().__init__()
+        self.changed = changed
+
+
 class DeskFailed(Message):
     """The database could not be read or written (shown, never a traceback)."""
 

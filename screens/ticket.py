@@ -34,11 +34,13 @@ from screens.widgets.live_table import Countdown, LiveTable, RowSpec
 class TicketLoaded(Message):
     """A ticket as read by a worker (None, and why, when it could not be read)."""
 
-    def __init__(self, ticket_id: int, view: TicketView | None, error: str = "") -> None:
+    def __init__(self, ticket_id: int, view: TicketView | None, error: str = "", *,
+                 roster: list[str] | None = None) -> None:
         super().__init__()
         self.ticket_id = ticket_id
         self.view = view
         self.error = error
+        self.roster = roster or []
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TicketLoaded)  # the newest read wins
@@ -132,6 +134,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         self.view: TicketView | None = None
         self._loading = False  # being read again (a worker): its view may be behind
         self._queued_step: str | None = None  # a step's key pressed while it was read
+        self._roster: list[str] = []  # the desk's logins, read with the ticket
         self._header_lines = 0  # lines the header was laid out for
 
     def compose(self) -> ComposeResult:
@@ -181,13 +184,15 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         once the ticket is there): a step is never chosen on the ticket as it was.
         """
         self._loading = True
-        self._load(self.ticket_id)
+        # after the screen is drawn: the read's thread would take turns with the drawing
+        self.call_after_refresh(self._load, self.ticket_id)
 
     @work(thread=True, exclusive=True, group="ticket-load")
     def _load(self, ticket_id: int) -> None:
         desk = self.context.desk
         try:
             view = load_ticket(desk.engine, ticket_id, desk.now(), desk.settings.tz)
+            roster = self.context.roster_logins()  # to complete an engineer's name
         except HotlineError as exc:
             self.post_message(TicketLoaded(ticket_id, None, str(exc)))
             return
@@ -195,7 +200,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             self.post_message(TicketLoaded(ticket_id, None, _(
                 "Cannot read the desk: {error}").format(error=exc)))
             return
-        self.post_message(TicketLoaded(ticket_id, view))
+        self.post_message(TicketLoaded(ticket_id, view, roster=roster))
 
     def on_ticket_loaded(self, message: TicketLoaded) -> None:
         if message.ticket_id != self.ticket_id:
@@ -206,6 +211,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             self.notify(message.error, severity="error")
             return
         self.view = message.view
+        self._roster = message.roster
         self._show_view(message.view)
         if queued is not None and self.is_current:
             self.action_step(queued)
@@ -332,13 +338,11 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         key = f"ticket:{v.id}"
         if refuse_while_pending(self, key):
             return  # a step is being recorded: the next one waits for the ticket it makes
-        # Refuse out-of-order steps at once, with the lifecycle's own message.
+        # Refuse out-of-order steps at once, with the lifecycle's own message (read with
+        # the ticket: nothing is asked of the database between the key and the answer).
         if what not in v.allowed:
-            try:
-                message = desk.why_not(v.id, what)
-            except HotlineError as exc:
-                message = str(exc)
-            self.notify(message or _("Not possible now."), severity="warning", timeout=8)
+            self.notify(v.refusals.get(what) or _("Not possible now."), severity="warning",
+                        timeout=8)
             return
 
         def submit(given: StepInput, at: datetime | None) -> None:  # in a worker
@@ -357,7 +361,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                 self.notify(_("{step} recorded.").format(step=step_label(what)), timeout=3)
 
         policy = desk.sla.policy(v.policy)
-        roster = self.context.roster_logins()
+        roster = self._roster
         self.app.push_screen(StepForm(what, submit, tz=desk.settings.tz, now=desk.now,
                                       levels=list(policy.levels), roster=roster,
                                       conditions=dict(policy.conditions),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +14,13 @@ from sqlmodel import Session, col, select
 
 from hotline import display_names
 from hotline.desk.steps import progress_of
-from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, STEPS, allowed, step_label
+from hotline.desk.ticket_lifecycle import (
+    APPROVAL_METHODS,
+    STEPS,
+    allowed,
+    refusal,
+    step_label,
+)
 from hotline.errors import NotFound
 from hotline.humane import count
 from hotline.i18n import N_, _
@@ -151,6 +157,8 @@ class TicketView:
     level_history: list[TimelineEntry]
     allowed: list[str]
     attachments: list[tuple[int, str, str]]  # id, kind, name
+    #: Why each step that is not allowed now is not (the lifecycle's own words).
+    refusals: dict[str, str] = field(default_factory=dict)
 
 
 def find_ticket_id(engine: Engine, ref: str) -> int:
@@ -215,6 +223,8 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
             level_history=[e for e in entries if e.kind in ("level_set", "level_changed",
                                                              "ticket_opened")],
             allowed=allowed(progress, now, tz),
+            refusals={step: why for step in STEPS
+                      if (why := refusal(progress, step, now, tz)) is not None},
             attachments=[(a_id, kind, name) for a_id, kind, name in attachments if a_id],
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -82,24 +83,40 @@ def test_a_step_cannot_come_before_the_one_it_follows(demo_desk: Desk, clock: Fi
         demo_desk.record(t, "depart", at=clock.now() - timedelta(minutes=10))
 
 
-def test_a_step_refusal_shows_its_times_in_the_desks_zone(demo_desk: Desk,
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'desk.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
+def test_a_step_refusal_shows_its_times_in_the_desks_zone(store_url: str,
                                                          clock: FixedClock) -> None:
-    """Reproduced: "… (12-06 00:23)" in UTC, where the desk's clock said 08:23."""
+    """Reproduced: "… (12-06 00:23)" in UTC, where the desk's clock said 08:23. Times
+    come back from SQLite without a zone and from PostgreSQL with one: both are shown
+    in the desk's."""
+    from hotline import demo
+
+    desk = build_desk(make_settings(store_url), clock)
+    demo.load_directory(desk)
     clock.set(datetime(2026, 12, 6, 8, 0, tzinfo=TZ))  # 12-06 00:00 UTC
-    t = fault(demo_desk)
+    t = fault(desk)
     clock.advance(minutes=30)
-    demo_desk.record(t, "dispatched", StepInput(engineer="chenhao"))
+    desk.record(t, "dispatched", StepInput(engineer="chenhao"))
     depart_at = datetime(2026, 12, 6, 8, 23, tzinfo=TZ)
     with pytest.raises(InputError) as refused:
-        demo_desk.record(t, "depart", at=depart_at)
+        desk.record(t, "depart", at=depart_at)
     text = str(refused.value)
     assert "(12-06 08:23)" in text and "(12-06 08:30)" in text
     assert "00:23" not in text and "00:30" not in text
-    assert demo_desk.why_not(t, "dispatched") == ("An engineer is already dispatched; record "
-                                                  "that they left the site first.")
-    demo_desk.record(t, "restore")
-    restored = demo_desk.why_not(t, "restore")
-    assert restored == "Service was already restored (12-06 08:30)."
+    assert desk.why_not(t, "dispatched") == ("An engineer is already dispatched; record "
+                                             "that they left the site first.")
+    desk.record(t, "restore")
+    assert desk.why_not(t, "restore") == "Service was already restored (12-06 08:30)."
+    view = load_ticket(desk.engine, t, clock.now(), TZ)
+    assert view.refusals["restore"] == "Service was already restored (12-06 08:30)."
+    desk.engine.dispose()
 
 
 def test_a_stale_view_is_refused_and_says_who_changed_it(demo_desk: Desk,

@@ -190,3 +190,38 @@ async def test_a_step_saved_during_a_lock_is_saved_once_it_is_released(
         assert [n.ticket_id for n in notes] == [ticket]
         assert "customer reset the fan tray" in notes[0].data
     desk.engine.dispose()
+
+
+async def test_an_acknowledgement_confirmed_then_left_behind_is_kept(
+        tmp_path: Path, clock: FixedClock) -> None:
+    """The note is confirmed, the queue closed while the database is locked: once the
+    lock is gone the acknowledgement is recorded and said, on whatever screen is open."""
+    from screens.escalations import EscalationQueueScreen
+    from tests.screens.test_supervisor_screens import escalation_rows, late_call, open_queue
+
+    path = tmp_path / "desk.db"
+    settings = make_settings(f"sqlite:///{path}")
+    desk = open_desk(settings, clock, busy_timeout_ms=60_000)
+    demo.load_directory(desk)
+    late_call(desk, clock)
+    app = HotlineApp(desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        queue = await open_queue(pilot)
+        [escalation] = escalation_rows(desk)
+        with write_lock(path) as holder:
+            await pilot.press("k")
+            await drawn_within(pilot, lambda: app.screen is not queue and app.screen.drawn)  # type: ignore[attr-defined]
+            await type_text(pilot, "calling back")
+            await pilot.press("enter")
+            key = f"escalation:{escalation.id}"
+            await drawn_within(pilot, lambda: app.screen is queue)
+            assert is_pending(app, key)
+            await pilot.press("escape")  # the queue is closed meanwhile
+            await drawn_within(pilot, lambda: app.screen is app.dashboard)
+            assert not any(isinstance(s, EscalationQueueScreen) for s in app.screen_stack)
+            release(holder)
+            await until_settled(pilot, key)
+        assert app.is_running and said(app, "Acknowledged.")
+    [after] = escalation_rows(desk)
+    assert after.acknowledged_by == "zhangwei" and after.note == "calling back"
+    desk.engine.dispose()

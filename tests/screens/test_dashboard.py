@@ -563,3 +563,22 @@ async def test_an_answer_the_desk_refuses_closes_the_form_opened_for_it(
     with Session(demo_desk.engine) as s:
         assert s.exec(select(Call)).one().answered_by == "lina"
         assert s.exec(select(Ticket)).all() == []
+
+
+async def test_enter_typed_before_the_note_dialog_is_drawn_answers_nothing(
+        demo_desk: Desk, clock: FixedClock) -> None:
+    demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await tick(pilot, clock, seconds=42)  # unanswered in time: an escalation
+        await pilot.press("3")
+        typed_ahead(app, "k", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AskText) and app.screen.drawn
+        with Session(demo_desk.engine) as s:
+            assert s.exec(select(Escalation)).one().acknowledged_at is None
+        await pilot.press("enter")
+        await settle(pilot)
+        with Session(demo_desk.engine) as s:
+            assert s.exec(select(Escalation)).one().acknowledged_at is not None

@@ -357,3 +357,20 @@ async def test_the_small_terminal(demo_desk: Desk, clock: FixedClock) -> None:
         await settle(pilot)
         assert isinstance(app.screen, EscalationQueueScreen)
         assert sum(isinstance(s, EscalationQueueScreen) for s in app.screen_stack) == 1
+
+
+async def test_with_nobody_on_duty_reassigning_offers_every_engineer(demo_desk: Desk,
+                                                                    clock: FixedClock) -> None:
+    from hotline.desk.roster import engineers
+
+    late_call(demo_desk, clock)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot)
+        assert screen.on_duty is not None and not screen.on_duty.members  # nobody set
+        await pilot.press("r")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickEngineer)
+        logins = sorted(m.login for m in picker._members)
+        assert logins == sorted(e.login for e in engineers(demo_desk.engine)) and logins

@@ -208,3 +208,25 @@ def test_signing_in_as_someone_off_the_roster_is_refused(demo_desk: Desk) -> Non
 
     with pytest.raises(ConfigError, match="not on the desk's roster"):
         demo_desk.sign_in("mallory")
+
+
+async def test_a_refused_step_names_its_time_in_the_desks_zone(demo_desk: Desk,
+                                                              clock: FixedClock) -> None:
+    from datetime import datetime
+
+    from screens.ticket import show_ticket
+    from tests.support import TZ
+
+    clock.set(datetime(2026, 12, 6, 8, 30, tzinfo=TZ))  # 12-06 00:30 UTC
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=2,
+                                  description="ring down"))
+    demo_desk.record(t, "restore")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        show_ticket(app.dashboard, t)
+        await settle(pilot)
+        await pilot.press("R")  # restore again
+        await settle(pilot)
+        assert not isinstance(app.screen, StepForm)
+        assert "Service was already restored (12-06 08:30)." in notes(app)
