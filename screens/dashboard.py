@@ -163,6 +163,7 @@ class DashboardScreen(DeskScreen):
     def on_mount(self) -> None:
         self._panels_ready = True
         self._set_titles(None)
+        self._fit_panels()
         self.query_one("#calls", LiveTable).focus()
         if self._snapshot is not None:
             self.show(self._snapshot)
@@ -228,6 +229,35 @@ class DashboardScreen(DeskScreen):
             rows(snap.escalations, self._escalation_row))
         self._built = built
         self._set_titles(snap)
+        self._fit_panels()
+
+    #: The lines a side panel takes beyond its rows: its border and the table's header.
+    PANEL_FRAME = 3
+    #: A side panel shows at least this many rows (an empty one says so in its title:
+    #: "0 items", and gives its lines to the incoming calls).
+    PANEL_MIN_ROWS = 0
+    #: …and takes at most this share of the panels' height: the incoming calls keep the rest.
+    PANEL_MAX_SHARE = 0.3
+
+    def _fit_panels(self) -> None:
+        """Callbacks & work and the escalation queue as high as their rows (within limits);
+        the incoming calls get the rest of the screen (CSS: ``height: 1fr``)."""
+        room = max(0, self.size.height - 4)  # below the header, the figures and the keys
+        most = max(self.PANEL_FRAME + self.PANEL_MIN_ROWS,
+                   int(room * self.PANEL_MAX_SHARE))
+        for panel, table in (("#work-panel", "#work"), ("#escalations-panel", "#escalations")):
+            live = self.query_one(table, LiveTable)
+            rows = max(self.PANEL_MIN_ROWS, live.row_count)
+            if live.show_horizontal_scrollbar:  # wider than the screen: its scrollbar
+                rows += live.styles.scrollbar_size_horizontal
+            height = min(most, self.PANEL_FRAME + rows)
+            widget = self.query_one(panel)
+            if widget.styles.height is None or widget.styles.height.value != height:
+                widget.styles.height = height
+
+    def on_resize(self) -> None:
+        if self._panels_ready:
+            self._fit_panels()
 
     def _set_titles(self, snap: Snapshot | None) -> None:
         ringing = sum(1 for c in snap.calls if c.state == CallState.RINGING) if snap else 0
