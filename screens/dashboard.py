@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from hotline import display_names
 from hotline.desk.call_states import CallState
-from hotline.i18n import _
+from hotline.i18n import _, pgettext
 from hotline.timefmt import clock_time, short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
@@ -133,7 +133,8 @@ class DashboardScreen(DeskScreen):
         with Vertical(id="calls-panel", classes="panel"):
             yield LiveTable([
                 ("wait", _("Answer in"), 9), ("number", _("Number"), 14),
-                ("place", _("From"), 18), ("caller", _("Caller"), 10),
+                ("place", pgettext("where a call comes from", "From"), 18),
+                ("caller", _("Caller"), 10),
                 ("customer", _("Customer"), 18), ("open", _("Open"), 4),
                 ("contract", _("Contract"), 18),
                 ("state", _("State"), None),

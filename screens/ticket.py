@@ -237,7 +237,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                     else f"{no_contract} · {v.policy} · {v.grade}")
         head.append(contract + (f" · {v.region}" if v.region else ""), style="dim")
         if v.conditions:
-            head.append(" · " + ", ".join(v.conditions), style="bold")
+            head.append(" · " + ", ".join(display_names.condition(c) for c in v.conditions),
+                        style="bold")
         head.append("   " + _("opened {time} by {who}").format(
             time=short_datetime(v.opened_at, tz, now), who=v.opened_by), style="dim")
         if v.equipment or v.site:

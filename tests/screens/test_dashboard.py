@@ -298,7 +298,7 @@ async def test_help_lists_every_dashboard_key(demo_desk: Desk) -> None:
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         help_table = app.screen.query_one(DataTable)
-        ids = {str(help_table.get_row_at(i)[2]) for i in range(help_table.row_count)}
+        ids = {str(help_table.get_row_at(i)[3]) for i in range(help_table.row_count)}
         for b in DashboardScreen.BINDINGS:
             assert b.id in ids  # type: ignore[union-attr]
         await pilot.press("escape")
