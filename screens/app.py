@@ -32,7 +32,6 @@ from screens.messages import (
 )
 from screens.translated_bindings import (
     declared_actions,
-    declared_bindings,
     key_name,
     keys_for,
     translated,
@@ -598,7 +597,7 @@ class HotlineApp(App[None]):
         from screens.handover import HandoverScreen
         from screens.reports import ReportsScreen
 
-        app_bindings = declared_bindings(type(self))
+        app_bindings = declared_actions(type(self))
         for binding_id, action in (("app.escalations", self.action_escalations),
                                    ("app.handover", self.action_handover),
                                    ("app.reports", self.action_reports)):

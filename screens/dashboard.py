@@ -242,19 +242,30 @@ class DashboardScreen(DeskScreen):
 
     def _fit_panels(self) -> None:
         """Callbacks & work and the escalation queue as high as their rows (within limits);
-        the incoming calls get the rest of the screen (CSS: ``height: 1fr``)."""
+        the incoming calls get the rest of the screen (CSS: ``height: 1fr``). Lines the
+        incoming calls do not need (few ringing) go to the side panels' rows."""
         room = max(0, self.size.height - 4)  # below the header, the figures and the keys
         most = max(self.PANEL_FRAME + self.PANEL_MIN_ROWS,
                    int(room * self.PANEL_MAX_SHARE))
-        for panel, table in (("#work-panel", "#work"), ("#escalations-panel", "#escalations")):
-            live = self.query_one(table, LiveTable)
-            rows = max(self.PANEL_MIN_ROWS, live.row_count)
-            if live.show_horizontal_scrollbar:  # wider than the screen: its scrollbar
-                rows += live.styles.scrollbar_size_horizontal
-            height = min(most, self.PANEL_FRAME + rows)
-            widget = self.query_one(panel)
-            if widget.styles.height is None or widget.styles.height.value != height:
-                widget.styles.height = height
+        need = {name: self._panel_need(name) for name in ("calls", "work", "escalations")}
+        heights = {name: min(most, need[name]) for name in ("work", "escalations")}
+        spare = room - sum(heights.values()) - need["calls"]
+        for name in ("work", "escalations"):
+            more = max(0, min(spare, need[name] - heights[name]))
+            heights[name] += more
+            spare -= more
+        for name, height in heights.items():
+            panel = self.query_one(f"#{name}-panel")
+            if panel.styles.height is None or panel.styles.height.value != height:
+                panel.styles.height = height
+
+    def _panel_need(self, name: str) -> int:
+        """The lines a panel takes to show all its rows (at least its minimum)."""
+        live = self.query_one(f"#{name}", LiveTable)
+        rows = max(self.PANEL_MIN_ROWS, live.row_count)
+        if live.virtual_size.width > live.size.width > 0:  # wider than the screen
+            rows += live.styles.scrollbar_size_horizontal
+        return self.PANEL_FRAME + rows
 
     def on_resize(self) -> None:
         if self._panels_ready:

@@ -594,3 +594,17 @@ async def test_at_80x24_ringing_calls_get_the_room_an_empty_panel_does_not_need(
         assert table(app, "work").row_count >= 6
         assert 4 < work.outer_size.height <= 6  # at most 30% of the 20 lines for panels
         assert calls._visible_rows() >= 5
+
+
+async def test_the_palette_offers_each_action_once_with_every_key(demo_desk: Desk) -> None:
+    """Textual's copy binding has two keys (ctrl+c, super+c): one command, not two."""
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        commands = list(app.get_system_commands(app.dashboard))
+        titles = [c.title for c in commands]
+        assert titles.count("Copy selected text") == 1
+        assert len(titles) == len(set(titles)), sorted(t for t in titles if titles.count(t) > 1)
+        helps = {c.title: c.help for c in commands}
+        assert helps["Copy selected text"] == "Key: ^c, super+c"
+        assert helps["Escalation queue"] == "Key: F3, E"  # F-keys as "F3", as everywhere

@@ -208,3 +208,25 @@ def test_signing_in_as_someone_off_the_roster_is_refused(demo_desk: Desk) -> Non
 
     with pytest.raises(ConfigError, match="not on the desk's roster"):
         demo_desk.sign_in("mallory")
+
+
+async def test_the_sign_in_list_says_each_role_in_chinese(demo_desk: Desk) -> None:
+    from textual.widgets import OptionList
+
+    from hotline.i18n import set_language
+    from screens.signin import SignInScreen
+
+    demo_desk.signed_in = False
+    set_language("zh_CN")
+    try:
+        app = HotlineApp(demo_desk, live=False, sign_in=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, SignInScreen)
+            options = app.screen.query_one(OptionList)
+            shown = " ".join(str(options.get_option_at_index(i).prompt)
+                             for i in range(options.option_count))
+            assert "值班工程师" in shown and "值班主管" in shown
+            assert "duty engineer" not in shown and "shift supervisor" not in shown
+    finally:
+        set_language("en")
