@@ -47,6 +47,14 @@ STATUSES = {
     "closed": N_("closed"),
 }
 
+#: Handling conditions a policy's variants know (a policy may name others: shown as named).
+CONDITIONS = {
+    "onsite": N_("on site"),
+    "manufacturer": N_("with the manufacturer"),
+    "impaired": N_("service impaired"),
+    "nms_crash": N_("network management down"),
+}
+
 CALL_STATES = {
     "ringing": N_("ringing"),
     "answered": N_("answered"),
@@ -71,6 +79,10 @@ def tier(name: str | None) -> str:
     if name is None:
         return ""
     return _(TIERS[name]) if name in TIERS else name
+
+
+def condition(name: str) -> str:
+    return _(CONDITIONS[name]) if name in CONDITIONS else name
 
 
 def call_state(name: str) -> str:

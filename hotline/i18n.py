@@ -77,9 +77,24 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` as said in ``context``: one English word ("Day", "From") may need a
+    different translation in each place it is used; each context has its own entry."""
+    return _translation.pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return _translation.npgettext(context, singular, plural, n)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for translation without translating it now."""
     return message
+
+
+def NP_(context: str, message: str) -> tuple[str, str]:
+    """Mark ``message`` in ``context`` for translation later (with :func:`pgettext`)."""
+    return context, message
 
 
 def normalise_lang(value: str) -> str:

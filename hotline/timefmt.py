@@ -131,6 +131,23 @@ def countdown(remaining: timedelta) -> str:
     return f"{sign}{minutes:02d}:{seconds:02d}"
 
 
+def span(seconds: float) -> str:
+    """A short span in whole units: ``45 s``, ``33 min 55 s``, ``2 h 5 min`` (translated).
+
+    Rounded to the second: a caller's wait of 2035.5 s reads ``33 min 56 s``.
+    """
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return (_("{h} h {m} min").format(h=hours, m=minutes) if minutes
+                else _("{n} h").format(n=hours))
+    if minutes:
+        return (_("{m} min {s} s").format(m=minutes, s=secs) if secs
+                else _("{n} min").format(n=minutes))
+    return _("{n} s").format(n=secs)
+
+
 def local(value: datetime, tz: ZoneInfo) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)

@@ -32,7 +32,12 @@ from screens.messages import (
     ShiftRefreshed,
     SnapshotLoaded,
 )
-from screens.translated_bindings import declared_bindings, keys_for, translated
+from screens.translated_bindings import (
+    declared_actions,
+    key_name,
+    keys_for,
+    translated,
+)
 from screens.widgets.live_table import Now
 
 # Everything that needs the database (SQLAlchemy, the models, the SLA engine, phone
@@ -450,20 +455,32 @@ class HotlineApp(App[None]):
             everywhere = [b for b in self.BINDINGS if isinstance(b, Binding)]
             self.push_screen(HelpScreen(everywhere, self.context.keymap))
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as the desk names them everywhere (key bar, help, palette): ``F3``."""
+        if binding.key_display:
+            return binding.key_display
+        return key_name(super().get_key_display(binding))
+
+    def keys_shown(self, binding: Binding) -> str:
+        """Every key of ``binding`` (as the keymap gives them), as the key bar shows keys."""
+        return ", ".join(self.get_key_display(Binding(key, binding.action))
+                         for key in keys_for(binding, self.context.keymap).split(","))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers every action of the dashboard, with its key."""
         yield from super().get_system_commands(screen)
         if screen is self.dashboard:
-            for binding in declared_bindings(DashboardScreen):
+            for binding in declared_actions(DashboardScreen):
                 yield SystemCommand(
                     translated(binding).description,
-                    _("Key: {key}").format(key=keys_for(binding, self.context.keymap)),
+                    _("Key: {key}").format(key=self.keys_shown(binding)),
                     partial(self.dashboard.run_action, binding.action),
                 )
-        yield SystemCommand(_("Help: every key"), _("Key: F1 or ?"), self.action_help)
+        yield SystemCommand(_("Help: every key"), _("Key: {key}").format(key="F1, ?"),
+                            self.action_help)
         yield from self._supervision_commands(screen)
         yield SystemCommand(_("Directory: customers, sites, contacts, contracts"),
-                            _("Key: F2"), self.action_directory)
+                            _("Key: {key}").format(key="F2"), self.action_directory)
 
     def on_unmount(self) -> None:
         self.collector.stop()
@@ -604,20 +621,19 @@ class HotlineApp(App[None]):
         from screens.handover import HandoverScreen
         from screens.reports import ReportsScreen
 
-        keymap = self.context.keymap
-        app_bindings = declared_bindings(type(self))
+        app_bindings = declared_actions(type(self))
         for binding_id, action in (("app.escalations", self.action_escalations),
                                    ("app.handover", self.action_handover),
                                    ("app.reports", self.action_reports)):
             binding = next(b for b in app_bindings if b.id == binding_id)
             yield SystemCommand(translated(binding).description,
-                                _("Key: {key}").format(key=keys_for(binding, keymap)), action)
+                                _("Key: {key}").format(key=self.keys_shown(binding)), action)
         if isinstance(screen, EscalationQueueScreen | HandoverScreen | ReportsScreen):
             seen: set[str] = set()
-            for binding in declared_bindings(type(screen)):
+            for binding in declared_actions(type(screen)):
                 if binding.id in seen or binding.action == "close":
                     continue
                 seen.add(binding.id or binding.action)
                 yield SystemCommand(translated(binding).description,
-                                    _("Key: {key}").format(key=keys_for(binding, keymap)),
+                                    _("Key: {key}").format(key=self.keys_shown(binding)),
                                     partial(screen.run_action, binding.action))

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from hotline import display_names
 from hotline.desk.call_states import CallState
-from hotline.i18n import _
+from hotline.i18n import _, pgettext
 from hotline.timefmt import clock_time, short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
@@ -133,7 +133,8 @@ class DashboardScreen(DeskScreen):
         with Vertical(id="calls-panel", classes="panel"):
             yield LiveTable([
                 ("wait", _("Answer in"), 9), ("number", _("Number"), 14),
-                ("place", _("From"), 18), ("caller", _("Caller"), 10),
+                ("place", pgettext("where a call comes from", "From"), 18),
+                ("caller", _("Caller"), 10),
                 ("customer", _("Customer"), 18), ("open", _("Open"), 4),
                 ("contract", _("Contract"), 18),
                 ("state", _("State"), None),
@@ -163,6 +164,7 @@ class DashboardScreen(DeskScreen):
     def on_mount(self) -> None:
         self._panels_ready = True
         self._set_titles(None)
+        self._fit_panels()
         self.query_one("#calls", LiveTable).focus()
         if self._snapshot is not None:
             self.show(self._snapshot)
@@ -228,6 +230,46 @@ class DashboardScreen(DeskScreen):
             rows(snap.escalations, self._escalation_row))
         self._built = built
         self._set_titles(snap)
+        self._fit_panels()
+
+    #: The lines a side panel takes beyond its rows: its border and the table's header.
+    PANEL_FRAME = 3
+    #: A side panel shows at least this many rows (an empty one says so in its title:
+    #: "0 items", and gives its lines to the incoming calls).
+    PANEL_MIN_ROWS = 0
+    #: …and takes at most this share of the panels' height: the incoming calls keep the rest.
+    PANEL_MAX_SHARE = 0.3
+
+    def _fit_panels(self) -> None:
+        """Callbacks & work and the escalation queue as high as their rows (within limits);
+        the incoming calls get the rest of the screen (CSS: ``height: 1fr``). Lines the
+        incoming calls do not need (few ringing) go to the side panels' rows."""
+        room = max(0, self.size.height - 4)  # below the header, the figures and the keys
+        most = max(self.PANEL_FRAME + self.PANEL_MIN_ROWS,
+                   int(room * self.PANEL_MAX_SHARE))
+        need = {name: self._panel_need(name) for name in ("calls", "work", "escalations")}
+        heights = {name: min(most, need[name]) for name in ("work", "escalations")}
+        spare = room - sum(heights.values()) - need["calls"]
+        for name in ("work", "escalations"):
+            more = max(0, min(spare, need[name] - heights[name]))
+            heights[name] += more
+            spare -= more
+        for name, height in heights.items():
+            panel = self.query_one(f"#{name}-panel")
+            if panel.styles.height is None or panel.styles.height.value != height:
+                panel.styles.height = height
+
+    def _panel_need(self, name: str) -> int:
+        """The lines a panel takes to show all its rows (at least its minimum)."""
+        live = self.query_one(f"#{name}", LiveTable)
+        rows = max(self.PANEL_MIN_ROWS, live.row_count)
+        if live.virtual_size.width > live.size.width > 0:  # wider than the screen
+            rows += live.styles.scrollbar_size_horizontal
+        return self.PANEL_FRAME + rows
+
+    def on_resize(self) -> None:
+        if self._panels_ready:
+            self._fit_panels()
 
     def _set_titles(self, snap: Snapshot | None) -> None:
         ringing = sum(1 for c in snap.calls if c.state == CallState.RINGING) if snap else 0

@@ -29,7 +29,7 @@ from hotline.i18n import N_, _
 from screens.context import ChangeWatch, DeskContext, DeskScreen
 from screens.directory_forms import FORMS, DirectoryForm
 from screens.messages import DeskChanged
-from screens.translated_bindings import declared_bindings, keys_for, translated
+from screens.translated_bindings import declared_actions, keys_for, translated
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import LiveTable, RowSpec
 
@@ -75,9 +75,10 @@ class DirectoryCommands(Provider):
         if not isinstance(screen, DirectoryScreen):
             return []
         out: list[tuple[str, str, Callable[[], object]]] = []
-        for b in declared_bindings(DirectoryScreen):
+        for b in declared_actions(DirectoryScreen):
             if b.description and b.id and not b.id.endswith("_anywhere"):
-                keys = keys_for(b, screen.context.keymap)
+                keys = ", ".join(self.app.get_key_display(Binding(k, b.action))
+                                 for k in keys_for(b, screen.context.keymap).split(","))
                 out.append((_("Directory: {what}").format(what=translated(b).description),
                             _("Key: {key}").format(key=keys),
                             partial(screen.run_action, b.action)))

@@ -48,7 +48,7 @@ from hotline.directory.saving import (
     save_site,
 )
 from hotline.errors import HotlineError
-from hotline.i18n import N_, _
+from hotline.i18n import N_, NP_, _, pgettext
 from hotline.phones import describe
 from screens.operations import refuse_while_pending, run_operation
 from screens.translated_bindings import TranslatedModalScreen
@@ -60,13 +60,23 @@ WARN = "#ffaf00"
 
 @dataclass(frozen=True)
 class Field:
-    """One line of a form: its id (the core's field name), label and placeholder."""
+    """One line of a form: its id (the core's field name), label and placeholder.
+
+    A label is a message (``N_``), or a message in a context (``NP_``) where the English
+    word means something else elsewhere (a contract's "Title" is not a person's)."""
 
     id: str
-    label: str
+    label: str | tuple[str, str]
     placeholder: str = ""
     info: bool = False  # a line under the field that explains the value
     lines: int = 1  # more than one: a text area (the numbers of a contact)
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the desk's language."""
+        if isinstance(self.label, tuple):
+            return pgettext(*self.label)
+        return _(self.label)
 
 
 class DirectoryForm(TranslatedModalScreen[int | None]):
@@ -104,7 +114,7 @@ class DirectoryForm(TranslatedModalScreen[int | None]):
             box.border_title = title
             for f in self.FIELDS:
                 with Horizontal(classes="field"):
-                    yield Label(_(f.label), classes="label")
+                    yield Label(f.shown_label, classes="label")
                     yield self.field_widget(f)
                 if f.info:
                     yield Static("", id=f"{f.id}-info", classes="info")
@@ -432,7 +442,7 @@ class ContractFormScreen(_WithCustomer):
     FIELDS = (
         Field("code", N_("Code"), N_("e.g. STD-2026-010")),
         Field("customer", N_("Customer"), N_("customer code"), info=True),
-        Field("title", N_("Title"), N_("e.g. 数据中心网络设备维保")),
+        Field("title", NP_("contract", "Title"), N_("e.g. 数据中心网络设备维保")),
         Field("policy", N_("Policy"), N_("a loaded policy (→ completes)"), info=True),
         Field("grade", N_("Grade")),
         Field("region", N_("Region"), N_("the city whose zone applies, e.g. 深圳"), info=True),

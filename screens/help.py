@@ -14,11 +14,15 @@ from hotline.i18n import N_, _
 from screens.translated_bindings import TranslatedModalScreen, keys_for, translated
 
 #: Keys that belong to the built-in widgets rather than our bindings.
+#: One short line each, so that the table's columns stay narrow enough for the binding
+#: ids to show too.
 BUILT_IN: list[tuple[str, str]] = [
     ("tab / shift+tab", N_("Next / previous panel or field")),
-    ("↑ ↓ PgUp PgDn Home End", N_("Move in a table")),
-    ("enter", N_("On a ringing call: answer; on an answered call: log it; on a work item "
-                 "or an escalation: open its ticket")),
+    ("↑ ↓", N_("Move in a table")),
+    ("PgUp PgDn Home End", N_("Move in a table by page, to the top or end")),
+    ("enter", N_("On a ringing call: answer it")),
+    ("enter", N_("On an answered call: log it")),
+    ("enter", N_("On a work item or an escalation: open its ticket")),
     ("ctrl+p", N_("Command palette: every action by name")),
 ]
 
@@ -79,16 +83,18 @@ class HelpScreen(TranslatedModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
-        table.add_columns(_("Where"), _("Key"), _("Binding id"), _("Does"))
+        # what a key does before its binding id (for the config file): the id comes last,
+        # so that a narrow terminal cuts it rather than what the key does
+        table.add_columns(_("Where"), _("Key"), _("Does"), _("Binding id"))
         sections = [(N_("Everywhere"), self.everywhere)] + [
             (heading, _own_bindings(cls)) for heading, cls in screen_sections()]
         for heading, bindings in sections:
             for b in bindings:
                 shown = ", ".join(self.app.get_key_display(Binding(k, b.action))
                                   for k in keys_for(b, self.keymap).split(","))
-                table.add_row(_(heading), shown, b.id or "", translated(b).description)
+                table.add_row(_(heading), shown, translated(b).description, b.id or "")
         for keys, does in BUILT_IN:
-            table.add_row(_("Everywhere"), keys, "", _(does))
+            table.add_row(_("Everywhere"), keys, _(does), "")
         table.focus()
 
     def action_close(self) -> None:

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from hotline import reports
 from hotline.errors import HotlineError, InputError
-from hotline.i18n import _
+from hotline.i18n import _, pgettext
 from hotline.reports.periods import Period, shift_instance
 from hotline.reports.render import SERVICE_LEVEL_TARGET, section_title
 from hotline.supervision.rota import ShiftInstance
@@ -260,7 +260,7 @@ class ReportsScreen(DeskScreen):
     def _title(self, period: Period, *, busy: bool = False) -> None:
         t = Text()
         t.append(" " + _("Reports") + " ", style="bold reverse")
-        names = {"day": _("Day"), "shift": _("Shift"), "month": _("Month"),
+        names = {"day": pgettext("report period", "Day"), "shift": _("Shift"), "month": _("Month"),
                  "quarter": _("Quarter"), "range": _("Range")}
         t.append(f"  {names[self.kind]}: ", style="bold")
         if self.kind == "shift" and self.shift is not None:

@@ -12,14 +12,15 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline.errors import HotlineError
-from hotline.i18n import _
+from hotline.i18n import N_, _
 from screens.operations import run_operation
 from screens.translated_bindings import TranslatedModalScreen
 
 if TYPE_CHECKING:
     from hotline.desk.roster import Member
 
-ROLES = {"engineer": "duty engineer", "supervisor": "shift supervisor", "manager": "manager"}
+ROLES = {"engineer": N_("duty engineer"), "supervisor": N_("shift supervisor"),
+         "manager": N_("manager")}
 
 
 class SignInScreen(TranslatedModalScreen[str]):

@@ -141,10 +141,13 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         yield Static(id="ticket-header")
         with Horizontal(id="ticket-top"):
             with Vertical(id="ticket-clocks-panel", classes="panel"):
+                # narrow (80 columns): the limit goes first, then the due time (the
+                # time left says it too); the state stays
                 yield LiveTable([
-                    ("left", _("Time left"), 10), ("target", _("Target"), 20),
-                    ("limit", _("Limit"), 14), ("due", _("Due"), 11),
-                    ("state", _("State"), None)], countdown_column="left", id="ticket-clocks")
+                    ("left", _("Time left"), 9), ("target", _("Target"), None),
+                    ("state", _("State"), None), ("due", _("Due"), None),
+                    ("limit", _("Limit"), None)], countdown_column="left",
+                    drop_first=("limit", "due"), id="ticket-clocks")
             with Vertical(id="ticket-next-panel", classes="panel"):
                 yield Static(id="ticket-next")
         with Vertical(id="ticket-timeline-panel", classes="panel"):
@@ -240,7 +243,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                     else f"{no_contract} · {v.policy} · {v.grade}")
         head.append(contract + (f" · {v.region}" if v.region else ""), style="dim")
         if v.conditions:
-            head.append(" · " + ", ".join(v.conditions), style="bold")
+            head.append(" · " + ", ".join(display_names.condition(c) for c in v.conditions),
+                        style="bold")
         head.append("   " + _("opened {time} by {who}").format(
             time=short_datetime(v.opened_at, tz, now), who=v.opened_by), style="dim")
         if v.equipment or v.site:
@@ -276,8 +280,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             }.get(c.state) or (Text(_("breached"), style="bold red") if c.breached_at
                                else Text(_("running")))
             limit = c.limit + (f" · L{c.level}" if c.level else "")
-            rows.append(RowSpec(c.key, (cd, target, limit,
-                                        short_datetime(c.due_at, tz, now_ref.at), state),
+            rows.append(RowSpec(c.key, (cd, target, state,
+                                        short_datetime(c.due_at, tz, now_ref.at), limit),
                                 (c.state in ("met", "late", "cancelled"), c.due_at, c.key)))
         self.query_one("#ticket-clocks", LiveTable).set_rows(rows)
 

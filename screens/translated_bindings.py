@@ -89,6 +89,31 @@ def declared_bindings(cls: type[DOMNode]) -> list[Binding]:
     return [binding for bindings in keys.values() for binding in bindings]
 
 
+def declared_actions(cls: type[DOMNode]) -> list[Binding]:
+    """Every action ``cls`` offers (with its bases'), once each, with all its keys.
+
+    :func:`declared_bindings` gives one binding per key: a binding written with two
+    keys (Textual's ``ctrl+c,super+c`` "Copy selected text") would be offered twice.
+    """
+    actions: dict[str, Binding] = {}
+    for binding in declared_bindings(cls):
+        name = binding.id or binding.action
+        known = actions.get(name)
+        if known is None:
+            actions[name] = binding
+        elif binding.key not in known.key.split(","):
+            actions[name] = dataclasses.replace(known, key=f"{known.key},{binding.key}")
+    return list(actions.values())
+
+
+def key_name(key: str) -> str:
+    """A key as the desk names it: function keys as ``F3`` everywhere (Textual says
+    ``f3``), other keys as Textual says them."""
+    if len(key) > 1 and key[0] == "f" and key[1:].isdigit():
+        return "F" + key[1:]
+    return key
+
+
 def keys_for(binding: Binding, keymap: Mapping[str, str]) -> str:
     """The keys of ``binding`` as the user's keymap gives them (by binding id)."""
     given = keymap.get(binding.id, "") if binding.id else ""

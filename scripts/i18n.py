@@ -3,7 +3,9 @@
     uv run python scripts/i18n.py          # extract, merge into every .po, compile .mo
 
 Strings are found in ``hotline/`` and ``screens/`` wherever they are wrapped
-in ``_()``, ``N_()`` or ``ngettext()``. New strings arrive in the ``.po``
+in ``_()``, ``N_()`` or ``ngettext()``, or with a context (one English word
+translated differently where it is used) in ``pgettext()``, ``npgettext()`` or
+``NP_()``. New strings arrive in the ``.po``
 files untranslated; ``tests/test_i18n.py`` fails until each has a translation.
 
 A language may also carry ``humanize.po``: the words humanize uses for relative
@@ -27,7 +29,8 @@ LANGUAGES = ["zh_CN"]
 #: ``Binding(key, action, "Description", …)``: a binding's description is passed
 #: through ``_()`` where it is shown (screens/translated_bindings.py), so the third
 #: argument is a message too.
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Binding": (3,)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Binding": (3,),
+            "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3), "NP_": ((1, "c"), 2)}
 SOURCES = ["hotline", "screens"]
 
 
@@ -69,7 +72,8 @@ def _keep_date_if_unchanged(template: Catalog) -> None:
         return
     with pot.open("rb") as fh:
         before = read_po(fh)
-    if {m.id for m in before if m.id} == {m.id for m in template if m.id}:
+    if ({(m.id, m.context) for m in before if m.id}
+            == {(m.id, m.context) for m in template if m.id}):
         template.creation_date = before.creation_date
 
 
@@ -97,7 +101,7 @@ def main() -> int:
         # so gettext falls back to the English singular/plural chosen by n.
         for m in list(catalog):
             if m.id and m.pluralizable and not is_translated(m):
-                del catalog[m.id]
+                catalog.delete(m.id, context=m.context)
         with path.with_suffix(".mo").open("wb") as fh:
             write_mo(fh, catalog)
         print(f"{lang}: {total} messages, {len(missing)} untranslated")

@@ -18,7 +18,7 @@ from typing import Any
 
 from hotline import display_names
 from hotline.humane import count
-from hotline.i18n import N_, _
+from hotline.i18n import N_, _, pgettext
 from hotline.reports.figures import (
     Block,
     ContractInfo,
@@ -457,8 +457,9 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
             ws.write(row_no + 1 + n, 0, note)
 
         wp = wb.add_worksheet(_("Penalties"))
-        wp.write_row(0, 0, [_("Contract"), _("Rule"), _("Points"), _("Source"), _("From"),
-                            _("To"), _("Description")], head)
+        wp.write_row(0, 0, [_("Contract"), _("Rule"), _("Points"), _("Source"),
+                            pgettext("valid from", "From"), pgettext("valid to", "To"),
+                            _("Description")], head)
         r = 1
         blocks = [doc] if doc["contract"] else doc["contracts"]
         for block in blocks:
@@ -481,7 +482,7 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
 
         wd = wb.add_worksheet(_("Days"))
         wd.write_row(0, 0, [_("Date"), _("Offered"), _("Answered"), _("Within 30 s"),
-                            _("Service level"), _("Target")], head)
+                            _("Service level"), pgettext("service level", "Target")], head)
         day_rows = doc["series"]["days"]
         for i, d in enumerate(day_rows, 1):
             wd.write_row(i, 0, [d["date"], d["offered"], d["answered"],
@@ -499,7 +500,8 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
             chart.add_series({"name": _("Service level"), "categories": [wd.name, 1, 0, n, 0],
                               "values": [wd.name, 1, 4, n, 4]})
             line = wb.add_chart({"type": "line"})
-            line.add_series({"name": _("Target"), "categories": [wd.name, 1, 0, n, 0],
+            line.add_series({"name": pgettext("service level", "Target"),
+                             "categories": [wd.name, 1, 0, n, 0],
                              "values": [wd.name, 1, 5, n, 5],
                              "line": {"color": "red", "dash_type": "dash"}})
             chart.combine(line)

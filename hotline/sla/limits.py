@@ -163,3 +163,29 @@ def parse_limit(text: object) -> Limit:
     if seconds <= 0:
         raise ValueError(_("{value}: a limit must be longer than zero").format(value=shown))
     return Limit(duration=timedelta(seconds=seconds), in_days=bool(d))
+
+
+#: A limit as :meth:`Limit.__str__` says it in English (how a clock stores it).
+_SAID = re.compile(r"([0-9]+) (working days?|days?|h|min|s)")
+
+
+def shown_limit(text: str) -> str:
+    """A clock's stored limit (``5 days``, ``1 h 30 min``, ``2 working days``, written
+    in English when the clock was set) in the desk's language now.
+
+    Anything else (text stored in another language) is shown as it is.
+    """
+    s = text.strip()
+    parts = _SAID.findall(s)
+    if not parts or " ".join(f"{n} {unit}" for n, unit in parts) != s:
+        return text
+    if parts[0][1].startswith("working"):
+        if len(parts) != 1 or int(parts[0][0]) < 1:
+            return text
+        return str(Limit(working_days=int(parts[0][0])))
+    seconds = {"day": 86400, "days": 86400, "h": 3600, "min": 60, "s": 1}
+    total = sum(int(n) * seconds.get(unit, 0) for n, unit in parts)
+    if total <= 0 or any(unit.startswith("working") for _n, unit in parts):
+        return text
+    return str(Limit(duration=timedelta(seconds=total),
+                     in_days=parts[0][1].startswith("day")))

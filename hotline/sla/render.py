@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.humane import count
-from hotline.i18n import N_, _
+from hotline.i18n import N_, _, pgettext
 from hotline.sla.facts import TicketFacts
 from hotline.sla.limits import Limit
 from hotline.sla.policy import ANY, TIER_LABELS, LimitTable, Policy, TargetSpec, lookup
@@ -258,7 +258,8 @@ def render_calendar(calendar: WorkCalendar, year: int) -> str:
             for d in days]
     lines.append("")
     if rows:
-        lines.append(table([_("Date"), _("Day"), _("Kind"), _("Name"), _("Source")], rows))
+        lines.append(table([_("Date"), pgettext("day of the week", "Day"), _("Kind"),
+                            _("Name"), _("Source")], rows))
     else:
         lines.append(_("No holidays or make-up working days."))
     from datetime import date

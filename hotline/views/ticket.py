@@ -25,6 +25,7 @@ from hotline.errors import NotFound
 from hotline.humane import count
 from hotline.i18n import N_, _
 from hotline.phones import known_form, try_parse_number
+from hotline.sla.limits import shown_limit
 from hotline.store.models import (
     Attachment,
     Call,
@@ -35,6 +36,7 @@ from hotline.store.models import (
     SlaClock,
     Ticket,
 )
+from hotline.timefmt import span
 
 OTHER_EVENTS = {
     "escalation_withdrawn": N_("Warning withdrawn"),
@@ -46,6 +48,8 @@ OTHER_EVENTS = {
     "level_changed": N_("Level changed by the SLA engine"),
     "escalation_raised": N_("Escalated"),
     "escalation_acknowledged": N_("Escalation acknowledged"),
+    "escalation_reassigned": N_("Escalation reassigned"),
+    "escalation_note": N_("Note on the escalation"),
     "penalty_scored": N_("Penalty points"),
 }
 
@@ -63,7 +67,9 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
         return (number.display if number else str(data.get("number", ""))) + (
             f" · {data['source']}" if data.get("source") else "")
     if kind in ("call_answered", "call_abandoned"):
-        return _("after {s} s").format(s=data.get("wait_s", "?"))
+        wait = data.get("wait_s")
+        return _("after {duration}").format(
+            duration=span(float(wait)) if isinstance(wait, int | float) else "?")
     if kind == "ticket_opened":
         lv = f" L{data['level']}" if data.get("level") else ""
         return (f"{display_names.kind(str(data.get('kind', '')))}{lv} · {data.get('policy', '')}/"
@@ -84,7 +90,8 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
     if kind == "level_set":
         return f"L{data.get('from_level')} → L{data.get('level')} · {data.get('text', '')}"
     if kind == "conditions_set":
-        return ", ".join(data.get("conditions", [])) or "—"
+        return ", ".join(display_names.condition(str(c))
+                         for c in data.get("conditions", [])) or "—"
     if kind == "level_changed":
         return f"L{data.get('from_level')} → L{data.get('to_level')}"
     if kind == "escalation_raised":
@@ -215,7 +222,8 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
             site=ticket.site, description=ticket.description, opened_at=ticket.opened_at,
             opened_by=ticket.opened_by, assigned_to=ticket.assigned_to,
             closed_at=ticket.closed_at, version=ticket.version,
-            clocks=[ClockView(key=c.key, target=c.target, limit=c.limit_text, level=c.level,
+            clocks=[ClockView(key=c.key, target=c.target, limit=shown_limit(c.limit_text),
+                              level=c.level,
                               started_at=c.started_at, due_at=c.due_at, warn_at=c.warn_at,
                               state=c.state, met_at=c.met_at, breached_at=c.breached_at)
                     for c in clocks],

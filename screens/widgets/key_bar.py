@@ -6,6 +6,12 @@ command palette's key on the right) but as a single line of text: the
 footer built a widget per key and styled each again whenever the screen came
 back or the focus moved, which cost more than the rest of a screen switch.
 A click on a key runs its action.
+
+When the keys do not all fit, they are drawn closer together, then the least
+needed give way whole (never a key cut mid-word): the screen's own keys first,
+then the function keys to the other screens, then the rest (``q``, ``/``). F1
+lists every key. The function keys are named shortly here (``F3 Escalations``
+rather than the palette's "Escalation queue").
 """
 
 from __future__ import annotations
@@ -20,10 +26,28 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 
-from hotline.i18n import N_, _
+from hotline.i18n import N_, NP_, _, pgettext
 
 #: The description Textual gives the command palette's key (translated here).
 PALETTE_DESCRIPTION = N_("palette")
+
+#: Shorter descriptions of the keys to other screens, for the key bar only.
+SHORT: dict[str, tuple[str, str]] = {
+    "app.help": NP_("key bar", "Help"),
+    "app.directory": NP_("key bar", "Directory"),
+    "app.escalations": NP_("key bar", "Escalations"),
+    "app.handover": NP_("key bar", "Handover"),
+    "app.reports": NP_("key bar", "Reports"),
+}
+
+
+def _rank(binding: Binding, node: object, app: object) -> int:
+    """Which keys stay longest on a narrow bar: the screen's own (0), the function
+    keys to other screens (1), the application's other keys (2)."""
+    if node is not app:
+        return 0
+    first = binding.key.split(",")[0].strip()
+    return 1 if first[:1] == "f" and first[1:].isdigit() else 2
 
 
 class KeyBar(Widget):
@@ -53,7 +77,8 @@ class KeyBar(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "key-bar--key", "key-bar--description", "key-bar--disabled"}
 
-    #: Narrower than this, the keys are drawn closer together.
+    #: Narrower than this, the keys are drawn closer together (so too when they do
+    #: not all fit).
     COMPACT_BELOW = 110
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -102,15 +127,32 @@ class KeyBar(Widget):
             right.append(f" {self.app.get_key_display(binding)} ", key_style)
             right.append(f"{_(binding.description)} ", desc_style)
         room = max(0, self.size.width - right.cell_len)
-        text = Text(no_wrap=True, overflow="crop", end="")
+        entries: list[tuple[Text, Binding, object]] = []
         for binding, enabled, node in keys:
             extra = Style() if enabled else off
             entry = Text(end="")
             entry.append(f" {self.app.get_key_display(binding)} ", key_style + extra)
-            if binding.description:
-                entry.append(binding.description, desc_style + extra)
-            if text.cell_len + entry.cell_len > room:
-                break  # a key is shown whole or not at all (F1 lists every key)
+            description = (pgettext(*SHORT[binding.id]) if binding.id in SHORT
+                           else binding.description)
+            if description:
+                entry.append(description, desc_style + extra)
+            entries.append((entry, binding, node))
+        if sum(e.cell_len + len(gap) for e, _b, _n in entries) > room:
+            gap = ""  # closer together before any key gives way
+        # a key is shown whole or not at all, the least needed giving way first
+        shown: set[int] = set()
+        used = 0
+        ranked = sorted(range(len(entries)),
+                        key=lambda i: (_rank(entries[i][1], entries[i][2], self.app), i))
+        for i in ranked:
+            width = entries[i][0].cell_len + len(gap)
+            if used + width <= room + len(gap):  # no gap needed after the last one
+                shown.add(i)
+                used += width
+        text = Text(no_wrap=True, overflow="crop", end="")
+        for i, (entry, binding, node) in enumerate(entries):
+            if i not in shown:
+                continue
             start = text.cell_len
             text.append_text(entry)
             self._actions.append((start, text.cell_len, binding.action, node))

@@ -192,6 +192,7 @@ class _Column:
     label: str
     fixed: int | None
     width: int  # content width in use (fixed, or measured)
+    hidden: bool = False  # left out: the table is too narrow for it (``drop_first``)
 
 
 class LiveTable(ScrollView, can_focus=True):
@@ -262,11 +263,16 @@ class LiveTable(ScrollView, can_focus=True):
             return self.data_table
 
     def __init__(self, columns: Sequence[tuple[str, str, int | None]], *,
-                 countdown_column: str | None, **kwargs: Any) -> None:
+                 countdown_column: str | None, drop_first: Sequence[str] = (),
+                 **kwargs: Any) -> None:
+        """``drop_first``: the columns left out, in this order, while the table is
+        narrower than its columns (the less important ones), rather than the last
+        columns going off the edge whatever they are."""
         super().__init__(**kwargs)
         self._columns = [_Column(key, label, width, width or cell_len(label))
                          for key, label, width in columns]
         self._countdown_column = countdown_column
+        self._drop_first = [key for key in drop_first if key != countdown_column]
         self._order: list[str] = []
         self._rows: dict[str, tuple[Any, ...]] = {}
         self._specs: dict[str, RowSpec] = {}  # each row as last set
@@ -375,7 +381,42 @@ class LiveTable(ScrollView, can_focus=True):
         raise KeyError(key)
 
     def _measure_all(self) -> None:
-        self._total_width = sum(c.width + 2 * PADDING for c in self._columns)
+        self._total_width = sum(c.width + 2 * PADDING for c in self._columns if not c.hidden)
+
+    @property
+    def hidden_columns(self) -> list[str]:
+        """The keys of the columns left out for want of width."""
+        return [c.key for c in self._columns if c.hidden]
+
+    def _fit_columns(self) -> bool:
+        """Leave out the ``drop_first`` columns, in order, until the rest fit the width
+        (all come back when there is room). True if a column came or went."""
+        if not self._drop_first:
+            return False
+        room = self.size.width
+        by_key = {c.key: c for c in self._columns}
+        width = sum(c.width + 2 * PADDING for c in self._columns
+                    if c.key not in self._drop_first)
+        drop: set[str] = set()
+        if room > 0:
+            kept = [by_key[k] for k in self._drop_first if k in by_key]
+            # the most important (last to drop) first, each while it still fits
+            for column in reversed(kept):
+                if width + column.width + 2 * PADDING <= room and not drop:
+                    width += column.width + 2 * PADDING
+                else:
+                    drop.add(column.key)
+        changed = False
+        for column in self._columns:
+            hidden = column.key in drop
+            if hidden != column.hidden:
+                column.hidden = hidden
+                changed = True
+        if changed:
+            self._static.clear()
+            self._lines.clear()
+            self._measure_all()
+        return changed
 
     def _measure_row(self, cells: tuple[Any, ...]) -> bool:
         grown = False
@@ -409,6 +450,7 @@ class LiveTable(ScrollView, can_focus=True):
         return changed
 
     def _resize(self) -> None:
+        self._fit_columns()
         self.virtual_size = Size(self._total_width, len(self._order) + 1)
 
     # --- drawing --------------------------------------------------------------------
@@ -417,6 +459,8 @@ class LiveTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         console = self.app.console
         for column, value in zip(columns, cells, strict=False):
+            if column.hidden:
+                continue
             if isinstance(value, Keyed):
                 value = value.value
             if isinstance(value, str):
@@ -546,6 +590,9 @@ class LiveTable(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
+        if self._fit_columns():
+            self._resize()
+            self.refresh()
         self._scroll_cursor_into_view()
 
 

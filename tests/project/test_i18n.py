@@ -28,10 +28,10 @@ def test_every_message_in_the_code_is_translated() -> None:
     for message in tool.extract():
         if not message.id:
             continue
-        entry = catalog.get(message.id)
+        entry = catalog.get(message.id, context=message.context)
         # an untranslated plural reads back as ('',): not a translation
         if entry is None or not tool.is_translated(entry) or entry.fuzzy:
-            missing.append(message.id)
+            missing.append((message.context, message.id) if message.context else message.id)
     assert missing == [], f"run `uv run python scripts/i18n.py` and translate: {missing[:20]}"
 
 
@@ -59,12 +59,30 @@ def test_the_compiled_catalog_matches_the_source() -> None:
         if not m.id or not tool.is_translated(m):
             continue
         if isinstance(m.id, str):
-            if mo.gettext(m.id) != m.string:
+            got = mo.pgettext(m.context, m.id) if m.context else mo.gettext(m.id)
+            if got != m.string:
                 stale.append(m.id)
         # Chinese has one plural form: every n must get msgstr[0]
-        elif any(mo.ngettext(m.id[0], m.id[1], n) != m.string[0] for n in (0, 1, 2, 5)):
+        elif any((mo.npgettext(m.context, m.id[0], m.id[1], n) if m.context
+                  else mo.ngettext(m.id[0], m.id[1], n)) != m.string[0]
+                 for n in (0, 1, 2, 5)):
             stale.append(m.id)
     assert stale == [], "run `uv run python scripts/i18n.py` to compile the catalog"
+
+
+def test_a_word_with_a_context_has_a_translation_of_its_own() -> None:
+    """pgettext: the same English word in two contexts, two entries, two translations."""
+    from hotline.i18n import pgettext, set_language
+
+    contexts = {m.context for m in tool.extract() if m.id == "Day" and m.context}
+    assert len(contexts) >= 2, contexts
+    set_language("zh_CN")
+    try:
+        said = {pgettext(context, "Day") for context in contexts}
+    finally:
+        set_language("en")
+    assert len(said) == len(contexts) and "Day" not in said, said
+    assert {pgettext(context, "Day") for context in contexts} == {"Day"}
 
 
 def test_the_catalog_declares_one_plural_form() -> None:

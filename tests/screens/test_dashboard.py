@@ -9,6 +9,7 @@ from textual import events
 from textual.app import App
 
 from hotline.clock import FixedClock
+from hotline.desk.intake import Intake
 from hotline.desk.operations import Desk
 from hotline.store.models import Call, Escalation, SlaClock, Ticket
 from screens.app import HotlineApp
@@ -297,7 +298,7 @@ async def test_help_lists_every_dashboard_key(demo_desk: Desk) -> None:
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         help_table = app.screen.query_one(DataTable)
-        ids = {str(help_table.get_row_at(i)[2]) for i in range(help_table.row_count)}
+        ids = {str(help_table.get_row_at(i)[3]) for i in range(help_table.row_count)}
         for b in DashboardScreen.BINDINGS:
             assert b.id in ids  # type: ignore[union-attr]
         await pilot.press("escape")
@@ -582,3 +583,45 @@ async def test_enter_typed_before_the_note_dialog_is_drawn_answers_nothing(
         await settle(pilot)
         with Session(demo_desk.engine) as s:
             assert s.exec(select(Escalation)).one().acknowledged_at is not None
+async def test_at_80x24_ringing_calls_get_the_room_an_empty_panel_does_not_need(
+        demo_desk: Desk, clock: FixedClock) -> None:
+    """20 calls ringing, no callbacks: the empty panels shrink to their header and the
+    incoming calls panel shows as many calls as the rest of the screen holds."""
+    for i in range(20):
+        demo_desk.ring(f"1390225{i:04d}", call_key=f"pbx-{i}")
+        clock.advance(seconds=1)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.dashboard
+        work = screen.query_one("#work-panel")
+        calls = screen.query_one("#calls", LiveTable)
+        assert table(app, "work").row_count == 0
+        assert work.outer_size.height == 3  # border and header: "0 items" in its title
+        escalations = table(app, "escalations").row_count
+        assert screen.query_one("#escalations-panel").outer_size.height <= 6
+        shown = calls._visible_rows()
+        assert shown >= 8, (shown, escalations)
+        # a panel with rows grows with them, up to its share
+        for i in range(6):
+            demo_desk.log_call(Intake(number="020-38881234", kind="consultation", level=None,
+                                      description=f"question {i}", promise_callback=True))
+        app.refresh_now()
+        await settle(pilot)
+        assert table(app, "work").row_count >= 6
+        assert 4 < work.outer_size.height <= 6  # at most 30% of the 20 lines for panels
+        assert calls._visible_rows() >= 5
+
+
+async def test_the_palette_offers_each_action_once_with_every_key(demo_desk: Desk) -> None:
+    """Textual's copy binding has two keys (ctrl+c, super+c): one command, not two."""
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        commands = list(app.get_system_commands(app.dashboard))
+        titles = [c.title for c in commands]
+        assert titles.count("Copy selected text") == 1
+        assert len(titles) == len(set(titles)), sorted(t for t in titles if titles.count(t) > 1)
+        helps = {c.title: c.help for c in commands}
+        assert helps["Copy selected text"] == "Key: ^c, super+c"
+        assert helps["Escalation queue"] == "Key: F3, E"  # F-keys as "F3", as everywhere

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -122,3 +123,80 @@ async def test_the_palette_key_is_described_in_the_desks_language() -> None:
             assert bar_text(app).rstrip().endswith("命令面板")
     finally:
         set_language("en")
+
+
+async def test_the_chinese_dashboard_shows_every_f_key_at_120_columns(demo_desk) -> None:  # type: ignore[no-untyped-def]
+    """The screen's keys and F1–F5 fit at 120 columns in Chinese (short key-bar names,
+    keys closer together); q and / give way first."""
+    from hotline.i18n import set_language
+    from screens.app import HotlineApp
+
+    set_language("zh_CN")
+    try:
+        app = HotlineApp(demo_desk, live=False)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            text = app.screen.query_one(KeyBar).render().plain
+            for key in ("F1 帮助", "F2 资料", "F3 升级", "F4 交接", "F5 报表", " a 接听",
+                        " o 打开工单"):
+                assert key in text, text
+            assert "f3" not in text and "搜索工单" not in text
+            # at 80 columns the screen's own keys come first, each whole
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            text = app.screen.query_one(KeyBar).render().plain
+            assert " o 打开工单" in text and "F5" not in text and cell_len(text) == 80
+    finally:
+        set_language("en")
+
+
+class RankedApp(App[None]):
+    """Application keys (F-keys and others) and a screen with keys of its own."""
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("f2", "directory", "Directory", id="app.directory"),
+        Binding("f3", "escalations", "Escalation queue", id="app.escalations"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("body")
+        yield KeyBar()
+
+    def get_key_display(self, binding: Binding) -> str:
+        from screens.translated_bindings import key_name
+
+        return key_name(super().get_key_display(binding))
+
+    def action_directory(self) -> None: ...
+
+    def action_escalations(self) -> None: ...
+
+
+async def test_function_keys_give_way_after_the_screens_and_before_the_others() -> None:
+    from textual.screen import Screen
+
+    class Own(Screen[None]):
+        BINDINGS = [Binding("a", "answer", "Answer"), Binding("l", "log", "Log call")]
+
+        def compose(self) -> ComposeResult:
+            yield Static("own")
+            yield KeyBar()
+
+    app = RankedApp()
+    async with app.run_test(size=(120, 5)) as pilot:
+        await app.push_screen(Own())
+        await pilot.pause()
+        wide = app.screen.query_one(KeyBar).render().plain
+        # the F-keys by their key-bar names, named "F3", in their own order after the rest
+        assert "F2 Directory" in wide and "F3 Escalations" in wide and "q Quit" in wide
+        # " a Answer l Log call" 20, " F2 Directory" 13, " F3 Escalations" 15, palette 13
+        await pilot.resize_terminal(20 + 13 + 15 + 13, 5)
+        await pilot.pause()
+        text = app.screen.query_one(KeyBar).render().plain
+        assert "Log call" in text and "F3 Escalations" in text and "Quit" not in text
+        await pilot.resize_terminal(20 + 13 + 13, 5)
+        await pilot.pause()
+        text = app.screen.query_one(KeyBar).render().plain
+        assert "Log call" in text and "F2 Directory" in text and "F3" not in text

@@ -87,3 +87,33 @@ def test_plain_cells_are_one_line_and_cut_with_an_ellipsis() -> None:
     assert _plain_cell("主板故障", 8).text == " 主板故障 "  # two cells a character
     assert _plain_cell("主板故障", 6).text == " 主板 … "  # a half character is a space
     assert _width("a\tb") == 3 and _width("故障") == 4
+
+
+class NarrowApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LiveTable([("left", "Time left", 9), ("target", "Target", None),
+                         ("state", "State", None), ("due", "Due", None),
+                         ("limit", "Limit", None)], countdown_column="left",
+                        drop_first=("limit", "due"))
+
+
+async def test_a_narrow_table_leaves_out_the_less_important_columns_first() -> None:
+    now = Now(T0)
+    app = NarrowApp()
+    async with app.run_test(size=(48, 6)) as pilot:
+        table = app.query_one(LiveTable)
+        table.set_rows([RowSpec("restore", (Countdown(now, T0, T0), "On-site arrival",
+                                            "running", "15:55", "2 h · L1"), T0)])
+        await pilot.pause()
+        # 11 + 17 + 9 + 7 = 44 cells: the due time fits, the limit (13 more) does not
+        assert table.hidden_columns == ["limit"]
+        text = screen_text(app)
+        assert "running" in text and "15:55" in text and "2 h" not in text
+        await pilot.resize_terminal(40, 6)
+        await pilot.pause()
+        assert table.hidden_columns == ["due", "limit"]
+        assert "running" in screen_text(app) and "15:55" not in screen_text(app)
+        await pilot.resize_terminal(80, 6)
+        await pilot.pause()
+        assert table.hidden_columns == []
+        assert "2 h · L1" in screen_text(app)

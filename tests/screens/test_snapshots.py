@@ -1,4 +1,5 @@
-"""What the desk's screens look like, at 120×35 in English and Chinese (Textual is pinned).
+"""What the desk's screens look like, at 120×35 and 80×24, in English and Chinese (Textual
+is pinned).
 
 The dashboard and the intake form are shown on a busy morning (tests.scenes.busy_morning);
 every other screen at the end of the day shift (tests.scenes.end_of_day_shift), reached
@@ -145,6 +146,12 @@ def test_dashboard_small_terminal(snap_compare) -> None:  # type: ignore[no-unty
     assert snap_compare(app, terminal_size=SMALL, run_before=_settle)
 
 
+def test_dashboard_small_terminal_chinese(snap_compare,  # type: ignore[no-untyped-def]
+                                          chinese: None) -> None:
+    app = HotlineApp(busy_morning(lang="zh_CN"), live=False)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_settle)
+
+
 def test_intake_form(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def answer(pilot) -> None:  # type: ignore[no-untyped-def]
         await _settle(pilot)
@@ -180,6 +187,18 @@ def test_ticket_chinese(snap_compare,  # type: ignore[no-untyped-def]
                         shift_end_chinese: Desk) -> None:
     app = HotlineApp(shift_end_chinese, live=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=_keys(*OPEN_TICKET))
+
+
+def test_ticket_small_terminal(snap_compare,  # type: ignore[no-untyped-def]
+                               shift_end: Desk) -> None:
+    app = HotlineApp(shift_end, live=False)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_keys(*OPEN_TICKET))
+
+
+def test_ticket_small_terminal_chinese(snap_compare,  # type: ignore[no-untyped-def]
+                                       shift_end_chinese: Desk) -> None:
+    app = HotlineApp(shift_end_chinese, live=False)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_keys(*OPEN_TICKET))
 
 
 def test_step_form(snap_compare, shift_end: Desk) -> None:  # type: ignore[no-untyped-def]

@@ -326,7 +326,7 @@ async def test_every_supervisor_key_is_in_the_palette_and_the_help(demo_desk: De
         from textual.widgets import DataTable
 
         table = app.screen.query_one("#help-keys", DataTable)
-        ids = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        ids = {str(table.get_row_at(i)[3]) for i in range(table.row_count)}
         assert {"app.escalations", "app.handover", "app.reports", "escalations.acknowledge",
                 "escalations.reassign", "handover.write", "handover.take_over",
                 "reports.month", "reports.export"} <= ids

@@ -230,3 +230,23 @@ async def test_a_refused_step_names_its_time_in_the_desks_zone(demo_desk: Desk,
         await settle(pilot)
         assert not isinstance(app.screen, StepForm)
         assert "Service was already restored (12-06 08:30)." in notes(app)
+async def test_the_sign_in_list_says_each_role_in_chinese(demo_desk: Desk) -> None:
+    from textual.widgets import OptionList
+
+    from hotline.i18n import set_language
+    from screens.signin import SignInScreen
+
+    demo_desk.signed_in = False
+    set_language("zh_CN")
+    try:
+        app = HotlineApp(demo_desk, live=False, sign_in=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, SignInScreen)
+            options = app.screen.query_one(OptionList)
+            shown = " ".join(str(options.get_option_at_index(i).prompt)
+                             for i in range(options.option_count))
+            assert "值班工程师" in shown and "值班主管" in shown
+            assert "duty engineer" not in shown and "shift supervisor" not in shown
+    finally:
+        set_language("en")

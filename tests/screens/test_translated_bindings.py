@@ -152,7 +152,7 @@ async def test_the_desk_in_chinese_palette_help_and_key_bar(demo_desk: Desk,
         await pilot.press("f1")
         await settle(pilot)
         table = app.screen.query_one("#help-keys", DataTable)
-        rows = {str(table.get_row_at(i)[2]): table.get_row_at(i) for i in range(table.row_count)}
-        assert str(rows["dashboard.answer"][3]) == "接听"
+        rows = {str(table.get_row_at(i)[3]): table.get_row_at(i) for i in range(table.row_count)}
+        assert str(rows["dashboard.answer"][2]) == "接听"
         assert str(rows["dashboard.answer"][1]) == "space"
-        assert str(rows["app.escalations"][3]) != "Escalation queue"  # translated
+        assert str(rows["app.escalations"][2]) != "Escalation queue"  # translated

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hotline.sla import Limit, parse_limit
 
@@ -73,3 +75,42 @@ def test_a_limit_is_one_thing_and_positive() -> None:
         Limit(duration=timedelta(0))
     with pytest.raises(ValueError):
         Limit(working_days=0)
+
+
+@pytest.mark.parametrize("stored, chinese", [
+    ("30 min", "30分钟"), ("48 h", "48小时"), ("5 days", "5天"), ("1 h 30 min", "1小时 30分钟"),
+    ("1 day 2 h", "1天 2小时"), ("2 working days", "2个工作日"), ("45 s", "45秒"),
+])
+def test_a_stored_limit_is_said_in_the_desks_language(stored: str, chinese: str) -> None:
+    """Clocks store their limit as written in English; a Chinese desk reads it in Chinese."""
+    from hotline.i18n import set_language
+    from hotline.sla.limits import shown_limit
+
+    assert shown_limit(stored) == stored
+    set_language("zh_CN")
+    try:
+        assert shown_limit(stored) == chinese
+    finally:
+        set_language("en")
+
+
+@pytest.mark.parametrize("stored", ["", "soon", "30分钟", "0 min", "2 h 3 working days",
+                                    "3 working days 2 h", "30  min", " 5 days x"])
+def test_a_stored_limit_not_in_that_form_is_shown_as_it_is(stored: str) -> None:
+    from hotline.sla.limits import shown_limit
+
+    assert shown_limit(stored) == stored
+
+
+@given(st.text(max_size=60))
+def test_any_stored_limit_text_is_shown_without_error(text: str) -> None:
+    from hotline.sla.limits import shown_limit
+
+    assert isinstance(shown_limit(text), str)
+
+
+@given(st.builds(Limit.of, minutes=st.integers(1, 60 * 24 * 300)))
+def test_every_limit_reads_back_as_itself(limit: Limit) -> None:
+    from hotline.sla.limits import shown_limit
+
+    assert shown_limit(str(limit)) == str(limit)
