@@ -18,7 +18,7 @@ from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, STEPS, allowed, step
 from hotline.desk.ticket_links import TicketLink, links_of
 from hotline.errors import NotFound
 from hotline.humane import count
-from hotline.i18n import N_, _
+from hotline.i18n import N_, _, ngettext
 from hotline.phones import known_form, try_parse_number
 from hotline.store.models import (
     Attachment,
@@ -43,8 +43,8 @@ OTHER_EVENTS = {
     "escalation_acknowledged": N_("Escalation acknowledged"),
     "penalty_scored": N_("Penalty points"),
     "call_added": N_("Repeat call added"),
-    "ticket_linked": N_("Linked to another ticket"),
-    "ticket_merged": N_("Merged into another ticket"),
+    "ticket_linked": N_("Ticket linked"),
+    "ticket_merged": N_("Closed as a duplicate"),
     "ticket_merged_in": N_("Duplicate merged in"),
 }
 
@@ -91,7 +91,8 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
                 if kind == "ticket_merged"
                 else _("{number} merged into this ticket").format(
                     number=data.get("duplicate", "")))
-        text += " · " + _("{n} calls moved").format(n=len(calls))
+        text += " · " + ngettext("{n} call moved", "{n} calls moved", len(calls)).format(
+            n=len(calls))
         return text + (f" · {data['text']}" if data.get("text") else "")
     if kind == "dispatched":
         return str(data.get("engineer_name") or data.get("engineer", "")) + (

@@ -150,7 +150,7 @@ def test_a_merged_duplicate_is_closed_its_calls_move_its_clocks_stop_unscored(
     # the kept ticket's timeline has the moved call's ringing, not the duplicate's opening
     assert kinds(demo_desk, kept).count("ticket_opened") == 1
     assert kinds(demo_desk, kept).count("call_rang") == 2
-    assert f"merged into {number_of(demo_desk, kept)} · 1 calls moved" in "\n".join(
+    assert f"merged into {number_of(demo_desk, kept)} · 1 call moved" in "\n".join(
         audit_lines(demo_desk.engine, dup, TZ))
     with pytest.raises(InputError, match="merged into another ticket"):
         demo_desk.record(dup, "ticket_reopened")
