@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     p.add_argument("--attachments", action="store_true",
                    help=_("also print the ticket's attachments (command logs)"))
     p.add_argument("--out", metavar="DIR",
-                   help=_("save the ticket's attachments as files in DIR (with --attachments)"))
+                   help=_("save the ticket's attachments as files in DIR (made if missing) "
+                          "instead of printing"))
     p.set_defaults(handler=audit_command)
 
 

@@ -34,6 +34,9 @@ from hotline.store.transaction import Transaction
 #: The longest note kept with a repeat call, a link or a merge.
 MAX_NOTE = 4000
 
+#: The longest ticket number (the column's length).
+TICKET_NUMBER_MAX = 24
+
 #: Event kinds of this module (the timeline and the audit trail name them).
 LINK_EVENTS = ("call_added", "ticket_linked", "ticket_merged", "ticket_merged_in")
 
@@ -66,6 +69,11 @@ def _ticket_by_number(s: Session, ref: str) -> Ticket:
     ref = ref.strip()
     if not ref:
         raise InputError(_("Give the other ticket's number (e.g. 261206-0005)."))
+    # what no ticket number holds is refused here, before the database sees it (PostgreSQL
+    # refuses a NUL character outright)
+    if len(ref) > TICKET_NUMBER_MAX or not ref.isprintable():
+        raise InputError(_("{ref!r} is not a ticket number (e.g. 261206-0005).").format(
+            ref=ref[:40]))
     ticket = s.exec(select(Ticket).where(Ticket.number == ref)).first()
     if ticket is None:
         raise NotFound(_("There is no ticket {ref}.").format(ref=ref))

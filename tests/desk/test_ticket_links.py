@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
 from hotline.desk.steps import StepInput
-from hotline.errors import Conflict, InputError, NotFound
+from hotline.errors import Conflict, HotlineError, InputError, NotFound
 from hotline.store.models import Call, Event, Penalty, SlaClock, Ticket
 from hotline.views.ticket import audit_lines, load_ticket
 from tests.support import TZ, build_desk, make_settings
@@ -230,5 +232,66 @@ def test_links_and_merges_on_postgresql(pg_url: str, clock: FixedClock) -> None:
             assert ticket is not None and ticket.status == "closed"
         assert {k.relation for k in load_ticket(desk.engine, a, desk.now(), TZ).links} == {
             "linked", "merged_from"}
+    finally:
+        desk.engine.dispose()
+
+
+def _event_count(desk: Desk) -> int:
+    with Session(desk.engine) as s:
+        return len(s.exec(select(Event)).all())
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(ref=st.text(max_size=40), note=st.text(max_size=60))
+@example(ref="261125-0001\x00", note="")
+@example(ref="' OR 1=1 --", note="x" * 4001)
+@example(ref="٢٦١١٢٥-٠٠٠١", note="")
+def test_any_ticket_reference_is_refused_with_the_desks_own_error_and_nothing_written(
+        demo_desk: Desk, ref: str, note: str) -> None:
+    """Whatever is typed as the other ticket's number: linked, merged or refused, never
+    another exception; refused means nothing written."""
+    a = _first_two(demo_desk)
+    before = _event_count(demo_desk)
+    for operation in (demo_desk.link_tickets, demo_desk.merge_ticket):
+        try:
+            operation(a, ref, note=note)
+        except HotlineError:
+            assert _event_count(demo_desk) == before
+        else:  # only a real other ticket's number goes through
+            assert ref.strip() in _numbers(demo_desk)
+            return
+
+
+def _first_two(desk: Desk) -> int:
+    with Session(desk.engine) as s:
+        ids = s.exec(select(Ticket.id).order_by(col(Ticket.id))).all()
+    if len(ids) < 2:
+        ids = [fault(desk), fault(desk, number="0755-83765432")]
+    assert ids[0] is not None
+    return ids[0]
+
+
+def _numbers(desk: Desk) -> set[str]:
+    with Session(desk.engine) as s:
+        return set(s.exec(select(Ticket.number)).all())
+
+
+def test_a_nul_or_overlong_reference_on_postgresql_is_refused(pg_url: str,
+                                                             clock: FixedClock) -> None:
+    from hotline import demo
+
+    desk = build_desk(make_settings(pg_url), clock)
+    try:
+        demo.load_directory(desk)
+        a = fault(desk)
+        for ref in ("261125-0001\x00", "9" * 300, "", "' OR 1=1 --"):
+            with pytest.raises(HotlineError):
+                desk.link_tickets(a, ref)
+            with pytest.raises(HotlineError):
+                desk.merge_ticket(a, ref)
+        with pytest.raises(HotlineError):
+            desk.add_call(a, number="0757\x0083301234")
+        assert {k.relation for k in load_ticket(desk.engine, a, desk.now(), TZ).links} == set()
     finally:
         desk.engine.dispose()
