@@ -283,6 +283,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         rows = []
         for c in v.clocks:
             stopped = c.met_at if c.state in ("met", "late", "cancelled") else None
+            if stopped is None and c.state == "cancelled":
+                stopped = v.closed_at  # cancelled by the close (or a merge): frozen there
             cd = Countdown(now_ref, c.due_at, c.warn_at, paused=c.state == "paused",
                            stopped_at=stopped)
             target = display_names.target(c.target)
