@@ -19,6 +19,7 @@ from screens.dialogs import AskText, Confirm
 from screens.intake import IntakeScreen
 from screens.step_form import StepForm
 from screens.ticket import TicketScreen
+from screens.widgets.live_table import Countdown, LiveTable
 from tests.screens.test_dashboard import SIZE, settle, type_text
 
 
@@ -125,6 +126,14 @@ async def test_link_and_merge_from_the_ticket_screen(demo_desk: Desk) -> None:
         assert {(k.relation, k.number) for k in screen.view.links} == {
             ("linked", number_of(demo_desk, other)),
             ("merged_from", number_of(demo_desk, dup))}
+        # the duplicate's clocks show stopped where the merge stopped them
+        screen.prepare(dup)
+        screen.reload()
+        await settle(pilot)
+        table = screen.query_one("#ticket-clocks", LiveTable)
+        countdowns = [getattr(table.get_row(k)[0], "value", None) for k in table.keys]
+        assert countdowns and all(isinstance(c, Countdown) and c.stopped_at is not None
+                                  for c in countdowns)
     with Session(demo_desk.engine) as s:
         d = s.get(Ticket, dup)
         assert d is not None and d.status == "closed"
