@@ -14,17 +14,16 @@ Each operation is one transaction writing its change and its events:
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from hotline.desk.answer_target import answer_due, policy_of
-from hotline.desk.call_states import CallState
 from hotline.desk.calls import parse_caller_number
 from hotline.desk.clocks import evaluate_ticket
+from hotline.desk.intake import desk_phone_call, loggable_call
+from hotline.directory.callers import match_number
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
 from hotline.seat import Seat
@@ -121,9 +120,6 @@ def add_call(seat: Seat, ticket_id: int, *, number: str, call_id: int | None = N
     ``call_id``: the answered call being logged; None for a call taken on a desk
     phone (``number``), which is recorded here as an answered call.
     """
-    from hotline.desk.intake import _loggable_call  # the same checks as logging a call
-    from hotline.directory.callers import match_number
-
     parsed = parse_caller_number(number)
     text = _note(note)
     with seat.write() as tx:
@@ -132,25 +128,12 @@ def add_call(seat: Seat, ticket_id: int, *, number: str, call_id: int | None = N
         assert ticket.id is not None
         _open_or_refuse(s, ticket)
         if call_id is not None:
-            call = _loggable_call(tx, call_id)
+            call = loggable_call(tx, call_id)  # the same checks as logging it as a ticket
             when = tx.when(at, not_before=call.answered_at, what=_("the answer"))
         else:
             when = tx.when(at)
             caller = match_number(s, parsed.e164, when.astimezone(tx.tz).date())
-            policy, grade = policy_of(caller)
-            due, warn = answer_due(seat.sla, policy, grade, when)
-            call = Call(call_key=f"manual-{uuid.uuid4().hex[:16]}", source="manual",
-                        number_raw=number.strip(), number_e164=parsed.e164,
-                        number_kind=parsed.kind, contact_id=caller.contact_id,
-                        customer_id=caller.customer_id, contract_id=caller.contract_id,
-                        state=CallState.ANSWERED, offered_at=when, answered_at=when,
-                        answered_by=tx.actor, answer_due_at=due, answer_warn_at=warn)
-            s.add(call)
-            s.flush()
-            assert call.id is not None
-            tx.record_event("call_rang", when, call_id=call.id, number=call.number_raw,
-                            source="manual", call_key=call.call_key)
-            tx.record_event("call_answered", when, call_id=call.id, wait_s=0)
+            call = desk_phone_call(tx, seat.sla, number, parsed, caller, when)
         assert call.id is not None
         call.ticket_id = ticket.id
         call.version += 1
