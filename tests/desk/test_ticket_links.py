@@ -295,3 +295,31 @@ def test_a_nul_or_overlong_reference_on_postgresql_is_refused(pg_url: str,
         assert {k.relation for k in load_ticket(desk.engine, a, desk.now(), TZ).links} == set()
     finally:
         desk.engine.dispose()
+
+
+def test_link_and_merge_from_the_command_line(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline import demo
+    from hotline.cli.main import run
+    from tests.support import START
+
+    db = tmp_path / "cli.db"
+    clock = FixedClock(START)
+    desk = build_desk(make_settings(f"sqlite:///{db}"), clock)
+    demo.load_directory(desk)
+    a, b, c = fault(desk), fault(desk, "0755-83765432"), fault(desk, "13380012345", 2)
+    na, nb, nc = number_of(desk, a), number_of(desk, b), number_of(desk, c)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert run(["--db", str(db), "ticket", "link", na, nb, "--note", "one outage"],
+               clock=clock) == 0
+    assert f"Tickets {na} and {nb} linked." in capsys.readouterr().out
+    assert run(["--db", str(db), "ticket", "merge", nc, "--into", na], clock=clock) == 0
+    assert f"{nc} merged into {na}." in capsys.readouterr().out
+    assert run(["--db", str(db), "ticket", "merge", nc, "--into", na], clock=clock) == 1
+    assert f"was merged into {na}" in capsys.readouterr().err
+    assert run(["--db", str(db), "ticket", "link", na, "nope"], clock=clock) == 1
+    assert "There is no ticket nope" in capsys.readouterr().err
+    assert run(["--db", str(db), "audit", nc], clock=clock) == 0
+    assert f"Closed as a duplicate — merged into {na}" in capsys.readouterr().out
+    desk.engine.dispose()
