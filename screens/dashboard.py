@@ -427,7 +427,8 @@ class DashboardScreen(DeskScreen):
         def done(ticket_id: int | None) -> None:
             if ticket_id is not None:
                 self.post_message(DeskChanged())
-                self.notify(_("Ticket logged."), timeout=4)
+                outcome = self._intake.outcome if self._intake is not None else ""
+                self.notify(outcome or _("Ticket logged."), timeout=4)
 
         if self._intake is None:
             self._intake = IntakeScreen(self.context.desk, call_id=call_id, number=number)

@@ -42,6 +42,10 @@ def kind_options() -> list[Option]:
             Option("complaint", display_names.kind("complaint"), "p")]
 
 
+def new_ticket_option() -> Option:
+    return Option("", _("a new ticket"), "n")
+
+
 def level_options(levels: list[int]) -> list[Option]:
     return [Option(str(v), _("Level {n}").format(n=v), str(v)) for v in levels]
 
@@ -95,6 +99,8 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         self._refused_with: dict[str, str] = {}  # the fields as they were at a refusal
         self._ready = asyncio.Event()  # shown afresh for the call it was prepared for
         self._in_flight = False  # the form is being saved (in a worker)
+        #: What the last save did, in words ("Ticket logged.", "Call added to …").
+        self.outcome = ""
 
     def prepare(self, *, call_id: int | None, number: str) -> None:
         """Use this (installed, kept) form for another call: every field starts afresh."""
@@ -123,6 +129,15 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             field = self.query_one(f"#{widget_id}", Input)
             with field.prevent(Input.Changed):
                 field.value = value
+        add_to = self.query_one("#add-to", Choice)
+        add_to.set_options([new_ticket_option()])
+        add_to.value = ""
+        self.query_one(".add-to").display = False
+        self.outcome = ""
+        self.query_one("#kind", Choice).disabled = False
+        self.query_one("#equipment", Input).disabled = False
+        self.query_one("#site", Input).disabled = False
+        self.query_one("#description", Input).placeholder = _("what the caller reports")
         self.query_one("#kind", Choice).value = "fault"
         self.query_one("#level", Choice).value = None
         self.query_one("#level", Choice).disabled = False
@@ -163,6 +178,9 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             yield Static("", id="number-info", classes="info")
             yield Static("", id="caller-info", classes="info")
             yield Static("", id="open-tickets", classes="info")
+            with Horizontal(classes="field add-to"):
+                yield Label(_("Add to"), classes="label")
+                yield Choice([new_ticket_option()], "", id="add-to")
             with Horizontal(classes="field new-caller"):
                 yield Label(_("Caller"), classes="label")
                 yield Input(compact=True, id="caller-name", placeholder=_("name of the caller"))
@@ -212,7 +230,27 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             self._refused_with = {}
             self.query_one("#intake-error", Static).update("")
 
+    def on_mount(self) -> None:
+        # At once, not by a message: a Tab typed right after the ticket's key goes past
+        # the fields that adding to a ticket does not ask for, to the description.
+        self.watch(self.query_one("#add-to", Choice), "value", self._adding_changed,
+                   init=False)
+
+    def _adding_changed(self, value: str | None) -> None:
+        adding = bool(value)
+        # what a new ticket needs and a repeat call does not: off while adding
+        for field in ("#equipment", "#site"):
+            self.query_one(field, Input).disabled = adding
+        self.query_one("#kind", Choice).disabled = adding
+        self.query_one("#level", Choice).disabled = (
+            adding or self.query_one("#kind", Choice).value != "fault")
+        self.query_one("#description", Input).placeholder = (
+            _("what the caller says this time (optional)") if adding
+            else _("what the caller reports"))
+
     def on_choice_changed(self, event: Choice.Changed) -> None:
+        if event.choice.id == "kind" and self.query_one("#add-to", Choice).value:
+            return  # adding to a ticket: kind and level stay off
         if event.choice.id == "kind":
             level = self.query_one("#level", Choice)
             level.disabled = event.value != "fault"
@@ -259,6 +297,8 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             self._read_open_tickets(match, match.customer_id)
         else:
             self.query_one("#open-tickets", Static).update("")
+            self.query_one("#add-to", Choice).set_options([new_ticket_option()])
+            self.query_one(".add-to").display = False
 
     @work(thread=True, exclusive=True, group="intake-open-tickets")
     def _read_open_tickets(self, match: CallerMatch, customer_id: int) -> None:
@@ -273,14 +313,25 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             return  # the number changed, or the form closed, meanwhile
         widget = self.query_one("#open-tickets", Static)
         hits = message.hits
+        add_to = self.query_one("#add-to", Choice)
         if not hits:
             widget.update("")
+            add_to.set_options([new_ticket_option()])
+            self.query_one(".add-to").display = False
             return
         text = Text(_("Open tickets of this customer:") + " ", style="bold #ffaf00")
         text.append("  ".join(
             f"{h.number} {'L' + str(h.level) + ' ' if h.level else ''}{h.description[:24]}"
             for h in hits[:3]))
+        text.append("\n" + _("A repeat call? Choose its ticket on “Add to” (1, 2…): the call "
+                             "joins it, with no new ticket and no new clock."), style="dim")
         widget.update(text)
+        add_to.set_options([new_ticket_option()] + [
+            Option(str(h.ticket_id), f"{h.number}", str(i))
+            for i, h in enumerate(hits, start=1)])
+        if add_to.value is None:
+            add_to.value = ""
+        self.query_one(".add-to").display = True
 
     def _form(self, promise_callback: bool) -> Intake:
         kind = self.query_one("#kind", Choice).value or ""
@@ -323,6 +374,10 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         except InputError as exc:
             self._fail(str(exc), "number")
             return
+        add_to = self.query_one("#add-to", Choice).value
+        if add_to:
+            self._add_to(int(add_to), number)
+            return
         kind = self.query_one("#kind", Choice).value
         if kind is None:
             self._fail(_("Choose what the call is: fault, consultation or complaint."), "kind")
@@ -348,12 +403,38 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             self._in_flight = True
             self.query_one("#intake-error", Static).update(Text(_("Saving…"), style="dim"))
 
+    def _add_to(self, ticket_id: int, number: str) -> None:
+        """Add the call to one of the customer's open tickets (a repeat call)."""
+        try:
+            at = parse_time(self.query_one("#time", Input).value or "now",
+                            self.desk.settings.tz, self.desk.now())
+        except InputError as exc:
+            self._fail(str(exc), "time")
+            return
+        note = self.query_one("#description", Input).value
+        call_id = self.call_id
+        desk = self.desk
+        chosen = self.query_one("#add-to", Choice)
+        label = next((o.label for o in chosen.options if o.value == str(ticket_id)), "")
+
+        def added(ticket_id: int) -> None:
+            self.outcome = _("Call added to ticket {number}.").format(number=label)
+            self._saved(call_id, ticket_id)
+
+        if run_operation(self, lambda: desk.add_call(ticket_id, number=number,
+                                                     call_id=call_id, note=note, at=at),
+                         key=self._key(), then=added, failed=self._save_refused,
+                         notify_refusal=False):
+            self._in_flight = True
+            self.query_one("#intake-error", Static).update(Text(_("Saving…"), style="dim"))
+
     def _key(self) -> str:
         """What the form's save changes: its call (answered just before), or a new call."""
         return f"call:{self.call_id}" if self.call_id is not None else "intake:new"
 
     def _saved(self, call_id: int | None, ticket_id: int) -> None:
         self._in_flight = False
+        self.outcome = self.outcome or _("Ticket logged.")
         if self.is_current and self.call_id == call_id:
             self.dismiss(ticket_id)
 

@@ -18,12 +18,14 @@ from hotline import display_names
 from hotline.desk.steps import StepInput
 from hotline.desk.ticket_lifecycle import step_label
 from hotline.errors import Conflict, HotlineError
-from hotline.i18n import _
+from hotline.i18n import N_, _, ngettext
 from hotline.timefmt import short_datetime
-from hotline.views.ticket import TicketView, load_ticket
+from hotline.views.ticket import AttachmentView, TicketView, attachments_of, load_ticket
+from screens.attachments import AttachmentViewer, newest_first
 from screens.context import DeskContext, DeskScreen
+from screens.dialogs import AskText, Confirm
 from screens.messages import DeskChanged
-from screens.operations import refuse_while_pending
+from screens.operations import refuse_while_pending, run_operation
 from screens.reused_screen import ReusedScreen
 from screens.step_form import StepForm
 from screens.translated_bindings import TranslatedModalScreen
@@ -91,7 +93,18 @@ def _ticket_bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]
         description = "Answered" if key == "a" else untranslated_step_label(step)
         out.append(Binding(key, f"step('{what}')", description, id=f"ticket.{what}",
                            show=step in ("note", "restore", "resolve", "ticket_closed")))
+    out += [Binding("A", "attachments", "Attachments", id="ticket.attachments", show=False),
+            Binding("L", "link", "Link another ticket", id="ticket.link", show=False),
+            Binding("M", "merge", "Merge into another ticket", id="ticket.merge", show=False)]
     return out
+
+
+#: What the ticket screen does besides steps, as the menu (m) lists it: id → (key, label).
+OTHER_ACTIONS: dict[str, tuple[str, str]] = {
+    "attachments": ("A", N_("Attachments (read, search, save)")),
+    "link": ("L", N_("Link another ticket")),
+    "merge": ("M", N_("Merge into another ticket (this one is the duplicate)")),
+}
 
 
 def untranslated_step_label(step: str) -> str:
@@ -114,7 +127,9 @@ class StepMenu(TranslatedModalScreen[str | None]):
         with Vertical(classes="dialog") as box:
             box.border_title = _("Record a step")
             yield OptionList(*[Option(f"{STEP_KEYS.get(s, ' ')}  {step_label(s)}", id=s)
-                               for s in self.steps], id="steps")
+                               for s in self.steps],
+                             *[Option(f"{key}  {_(label)}", id=f"@{what}")
+                               for what, (key, label) in OTHER_ACTIONS.items()], id="steps")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -249,7 +264,18 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             time=short_datetime(v.opened_at, tz, now), who=v.opened_by), style="dim")
         if v.equipment or v.site:
             head.append("   " + " · ".join(x for x in (v.equipment, v.site) if x), style="dim")
-        head.append("\n  " + v.description)
+        # the description's line begins with what the ticket is tied to (a line of its
+        # own would cost the timeline one)
+        head.append("\n  ")
+        links = _links_text(v)
+        if links:
+            head.append(links, style="bold #ffaf00")
+            head.append("  ")
+        if v.attachments:
+            head.append(" A ", style="bold reverse")
+            head.append(" " + ngettext("{n} attachment", "{n} attachments",
+                                       len(v.attachments)).format(n=len(v.attachments)) + "  ")
+        head.append(v.description)
         header = self.query_one("#ticket-header", Static)
         # A new layout of the screen only when the header needs another number of lines
         # (it costs as much as drawing the screen, on every ticket opened).
@@ -267,6 +293,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         rows = []
         for c in v.clocks:
             stopped = c.met_at if c.state in ("met", "late", "cancelled") else None
+            if stopped is None and c.state == "cancelled":
+                stopped = v.closed_at  # cancelled by the close (or a merge): frozen there
             cd = Countdown(now_ref, c.due_at, c.warn_at, paused=c.state == "paused",
                            stopped_at=stopped)
             target = display_names.target(c.target)
@@ -299,7 +327,15 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         text.append(" m ", style="bold reverse")
         text.append(" " + _("all actions…") + "   ")
         text.append(" n ", style="bold reverse")
-        text.append(" " + _("note"))
+        text.append(" " + _("note") + "\n")
+        text.append(" L ", style="bold reverse")
+        text.append(" " + _("link") + "    ")
+        text.append(" M ", style="bold reverse")
+        text.append(" " + _("merge"))
+        if v.attachments:
+            text.append("\n")
+            text.append(" A ", style="bold reverse")
+            text.append(" " + _("attachments ({n})").format(n=len(v.attachments)))
         self.query_one("#ticket-next", Static).update(text, layout=False)  # fills its panel
 
     def _show_timeline(self, v: TicketView) -> None:
@@ -326,10 +362,96 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             return
 
         def chosen(step: str | None) -> None:
-            if step:
+            if step and step.startswith("@"):
+                getattr(self, f"action_{step[1:]}")()
+            elif step:
                 self.action_step(step)
 
         self.app.push_screen(StepMenu(self.view.allowed), chosen)
+
+    def action_attachments(self) -> None:
+        v = self.view
+        if v is None or self._loading:
+            self.app.bell()
+            return
+        if not v.attachments:
+            self.notify(_("Ticket {number} has no attachments.").format(number=v.number),
+                        severity="warning", timeout=4)
+            return
+        self._read_attachments(v.id)
+
+    @work(thread=True, exclusive=True, group="ticket-attachments")
+    def _read_attachments(self, ticket_id: int) -> None:
+        desk = self.context.desk
+        try:
+            found = attachments_of(desk.engine, ticket_id)
+        except HotlineError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._show_attachments, ticket_id, found)
+
+    def _show_attachments(self, ticket_id: int, found: list[AttachmentView]) -> None:
+        if ticket_id != self.ticket_id or not self.is_current:
+            return  # another ticket, or another screen, meanwhile
+        self.app.push_screen(AttachmentViewer(newest_first(found),
+                                              tz=self.context.desk.settings.tz))
+
+    def action_link(self) -> None:
+        self._other_ticket("link")
+
+    def action_merge(self) -> None:
+        self._other_ticket("merge")
+
+    def _other_ticket(self, what: str) -> None:
+        """Ask for the other ticket's number, then link to it / merge into it."""
+        v = self.view
+        if v is None or self._loading:
+            self.app.bell()
+            return
+        key = f"ticket:{v.id}"
+        if refuse_while_pending(self, key):
+            return
+        desk = self.context.desk
+        version = v.version
+        if what == "link":
+            title = _("Link {number} to another ticket").format(number=v.number)
+            prompt = _("Number of the related ticket (e.g. another site of the same outage):")
+        else:
+            title = _("Merge {number} into another ticket").format(number=v.number)
+            prompt = _("{number} is the duplicate: it is closed, its calls move to the "
+                       "ticket you name, its clocks stop. Number of the ticket to keep:"
+                       ).format(number=v.number)
+
+        def linked(other_id: int) -> None:
+            self.reload()
+
+        def merged(kept_id: int) -> None:
+            self.prepare(kept_id)
+            self.reload()
+
+        def run(number: str | None) -> None:
+            if not number:
+                return
+            if what == "link":
+                run_operation(self, lambda: desk.link_tickets(v.id, number,
+                                                              expected_version=version),
+                              key=key, done=_("Tickets {a} and {b} linked.").format(
+                                  a=v.number, b=number), then=linked,
+                              failed=lambda _error: self.reload())
+            else:
+                self.app.push_screen(Confirm(title, _(
+                    "Close {a} as a duplicate of {b}? Its calls move to {b} and its clocks "
+                    "stop; it cannot be reopened.").format(a=v.number, b=number)),
+                    lambda yes: merge(number) if yes else None)
+
+        def merge(number: str) -> None:
+            run_operation(self, lambda: desk.merge_ticket(v.id, number,
+                                                          expected_version=version),
+                          key=key, done=_("{a} merged into {b}.").format(a=v.number, b=number),
+                          then=merged, failed=lambda _error: self.reload())
+
+        self.app.push_screen(AskText(title, prompt, required=True,
+                                     placeholder=_("ticket number, e.g. 261206-0005")), run)
 
     def action_step(self, what: str) -> None:
         v = self.view
@@ -372,6 +494,21 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                                       current_conditions=v.conditions,
                                       subtitle=f"{v.number} · {v.customer or ''}",
                                       key=key), done)
+
+
+def _links_text(v: TicketView) -> str:
+    """The tickets this one is linked to, merged into or merged from, in words."""
+    parts: list[str] = []
+    into = [k.number for k in v.links if k.relation == "merged_into"]
+    if into:
+        parts.append(_("merged into {number}").format(number=into[-1]))
+    linked = [k.number for k in v.links if k.relation == "linked"]
+    if linked:
+        parts.append(_("linked: {numbers}").format(numbers=", ".join(linked)))
+    merged = [k.number for k in v.links if k.relation == "merged_from"]
+    if merged:
+        parts.append(_("merged in: {numbers}").format(numbers=", ".join(merged)))
+    return " · ".join(parts)
 
 
 #: The name the ticket screen is installed under (built once, then kept).

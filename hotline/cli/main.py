@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "hotline.cli.open_desk",
     "hotline.cli.ring",
     "hotline.cli.audit",
+    "hotline.cli.ticket",
     "hotline.cli.database",
     "hotline.cli.policy",
     "hotline.cli.calendar",

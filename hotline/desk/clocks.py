@@ -45,6 +45,8 @@ SLA_EVENT_KINDS = {
     "escalation_acknowledged": "acknowledge",
     "level_set": "level_set",
     "ticket_closed": "closed",
+    # a duplicate merged into another ticket: its clocks stop as on a close
+    "ticket_merged": "closed",
     "ticket_reopened": "reopened",
 }
 

@@ -19,7 +19,7 @@ from hotline.desk.call_states import CallState, LogRefusal, log_refusal
 from hotline.desk.calls import parse_caller_number
 from hotline.desk.clocks import evaluate_ticket
 from hotline.desk.escalation_raising import raise_complaint
-from hotline.directory.callers import match_number
+from hotline.directory.callers import CallerMatch, match_number
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
 from hotline.phones import PhoneNumber
@@ -62,7 +62,7 @@ def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
         s = tx.session
         call: Call | None = None
         if call_id is not None:
-            call = _loggable_call(tx, call_id)
+            call = loggable_call(tx, call_id)
             when = tx.when(form.at, not_before=call.answered_at, what=_("the answer"))
         else:
             when = tx.when(form.at)
@@ -74,19 +74,7 @@ def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
         policy, grade = policy_of(caller)
         level = check_level(seat.sla, policy, kind, form.level)
         if call is None:
-            due, warn = answer_due(seat.sla, policy, grade, when)
-            call = Call(call_key=f"manual-{uuid.uuid4().hex[:16]}", source="manual",
-                        number_raw=form.number.strip(), number_e164=number.e164,
-                        number_kind=number.kind, contact_id=caller.contact_id,
-                        customer_id=caller.customer_id, contract_id=caller.contract_id,
-                        state=CallState.ANSWERED, offered_at=when, answered_at=when,
-                        answered_by=tx.actor, answer_due_at=due, answer_warn_at=warn)
-            s.add(call)
-            s.flush()
-            assert call.id is not None
-            tx.record_event("call_rang", when, call_id=call.id, number=call.number_raw,
-                            source="manual", call_key=call.call_key)
-            tx.record_event("call_answered", when, call_id=call.id, wait_s=0)
+            call = desk_phone_call(tx, seat.sla, form.number, number, caller, when)
         assert call.id is not None
         ticket = Ticket(
             number=next_ticket_number(tx, when), kind=kind, level=level, initial_level=level,
@@ -114,7 +102,7 @@ def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
         return ticket.id
 
 
-def _loggable_call(tx: Transaction, call_id: int) -> Call:
+def loggable_call(tx: Transaction, call_id: int) -> Call:
     """The call, if this seat may log it now; refused saying why not."""
     s = tx.session
     call = s.get(Call, call_id)
@@ -134,6 +122,27 @@ def _loggable_call(tx: Transaction, call_id: int) -> Call:
                 Engineer.login == call.answered_by)).first() is not None):
         # an agent the PBX named but nobody claimed: any seat may log it
         raise Conflict(_("{who} answered this call; they log it.").format(who=call.answered_by))
+    return call
+
+
+def desk_phone_call(tx: Transaction, sla: SlaEngine, raw: str, number: PhoneNumber,
+                    caller: CallerMatch, when: datetime) -> Call:
+    """Record a call taken on a desk phone: rung and answered at ``when``, by this seat."""
+    s = tx.session
+    policy, grade = policy_of(caller)
+    due, warn = answer_due(sla, policy, grade, when)
+    call = Call(call_key=f"manual-{uuid.uuid4().hex[:16]}", source="manual",
+                number_raw=raw.strip(), number_e164=number.e164,
+                number_kind=number.kind, contact_id=caller.contact_id,
+                customer_id=caller.customer_id, contract_id=caller.contract_id,
+                state=CallState.ANSWERED, offered_at=when, answered_at=when,
+                answered_by=tx.actor, answer_due_at=due, answer_warn_at=warn)
+    s.add(call)
+    s.flush()
+    assert call.id is not None
+    tx.record_event("call_rang", when, call_id=call.id, number=call.number_raw,
+                    source="manual", call_key=call.call_key)
+    tx.record_event("call_answered", when, call_id=call.id, wait_s=0)
     return call
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from hotline.clock import Clock
 from hotline.config import Settings
-from hotline.desk import calls, escalations, intake, roster, steps
+from hotline.desk import calls, escalations, intake, roster, steps, ticket_links
 from hotline.desk.calls import RingResult
 from hotline.desk.intake import Intake
 from hotline.desk.monitor import Monitor
@@ -84,6 +84,21 @@ class Desk(Seat):
 
     def log_call(self, form: Intake, call_id: int | None = None) -> int:
         return intake.log_call(self, form, call_id)
+
+    def add_call(self, ticket_id: int, *, number: str, call_id: int | None = None,
+                 note: str = "", at: datetime | None = None) -> int:
+        return ticket_links.add_call(self, ticket_id, number=number, call_id=call_id,
+                                     note=note, at=at)
+
+    def link_tickets(self, ticket_id: int, other: str, *, note: str = "",
+                     expected_version: int | None = None) -> int:
+        return ticket_links.link_tickets(self, ticket_id, other, note=note,
+                                         expected_version=expected_version)
+
+    def merge_ticket(self, duplicate_id: int, into: str, *, note: str = "",
+                     expected_version: int | None = None) -> int:
+        return ticket_links.merge_ticket(self, duplicate_id, into, note=note,
+                                         expected_version=expected_version)
 
     def record(self, ticket_id: int, what: str, given: StepInput | None = None, *,
                at: datetime | None = None, expected_version: int | None = None) -> int:

@@ -54,7 +54,7 @@ class StepInput:
 
 
 def history(s: Session, ticket_id: int) -> list[Event]:
-    kinds = list(STEPS)
+    kinds = [*STEPS, "ticket_merged"]
     return list(s.exec(select(Event).where(Event.ticket_id == ticket_id,
                                            col(Event.kind).in_(kinds))
                        .order_by(col(Event.id))).all())
@@ -228,7 +228,8 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
         if len(log) > MAX_COMMAND_LOG:
             raise InputError(_("The command log is larger than {limit}.").format(
                 limit=file_size(MAX_COMMAND_LOG)))
-        return {"file": name, "lines": len(log.splitlines()), "_log": log}
+        return {"file": name, "lines": len(log.splitlines()), "_log": log,
+                "text": _text(given.text, _("The remark"), required=False)}
     if what == "dispatched":
         engineer = _text(given.engineer, _("The engineer"), required=True)
         known = s.exec(select(Engineer).where(Engineer.login == engineer)).first()

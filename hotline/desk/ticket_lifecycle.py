@@ -77,6 +77,7 @@ class Progress:
     handling_form: bool = False
     analysis_report: bool = False
     paused: bool = False
+    merged: bool = False  # merged into another ticket: closed for good
     last_at: dict[str, datetime] = field(default_factory=dict)
 
     @property
@@ -144,6 +145,8 @@ def apply(p: Progress, what: str, at: datetime) -> None:
         p.paused = False
     elif what == "ticket_closed":
         p.closed = True
+    elif what == "ticket_merged":
+        p.closed = p.merged = True
     elif what == "ticket_reopened":
         p.closed = False
         p.restored_at = p.resolved_at = None
@@ -168,6 +171,8 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
             step=step_label(what), kind=display_names.kind(p.kind).lower())
     always = {"note", "guidance_note", "ticket_reopened", "written_complaint",
               "unauthorised_operation", "thanks_letter", "part_returned"}
+    if p.merged:
+        return _("The ticket was merged into another ticket: record steps there.")
     if p.closed and what not in always:
         return _("The ticket is closed: reopen it first.")
     order_msg = _("{step} ({time}) cannot be before {before} ({before_time}).")

@@ -21,9 +21,10 @@ from hotline.desk.ticket_lifecycle import (
     refusal,
     step_label,
 )
+from hotline.desk.ticket_links import TicketLink, links_of
 from hotline.errors import NotFound
 from hotline.humane import count
-from hotline.i18n import N_, _
+from hotline.i18n import N_, _, ngettext
 from hotline.phones import known_form, try_parse_number
 from hotline.sla.limits import shown_limit
 from hotline.store.models import (
@@ -51,6 +52,10 @@ OTHER_EVENTS = {
     "escalation_reassigned": N_("Escalation reassigned"),
     "escalation_note": N_("Note on the escalation"),
     "penalty_scored": N_("Penalty points"),
+    "call_added": N_("Repeat call added"),
+    "ticket_linked": N_("Ticket linked"),
+    "ticket_merged": N_("Closed as a duplicate"),
+    "ticket_merged_in": N_("Duplicate merged in"),
 }
 
 
@@ -83,7 +88,24 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
         lines = data.get("lines")
         text = _("command log attached ({n} lines)").format(
             n=count(lines) if isinstance(lines, int) else "?")
-        return text + (f" · {data['file']}" if data.get("file") else "")
+        return text + (f" · {data['file']}" if data.get("file") else "") + (
+            f" · {data['text']}" if data.get("text") else "")
+    if kind == "call_added":
+        number = try_parse_number(str(data.get("caller", "")))
+        shown = number.display if number else str(data.get("caller", ""))
+        return shown + (f" · {data['text']}" if data.get("text") else "")
+    if kind == "ticket_linked":
+        return _("linked to {number}").format(number=data.get("other", "")) + (
+            f" · {data['text']}" if data.get("text") else "")
+    if kind in ("ticket_merged", "ticket_merged_in"):
+        calls = data.get("calls") or []
+        text = (_("merged into {number}").format(number=data.get("into", ""))
+                if kind == "ticket_merged"
+                else _("{number} merged into this ticket").format(
+                    number=data.get("duplicate", "")))
+        text += " · " + ngettext("{n} call moved", "{n} calls moved", len(calls)).format(
+            n=len(calls))
+        return text + (f" · {data['text']}" if data.get("text") else "")
     if kind == "dispatched":
         return str(data.get("engineer_name") or data.get("engineer", "")) + (
             f" · {data['text']}" if data.get("text") else "")
@@ -166,6 +188,32 @@ class TicketView:
     attachments: list[tuple[int, str, str]]  # id, kind, name
     #: Why each step that is not allowed now is not (the lifecycle's own words).
     refusals: dict[str, str] = field(default_factory=dict)
+    links: tuple[TicketLink, ...] = ()  # linked tickets, merged into / from
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """A document on a ticket's record, with what it holds."""
+
+    id: int
+    ticket_number: str
+    kind: str
+    name: str
+    added_at: datetime
+    added_by: str
+    content: str
+
+    @property
+    def title(self) -> str:
+        kind = _("command log") if self.kind == "command_log" else self.kind
+        return f"{kind} · {self.name}" if self.name else kind
+
+    def file_name(self, tz: ZoneInfo) -> str:
+        """The name it is saved under by default: ticket, kind, time and its own name."""
+        stamp = self.added_at.astimezone(tz).strftime("%Y%m%d-%H%M%S")
+        base = f"{self.ticket_number}-{self.kind.replace('_', '-')}-{stamp}"
+        own = "".join(ch for ch in self.name if ch.isalnum() or ch in "._-")
+        return f"{base}-{own}" if own else f"{base}.txt"
 
 
 def find_ticket_id(engine: Engine, ref: str) -> int:
@@ -182,8 +230,11 @@ def find_ticket_id(engine: Engine, ref: str) -> int:
 
 def timeline(s: Session, ticket_id: int, tz: ZoneInfo) -> list[TimelineEntry]:
     call_ids = select(Call.id).where(Call.ticket_id == ticket_id)
+    # the ticket's events, and those of its calls that belong to no ticket (a call moved
+    # here from a merged duplicate brings its ringing, not the duplicate's opening)
     rows = s.exec(select(Event).where(sa.or_(col(Event.ticket_id) == ticket_id,
-                                             col(Event.call_id).in_(call_ids)))
+                                             sa.and_(col(Event.call_id).in_(call_ids),
+                                                     col(Event.ticket_id).is_(None))))
                   .order_by(col(Event.at), col(Event.id))).all()
     out = []
     for ev in rows:
@@ -234,7 +285,21 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
             refusals={step: why for step in STEPS
                       if (why := refusal(progress, step, now, tz)) is not None},
             attachments=[(a_id, kind, name) for a_id, kind, name in attachments if a_id],
+            links=tuple(links_of(s, ticket_id)),
         )
+
+
+def attachments_of(engine: Engine, ticket_id: int) -> list[AttachmentView]:
+    """Every document of the ticket, oldest first, with its content."""
+    with Session(engine) as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
+        rows = s.exec(select(Attachment).where(Attachment.ticket_id == ticket_id)
+                      .order_by(col(Attachment.id))).all()
+        return [AttachmentView(id=a.id or 0, ticket_number=ticket.number, kind=a.kind,
+                               name=a.name, added_at=a.added_at, added_by=a.added_by,
+                               content=a.content) for a in rows]
 
 
 def attachment_text(engine: Engine, attachment_id: int) -> str:

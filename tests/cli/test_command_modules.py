@@ -12,8 +12,8 @@ from hotline.cli.main import COMMAND_MODULES, build_parser
 
 CLI = Path(hotline.cli.main.__file__).resolve().parent
 
-COMMANDS = ["desk", "demo", "ring", "audit", "db", "policy", "calendar", "sla", "report", "shift",
-            "import", "directory", "feed", "agent"]
+COMMANDS = ["desk", "demo", "ring", "audit", "ticket", "db", "policy", "calendar", "sla",
+            "report", "shift", "import", "directory", "feed", "agent"]
 IMPORT_KINDS = ["customers", "contacts", "contracts", "queue-log"]
 
 
