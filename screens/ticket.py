@@ -357,13 +357,15 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                 self.notify(_("{step} recorded.").format(step=step_label(what)), timeout=3)
 
         policy = desk.sla.policy(v.policy)
-        roster = self.context.roster_logins()
+        roster = self.context.roster_choices() if what == "dispatched" else []
         self.app.push_screen(StepForm(what, submit, tz=desk.settings.tz, now=desk.now,
                                       levels=list(policy.levels), roster=roster,
                                       conditions=dict(policy.conditions),
                                       current_conditions=v.conditions,
                                       subtitle=f"{v.number} · {v.customer or ''}",
-                                      key=key), done)
+                                      key=key, fault_categories=policy.fault_categories,
+                                      fault_report=(v.fault_category or "", v.cause or "",
+                                                    v.solution or "")), done)
 
 
 #: The name the ticket screen is installed under (built once, then kept).

@@ -75,6 +75,11 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
     if kind == "dispatched":
         return str(data.get("engineer_name") or data.get("engineer", "")) + (
             f" · {data['text']}" if data.get("text") else "")
+    if kind in ("restore", "resolve") and data.get("category"):
+        parts = [display_names.fault_category(str(data["category"])),
+                 _("cause: {text}").format(text=data.get("cause", "")),
+                 _("solution: {text}").format(text=data.get("solution", ""))]
+        return " · ".join(parts + ([str(data["text"])] if data.get("text") else []))
     if kind == "level_set":
         return f"L{data.get('from_level')} → L{data.get('level')} · {data.get('text', '')}"
     if kind == "conditions_set":
@@ -151,6 +156,9 @@ class TicketView:
     level_history: list[TimelineEntry]
     allowed: list[str]
     attachments: list[tuple[int, str, str]]  # id, kind, name
+    fault_category: str | None = None  # as given when restored or resolved
+    cause: str | None = None
+    solution: str | None = None
 
 
 def find_ticket_id(engine: Engine, ref: str) -> int:
@@ -216,6 +224,7 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
                                                              "ticket_opened")],
             allowed=allowed(progress, now, tz),
             attachments=[(a_id, kind, name) for a_id, kind, name in attachments if a_id],
+            fault_category=ticket.fault_category, cause=ticket.cause, solution=ticket.solution,
         )
 
 

@@ -19,6 +19,10 @@ from hotline.views.search import search_tickets
 from hotline.views.ticket import audit_lines, load_ticket
 from tests.support import TZ, build_desk, make_settings
 
+#: What a restored or resolved fault must say (for the reports).
+FIXED = StepInput(fault_category="hardware", cause="SL64 board failed",
+                  solution="board replaced")
+
 
 def fault(desk: Desk, level: int = 1, number: str = "0757-83301234") -> int:
     return desk.log_call(Intake(number=number, kind="fault", level=level,
@@ -97,7 +101,7 @@ def test_a_step_refusal_shows_its_times_in_the_desks_zone(demo_desk: Desk,
     assert "00:23" not in text and "00:30" not in text
     assert demo_desk.why_not(t, "dispatched") == ("An engineer is already dispatched; record "
                                                   "that they left the site first.")
-    demo_desk.record(t, "restore")
+    demo_desk.record(t, "restore", FIXED)
     restored = demo_desk.why_not(t, "restore")
     assert restored == "Service was already restored (12-06 08:30)."
 
@@ -157,7 +161,7 @@ def test_level_1_fault_from_ring_to_close(demo_desk: Desk, clock: FixedClock,
     demo_desk.record(t, "service_request_signed")
     demo_desk.record(t, "part_lent", StepInput(text="SL64 board, SN 2102310"))
     clock.advance(hours=1)
-    demo_desk.record(t, "restore")
+    demo_desk.record(t, "restore", FIXED)
     c = clocks(demo_desk, t)
     assert c["restore"].state == "met"
     assert c["handling_form"].due_at - clock.now() == timedelta(hours=48)
@@ -165,7 +169,7 @@ def test_level_1_fault_from_ring_to_close(demo_desk: Desk, clock: FixedClock,
         demo_desk.record(t, "ticket_closed")
     clock.advance(minutes=30)
     demo_desk.record(t, "left_site")
-    demo_desk.record(t, "resolve")
+    demo_desk.record(t, "resolve", FIXED)
     demo_desk.record(t, "handling_form")
     clock.advance(days=2)
     demo_desk.record(t, "analysis_report")
@@ -333,3 +337,67 @@ def test_a_withdrawn_warning_reads_as_such_in_the_timeline() -> None:
     assert event_detail("escalation_withdrawn", {"reason": "met"}, TZ) == (
         "withdrawn: the target was met")
     assert event_detail("escalation_withdrawn", {"reason": "?"}, TZ) == "withdrawn"
+
+
+def test_restore_and_resolve_say_cause_solution_and_category(demo_desk: Desk,
+                                                            clock: FixedClock) -> None:
+    t = fault(demo_desk)
+    with pytest.raises(InputError, match="Choose the fault category"):
+        demo_desk.record(t, "restore", StepInput(cause="x", solution="y"))
+    with pytest.raises(InputError, match="has no fault category 'weather'"):
+        demo_desk.record(t, "restore", StepInput(fault_category="weather", cause="x",
+                                                 solution="y"))
+    with pytest.raises(InputError, match="The cause is required"):
+        demo_desk.record(t, "restore", StepInput(fault_category="power", solution="y"))
+    with pytest.raises(InputError, match="The solution is required"):
+        demo_desk.record(t, "restore", StepInput(fault_category="power", cause=" x "))
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.status == "open" and ticket.version == 1
+    demo_desk.record(t, "restore", StepInput(fault_category="power", cause="UPS tripped",
+                                             solution="UPS reset"))
+    clock.advance(hours=1)
+    demo_desk.record(t, "resolve", StepInput(fault_category="hardware",
+                                             cause="UPS battery failed",
+                                             solution="battery replaced"))
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None
+        assert (ticket.fault_category, ticket.cause, ticket.solution) == (
+            "hardware", "UPS battery failed", "battery replaced")
+    view = load_ticket(demo_desk.engine, t, clock.now(), TZ)
+    details = [e.detail for e in view.timeline if e.kind in ("restore", "resolve")]
+    assert details == ["power · cause: UPS tripped · solution: UPS reset",
+                       "hardware · cause: UPS battery failed · solution: battery replaced"]
+
+
+def test_an_answered_consultation_says_the_answer(demo_desk: Desk) -> None:
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="consultation", level=None,
+                                  description="which licence file"))
+    with pytest.raises(InputError, match="The answer given is required"):
+        demo_desk.record(t, "consultation_answered", StepInput(text="  "))
+    demo_desk.record(t, "consultation_answered", StepInput(text="sent by e-mail"))
+    view = load_ticket(demo_desk.engine, t, demo_desk.now(), TZ)
+    assert [e.detail for e in view.timeline if e.kind == "consultation_answered"] == [
+        "sent by e-mail"]
+
+
+@pytest.mark.parametrize("who", ["李伟", "chen", "CHENHAO "])
+def test_only_an_engineer_of_the_desk_is_dispatched(demo_desk: Desk, who: str) -> None:
+    t = fault(demo_desk)
+    with pytest.raises(InputError, match=f"{who.strip()} is not one of the desk's engineers; "
+                                         "choose one of: .*chenhao"):
+        demo_desk.record(t, "dispatched", StepInput(engineer=who))
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.version == 1
+
+
+def test_an_engineer_is_dispatched_by_login_or_name(demo_desk: Desk) -> None:
+    from hotline.desk.roster import roster
+
+    chen = next(m for m in roster(demo_desk.engine) if m.login == "chenhao")
+    t = fault(demo_desk)
+    demo_desk.record(t, "dispatched", StepInput(engineer=chen.name))
+    view = load_ticket(demo_desk.engine, t, demo_desk.now(), TZ)
+    assert [e.detail for e in view.timeline if e.kind == "dispatched"] == [chen.name]
