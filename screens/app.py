@@ -97,6 +97,7 @@ class HotlineApp(App[None]):
         self.collector = IdleCollector()  # started with the first snapshot (live desks)
         self._reload_pending = False  # asked for meanwhile: read once more after it
         self.failure: str | None = None
+        self._asking_to_quit = False  # "Quit anyway?" is on screen
         if desk is not None:
             self._attach_desk(desk)
 
@@ -418,6 +419,45 @@ class HotlineApp(App[None]):
             # Awaited: the keys typed behind "/" are handled once the search field is
             # there and focused (at mount), and go into it (see on_key).
             await self.push_screen(SearchScreen(self.context))
+
+    def open_work(self) -> str | None:
+        """What would be lost by quitting now (None: nothing): a form open, or a call this
+        seat answered and has not logged yet."""
+        from screens.directory_forms import DirectoryForm
+        from screens.handover import NoteEditor
+        from screens.intake import IntakeScreen
+        from screens.step_form import StepForm
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, IntakeScreen):
+                return _("The call's form is open and not saved.")
+            if isinstance(screen, StepForm | DirectoryForm | NoteEditor):
+                return _("A form is open and not saved.")
+        if self.ready and self.snapshot is not None:
+            me = self.desk.actor
+            mine = [c for c in self.snapshot.calls
+                    if c.state == "answered" and c.answered_by == me]
+            if mine:
+                return _("You answered {number} and have not logged the call yet.").format(
+                    number=mine[0].number)
+        return None
+
+    async def action_quit(self) -> None:
+        """Quit; with work open (an answered call not logged, a form), ask first."""
+        if self._asking_to_quit:
+            return  # the question is on screen: y or n answers it
+        reason = self.open_work()
+        if reason is None:
+            self.exit()
+            return
+        self._asking_to_quit = True
+
+        def answered(yes: bool | None) -> None:
+            self._asking_to_quit = False
+            if yes:
+                self.exit()
+
+        self.push_screen(Confirm(_("Quit?"), reason + "\n" + _("Quit anyway?")), answered)
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

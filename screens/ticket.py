@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from hotline import display_names
 from hotline.desk.steps import StepInput
-from hotline.desk.ticket_lifecycle import step_label
+from hotline.desk.ticket_lifecycle import STEPS, step_label
 from hotline.errors import Conflict, HotlineError
 from hotline.i18n import _
 from hotline.timefmt import short_datetime
@@ -89,6 +89,9 @@ def _ticket_bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]
         description = "Answered" if key == "a" else untranslated_step_label(step)
         out.append(Binding(key, f"step('{what}')", description, id=f"ticket.{what}",
                            show=step in ("note", "restore", "resolve", "ticket_closed")))
+        # Taken when the step cannot apply to the ticket (check_action): the key says so
+        # rather than falling through to the application's key (R would open the reports).
+        out.append(Binding(key, f"not_here('{what}')", description, show=False, system=True))
     return out
 
 
@@ -207,6 +210,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             return
         self.view = message.view
         self._show_view(message.view)
+        self.refresh_bindings()  # the steps that apply to this ticket (check_action)
         if queued is not None and self.is_current:
             self.action_step(queued)
 
@@ -306,10 +310,47 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
     def tick(self) -> None:
         self.query_one("#ticket-clocks", LiveTable).tick()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A step that cannot apply to this ticket is off the key bar and its key does
+        nothing: another kind's steps (restore on a consultation), anything but reopening
+        (and notes) on a closed ticket. A step that only has to wait for another stays:
+        its key says what must come first."""
+        v = self.view
+        if action == "not_here":
+            return True
+        if action != "step" or not parameters or v is None:
+            return True
+        what = str(parameters[0])
+        if what == "answered":
+            if v.kind not in ("consultation", "complaint"):
+                return False
+            what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
+        if what not in STEPS:
+            return True
+        kinds = STEPS[what][1]
+        if kinds is not None and v.kind not in kinds:
+            return False
+        if v.status == "closed":
+            return what in v.allowed
+        return what != "ticket_reopened"
+
     # --- actions -----------------------------------------------------------------
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_not_here(self, what: str) -> None:
+        """The key of a step that cannot apply to this ticket: say why, nothing else."""
+        v = self.view
+        if v is None:
+            return
+        if what == "answered":
+            what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
+        try:
+            message = self.context.desk.why_not(v.id, what)
+        except HotlineError as exc:
+            message = str(exc)
+        self.notify(message or _("Not possible now."), severity="warning", timeout=8)
 
     def action_menu(self) -> None:
         if self.view is None:
