@@ -88,6 +88,7 @@ class HotlineApp(App[None]):
         self.now_ref = Now(_NOT_YET)
         #: What the screens are handed: the desk once it is open, the time, the rota.
         self.context = DeskContext(self.now_ref, live=live)
+        self.context.awaiting_sign_in = sign_in
         self.snapshot: Snapshot | None = None
         self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
         self.dashboard = DashboardScreen(self.context, banner=banner)
@@ -207,18 +208,25 @@ class HotlineApp(App[None]):
         from screens.signin import SignInScreen
 
         if not self.sign_in or self.desk.signed_in:
+            self._signed_in()
             return
         members = roster(self.desk.engine)  # once, as the desk starts
         if not members:
+            self._signed_in()
             return
 
         def signed_in(login: str | None) -> None:
             if login is None:
                 return
-            self.dashboard.tick()
+            self._signed_in()
             self.notify(_("Signed in as {who}.").format(who=login), timeout=4)
 
         self.push_screen(SignInScreen(members, self.desk.sign_in), signed_in)
+
+    def _signed_in(self) -> None:
+        """Somebody works the seat now (or it asks nobody): the header names them."""
+        self.context.awaiting_sign_in = False
+        self.dashboard.tick()
 
     # --- what the screens ask for ------------------------------------------------
 

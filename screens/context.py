@@ -43,6 +43,9 @@ class DeskContext:
         self.keymap: Mapping[str, str] = {}
         self._desk: Desk | None = None
         self._rota: Rota | None = None
+        #: The seat asks who works it and nobody has answered yet (the header says so,
+        #: not the name of the account the desk runs under).
+        self.awaiting_sign_in = False
 
     @property
     def ready(self) -> bool:

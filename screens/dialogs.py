@@ -57,8 +57,11 @@ class AskText(TranslatedModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
     def __init__(self, title: str, prompt: str, *, required: bool,
-                 placeholder: str = "") -> None:
+                 placeholder: str = "", value: str = "") -> None:
+        """``value``: an answer offered (Enter takes it, typing changes it); a
+        ``placeholder`` only shows what to type, and is never the answer."""
         super().__init__()
+        self._value = value
         self._title = title
         self._prompt = prompt
         self._required = required
@@ -76,7 +79,8 @@ class AskText(TranslatedModalScreen[str | None]):
         with Vertical(classes="dialog") as box:
             box.border_title = self._title
             yield Static(self._prompt, classes="question")
-            yield Input(placeholder=self._placeholder, id="ask-text", compact=True)
+            yield Input(self._value, placeholder=self._placeholder, id="ask-text",
+                        compact=True)
             yield Static("", id="ask-error", classes="error", markup=False)
             yield Label(key_hints(("Enter", _("confirm")), ("Esc", _("cancel"))), classes="keys")
 
