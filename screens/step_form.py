@@ -101,7 +101,7 @@ class StepForm(TranslatedModalScreen[bool]):
                     id="engineer"))
             if self.what in FAULT_REPORT_STEPS:
                 category, cause, solution = self.fault_report
-                yield from self._field(_("Fault category *"), Select(
+                yield from self._field(_("Category *"), Select(
                     [(display_names.fault_category(c), c) for c in self.fault_categories],
                     prompt=_("choose what the fault was"), compact=True, id="category",
                     value=category if category in self.fault_categories else Select.NULL))
