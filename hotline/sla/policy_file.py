@@ -56,6 +56,10 @@ from hotline.sla.policy import (
 )
 from hotline.timefmt import MAX_YEAR, MIN_YEAR
 
+#: A policy's fault categories: how many, and how long a name (the ticket keeps 40).
+MAX_FAULT_CATEGORIES = 50
+MAX_FAULT_CATEGORY_LENGTH = 40
+
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -358,10 +362,17 @@ class _Reader:
         if not names:
             raise self.fail("policy.fault_categories", _(
                 "list at least one category (or leave the key out for the usual ones)"))
+        if len(names) > MAX_FAULT_CATEGORIES:
+            raise self.fail("policy.fault_categories", _(
+                "at most {n} categories").format(n=MAX_FAULT_CATEGORIES))
         for n in names:
             if not _IDENT.match(n):
                 raise self.fail("policy.fault_categories", _(
                     "{name!r}: use lower-case letters, digits, _").format(name=n))
+            if len(n) > MAX_FAULT_CATEGORY_LENGTH:
+                raise self.fail("policy.fault_categories", _(
+                    "{name!r}: at most {n} characters").format(
+                        name=n, n=MAX_FAULT_CATEGORY_LENGTH))
         if len(set(names)) != len(names):
             twice = next(n for n in names if names.count(n) > 1)
             raise self.fail("policy.fault_categories", _("{name!r} is listed twice").format(
