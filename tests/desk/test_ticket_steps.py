@@ -401,3 +401,51 @@ def test_an_engineer_is_dispatched_by_login_or_name(demo_desk: Desk) -> None:
     demo_desk.record(t, "dispatched", StepInput(engineer=chen.name))
     view = load_ticket(demo_desk.engine, t, demo_desk.now(), TZ)
     assert [e.detail for e in view.timeline if e.kind == "dispatched"] == [chen.name]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_desk(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
+    from hotline import demo
+
+    url = (f"sqlite:///{tmp_path / 'desk.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("pg_url"))
+    d = build_desk(make_settings(url), clock)
+    demo.load_directory(d)
+    yield d
+    d.engine.dispose()
+
+
+@pytest.mark.parametrize(("what", "given", "message"), [
+    ("restore", StepInput(fault_category="power", cause="x" * 4001, solution="y"),
+     "The cause is too long"),
+    ("restore", StepInput(fault_category="x" * 41, cause="x", solution="y"),
+     "has no fault category"),
+    ("resolve", StepInput(fault_category="Power", cause="x", solution="y"),
+     "has no fault category 'Power'"),
+    ("restore", StepInput(fault_category="power", cause="x", solution="\n \t"),
+     "The solution is required"),
+    ("dispatched", StepInput(engineer="chenhao' OR '1'='1"), "is not one of the desk's"),
+    ("dispatched", StepInput(engineer="x" * 5000), "too long"),
+    ("consultation_answered", StepInput(text="x" * 4001), "too long"),
+])
+def test_hostile_step_details_are_refused_and_nothing_changes(
+        any_desk: Desk, what: str, given: StepInput, message: str) -> None:
+    kind = "consultation" if what == "consultation_answered" else "fault"
+    t = any_desk.log_call(Intake(number="0757-83301234", kind=kind,
+                                 level=None if kind == "consultation" else 2,
+                                 description="ring down"))
+    with pytest.raises(InputError, match=message):
+        any_desk.record(t, what, given)
+    with Session(any_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.version == 1 and ticket.fault_category is None
+
+
+def test_the_longest_cause_and_solution_are_kept_whole(any_desk: Desk) -> None:
+    t = fault(any_desk)
+    cause, solution = "光" * 4000, "纤" * 4000  # characters, not bytes: 12,000 bytes each
+    any_desk.record(t, "restore", StepInput(fault_category="fibre_line", cause=cause,
+                                            solution=solution))
+    with Session(any_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and (ticket.cause, ticket.solution) == (cause, solution)
