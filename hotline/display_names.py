@@ -55,6 +55,19 @@ CONDITIONS = {
     "nms_crash": N_("network management down"),
 }
 
+#: The fault categories a policy offers unless it lists its own (restore and resolve ask
+#: for one; the reports count faults by it).
+FAULT_CATEGORIES = {
+    "hardware": N_("hardware"),
+    "software": N_("software"),
+    "power": N_("power"),
+    "fibre_line": N_("fibre / line"),
+    "configuration": N_("configuration"),
+    "human_error": N_("human error"),
+    "external": N_("external"),
+    "other": N_("other"),
+}
+
 CALL_STATES = {
     "ringing": N_("ringing"),
     "answered": N_("answered"),
@@ -83,6 +96,11 @@ def tier(name: str | None) -> str:
 
 def condition(name: str) -> str:
     return _(CONDITIONS[name]) if name in CONDITIONS else name
+
+
+def fault_category(name: str) -> str:
+    """The category's name as shown (a policy's own category: its name, spaced)."""
+    return _(FAULT_CATEGORIES[name]) if name in FAULT_CATEGORIES else name.replace("_", " ")
 
 
 def call_state(name: str) -> str:

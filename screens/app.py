@@ -95,6 +95,7 @@ class HotlineApp(App[None]):
         self.now_ref = Now(_NOT_YET)
         #: What the screens are handed: the desk once it is open, the time, the rota.
         self.context = DeskContext(self.now_ref, live=live)
+        self.context.awaiting_sign_in = sign_in
         self.snapshot: Snapshot | None = None
         self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
         self.dashboard = DashboardScreen(self.context, banner=banner)
@@ -106,6 +107,7 @@ class HotlineApp(App[None]):
         self._watching = False  # a worker is looking for other seats' changes
         self._watch_lock = threading.Lock()
         self.failure: str | None = None
+        self._asking_to_quit = False  # "Quit anyway?" is on screen
         if desk is not None:
             self._attach_desk(desk)
 
@@ -215,18 +217,25 @@ class HotlineApp(App[None]):
         from screens.signin import SignInScreen
 
         if not self.sign_in or self.desk.signed_in:
+            self._signed_in()
             return
         members = roster(self.desk.engine)  # once, as the desk starts
         if not members:
+            self._signed_in()
             return
 
         def signed_in(login: str | None) -> None:
             if login is None:
                 return
-            self.dashboard.tick()
+            self._signed_in()
             self.notify(_("Signed in as {who}.").format(who=login), timeout=4)
 
         self.push_screen(SignInScreen(members, self.desk.sign_in), signed_in)
+
+    def _signed_in(self) -> None:
+        """Somebody works the seat now (or it asks nobody): the header names them."""
+        self.context.awaiting_sign_in = False
+        self.dashboard.tick()
 
     # --- what the screens ask for ------------------------------------------------
 
@@ -447,6 +456,45 @@ class HotlineApp(App[None]):
             # Awaited: the keys typed behind "/" are handled once the search field is
             # there and focused (at mount), and go into it (see on_key).
             await self.push_screen(SearchScreen(self.context))
+
+    def open_work(self) -> str | None:
+        """What would be lost by quitting now (None: nothing): a form open, or a call this
+        seat answered and has not logged yet."""
+        from screens.directory_forms import DirectoryForm
+        from screens.handover import NoteEditor
+        from screens.intake import IntakeScreen
+        from screens.step_form import StepForm
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, IntakeScreen):
+                return _("The call's form is open and not saved.")
+            if isinstance(screen, StepForm | DirectoryForm | NoteEditor):
+                return _("A form is open and not saved.")
+        if self.ready and self.snapshot is not None:
+            me = self.desk.actor
+            mine = [c for c in self.snapshot.calls
+                    if c.state == "answered" and c.answered_by == me]
+            if mine:
+                return _("You answered {number} and have not logged the call yet.").format(
+                    number=mine[0].number)
+        return None
+
+    async def action_quit(self) -> None:
+        """Quit; with work open (an answered call not logged, a form), ask first."""
+        if self._asking_to_quit:
+            return  # the question is on screen: y or n answers it
+        reason = self.open_work()
+        if reason is None:
+            self.exit()
+            return
+        self._asking_to_quit = True
+
+        def answered(yes: bool | None) -> None:
+            self._asking_to_quit = False
+            if yes:
+                self.exit()
+
+        self.push_screen(Confirm(_("Quit?"), reason + "\n" + _("Quit anyway?")), answered)
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

@@ -43,6 +43,9 @@ class DeskContext:
         self.keymap: Mapping[str, str] = {}
         self._desk: Desk | None = None
         self._rota: Rota | None = None
+        #: The seat asks who works it and nobody has answered yet (the header says so,
+        #: not the name of the account the desk runs under).
+        self.awaiting_sign_in = False
 
     @property
     def ready(self) -> bool:
@@ -72,11 +75,12 @@ class DeskContext:
     def rota(self, rota: Rota) -> None:
         self._rota = rota
 
-    def roster_logins(self) -> list[str]:
-        """The logins of the desk's roster (to complete an engineer's name)."""
+    def roster_choices(self) -> list[tuple[str, str]]:
+        """The desk's roster as (name shown, login), to choose an engineer from."""
         from hotline.desk.roster import roster
 
-        return [m.login for m in roster(self.desk.engine)]
+        return [(m.name if m.name == m.login else f"{m.name} ({m.login})", m.login)
+                for m in roster(self.desk.engine)]
 
 
 class DeskScreen(TranslatedScreen[None]):

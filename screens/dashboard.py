@@ -195,7 +195,10 @@ class DashboardScreen(DeskScreen):
         header.append(" hotline ", style="bold reverse")
         header.append(" " + _("7×24 hotline desk"))
         header.append("  " + local.strftime("%Y-%m-%d %H:%M:%S %Z"), style="bold")
-        header.append("  " + _("signed in: {who}").format(who=desk.actor))
+        if self.context.awaiting_sign_in:
+            header.append("  " + _("nobody signed in yet"), style="dim")
+        else:
+            header.append("  " + _("signed in: {who}").format(who=desk.actor))
         if self.banner:
             header.append("  " + self.banner, style="bold #ffaf00")
         for notice in self.notices:

@@ -58,8 +58,10 @@ class AskText(TranslatedModalScreen[str | None]):
 
     def __init__(self, title: str, prompt: str, *, required: bool,
                  placeholder: str = "", value: str = "") -> None:
+        """``value``: an answer offered (Enter takes it, typing changes it); a
+        ``placeholder`` only shows what to type, and is never the answer."""
         super().__init__()
-        self._value = value  # suggested: Enter takes it as it is
+        self._value = value
         self._title = title
         self._prompt = prompt
         self._required = required

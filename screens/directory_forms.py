@@ -54,8 +54,14 @@ from screens.operations import refuse_while_pending, run_operation
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
+from screens.widgets.save_request import SaveRequested, request_save
 
 WARN = "#ffaf00"
+
+
+class _FormBody(VerticalScroll, can_focus=False):
+    """The form's scrolling body: no Tab stop of its own (it scrolls to the focused field),
+    else typing after the last field went into a frame that shows nothing."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ class DirectoryForm(TranslatedModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         title = _(self.TITLES[0] if self.row_id is None else self.TITLES[1])
-        with VerticalScroll(classes="dialog directory-form") as box:
+        with _FormBody(classes="dialog directory-form") as box:
             box.border_title = title
             for f in self.FIELDS:
                 with Horizontal(classes="field"):
@@ -193,6 +199,16 @@ class DirectoryForm(TranslatedModalScreen[int | None]):
         raise TypeError(f"{type(self).__name__} does not say how it saves")
 
     def action_save(self) -> None:
+        """Save once the keys typed before Ctrl+S are in their fields (a priority key
+        arrives ahead of them: saved at once, the values were short of the last
+        characters, and those then wiped the refusal — shown only on a second Ctrl+S)."""
+        request_save(self)
+
+    def on_save_requested(self, message: SaveRequested) -> None:
+        message.stop()
+        self._save()
+
+    def _save(self) -> None:
         """Save in a worker (the screen goes on meanwhile); Ctrl+S again waits for it."""
         values = self.current()
         confirmed = self._warned_for == values
@@ -238,7 +254,16 @@ class DirectoryForm(TranslatedModalScreen[int | None]):
 
     def _fail(self, message: str, field_id: str | None) -> None:
         error = self.query_one("#form-error", Static)
-        error.update(Text(message, style="bold red"))
+        said = next((line for line in self.query(".info").results(Static)
+                     if str(line.render()) == message), None)
+        if said is not None:
+            # A field's line already says it (the validity, as typed): said once, there,
+            # in red; the bottom line would only repeat it.
+            said.update(Text(message, style="bold red"))
+            error.update("")
+            error = said
+        else:
+            error.update(Text(message, style="bold red"))
         self._shown_for = self.current()
         self.call_after_refresh(error.scroll_visible)
         ids = {f.id for f in self.FIELDS}

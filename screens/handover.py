@@ -64,10 +64,13 @@ class HandoverState:
 
 
 class HandoverLoaded(Message):
-    def __init__(self, state: HandoverState | None, error: str = "") -> None:
+    """The handover as a worker read it; ``seq`` says which read (the newest wins)."""
+
+    def __init__(self, state: HandoverState | None, error: str = "", seq: int = 0) -> None:
         super().__init__()
         self.state = state
         self.error = error
+        self.seq = seq
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, HandoverLoaded)  # the newest read wins
@@ -173,6 +176,8 @@ class HandoverScreen(DeskScreen):
     def __init__(self, context: DeskContext) -> None:
         super().__init__(context)
         self.state: HandoverState | None = None
+        self._load_seq = 0  # reads asked for
+        self._shown_seq = 0  # the read on screen
 
     def compose(self) -> ComposeResult:
         yield Static(id="handover-title", classes="screen-title")
@@ -213,10 +218,18 @@ class HandoverScreen(DeskScreen):
     # --- data ------------------------------------------------------------------------
 
     def refresh_data(self) -> None:
-        self._load()
+        """Read the handover again. Reads run in threads and one begun before a change
+        (the desk reads on every call that rings) may end after one begun after it: its
+        result is dropped, or the handover just given read "Not handed over yet"."""
+        self._load_seq += 1
+        self._load(self._load_seq)
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.state is not None:
+            self.refresh_data()  # back from another screen: it may have changed meanwhile
 
     @work(thread=True, exclusive=True, group="handover")
-    def _load(self) -> None:
+    def _load(self, seq: int) -> None:
         desk = self.context.desk
         try:
             rota = self.context.rota
@@ -230,15 +243,18 @@ class HandoverScreen(DeskScreen):
                 recent_handovers(desk.engine, rota),
                 [m.login for m in desk_engineers(desk)])
         except HotlineError as exc:
-            self.post_message(HandoverLoaded(None, str(exc)))
+            self.post_message(HandoverLoaded(None, str(exc), seq))
             return
         except Exception as exc:  # a database gone away must not kill the screen
             self.post_message(HandoverLoaded(None, _("Cannot read the desk: {error}").format(
-                error=exc)))
+                error=exc), seq))
             return
-        self.post_message(HandoverLoaded(state))
+        self.post_message(HandoverLoaded(state, seq=seq))
 
     def on_handover_loaded(self, message: HandoverLoaded) -> None:
+        if message.seq < self._shown_seq:
+            return  # begun before the one on screen: older
+        self._shown_seq = message.seq
         if message.state is None:
             self.notify(message.error, severity="error")
             return

@@ -59,7 +59,7 @@ def screen_sections() -> list[tuple[str, type[DOMNode]]]:
 
 def _own_bindings(cls: type[DOMNode]) -> list[Binding]:
     """The bindings a class declares itself, as written (one row per binding)."""
-    return [b for b in cls.BINDINGS if isinstance(b, Binding)]
+    return [b for b in cls.BINDINGS if isinstance(b, Binding) and not b.system]
 
 
 class HelpScreen(TranslatedModalScreen[None]):

@@ -335,7 +335,7 @@ class ReportsScreen(DeskScreen):
 
         self.app.push_screen(AskText(_("Export the report"), _(
             "File (.xlsx, .csv, .json, .md or .txt):"), required=True,
-            placeholder=suggestion), given)
+            value=suggestion), given)  # Enter takes the suggested name
 
     @work(thread=True, group="report-export")
     def _export(self, doc: dict[str, Any], path: Path, fmt: str) -> None:

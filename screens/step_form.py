@@ -9,13 +9,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, Label, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
+from hotline import display_names
 from hotline.desk.steps import StepInput
 from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, step_label
 from hotline.errors import HotlineError, InputError
-from hotline.i18n import _
+from hotline.i18n import N_, _
 from hotline.timefmt import parse_time
 from screens.operations import refuse_while_pending, run_operation
 from screens.translated_bindings import TranslatedModalScreen
@@ -34,7 +34,12 @@ TEXT_LABELS = {
     "written_complaint": ("Reference", True),
     "unauthorised_operation": ("What happened", True),
     "thanks_letter": ("Reference", True),
+    "consultation_answered": (N_("Answer given"), True),
+    "complaint_answered": (N_("Answer given"), True),
 }
+
+#: Steps that say what the fault was put down to (category, cause, solution).
+FAULT_REPORT_STEPS = ("restore", "resolve")
 
 Submit = Callable[[StepInput, datetime | None], None]
 
@@ -57,10 +62,12 @@ class StepForm(TranslatedModalScreen[bool]):
     ]
 
     def __init__(self, what: str, submit: Submit, *, tz: object, now: Callable[[], datetime],
-                 levels: list[int] | None = None, roster: list[str] | None = None,
+                 levels: list[int] | None = None,
+                 roster: list[tuple[str, str]] | None = None,
                  conditions: dict[str, str] | None = None,
                  current_conditions: tuple[str, ...] = (), subtitle: str = "",
-                 key: str = "step") -> None:
+                 key: str = "step", fault_categories: tuple[str, ...] = (),
+                 fault_report: tuple[str, str, str] = ("", "", "")) -> None:
         super().__init__()
         self.what = what
         self.submit = submit
@@ -73,6 +80,8 @@ class StepForm(TranslatedModalScreen[bool]):
         self.conditions = conditions or {}
         self.current_conditions = current_conditions
         self.subtitle = subtitle
+        self.fault_categories = fault_categories
+        self.fault_report = fault_report  # category, cause, solution given before
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog step-form") as box:
@@ -87,9 +96,20 @@ class StepForm(TranslatedModalScreen[bool]):
                     yield Choice([Option(k, _(v), k[0]) for k, v in APPROVAL_METHODS.items()],
                                  None, id="method")
             if self.what == "dispatched":
-                yield from self._field(_("Engineer"), Input(
-                    compact=True, id="engineer", placeholder=_("login or name"),
-                    suggester=SuggestFromList(self.roster, case_sensitive=False)))
+                yield from self._field(_("Engineer *"), Select(
+                    self.roster, prompt=_("choose the engineer who goes"), compact=True,
+                    id="engineer"))
+            if self.what in FAULT_REPORT_STEPS:
+                category, cause, solution = self.fault_report
+                yield from self._field(_("Category *"), Select(
+                    [(display_names.fault_category(c), c) for c in self.fault_categories],
+                    prompt=_("choose what the fault was"), compact=True, id="category",
+                    value=category if category in self.fault_categories else Select.NULL))
+                yield from self._field(_("Cause *"), Input(
+                    cause, compact=True, id="cause", placeholder=_("what caused the fault")))
+                yield from self._field(_("Solution *"), Input(
+                    solution, compact=True, id="solution",
+                    placeholder=_("what was done about it")))
             if self.what == "level_set":
                 with Horizontal(classes="field"):
                     yield Label(_("New level"), classes="label")
@@ -115,13 +135,13 @@ class StepForm(TranslatedModalScreen[bool]):
             yield Label(key_hints(("Tab", _("next field")), ("Ctrl+S", _("save")),
                                   ("Esc", _("cancel"))), classes="keys")
 
-    def _field(self, label: str, widget: Input) -> ComposeResult:
+    def _field(self, label: str, widget: Input | Select[str]) -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(label, classes="label")
             yield widget
 
     def on_mount(self) -> None:
-        first = self.query("Input, Choice, TextArea, Checkbox").first()
+        first = self.query("Input, Choice, TextArea, Checkbox, Select").first()
         first.focus()
 
     def _value(self, selector: str) -> str:
@@ -135,6 +155,8 @@ class StepForm(TranslatedModalScreen[bool]):
             return widget.text
         if isinstance(widget, Choice):
             return widget.value or ""
+        if isinstance(widget, Select):
+            return "" if widget.is_blank() else str(widget.value)
         return ""
 
     def action_save(self) -> None:
@@ -154,12 +176,16 @@ class StepForm(TranslatedModalScreen[bool]):
                               command_log=self._value("#command-log"),
                               command_log_file=self._value("#log-file"),
                               engineer=self._value("#engineer"),
+                              fault_category=self._value("#category"),
+                              cause=self._value("#cause"), solution=self._value("#solution"),
                               level=int(level_text) if level_text else None,
                               conditions=tuple(str(box.name) for box in self.query(Checkbox)
                                                if box.value) if self.what == "conditions_set"
                               else None)
             if self.what == "level_set" and given.level is None:
                 raise InputError(_("Choose the new level."))
+            if self.what == "dispatched" and not given.engineer:
+                raise InputError(_("Choose the engineer who goes on site."))
         except HotlineError as exc:
             error.update(Text(str(exc), style="bold red"))
             return

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from hotline import display_names
 from hotline.desk.steps import StepInput
-from hotline.desk.ticket_lifecycle import step_label
+from hotline.desk.ticket_lifecycle import STEPS, step_label
 from hotline.errors import Conflict, HotlineError
 from hotline.i18n import N_, _, ngettext
 from hotline.timefmt import short_datetime
@@ -37,7 +37,7 @@ class TicketLoaded(Message):
     """A ticket as read by a worker (None, and why, when it could not be read)."""
 
     def __init__(self, ticket_id: int, view: TicketView | None, error: str = "", *,
-                 roster: list[str] | None = None) -> None:
+                 roster: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.ticket_id = ticket_id
         self.view = view
@@ -93,6 +93,9 @@ def _ticket_bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]
         description = "Answered" if key == "a" else untranslated_step_label(step)
         out.append(Binding(key, f"step('{what}')", description, id=f"ticket.{what}",
                            show=step in ("note", "restore", "resolve", "ticket_closed")))
+        # Taken when the step cannot apply to the ticket (check_action): the key says so
+        # rather than falling through to the application's key (R would open the reports).
+        out.append(Binding(key, f"not_here('{what}')", description, show=False, system=True))
     out += [Binding("A", "attachments", "Attachments", id="ticket.attachments", show=False),
             Binding("L", "link", "Link another ticket", id="ticket.link", show=False),
             Binding("M", "merge", "Merge into another ticket", id="ticket.merge", show=False)]
@@ -149,7 +152,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         self.view: TicketView | None = None
         self._loading = False  # being read again (a worker): its view may be behind
         self._queued_step: str | None = None  # a step's key pressed while it was read
-        self._roster: list[str] = []  # the desk's logins, read with the ticket
+        #: The desk's roster (name shown, login), read with the ticket: dispatch chooses from it.
+        self._roster: list[tuple[str, str]] = []
         self._header_lines = 0  # lines the header was laid out for
 
     def compose(self) -> ComposeResult:
@@ -210,7 +214,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         desk = self.context.desk
         try:
             view = load_ticket(desk.engine, ticket_id, desk.now(), desk.settings.tz)
-            roster = self.context.roster_logins()  # to complete an engineer's name
+            roster = self.context.roster_choices()  # dispatch chooses from it
         except HotlineError as exc:
             self.post_message(TicketLoaded(ticket_id, None, str(exc)))
             return
@@ -231,6 +235,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         self.view = message.view
         self._roster = message.roster
         self._show_view(message.view)
+        self.refresh_bindings()  # the steps that apply to this ticket (check_action)
         if queued is not None and self.is_current:
             self.action_step(queued)
 
@@ -352,10 +357,47 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
     def tick(self) -> None:
         self.query_one("#ticket-clocks", LiveTable).tick()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A step that cannot apply to this ticket is off the key bar and its key does
+        nothing: another kind's steps (restore on a consultation), anything but reopening
+        (and notes) on a closed ticket. A step that only has to wait for another stays:
+        its key says what must come first."""
+        v = self.view
+        if action == "not_here":
+            return True
+        if action != "step" or not parameters or v is None:
+            return True
+        what = str(parameters[0])
+        if what == "answered":
+            if v.kind not in ("consultation", "complaint"):
+                return False
+            what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
+        if what not in STEPS:
+            return True
+        kinds = STEPS[what][1]
+        if kinds is not None and v.kind not in kinds:
+            return False
+        if v.status == "closed":
+            return what in v.allowed
+        return what != "ticket_reopened"
+
     # --- actions -----------------------------------------------------------------
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_not_here(self, what: str) -> None:
+        """The key of a step that cannot apply to this ticket: say why, nothing else."""
+        v = self.view
+        if v is None:
+            return
+        if what == "answered":
+            what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
+        try:
+            message = self.context.desk.why_not(v.id, what)
+        except HotlineError as exc:
+            message = str(exc)
+        self.notify(message or _("Not possible now."), severity="warning", timeout=8)
 
     def action_menu(self) -> None:
         if self.view is None:
@@ -487,13 +529,15 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                 self.notify(_("{step} recorded.").format(step=step_label(what)), timeout=3)
 
         policy = desk.sla.policy(v.policy)
-        roster = self._roster
+        roster = self._roster if what == "dispatched" else []
         self.app.push_screen(StepForm(what, submit, tz=desk.settings.tz, now=desk.now,
                                       levels=list(policy.levels), roster=roster,
                                       conditions=dict(policy.conditions),
                                       current_conditions=v.conditions,
                                       subtitle=f"{v.number} · {v.customer or ''}",
-                                      key=key), done)
+                                      key=key, fault_categories=policy.fault_categories,
+                                      fault_report=(v.fault_category or "", v.cause or "",
+                                                    v.solution or "")), done)
 
 
 def _links_text(v: TicketView) -> str:

@@ -161,7 +161,9 @@ def end_of_day_shift(db_url: str = "sqlite://", lang: str = "en") -> Desk:
     go(_at(11, 20, 10, 30))
     desk.record(h2, "guidance_note", StepInput(text="replace the patch cord on G1/0/12"))
     go(_at(11, 21, 11, 0))
-    desk.record(h2, "resolve")
+    desk.record(h2, "resolve", StepInput(
+        fault_category="hardware", cause="worn patch cord on G1/0/12",
+        solution="patch cord replaced"))
     go(_at(11, 21, 11, 30))
     desk.record(h2, "handling_form")
     desk.record(h2, "analysis_report")
@@ -173,7 +175,9 @@ def end_of_day_shift(db_url: str = "sqlite://", lang: str = "en") -> Desk:
                               description="2M service bit errors on the 霞山 ring",
                               equipment="OptiX 155/622H"), call)
     go(_at(11, 24, 23, 40))
-    desk.record(h3, "restore")
+    desk.record(h3, "restore", StepInput(
+        fault_category="fibre_line", cause="dirty connector on the 霞山 ring",
+        solution="connector cleaned, errors cleared"))
 
     # --- the night: a level-2 fault of a standard contract ----------------------------------
     as_("lina")

@@ -51,6 +51,9 @@ class StepInput:
     level: int | None = None  # level_set
     key: str | None = None  # callback_made: which callback (default: the soonest due)
     conditions: tuple[str, ...] | None = None  # conditions_set: the policy conditions that hold
+    cause: str = ""  # restore, resolve: what caused the fault
+    solution: str = ""  # restore, resolve: what was done about it
+    fault_category: str = ""  # restore, resolve: one of the policy's fault categories
 
 
 def history(s: Session, ticket_id: int) -> list[Event]:
@@ -136,6 +139,9 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
             values["level"] = given.level
         if "conditions" in data:
             values["conditions"] = ",".join(data["conditions"])
+        if what in ("restore", "resolve"):
+            values.update(fault_category=data["category"], cause=data["cause"],
+                          solution=data["solution"])
         if tx.update(sa.update(Ticket)
                      .where(col(Ticket.id) == ticket.id, col(Ticket.version) == version)
                      .values(**values)) != 1:
@@ -205,6 +211,34 @@ def _text(value: str, what: str, *, required: bool) -> str:
     return value
 
 
+def _engineer(s: Session, who: str) -> Engineer:
+    """The desk's active engineer with this login (or, failing that, this exact name)."""
+    active = select(Engineer).where(col(Engineer.active).is_(True))
+    found = (s.exec(active.where(Engineer.login == who)).first()
+             or s.exec(active.where(Engineer.name == who)).first())
+    if found is None:
+        known = [e.login for e in s.exec(active.order_by(col(Engineer.login))).all()]
+        raise InputError(_("{who} is not one of the desk's engineers; choose one of: "
+                           "{known}.").format(who=who, known=", ".join(known) or _("none")))
+    return found
+
+
+def _fault_report(sla: SlaEngine, ticket: Ticket, given: StepInput) -> dict[str, Any]:
+    """Cause, solution and category of a restored or resolved fault (for the reports)."""
+    categories = sla.policy(ticket.policy).fault_categories
+    category = given.fault_category.strip()
+    if not category:
+        raise InputError(_("Choose the fault category ({known}).").format(
+            known=", ".join(categories)))
+    if category not in categories:
+        raise InputError(_("Policy {policy} has no fault category {name!r} (it has: {known}).")
+                         .format(policy=ticket.policy, name=category,
+                                 known=", ".join(categories)))
+    return {"category": category, "cause": _text(given.cause, _("The cause"), required=True),
+            "solution": _text(given.solution, _("The solution"), required=True),
+            "text": _text(given.text, _("The remark"), required=False)}
+
+
 def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: StepInput,
              when: datetime) -> dict[str, Any]:
     """Check what the step needs and return the event's data."""
@@ -230,11 +264,13 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
                 limit=file_size(MAX_COMMAND_LOG)))
         return {"file": name, "lines": len(log.splitlines()), "_log": log,
                 "text": _text(given.text, _("The remark"), required=False)}
+    if what in ("restore", "resolve"):
+        return _fault_report(sla, ticket, given)
+    if what in ("consultation_answered", "complaint_answered"):
+        return {"text": _text(given.text, _("The answer given"), required=True)}
     if what == "dispatched":
-        engineer = _text(given.engineer, _("The engineer"), required=True)
-        known = s.exec(select(Engineer).where(Engineer.login == engineer)).first()
-        out: dict[str, Any] = {"engineer": engineer,
-                               "engineer_name": known.name if known else engineer,
+        known = _engineer(s, _text(given.engineer, _("The engineer"), required=True))
+        out: dict[str, Any] = {"engineer": known.login, "engineer_name": known.name,
                                "text": _text(given.text, _("The remark"), required=False)}
         # Going on site makes the policy's on-site limits apply (counted from the report).
         current = [c for c in ticket.conditions.split(",") if c]

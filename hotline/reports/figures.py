@@ -124,6 +124,8 @@ class FaultFigures:
     by_level: Mapping[int, int] = field(default_factory=dict)  # as classified at intake
     upgraded: int = 0  # level raised since (automatic escalation or reclassified)
     still_open: int = 0
+    #: Faults put down to each category when restored or resolved (none given: left out).
+    by_category: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,8 @@ class Report:
 
 
 Key = Any
+#: A fault count's key: level at intake, fault category, part of the period.
+FaultKey = tuple[int | None, str | None, int]
 
 
 class _Scope:
@@ -495,9 +499,9 @@ def _clock_outcomes(q: _Scope, grouped: bool) -> dict[Key, dict[tuple[str, int],
     return out
 
 
-def _faults(q: _Scope, grouped: bool) -> dict[Key, dict[tuple[int | None, int], tuple[int, ...]]]:
-    """Faults reported in the period, by group, level at intake and part: reported,
-    upgraded since, still open."""
+def _faults(q: _Scope, grouped: bool) -> dict[Key, dict[FaultKey, tuple[int, ...]]]:
+    """Faults reported in the period, by group, level at intake, fault category and part:
+    reported, upgraded since, still open."""
     level = sa.func.coalesce(col(Ticket.initial_level), col(Ticket.level))
     parts = q.parts(col(Ticket.opened_at))
     rows = q.grouped([
@@ -507,11 +511,12 @@ def _faults(q: _Scope, grouped: bool) -> dict[Key, dict[tuple[int | None, int], 
         count_if(col(Ticket.status) != "closed"),
     ], col(Ticket.contract_id), col(Ticket.opened_at), grouped,
         where=[col(Ticket.kind) == "fault", q.within(col(Ticket.opened_at))],
-        froms=lambda st: st.select_from(Ticket), extra_group=[level.label("lv"), *parts])
-    out: dict[Key, dict[tuple[int | None, int], tuple[int, ...]]] = defaultdict(dict)
-    for k, (lv, *values) in rows:
+        froms=lambda st: st.select_from(Ticket),
+        extra_group=[level.label("lv"), col(Ticket.fault_category).label("cat"), *parts])
+    out: dict[Key, dict[FaultKey, tuple[int, ...]]] = defaultdict(dict)
+    for k, (lv, cat, *values) in rows:
         part, counts = _part(tuple(values), bool(parts))
-        out[k][(None if lv is None else int(lv), part)] = tuple(int(v) for v in counts)
+        out[k][(None if lv is None else int(lv), cat, part)] = tuple(int(v) for v in counts)
     return out
 
 
@@ -632,7 +637,7 @@ class _Tally:
 
     calls: dict[Key, dict[int, _CallSums]]
     clocks: dict[Key, dict[tuple[str, int], tuple[int, ...]]]
-    faults: dict[Key, dict[tuple[int | None, int], tuple[int, ...]]]
+    faults: dict[Key, dict[FaultKey, tuple[int, ...]]]
     targets: dict[Key, dict[str, list[int]]]
     escalations: dict[Key, dict[str, tuple[Any, ...]]]
     penalties: dict[Key, dict[str, float]]
@@ -660,6 +665,7 @@ class _Tally:
         calls = _CallSums()
         clocks = {t: [0] * 6 for t in CLOCK_TARGETS}
         levels: dict[int, int] = defaultdict(int)
+        categories: dict[str, int] = defaultdict(int)
         faults = [0, 0, 0]
         for k in keys:
             for part, c in self.calls.get(k, {}).items():
@@ -668,14 +674,17 @@ class _Tally:
             for (target, part), counts in self.clocks.get(k, {}).items():
                 if parts is None or part in parts:
                     clocks[target] = [a + b for a, b in zip(clocks[target], counts, strict=True)]
-            for (lv, part), (n, upgraded, still_open) in self.faults.get(k, {}).items():
+            for (lv, cat, part), (n, upgraded, still_open) in self.faults.get(k, {}).items():
                 if parts is None or part in parts:
                     if lv is not None:
                         levels[lv] += n
+                    if cat:
+                        categories[cat] += n
                     faults = [faults[0] + n, faults[1] + upgraded, faults[2] + still_open]
         return (calls.figures(call_p90), CallbackFigures(*clocks["callback"]),
                 ConsultationFigures(*clocks["consultation_reply"][:5]),
-                FaultFigures(faults[0], dict(sorted(levels.items())), faults[1], faults[2]))
+                FaultFigures(faults[0], dict(sorted(levels.items())), faults[1], faults[2],
+                             dict(sorted(categories.items(), key=lambda c: (-c[1], c[0])))))
 
     def block(self, keys: Iterable[Key], *, call_p90: float | None = None,
               ack_p90: float | None = None) -> Block:

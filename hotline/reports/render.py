@@ -82,6 +82,7 @@ def block_json(b: Block) -> dict[str, Any]:
         "faults": {
             "reported": f.reported, "by_level": {str(k): v for k, v in f.by_level.items()},
             "upgraded": f.upgraded, "still_open": f.still_open,
+            "by_category": dict(f.by_category),
         },
         "targets": {name: {"met": t.met, "breached": t.breached}
                     for name, t in b.targets.items()},
@@ -182,6 +183,7 @@ SECTIONS: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("by_level", N_("Level {key} (at intake)"), "n"),
         ("upgraded", N_("Level raised since"), "n"),
         ("still_open", N_("Still open"), "n"),
+        ("by_category", N_("Category: {key}"), "n"),
     ]),
     ("targets", N_("Targets met / breached"), []),
     ("escalations", N_("Escalations"), [
@@ -218,7 +220,9 @@ def figure_rows(block: dict[str, Any]) -> list[Row]:
             value = data.get(key)
             if isinstance(value, dict):
                 for sub, v in value.items():
-                    shown = display_names.escalation(sub) if key == "by_kind" else sub
+                    shown = (display_names.escalation(sub) if key == "by_kind"
+                             else display_names.fault_category(sub) if key == "by_category"
+                             else sub)
                     text = _(label).format(key=shown) if label != "{key}" else shown
                     out.append(Row(section, f"{section}.{key}.{sub}", "  " + text, v, fmt))
                 continue

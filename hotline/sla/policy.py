@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from hotline.display_names import FAULT_CATEGORIES
 from hotline.i18n import N_, _, current_language
 from hotline.sla.limits import Limit
 
@@ -33,6 +34,9 @@ KINDS = ("fault", "consultation", "complaint")
 
 #: The condition that dispatching an engineer sets (see :meth:`Policy.dispatched`).
 ONSITE = "onsite"
+
+#: The fault categories of a policy that lists none of its own.
+DEFAULT_FAULT_CATEGORIES: tuple[str, ...] = tuple(FAULT_CATEGORIES)
 
 #: Labels of the targets the desk knows, translated when shown.
 TARGET_LABELS: dict[str, str] = {
@@ -269,6 +273,8 @@ class Policy:
     assurance: tuple[AssurancePeriod, ...]
     events: frozenset[str]
     file: Path | None = None
+    #: What a fault may be put down to when it is restored or resolved (for the reports).
+    fault_categories: tuple[str, ...] = DEFAULT_FAULT_CATEGORIES
     _zones: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     _by_name: Mapping[str, TargetSpec] = field(default_factory=dict, repr=False, compare=False)
 

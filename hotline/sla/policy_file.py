@@ -6,7 +6,8 @@ half-loads is worse than none).
 
 File layout (see ``data/policies/standard.toml`` for a commented example)::
 
-    [policy]        name, title, title_zh, description, grades, levels, kinds, warn_share
+    [policy]        name, title, title_zh, description, grades, levels, kinds, warn_share,
+                    fault_categories
     [conditions]    condition = "what it means"
     [regions.ZONE]  label, cities = ["佛山", "Foshan", …]
     [escalation]    upgrade_on, tiers, ack_timeout
@@ -34,6 +35,7 @@ from hotline.sla.facts import EVENT_NAMES, FLOW_EVENTS, OPENED
 from hotline.sla.limits import Limit, parse_limit
 from hotline.sla.policy import (
     ANY,
+    DEFAULT_FAULT_CATEGORIES,
     KINDS,
     TIERS,
     AssuranceEffect,
@@ -54,12 +56,16 @@ from hotline.sla.policy import (
 )
 from hotline.timefmt import MAX_YEAR, MIN_YEAR
 
+#: A policy's fault categories: how many, and how long a name (the ticket keeps 40).
+MAX_FAULT_CATEGORIES = 50
+MAX_FAULT_CATEGORY_LENGTH = 40
+
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 _TOP_KEYS = {"policy", "conditions", "regions", "escalation", "targets", "scoring", "assurance"}
 _POLICY_KEYS = {"name", "title", "title_zh", "description", "grades", "levels", "kinds",
-                "warn_share"}
+                "warn_share", "fault_categories"}
 _REGION_KEYS = {"label", "cities"}
 _ESCALATION_KEYS = {"upgrade_on", "tiers", "ack_timeout"}
 _TARGET_KEYS = {"label", "label_zh", "scope", "kinds", "when", "unless", "start", "stop",
@@ -316,6 +322,8 @@ class _Reader:
         if "warn_share" in head:
             warn_share = self.share("policy.warn_share", head["warn_share"])
 
+        fault_categories = self._fault_categories(head.get("fault_categories"))
+
         conditions = self.table("conditions", data.get("conditions", {}))
         for cname, meaning in conditions.items():
             if not _IDENT.match(cname):
@@ -344,8 +352,32 @@ class _Reader:
             grades=self.grades, levels=self.levels, kinds=self.kinds, warn_share=warn_share,
             conditions=self.conditions, regions=regions, targets=targets,
             escalation=escalation, scoring=scoring, assurance=assurance,
-            events=frozenset(events), file=self.path,
+            events=frozenset(events), file=self.path, fault_categories=fault_categories,
         )
+
+    def _fault_categories(self, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return DEFAULT_FAULT_CATEGORIES
+        names = self.str_list("policy.fault_categories", value)
+        if not names:
+            raise self.fail("policy.fault_categories", _(
+                "list at least one category (or leave the key out for the usual ones)"))
+        if len(names) > MAX_FAULT_CATEGORIES:
+            raise self.fail("policy.fault_categories", _(
+                "at most {n} categories").format(n=MAX_FAULT_CATEGORIES))
+        for n in names:
+            if not _IDENT.match(n):
+                raise self.fail("policy.fault_categories", _(
+                    "{name!r}: use lower-case letters, digits, _").format(name=n))
+            if len(n) > MAX_FAULT_CATEGORY_LENGTH:
+                raise self.fail("policy.fault_categories", _(
+                    "{name!r}: at most {n} characters").format(
+                        name=n, n=MAX_FAULT_CATEGORY_LENGTH))
+        if len(set(names)) != len(names):
+            twice = next(n for n in names if names.count(n) > 1)
+            raise self.fail("policy.fault_categories", _("{name!r} is listed twice").format(
+                name=twice))
+        return names
 
     def _levels(self, value: Any) -> tuple[int, ...]:
         if not isinstance(value, list) or not all(

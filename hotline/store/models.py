@@ -198,6 +198,11 @@ class Ticket(SQLModel, table=True):
     #: The soonest running deadline other than a callback (the dashboard's work list).
     next_due_at: datetime | None = utc_field()
     next_clock: str | None = Field(default=None, max_length=40)
+    #: What the fault was put down to, as said when it was restored or resolved (the
+    #: policy's list; the reports count faults by it), and the cause and solution given.
+    fault_category: str | None = Field(default=None, max_length=40, index=True)
+    cause: str | None = Field(default=None, max_length=4000)
+    solution: str | None = Field(default=None, max_length=4000)
     version: int = 1
 
 

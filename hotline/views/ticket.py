@@ -109,6 +109,11 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
     if kind == "dispatched":
         return str(data.get("engineer_name") or data.get("engineer", "")) + (
             f" · {data['text']}" if data.get("text") else "")
+    if kind in ("restore", "resolve") and data.get("category"):
+        parts = [display_names.fault_category(str(data["category"])),
+                 _("cause: {text}").format(text=data.get("cause", "")),
+                 _("solution: {text}").format(text=data.get("solution", ""))]
+        return " · ".join(parts + ([str(data["text"])] if data.get("text") else []))
     if kind == "level_set":
         return f"L{data.get('from_level')} → L{data.get('level')} · {data.get('text', '')}"
     if kind == "conditions_set":
@@ -189,6 +194,9 @@ class TicketView:
     #: Why each step that is not allowed now is not (the lifecycle's own words).
     refusals: dict[str, str] = field(default_factory=dict)
     links: tuple[TicketLink, ...] = ()  # linked tickets, merged into / from
+    fault_category: str | None = None  # as given when restored or resolved
+    cause: str | None = None
+    solution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -286,6 +294,7 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
                       if (why := refusal(progress, step, now, tz)) is not None},
             attachments=[(a_id, kind, name) for a_id, kind, name in attachments if a_id],
             links=tuple(links_of(s, ticket_id)),
+            fault_category=ticket.fault_category, cause=ticket.cause, solution=ticket.solution,
         )
 
 

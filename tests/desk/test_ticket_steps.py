@@ -20,6 +20,10 @@ from hotline.views.search import search_tickets
 from hotline.views.ticket import audit_lines, load_ticket
 from tests.support import TZ, build_desk, make_settings
 
+#: What a restored or resolved fault must say (for the reports).
+FIXED = StepInput(fault_category="hardware", cause="SL64 board failed",
+                  solution="board replaced")
+
 
 def fault(desk: Desk, level: int = 1, number: str = "0757-83301234") -> int:
     return desk.log_call(Intake(number=number, kind="fault", level=level,
@@ -112,7 +116,7 @@ def test_a_step_refusal_shows_its_times_in_the_desks_zone(store_url: str,
     assert "00:23" not in text and "00:30" not in text
     assert desk.why_not(t, "dispatched") == ("An engineer is already dispatched; record "
                                              "that they left the site first.")
-    desk.record(t, "restore")
+    desk.record(t, "restore", FIXED)
     assert desk.why_not(t, "restore") == "Service was already restored (12-06 08:30)."
     view = load_ticket(desk.engine, t, clock.now(), TZ)
     assert view.refusals["restore"] == "Service was already restored (12-06 08:30)."
@@ -174,7 +178,7 @@ def test_level_1_fault_from_ring_to_close(demo_desk: Desk, clock: FixedClock,
     demo_desk.record(t, "service_request_signed")
     demo_desk.record(t, "part_lent", StepInput(text="SL64 board, SN 2102310"))
     clock.advance(hours=1)
-    demo_desk.record(t, "restore")
+    demo_desk.record(t, "restore", FIXED)
     c = clocks(demo_desk, t)
     assert c["restore"].state == "met"
     assert c["handling_form"].due_at - clock.now() == timedelta(hours=48)
@@ -182,7 +186,7 @@ def test_level_1_fault_from_ring_to_close(demo_desk: Desk, clock: FixedClock,
         demo_desk.record(t, "ticket_closed")
     clock.advance(minutes=30)
     demo_desk.record(t, "left_site")
-    demo_desk.record(t, "resolve")
+    demo_desk.record(t, "resolve", FIXED)
     demo_desk.record(t, "handling_form")
     clock.advance(days=2)
     demo_desk.record(t, "analysis_report")
@@ -350,3 +354,115 @@ def test_a_withdrawn_warning_reads_as_such_in_the_timeline() -> None:
     assert event_detail("escalation_withdrawn", {"reason": "met"}, TZ) == (
         "withdrawn: the target was met")
     assert event_detail("escalation_withdrawn", {"reason": "?"}, TZ) == "withdrawn"
+
+
+def test_restore_and_resolve_say_cause_solution_and_category(demo_desk: Desk,
+                                                            clock: FixedClock) -> None:
+    t = fault(demo_desk)
+    with pytest.raises(InputError, match="Choose the fault category"):
+        demo_desk.record(t, "restore", StepInput(cause="x", solution="y"))
+    with pytest.raises(InputError, match="has no fault category 'weather'"):
+        demo_desk.record(t, "restore", StepInput(fault_category="weather", cause="x",
+                                                 solution="y"))
+    with pytest.raises(InputError, match="The cause is required"):
+        demo_desk.record(t, "restore", StepInput(fault_category="power", solution="y"))
+    with pytest.raises(InputError, match="The solution is required"):
+        demo_desk.record(t, "restore", StepInput(fault_category="power", cause=" x "))
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.status == "open" and ticket.version == 1
+    demo_desk.record(t, "restore", StepInput(fault_category="power", cause="UPS tripped",
+                                             solution="UPS reset"))
+    clock.advance(hours=1)
+    demo_desk.record(t, "resolve", StepInput(fault_category="hardware",
+                                             cause="UPS battery failed",
+                                             solution="battery replaced"))
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None
+        assert (ticket.fault_category, ticket.cause, ticket.solution) == (
+            "hardware", "UPS battery failed", "battery replaced")
+    view = load_ticket(demo_desk.engine, t, clock.now(), TZ)
+    details = [e.detail for e in view.timeline if e.kind in ("restore", "resolve")]
+    assert details == ["power · cause: UPS tripped · solution: UPS reset",
+                       "hardware · cause: UPS battery failed · solution: battery replaced"]
+
+
+def test_an_answered_consultation_says_the_answer(demo_desk: Desk) -> None:
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="consultation", level=None,
+                                  description="which licence file"))
+    with pytest.raises(InputError, match="The answer given is required"):
+        demo_desk.record(t, "consultation_answered", StepInput(text="  "))
+    demo_desk.record(t, "consultation_answered", StepInput(text="sent by e-mail"))
+    view = load_ticket(demo_desk.engine, t, demo_desk.now(), TZ)
+    assert [e.detail for e in view.timeline if e.kind == "consultation_answered"] == [
+        "sent by e-mail"]
+
+
+@pytest.mark.parametrize("who", ["李伟", "chen", "CHENHAO "])
+def test_only_an_engineer_of_the_desk_is_dispatched(demo_desk: Desk, who: str) -> None:
+    t = fault(demo_desk)
+    with pytest.raises(InputError, match=f"{who.strip()} is not one of the desk's engineers; "
+                                         "choose one of: .*chenhao"):
+        demo_desk.record(t, "dispatched", StepInput(engineer=who))
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.version == 1
+
+
+def test_an_engineer_is_dispatched_by_login_or_name(demo_desk: Desk) -> None:
+    from hotline.desk.roster import roster
+
+    chen = next(m for m in roster(demo_desk.engine) if m.login == "chenhao")
+    t = fault(demo_desk)
+    demo_desk.record(t, "dispatched", StepInput(engineer=chen.name))
+    view = load_ticket(demo_desk.engine, t, demo_desk.now(), TZ)
+    assert [e.detail for e in view.timeline if e.kind == "dispatched"] == [chen.name]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_desk(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
+    from hotline import demo
+
+    url = (f"sqlite:///{tmp_path / 'desk.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("pg_url"))
+    d = build_desk(make_settings(url), clock)
+    demo.load_directory(d)
+    yield d
+    d.engine.dispose()
+
+
+@pytest.mark.parametrize(("what", "given", "message"), [
+    ("restore", StepInput(fault_category="power", cause="x" * 4001, solution="y"),
+     "The cause is too long"),
+    ("restore", StepInput(fault_category="x" * 41, cause="x", solution="y"),
+     "has no fault category"),
+    ("resolve", StepInput(fault_category="Power", cause="x", solution="y"),
+     "has no fault category 'Power'"),
+    ("restore", StepInput(fault_category="power", cause="x", solution="\n \t"),
+     "The solution is required"),
+    ("dispatched", StepInput(engineer="chenhao' OR '1'='1"), "is not one of the desk's"),
+    ("dispatched", StepInput(engineer="x" * 5000), "too long"),
+    ("consultation_answered", StepInput(text="x" * 4001), "too long"),
+])
+def test_hostile_step_details_are_refused_and_nothing_changes(
+        any_desk: Desk, what: str, given: StepInput, message: str) -> None:
+    kind = "consultation" if what == "consultation_answered" else "fault"
+    t = any_desk.log_call(Intake(number="0757-83301234", kind=kind,
+                                 level=None if kind == "consultation" else 2,
+                                 description="ring down"))
+    with pytest.raises(InputError, match=message):
+        any_desk.record(t, what, given)
+    with Session(any_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.version == 1 and ticket.fault_category is None
+
+
+def test_the_longest_cause_and_solution_are_kept_whole(any_desk: Desk) -> None:
+    t = fault(any_desk)
+    cause, solution = "光" * 4000, "纤" * 4000  # characters, not bytes: 12,000 bytes each
+    any_desk.record(t, "restore", StepInput(fault_category="fibre_line", cause=cause,
+                                            solution=solution))
+    with Session(any_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and (ticket.cause, ticket.solution) == (cause, solution)

@@ -99,7 +99,8 @@ def month_end(db_url: str = "sqlite://") -> Desk:
     acknowledge(desk, [tier], "engineer on the phone with the customer")
     desk.actor = "zhangwei"
     go(at(11, 30, 12, 0))
-    desk.record(t1, "restore")
+    desk.record(t1, "restore", StepInput(
+        fault_category="power", cause="fan tray power supply", solution="PSU reseated"))
 
     go(at(11, 30, 15, 59))
     c4 = desk.ring("15011223344", call_key="C4").call_id

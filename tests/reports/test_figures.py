@@ -63,7 +63,7 @@ def test_november_overall(scene) -> None:  # type: ignore[no-untyped-def]
     assert d["consultations"] == {"opened": 2, "answered_in_time": 1, "answered_late": 0,
                                   "not_answered": 1, "open": 0, "share_in_time": 0.5}
     assert d["faults"] == {"reported": 1, "by_level": {"1": 1}, "upgraded": 0,
-                           "still_open": 1}
+                           "still_open": 1, "by_category": {"power": 1}}
     # by when they were met or breached: C2, C4 (waited 45 s), C6 missed the answer target
     assert d["targets"] == {"answer": {"met": 2, "breached": 3},
                             "callback": {"met": 1, "breached": 1},
@@ -383,3 +383,15 @@ def test_period_helpers() -> None:
             for a, b in p.intervals] == [
         ("2026-11-30T16:00:00+08:00", "2026-12-01T00:00:00+08:00"),
         ("2026-12-01T16:00:00+08:00", "2026-12-02T00:00:00+08:00")]
+
+
+def test_faults_by_category_in_the_report_text(scene) -> None:  # type: ignore[no-untyped-def]
+    from hotline.i18n import set_language
+
+    d = doc(scene, reports.month(2026, 11, TZ))
+    assert "| Category: power | 1 | 0 | 1 |" in reports.render_text(d, "md")
+    set_language("zh_CN")
+    try:
+        assert "| 故障类别:电源 | 1 | 0 | 1 |" in reports.render_text(d, "md")
+    finally:
+        set_language("en")

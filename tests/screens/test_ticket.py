@@ -13,6 +13,7 @@ from screens.search import SearchScreen
 from screens.step_form import StepForm
 from screens.ticket import TicketScreen
 from screens.widgets.live_table import LiveTable
+from tests.desk.test_ticket_steps import FIXED
 from tests.screens.test_dashboard import SIZE, rows, settle, type_text, typed_ahead
 
 
@@ -220,7 +221,7 @@ async def test_a_refused_step_names_its_time_in_the_desks_zone(demo_desk: Desk,
     clock.set(datetime(2026, 12, 6, 8, 30, tzinfo=TZ))  # 12-06 00:30 UTC
     t = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=2,
                                   description="ring down"))
-    demo_desk.record(t, "restore")
+    demo_desk.record(t, "restore", FIXED)
     app = HotlineApp(demo_desk, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -230,6 +231,8 @@ async def test_a_refused_step_names_its_time_in_the_desks_zone(demo_desk: Desk,
         await settle(pilot)
         assert not isinstance(app.screen, StepForm)
         assert "Service was already restored (12-06 08:30)." in notes(app)
+
+
 async def test_the_sign_in_list_says_each_role_in_chinese(demo_desk: Desk) -> None:
     from textual.widgets import OptionList
 
@@ -250,3 +253,74 @@ async def test_the_sign_in_list_says_each_role_in_chinese(demo_desk: Desk) -> No
             assert "duty engineer" not in shown and "shift supervisor" not in shown
     finally:
         set_language("en")
+
+
+async def test_restore_asks_category_cause_and_solution(demo_desk: Desk) -> None:
+    from textual.widgets import Select
+
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=1,
+                                  description="ring down"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, StepForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Choose the fault category" in str(form.query_one("#step-error").render())
+        category = form.query_one("#category", Select)
+        assert category.has_focus
+        # the prompt, then the Guangdong policy's hardware, fibre / line, software
+        await pilot.press("enter", "down", "down", "down", "enter")
+        await settle(pilot)
+        assert category.value == "software"
+        await pilot.press("tab")
+        await type_text(pilot, "NE software hung")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "The solution is required" in str(form.query_one("#step-error").render())
+        await pilot.press("tab")
+        await type_text(pilot, "board reset")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.status == "restored"
+        assert (ticket.fault_category, ticket.cause, ticket.solution) == (
+            "software", "NE software hung", "board reset")
+
+
+async def test_dispatch_chooses_an_engineer_of_the_roster(demo_desk: Desk) -> None:
+    from textual.widgets import Select
+
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=1,
+                                  description="ring down"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, StepForm)
+        await type_text(pilot, "李伟")  # not a choice: nothing is typed into the field
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Choose the engineer" in str(form.query_one("#step-error").render())
+        engineer = form.query_one("#engineer", Select)
+        logins = [value for _label, value in engineer._options if isinstance(value, str)]
+        assert "chenhao" in logins
+        engineer.value = "chenhao"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+    with Session(demo_desk.engine) as s:
+        dispatched = s.exec(select(Event).where(Event.kind == "dispatched",
+                                                Event.ticket_id == t)).one()
+        assert '"engineer": "chenhao"' in dispatched.data

@@ -231,6 +231,42 @@ def test_hostile_policy_files_are_refused_by_name(text: str, words: str) -> None
         _read(text)
 
 
+_CATEGORIES = 'fault_categories = ["hardware", "software", "power", "fibre_line", ' \
+    '"configuration",\n                    "human_error", "external", "other"]'
+
+
+@many
+@given(st.recursive(st.one_of(st.text(max_size=50), st.integers(), st.floats(), st.booleans()),
+                    lambda inner: st.lists(inner, max_size=5), max_leaves=20))
+@example(["x" * 41])
+@example(["a"] * 51)
+@example(["power", "power"])
+@example([])
+def test_any_fault_categories_are_read_or_refused_by_name(value: object) -> None:
+    import json
+
+    try:
+        toml_value = json.dumps(value, ensure_ascii=False)
+    except ValueError:
+        return  # nan and infinities have no JSON (TOML) spelling here
+    text = _with(_CATEGORIES, "fault_categories = " + toml_value)
+    try:
+        _read(text)
+    except PolicyError as exc:
+        assert str(exc).startswith("hostile.toml")
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ('["' + "x" * 41 + '"]', "at most 40 characters"),
+    ("[" + ", ".join(['"a"'] * 51) + "]", "at most 50 categories"),
+    ('["power", "power"]', "'power' is listed twice"),
+])
+def test_hostile_fault_categories_are_refused_by_name(value: str, words: str) -> None:
+    text = _with(_CATEGORIES, "fault_categories = " + value)
+    with pytest.raises(PolicyError, match=rf"hostile.toml:\d+: policy.fault_categories: .*{words}"):
+        _read(text)
+
+
 GD_TEXT = (shipped_data_dir() / "policies" / "guangdong-transmission.toml").read_text(
     encoding="utf-8")
 

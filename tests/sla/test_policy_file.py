@@ -65,6 +65,17 @@ def test_a_minimal_policy(tmp_path: Path) -> None:
     assert p.limit("restore", grade="C", level=1, kind="fault", zone=None,
                    conditions=frozenset()) is None
     assert p.warn_share == 0.8
+    assert "hardware" in p.fault_categories and "other" in p.fault_categories  # the usual ones
+
+
+def test_a_policy_lists_its_own_fault_categories(tmp_path: Path) -> None:
+    text = MINIMAL.replace("levels = [1, 2]", 'levels = [1, 2]\nfault_categories = '
+                           '["fibre_cut", "board", "other"]')
+    p = load_policy_file(write(tmp_path, text), TZ)
+    assert p.fault_categories == ("fibre_cut", "board", "other")
+    shipped = load_policy_dirs([SHIPPED], TZ)
+    assert all({"hardware", "fibre_line", "other"} <= set(q.fault_categories)
+               for q in shipped.values())
 
 
 # (what to change in MINIMAL, the key the error must name, words of the problem)
@@ -121,6 +132,14 @@ MISTAKES = [
     (('B = "1d"', 'B = "1d"\n[[assurance]]\nname = "x"\nstart = "October"\n'
                   'end = 2026-10-07\nfactor = 0.5'), "assurance[0].start", "expected a date"),
     (('B = "1d"', 'B = "1d"\n[colour]\nx = 1'), "colour", "unknown key"),
+    (('levels = [1, 2]', 'levels = [1, 2]\nfault_categories = []'), "policy.fault_categories",
+     "at least one category"),
+    (('levels = [1, 2]', 'levels = [1, 2]\nfault_categories = ["Power Supply"]'),
+     "policy.fault_categories", "lower-case"),
+    (('levels = [1, 2]', 'levels = [1, 2]\nfault_categories = ["power", "power"]'),
+     "policy.fault_categories", "listed twice"),
+    (('levels = [1, 2]', 'levels = [1, 2]\nfault_categories = [1]'),
+     "policy.fault_categories", "list of names"),
     (('[targets.restore]\nstart', '[targets.answer]\nscope = "call"\nlimit = "30s"\n'
                                    'repeat = true\n[targets.restore]\nstart'),
      "targets.answer.repeat", "telephony"),
@@ -161,7 +180,7 @@ def test_the_issue_example_message_for_a_shipped_file(tmp_path: Path,
     path = write(tmp_path / "policies", bad, "standard.toml")
     with pytest.raises(PolicyError) as info:
         load_policy_file(path, TZ)
-    assert str(info.value) == ('standard.toml:112: targets.restore.limits.A.2: "12 hours" is '
+    assert str(info.value) == ('standard.toml:116: targets.restore.limits.A.2: "12 hours" is '
                                'not a duration — write 12h, 30min, 3d or "2 working days"')
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from hotline.clock import FixedClock
 from hotline.desk.escalations import acknowledge, add_note, reassign
 from hotline.desk.operations import Desk, Intake
+from hotline.desk.steps import StepInput
 from hotline.errors import Conflict, InputError
 from hotline.i18n import set_language
 from hotline.store.models import Escalation, EscalationAlert, Event, Ticket
@@ -326,7 +327,8 @@ def test_a_warning_enters_the_queue_once_and_leaves_when_the_target_is_met(
              if r.kind == "warning"]
     assert row.what == "Restore near its limit"
     clock.advance(minutes=10)
-    demo_desk.record(ticket, "restore")
+    demo_desk.record(ticket, "restore", StepInput(
+        fault_category="fibre_line", cause="fibre cut", solution="spliced"))
     demo_desk.evaluate()
     [warning] = escalations(demo_desk, "warning")
     assert (warning.acknowledged_by, warning.note) == ("system", "met")
