@@ -83,7 +83,7 @@ def test_a_repeat_call_is_refused_on_a_closed_ticket_and_changes_nothing(
         demo_desk: Desk) -> None:
     t = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
                                   description="how to back up"))
-    demo_desk.record(t, "consultation_answered")
+    demo_desk.record(t, "consultation_answered", StepInput(text="the answer given"))
     demo_desk.record(t, "ticket_closed")
     with Session(demo_desk.engine) as s:
         events = len(s.exec(select(Event)).all())
@@ -166,7 +166,7 @@ def test_only_open_tickets_merge(demo_desk: Desk) -> None:
     kept = demo_desk.log_call(Intake(number="13380012345", kind="consultation", level=None,
                                      description="q"))
     dup = fault(demo_desk)
-    demo_desk.record(kept, "consultation_answered")
+    demo_desk.record(kept, "consultation_answered", StepInput(text="the answer given"))
     demo_desk.record(kept, "ticket_closed")
     with pytest.raises(Conflict, match="is closed"):
         demo_desk.merge_ticket(dup, number_of(demo_desk, kept))
