@@ -263,10 +263,10 @@ class HandoverScreen(DeskScreen):
             display_names.call_state(CallState.RINGING) if c.state == CallState.RINGING
             else _("answered, not logged"),
         ), (c.offered_at, c.call_id)) for c in items.calls])
-        self.query_one("#ho-callbacks", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
-            Countdown(now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
-            w.customer or "",
-        ), (w.due_at, w.clock_id)) for w in items.callbacks])
+        self.query_one("#ho-callbacks", LiveTable).set_rows([RowSpec(w.row_key, (
+            Countdown(now_ref, w.due_at, w.warn_at, paused=w.paused),
+            w.ticket_number or w.number, w.customer or "",
+        ), (w.due_at, w.clock_id, w.missed_call_id or 0)) for w in items.callbacks])
         self.query_one("#ho-tickets", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
             Countdown(now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
             display_names.target(w.target), f"L{w.level}" if w.level else "—", w.assigned_to or "",
