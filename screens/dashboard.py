@@ -239,7 +239,8 @@ class DashboardScreen(DeskScreen):
         self.query_one("#calls-panel").border_title = "[1] " + calls_title
         work_title = _("Callbacks & work due")
         if snap is not None:
-            work_title += " · " + _("{n} items").format(n=snap.work_total)
+            work_title += " · " + ngettext("{n} item", "{n} items", snap.work_total).format(
+                n=snap.work_total)
             if snap.work_total > len(snap.work):
                 work_title += " " + _("(soonest {n} shown)").format(n=len(snap.work))
         self.query_one("#work-panel").border_title = "[2] " + work_title

@@ -25,7 +25,7 @@ from hotline.desk.escalations import acknowledge, add_note, reassign
 from hotline.desk.roster import engineers
 from hotline.errors import HotlineError
 from hotline.humane import ago
-from hotline.i18n import _
+from hotline.i18n import _, ngettext
 from hotline.supervision.crew import Crew, DutyMember, crew_of
 from hotline.supervision.escalation_queue import (
     FILTER_LABELS,
@@ -371,7 +371,8 @@ class EscalationQueueScreen(DeskScreen):
 
         def acknowledged(count: int) -> None:
             self._refresh_after_change()
-            self.notify(_("{n} escalations acknowledged.").format(n=count))
+            self.notify(ngettext("{n} escalation acknowledged.", "{n} escalations acknowledged.",
+                                 count).format(n=count))
 
         def noted(text: str | None) -> None:
             if text is not None:

@@ -98,3 +98,17 @@ async def test_escape_records_nothing_and_wrong_number_closes_it(demo_desk: Desk
         assert missed_rows(app) == []
     with Session(demo_desk.engine) as s:
         assert s.exec(select(MissedCall.state)).one() == "wrong_number"
+
+
+async def test_one_item_is_said_in_the_singular(demo_desk: Desk) -> None:
+    demo_desk.abandon(demo_desk.ring("13902251234").call_id)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.dashboard.query_one("#work-panel").border_title == \
+            "[2] Callbacks & work due · 1 item"
+        demo_desk.abandon(demo_desk.ring("13800138000").call_id)
+        app.refresh_now()
+        await settle(pilot)
+        assert app.dashboard.query_one("#work-panel").border_title == \
+            "[2] Callbacks & work due · 2 items"
