@@ -220,7 +220,7 @@ class EscalationQueueScreen(DeskScreen):
         now = now_ref.at
         stopped = r.acknowledged_at  # overdue counts up until someone acknowledges
         warn = r.raised_at if r.kind == "warning" else r.overdue_from
-        cd = Countdown(now_ref, r.overdue_from, warn, stopped_at=stopped)
+        cd = Countdown(now_ref, r.overdue_from, warn, stopped_at=stopped, overdue=True)
         if r.withdrawn:
             mark = Text("–", style="dim")
         elif r.acknowledged:

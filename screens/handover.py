@@ -274,7 +274,7 @@ class HandoverScreen(DeskScreen):
         self.query_one("#ho-escalations", LiveTable).set_rows([RowSpec(
             f"esc:{e.escalation_id}", (
                 Countdown(now_ref, e.overdue_from,
-                          e.raised_at if e.kind == "warning" else e.overdue_from),
+                          e.raised_at if e.kind == "warning" else e.overdue_from, overdue=True),
                 e.what, e.item), (i,)) for i, e in enumerate(items.escalations)])
         self.query_one("#ho-calls-panel").border_title = _("Calls · {n} ringing").format(
             n=items.ringing)
