@@ -118,6 +118,8 @@ class Kpis:
     answered: int = 0
     abandoned: int = 0
     answered_in_time: int = 0
+    #: offered calls still ringing inside their answer target (not yet counted either way)
+    undecided: int = 0
     callbacks_open: int = 0
     callbacks_overdue: int = 0
     faults_by_level: dict[int, int] = field(default_factory=dict)
@@ -125,7 +127,7 @@ class Kpis:
 
     @property
     def service_level_offered(self) -> float | None:
-        return share(self.answered_in_time, self.offered)
+        return share(self.answered_in_time, self.offered - self.undecided)
 
     @property
     def service_level_answered(self) -> float | None:
@@ -327,12 +329,13 @@ def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
 def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
     start, end = day_bounds(now, tz)
     in_day = sa.and_(col(Call.offered_at) >= start, col(Call.offered_at) < end)
-    offered, answered, abandoned, in_time = s.exec(
-        select(
+    offered, answered, abandoned, in_time, undecided = s.execute(
+        sa.select(
             func.count(),
             func.count(col(Call.answered_at)),
             func.sum(sa.case((service_level.abandoned(), 1), else_=0)),
             func.sum(sa.case((service_level.answered_in_time(), 1), else_=0)),
+            func.sum(sa.case((service_level.undecided(now), 1), else_=0)),
         ).where(in_day)
     ).one()
     cb_open, cb_over = s.exec(
@@ -352,7 +355,8 @@ def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
     unacked = s.exec(select(func.count()).select_from(Escalation)
                      .where(col(Escalation.acknowledged_at).is_(None))).one()
     return Kpis(offered=offered, answered=answered, abandoned=int(abandoned or 0),
-                answered_in_time=int(in_time or 0), callbacks_open=cb_open,
+                answered_in_time=int(in_time or 0), undecided=int(undecided or 0),
+                callbacks_open=cb_open,
                 callbacks_overdue=int(cb_over or 0),
                 faults_by_level={int(lv): n for lv, n in levels if lv is not None},
                 unacknowledged=unacked)
