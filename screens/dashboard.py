@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from hotline import display_names
 from hotline.desk.call_states import CallState
-from hotline.i18n import _, ngettext
+from hotline.i18n import N_, _, ngettext
 from hotline.timefmt import clock_time, short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, ChooseOne, Confirm
@@ -25,6 +25,11 @@ from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
 if TYPE_CHECKING:
     from hotline.views.dashboard import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
     from screens.intake import IntakeScreen
+
+
+#: How calling back a missed call went, as the dialog and the work list say it.
+OUTCOME_LABELS = {"reached": N_("reached"), "no_answer": N_("no answer"),
+                  "voicemail": N_("voicemail"), "wrong_number": N_("wrong number")}
 
 
 def _pct(value: float | None) -> str:
@@ -269,14 +274,16 @@ class DashboardScreen(DeskScreen):
         cd = Countdown(self.now_ref, w.due_at, w.warn_at, paused=w.paused)
         if w.missed_call_id is not None:
             what = display_names.target(w.target)
-            if w.calls > 1:
-                what += " · " + ngettext("{n} call", "{n} calls", w.calls).format(n=w.calls)
+            if w.calls > 1:  # calls missed from the number
+                what += f" ×{w.calls}"
+            tries = ""
             if w.attempts:
-                what += " · " + ngettext("{n} try", "{n} tries", w.attempts).format(
-                    n=w.attempts)
+                tries = ngettext("{n} try", "{n} tries", w.attempts).format(n=w.attempts)
+                if w.last_outcome in OUTCOME_LABELS:
+                    tries += " · " + _(OUTCOME_LABELS[w.last_outcome])
             return RowSpec(w.row_key, (
                 cd, short_datetime(w.due_at, tz, self.now_ref.at), w.number,
-                Text(what, style="bold"), "—", w.customer or "", w.caller or "", "",
+                Text(what, style="bold"), "—", w.customer or "", w.caller or "", tries,
             ), (w.due_at, 0, w.missed_call_id))
         target = display_names.target(w.target)
         if "#" in w.key and not w.key.endswith("#1"):
@@ -537,9 +544,9 @@ class DashboardScreen(DeskScreen):
 
         self.app.push_screen(ChooseOne(_("Call back a missed call"), _(
             "How did calling back {number} go?").format(number=row.number), [
-                ("r", _("reached"), "reached"), ("n", _("no answer"), "no_answer"),
-                ("v", _("voicemail"), "voicemail"), ("w", _("wrong number"), "wrong_number"),
-            ]), chosen)
+                (key, _(OUTCOME_LABELS[outcome]), outcome)
+                for key, outcome in (("r", "reached"), ("n", "no_answer"), ("v", "voicemail"),
+                                     ("w", "wrong_number"))]), chosen)
 
     def action_acknowledge(self) -> None:
         chosen = self._selected_id("escalations")

@@ -44,13 +44,13 @@ async def test_a_hang_up_shows_a_callback_and_no_answer_keeps_it_with_its_clock(
         await pilot.press("n")
         await settle(pilot)
         [row] = missed_rows(app)
-        assert row[0] == "26:00" and row[3] == "Missed call · 1 try"
+        assert row[0] == "26:00" and row[3] == "Missed call" and row[7] == "1 try · no answer"
         await select_missed(app, pilot)
         await pilot.press("d")
         await settle(pilot)
         await pilot.press("v")
         await settle(pilot)
-        assert missed_rows(app)[0][3] == "Missed call · 2 tries"
+        assert missed_rows(app)[0][7] == "2 tries · voicemail"
     with Session(demo_desk.engine) as s:
         item = s.exec(select(MissedCall)).one()
     assert (item.state, item.attempts, item.last_outcome) == ("open", 2, "voicemail")
