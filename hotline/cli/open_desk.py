@@ -73,7 +73,6 @@ def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError(_("--every must be a positive number of seconds."))
     said = _("The demo desk's database: {where} (ring it from another terminal with "
              "hotline ring --demo NUMBER).").format(where=where)
-    print(said, flush=True)
     desk = ctx.desk()
     demo.load_directory(desk)
     demo.record_offer(desk, accepted=True)
@@ -85,4 +84,6 @@ def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
         return ctx.open_ui(UiRequest(desk, simulator=caller,
                                      banner=_("DEMO — simulated calls ring here")))
     finally:
-        print(said, flush=True)  # the screen covered the first; said again under it
+        # said once the screen is gone: printed before, the terminal shows it again then
+        # (the screen gives back what was there), and it would read twice
+        print(said, flush=True)
