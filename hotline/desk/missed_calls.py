@@ -79,7 +79,8 @@ def callback_due(tx: Transaction, sla: SlaEngine, contract_id: int | None,
     """Due and warning times of the callback owed for a call missed at ``start``."""
     policy, grade = DEFAULT_POLICY, DEFAULT_GRADE
     if contract_id is not None:
-        contract = tx.session.get(Contract, contract_id)
+        with tx.session.no_autoflush:  # the items opened so far are written all at once
+            contract = tx.session.get(Contract, contract_id)
         if contract is not None:
             policy, grade = contract.policy, contract.grade
     for pol, gr in ((policy, grade), (DEFAULT_POLICY, DEFAULT_GRADE)):
@@ -122,18 +123,28 @@ def _answered_since(tx: Transaction, number: str, since: datetime,
 Emit = Callable[..., object]
 
 
+def open_items(tx: Transaction, numbers: set[str]) -> dict[str, MissedCall]:
+    """The open missed calls of these numbers, by number (for :func:`after_calls`)."""
+    return _open_items(tx, numbers)
+
+
 def after_calls(tx: Transaction, sla: SlaEngine, steps: Sequence[Missed | Answered], *,
-                emit: Emit | None = None, not_yet_answered: Collection[int] = ()) -> int:
+                emit: Emit | None = None, not_yet_answered: Collection[int] = (),
+                items: dict[str, MissedCall] | None = None,
+                answered_since: Callable[[str, datetime], bool] | None = None) -> int:
     """Open (or count) the callback each missed call of ``steps`` owes, and withdraw the
     one of each number answered, one step after the other, in ``tx``.
 
     ``emit`` records the events (default: ``tx.record_event``; a phone feed's batch puts
     them among its own in order); ``not_yet_answered``: calls the database shows answered
-    whose answer comes after these steps (later in the same batch). Returns the items opened.
+    whose answer comes after these steps (later in the same batch); ``items``: the open
+    items of every number the steps name, read before (:func:`open_items`), kept up to
+    date here; ``answered_since(number, since)``: whether the number was answered since
+    (default: asked of the database). Returns the items opened.
     """
     record = emit or tx.record_event
-    numbers = {st.number_e164 for st in steps if st.number_e164}
-    items = _open_items(tx, numbers)
+    if items is None:
+        items = _open_items(tx, {st.number_e164 for st in steps if st.number_e164})
     opened = 0
     for step in steps:
         if isinstance(step, Answered):
@@ -145,8 +156,9 @@ def after_calls(tx: Transaction, sla: SlaEngine, steps: Sequence[Missed | Answer
         m = step
         if not m.number_e164 and not m.number_raw.strip():
             continue  # a withheld number: nobody to call back
-        if m.number_e164 and _answered_since(tx, m.number_e164, m.offered_at,
-                                             not_yet_answered):
+        if m.number_e164 and (
+                answered_since(m.number_e164, m.offered_at) if answered_since is not None
+                else _answered_since(tx, m.number_e164, m.offered_at, not_yet_answered)):
             continue  # the caller got through after all
         known = items.get(m.number_e164) if m.number_e164 else None
         if known is not None:
@@ -154,17 +166,15 @@ def after_calls(tx: Transaction, sla: SlaEngine, steps: Sequence[Missed | Answer
             known.version += 1
             tx.session.add(known)
             record("missed_call_again", m.ended_at, call_id=m.call_id,
-                   missed_call=known.id, calls=known.calls)
+                   first_call=known.call_id, calls=known.calls)
             continue
         due, warn = callback_due(tx, sla, m.contract_id, m.ended_at)
         item = MissedCall(call_id=m.call_id, number_raw=m.number_raw,
                           number_e164=m.number_e164, contact_id=m.contact_id,
                           customer_id=m.customer_id, started_at=m.ended_at,
                           due_at=due, warn_at=warn)
-        tx.session.add(item)
-        tx.session.flush()
-        record("missed_call_opened", m.ended_at, call_id=m.call_id,
-               missed_call=item.id, due_at=due.isoformat())
+        tx.session.add(item)  # written with the transaction (a feed's batch: many at once)
+        record("missed_call_opened", m.ended_at, call_id=m.call_id, due_at=due.isoformat())
         if m.number_e164:
             items[m.number_e164] = item
         opened += 1
@@ -178,7 +188,7 @@ def _withdraw(tx: Transaction, item: MissedCall, by: Answered, record: Emit) -> 
     item.version += 1
     tx.session.add(item)
     record("missed_call_withdrawn", by.answered_at, call_id=item.call_id,
-                    missed_call=item.id, answered_call=by.call_id)
+           answered_call=by.call_id)
 
 
 def record_outcome(seat: Seat, missed_call_id: int, outcome: str, *,

@@ -552,11 +552,33 @@ class Batch:
         def emit(kind: str, at: datetime, /, **kw: Any) -> None:
             rows.append(self.tx.event_row(kind, at, **kw))
 
+        # the open missed calls of the batch's numbers, read once
+        items = missed_calls.open_items(self.tx, {
+            step.number_e164 for _call, step in self.steps.values() if step.number_e164}
+        ) if self.steps and self.sla is not None else {}
         # the calls answered by this batch, by number, until their answer comes
         answered_later: dict[str | None, set[int]] = {}
         for answered, step in self.steps.values():
             if isinstance(step, missed_calls.Answered) and answered.id is not None:
                 answered_later.setdefault(step.number_e164, set()).add(answered.id)
+        # the answers the numbers of the batch's missed calls had since the earliest of them
+        missed = [step for _call, step in self.steps.values()
+                  if isinstance(step, missed_calls.Missed) and step.number_e164]
+        answers: dict[str, list[tuple[int, datetime]]] = {}
+        if missed and self.sla is not None:
+            numbers = sorted({m.number_e164 for m in missed if m.number_e164})
+            since = min(m.offered_at for m in missed)
+            for i in range(0, len(numbers), _CHUNK):
+                for call_id, number, at in self.conn.execute(
+                        sa.select(_CALL.c.id, _CALL.c.number_e164, _CALL.c.answered_at).where(
+                            _CALL.c.number_e164.in_(numbers[i:i + _CHUNK]),
+                            _CALL.c.answered_at >= since)):
+                    answers.setdefault(number, []).append((call_id, at))
+
+        def answered_since(number: str, since: datetime) -> bool:
+            later = answered_later.get(number, set())
+            return any(at >= since and call_id not in later
+                       for call_id, at in answers.get(number, ()))
         for i, (row, call) in enumerate(self.events):
             rows.append({**row, "call_id": call.id} if call is not None else row)
             found = self.steps.get(i)
@@ -569,7 +591,7 @@ class Batch:
                 answered_later.get(step.number_e164, set()).discard(of.id)
             missed_calls.after_calls(
                 self.tx, self.sla, [step], emit=emit,
-                not_yet_answered=answered_later.get(step.number_e164, set()))
+                items=items, answered_since=answered_since)
         return rows
 
 
