@@ -232,7 +232,8 @@ def raise_overdue(tx: Transaction) -> int:
     """Missed calls not called back by their clock enter the escalation queue (once each)."""
     overdue = tx.session.exec(select(MissedCall).where(
         col(MissedCall.state) == OPEN, col(MissedCall.due_at) <= tx.now,
-        col(MissedCall.escalated_at).is_(None))).all()
+        col(MissedCall.escalated_at).is_(None))
+        .order_by(col(MissedCall.due_at), col(MissedCall.call_id))).all()
     for item in overdue:
         item.escalated_at = item.due_at
         tx.session.add(item)
