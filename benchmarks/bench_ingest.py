@@ -66,6 +66,7 @@ from hotline.store.models import (
     Customer,
     Engineer,
     Event,
+    MissedCall,
     PbxEvent,
 )
 from hotline.store.schema import upgrade
@@ -388,14 +389,28 @@ def listen(url: str, path: Path) -> tuple[float, int]:
 
 
 def count(url: str) -> tuple[int, int, int]:
-    """Rows in call, event and pbx_event."""
+    """Rows in call, event (the call events: not those of the missed calls the hang-ups
+    opened, which :func:`missed` counts) and pbx_event."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        got = tuple(int(conn.execute(sa.select(sa.func.count()).select_from(m.__table__))
-                        .scalar_one())  # type: ignore[attr-defined]
-                    for m in (Call, Event, PbxEvent))
+        got = tuple(int(conn.execute(sa.select(sa.func.count()).select_from(m.__table__)
+                                     .where(*where)).scalar_one())  # type: ignore[attr-defined]
+                    for m, where in ((Call, ()),
+                                     (Event, (sa.not_(Event.kind.startswith("missed_call")),)),
+                                     (PbxEvent, ())))
     engine.dispose()
     return got  # type: ignore[return-value]
+
+
+def missed(url: str) -> tuple[int, int]:
+    """Missed calls opened (callbacks owed to callers who hung up), and their events."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        items = conn.execute(sa.select(sa.func.count()).select_from(MissedCall)).scalar_one()
+        events = conn.execute(sa.select(sa.func.count()).select_from(Event).where(
+            Event.kind.startswith("missed_call"))).scalar_one()
+    engine.dispose()
+    return int(items), int(events)
 
 
 def summary(out: str, lines: int = 3) -> str:
@@ -450,6 +465,7 @@ def main() -> int:
                 print(f"    in the database: calls {calls:,} (expected {expected[0]:,}), events "
                       f"{events:,} ({expected[1]:,}), kept PBX events {kept:,} "
                       f"({expected[2]:,}): {'all there' if ok else 'MISMATCH'}")
+                print("    missed calls to call back: {:,} ({:,} events)".format(*missed(url)))
 
         with fresh_database(args.db, tmp, "listen") as url:
             assert sent is not None
@@ -465,6 +481,7 @@ def main() -> int:
             print(f"    in the database: calls {calls:,} (expected {sent.calls:,}), events "
                   f"{events:,} ({sent.events:,}), kept PBX events {kept:,} "
                   f"({sent.kept:,}): {'all there' if ok else 'MISMATCH'}")
+            print("    missed calls to call back: {:,} ({:,} events)".format(*missed(url)))
 
         with fresh_database(args.db, tmp, "qlog") as url:
             directory = seed_directory(url, random.Random(args.seed))

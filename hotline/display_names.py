@@ -7,6 +7,7 @@ from hotline.i18n import N_, _
 TARGETS = {
     "answer": N_("Answer"),
     "callback": N_("Callback"),
+    "missed_call": N_("Missed call"),
     "consultation_reply": N_("Consultation reply"),
     "complaint_reply": N_("Complaint reply"),
     "remote_response": N_("Remote response"),

@@ -13,10 +13,10 @@ from textual.widgets import Static
 
 from hotline import display_names
 from hotline.desk.call_states import CallState
-from hotline.i18n import _, pgettext
+from hotline.i18n import N_, _, ngettext, pgettext
 from hotline.timefmt import clock_time, short_datetime
 from screens.context import DeskContext, DeskScreen
-from screens.dialogs import AskText, Confirm
+from screens.dialogs import AskText, ChooseOne, Confirm
 from screens.messages import DeskChanged
 from screens.operations import refuse_while_pending, run_operation
 from screens.widgets.key_bar import KeyBar
@@ -25,6 +25,11 @@ from screens.widgets.live_table import Countdown, LiveTable, Now, RowSpec
 if TYPE_CHECKING:
     from hotline.views.dashboard import CallRow, EscalationRow, Kpis, Snapshot, WorkRow
     from screens.intake import IntakeScreen
+
+
+#: How calling back a missed call went, as the dialog and the work list say it.
+OUTCOME_LABELS = {"reached": N_("reached"), "no_answer": N_("no answer"),
+                  "voicemail": N_("voicemail"), "wrong_number": N_("wrong number")}
 
 
 def _pct(value: float | None) -> str:
@@ -284,7 +289,8 @@ class DashboardScreen(DeskScreen):
         self.query_one("#calls-panel").border_title = "[1] " + calls_title
         work_title = _("Callbacks & work due")
         if snap is not None:
-            work_title += " · " + _("{n} items").format(n=snap.work_total)
+            work_title += " · " + ngettext("{n} item", "{n} items", snap.work_total).format(
+                n=snap.work_total)
             if snap.work_total > len(snap.work):
                 work_title += " " + _("(soonest {n} shown)").format(n=len(snap.work))
         self.query_one("#work-panel").border_title = "[2] " + work_title
@@ -311,14 +317,27 @@ class DashboardScreen(DeskScreen):
     def _work_row(self, w: WorkRow) -> RowSpec:
         tz = self.context.desk.settings.tz
         cd = Countdown(self.now_ref, w.due_at, w.warn_at, paused=w.paused)
+        if w.missed_call_id is not None:
+            what = display_names.target(w.target)
+            if w.calls > 1:  # calls missed from the number
+                what += f" ×{w.calls}"
+            tries = ""
+            if w.attempts:
+                tries = ngettext("{n} try", "{n} tries", w.attempts).format(n=w.attempts)
+                if w.last_outcome in OUTCOME_LABELS:
+                    tries += " · " + _(OUTCOME_LABELS[w.last_outcome])
+            return RowSpec(w.row_key, (
+                cd, short_datetime(w.due_at, tz, self.now_ref.at), w.number,
+                Text(what, style="bold"), "—", w.customer or "", w.caller or "", tries,
+            ), (w.due_at, 0, w.missed_call_id))
         target = display_names.target(w.target)
         if "#" in w.key and not w.key.endswith("#1"):
             target += " " + w.key.split("#", 1)[1]
-        return RowSpec(f"clock:{w.clock_id}", (
+        return RowSpec(w.row_key, (
             cd, short_datetime(w.due_at, tz, self.now_ref.at), w.ticket_number, target,
             f"L{w.level}" if w.level else "—", w.customer or "",
             w.caller or "", w.assigned_to or "",
-        ), (w.due_at, w.clock_id))
+        ), (w.due_at, 1, w.clock_id))
 
     def _escalation_row(self, e: EscalationRow) -> RowSpec:
         tz = self.context.desk.settings.tz
@@ -370,9 +389,9 @@ class DashboardScreen(DeskScreen):
         snap = self._snapshot
         return next((c for c in snap.calls if c.call_id == call_id), None) if snap else None
 
-    def _shown_work(self, clock_id: int) -> WorkRow | None:
+    def _shown_work(self, row_key: str) -> WorkRow | None:
         snap = self._snapshot
-        return next((w for w in snap.work if w.clock_id == clock_id), None) if snap else None
+        return next((w for w in snap.work if w.row_key == row_key), None) if snap else None
 
     # --- actions -----------------------------------------------------------------
 
@@ -501,32 +520,79 @@ class DashboardScreen(DeskScreen):
             required=True, placeholder=_("wrong number, silent line, …")), reason)
 
     def _selected_work(self) -> WorkRow | None:
-        chosen = self._selected_id("work")
-        return self._shown_work(chosen) if chosen is not None else None
+        table = self.query_one("#work", LiveTable)
+        if self.focused is not table or not table.selected_key:
+            return None
+        return self._shown_work(table.selected_key)
 
     def action_promise_callback(self) -> None:
         row = self._selected_work()
-        if row is None:
+        if row is None or row.ticket_id is None:
             self.notify(_("Select a ticket in Callbacks & work due first ([b]2[/b]), or use "
                           "[b]Ctrl+B[/b] in the intake form."), severity="warning")
             return
         desk = self.context.desk
-        run_operation(self, lambda: desk.promise_callback(row.ticket_id),
-                      key=f"ticket:{row.ticket_id}",
+        ticket_id = row.ticket_id
+        run_operation(self, lambda: desk.promise_callback(ticket_id),
+                      key=f"ticket:{ticket_id}",
                       done=_("Callback promised for ticket {number}.").format(
                           number=row.ticket_number))
 
     def action_callback_done(self) -> None:
         row = self._selected_work()
-        if row is None or row.target != "callback":
+        if row is not None and row.missed_call_id is not None:
+            self._missed_call_outcome(row)
+            return
+        if row is None or row.target != "callback" or row.ticket_id is None:
             self.notify(_("Select a callback in Callbacks & work due first ([b]2[/b])."),
                         severity="warning")
             return
         desk = self.context.desk
-        run_operation(self, lambda: desk.callback_done(row.ticket_id, row.key),
-                      key=f"ticket:{row.ticket_id}",
+        ticket_id = row.ticket_id
+        run_operation(self, lambda: desk.callback_done(ticket_id, row.key),
+                      key=f"ticket:{ticket_id}",
                       done=_("Callback for ticket {number} recorded.").format(
                           number=row.ticket_number))
+
+    def _missed_call_outcome(self, row: WorkRow) -> None:
+        """Ask how calling back a missed call went, and record it."""
+        missed_id = row.missed_call_id
+        assert missed_id is not None
+        desk = self.context.desk
+        key = f"missed:{missed_id}"
+        if refuse_while_pending(self, key):
+            return
+
+        def offer_intake(state: str) -> None:
+            if state != "reached":
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.call_later(self._open_intake, None, row.number)
+
+            self.app.push_screen(Confirm(_("Caller reached"), _(
+                "Log a ticket for the call with {number} now?").format(number=row.number)),
+                confirmed)
+
+        def chosen(outcome: str | None) -> None:
+            if outcome is None:
+                return
+            done = {
+                "reached": _("Missed call from {number}: reached, closed."),
+                "wrong_number": _("Missed call from {number}: wrong number, closed."),
+                "no_answer": _("Missed call from {number}: no answer; it stays on the list."),
+                "voicemail": _("Missed call from {number}: voicemail left; it stays on the "
+                               "list."),
+            }[outcome].format(number=row.number)
+            run_operation(self, lambda: desk.missed_call_outcome(missed_id, outcome), key=key,
+                          done=done, then=offer_intake)
+
+        self.app.push_screen(ChooseOne(_("Call back a missed call"), _(
+            "How did calling back {number} go?").format(number=row.number), [
+                (key, _(OUTCOME_LABELS[outcome]), outcome)
+                for key, outcome in (("r", "reached"), ("n", "no_answer"), ("v", "voicemail"),
+                                     ("w", "wrong_number"))]), chosen)
 
     def action_acknowledge(self) -> None:
         chosen = self._selected_id("escalations")
@@ -558,7 +624,13 @@ class DashboardScreen(DeskScreen):
                 await self.action_answer()
             else:
                 await self.action_log()
-        elif table_id in ("work", "escalations"):
+        elif table_id == "work":
+            work = self._shown_work(str(event.row_key.value))
+            if work is not None and work.missed_call_id is not None:
+                self._missed_call_outcome(work)
+            else:
+                self.action_open_ticket()
+        elif table_id == "escalations":
             self.action_open_ticket()
 
     def action_open_ticket(self) -> None:

@@ -7,6 +7,9 @@ without seeing the question, and are not taken as an answer to it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -93,6 +96,51 @@ class AskText(TranslatedModalScreen[str | None]):
             self.query_one("#ask-error", Static).update(_("This cannot be empty."))
             return
         self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        if not self.drawn:
+            self.app.bell()
+            return
+        self.dismiss(None)
+
+
+class ChooseOne(TranslatedModalScreen[str | None]):
+    """Choose one of a few answers by its key (Esc cancels)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
+
+    def __init__(self, title: str, question: str,
+                 choices: Sequence[tuple[str, str, str]]) -> None:
+        """``choices``: (key, label, value) for each answer."""
+        super().__init__()
+        self._title = title
+        self._question = question
+        self._choices = list(choices)
+        #: The dialog has been drawn: from now on a key answers it.
+        self.drawn = False
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._on_screen)
+
+    def _on_screen(self) -> None:
+        self.drawn = True
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = self._title
+            yield Static(self._question, classes="question")
+            yield Label(key_hints(*((key, label) for key, label, _value in self._choices),
+                                  ("Esc", _("cancel"))), classes="keys")
+
+    def on_key(self, event: events.Key) -> None:
+        for key, _label, value in self._choices:
+            if event.key == key:
+                event.stop()
+                if not self.drawn:  # typed before the question was to be seen
+                    self.app.bell()
+                    return
+                self.dismiss(value)
+                return
 
     def action_cancel(self) -> None:
         if not self.drawn:

@@ -25,7 +25,7 @@ from hotline.desk.escalations import acknowledge, add_note, reassign
 from hotline.desk.roster import engineers
 from hotline.errors import HotlineError
 from hotline.humane import ago
-from hotline.i18n import _
+from hotline.i18n import _, ngettext
 from hotline.supervision.crew import Crew, DutyMember, crew_of
 from hotline.supervision.escalation_queue import (
     FILTER_LABELS,
@@ -230,7 +230,7 @@ class EscalationQueueScreen(DeskScreen):
         now = now_ref.at
         stopped = r.acknowledged_at  # overdue counts up until someone acknowledges
         warn = r.raised_at if r.kind == "warning" else r.overdue_from
-        cd = Countdown(now_ref, r.overdue_from, warn, stopped_at=stopped)
+        cd = Countdown(now_ref, r.overdue_from, warn, stopped_at=stopped, overdue=True)
         if r.withdrawn:
             mark = Text("–", style="dim")
         elif r.acknowledged:
@@ -383,7 +383,8 @@ class EscalationQueueScreen(DeskScreen):
 
         def acknowledged(count: int) -> None:
             self._refresh_after_change()
-            self.notify(_("{n} escalations acknowledged.").format(n=count))
+            self.notify(ngettext("{n} escalation acknowledged.", "{n} escalations acknowledged.",
+                                 count).format(n=count))
 
         def noted(text: str | None) -> None:
             if text is not None:

@@ -285,10 +285,10 @@ class HandoverScreen(DeskScreen):
             display_names.call_state(CallState.RINGING) if c.state == CallState.RINGING
             else _("answered, not logged"),
         ), (c.offered_at, c.call_id)) for c in items.calls])
-        self.query_one("#ho-callbacks", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
-            Countdown(now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
-            w.customer or "",
-        ), (w.due_at, w.clock_id)) for w in items.callbacks])
+        self.query_one("#ho-callbacks", LiveTable).set_rows([RowSpec(w.row_key, (
+            Countdown(now_ref, w.due_at, w.warn_at, paused=w.paused),
+            w.ticket_number or w.number, w.customer or "",
+        ), (w.due_at, w.clock_id, w.missed_call_id or 0)) for w in items.callbacks])
         self.query_one("#ho-tickets", LiveTable).set_rows([RowSpec(f"clock:{w.clock_id}", (
             Countdown(now_ref, w.due_at, w.warn_at, paused=w.paused), w.ticket_number,
             display_names.target(w.target), f"L{w.level}" if w.level else "—", w.assigned_to or "",
@@ -296,7 +296,7 @@ class HandoverScreen(DeskScreen):
         self.query_one("#ho-escalations", LiveTable).set_rows([RowSpec(
             f"esc:{e.escalation_id}", (
                 Countdown(now_ref, e.overdue_from,
-                          e.raised_at if e.kind == "warning" else e.overdue_from),
+                          e.raised_at if e.kind == "warning" else e.overdue_from, overdue=True),
                 e.what, e.item), (i,)) for i, e in enumerate(items.escalations)])
         self.query_one("#ho-calls-panel").border_title = _("Calls · {n} ringing").format(
             n=items.ringing)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -32,6 +33,11 @@ from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
 
+
+def met_when(at: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """When a clock was met, short: ``14:03`` today, else the day (``11-24``)."""
+    shown = short_datetime(at, tz, now)
+    return shown.split(" ")[0] if " " in shown else shown
 
 class TicketLoaded(Message):
     """A ticket as read by a worker (None, and why, when it could not be read)."""
@@ -293,15 +299,23 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         self._show_timeline(v)
 
     def _show_clocks(self, v: TicketView) -> None:
+        """The ticket's clocks: the time left of each running one; when each stopped one
+        was met (``✓ 14:03``, red when late)."""
         tz = self.context.desk.settings.tz
         now_ref = self.context.now_ref
         rows = []
         for c in v.clocks:
-            stopped = c.met_at if c.state in ("met", "late", "cancelled") else None
-            if stopped is None and c.state == "cancelled":
-                stopped = v.closed_at  # cancelled by the close (or a merge): frozen there
-            cd = Countdown(now_ref, c.due_at, c.warn_at, paused=c.state == "paused",
-                           stopped_at=stopped)
+            left: Countdown | Text
+            if c.state in ("met", "late") and c.met_at is not None:
+                # a clock that stopped shows when its event came, not a frozen time left
+                left = Text("✓ " + met_when(c.met_at, tz, now_ref.at),
+                            style="green" if c.state == "met" else "bold red", justify="right")
+            else:
+                stopped = c.met_at if c.state == "cancelled" else None
+                if stopped is None and c.state == "cancelled":
+                    stopped = v.closed_at  # cancelled by the close (or a merge): frozen there
+                left = Countdown(now_ref, c.due_at, c.warn_at, paused=c.state == "paused",
+                                 stopped_at=stopped)
             target = display_names.target(c.target)
             if "#" in c.key:
                 target += " " + c.key.split("#", 1)[1]
@@ -313,7 +327,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             }.get(c.state) or (Text(_("breached"), style="bold red") if c.breached_at
                                else Text(_("running")))
             limit = c.limit + (f" · L{c.level}" if c.level else "")
-            rows.append(RowSpec(c.key, (cd, target, state,
+            rows.append(RowSpec(c.key, (left, target, state,
                                         short_datetime(c.due_at, tz, now_ref.at), limit),
                                 (c.state in ("met", "late", "cancelled"), c.due_at, c.key)))
         self.query_one("#ticket-clocks", LiveTable).set_rows(rows)

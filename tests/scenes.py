@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlmodel import Session, select
+
 from hotline import demo
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
+from hotline.store.models import MissedCall
 from tests.support import START, TZ, build_desk, make_settings
 
 
@@ -121,6 +124,14 @@ def end_of_day_shift(db_url: str = "sqlite://", lang: str = "en") -> Desk:
         desk.answer(call)
         return call
 
+    def called_back(call: int, when: datetime) -> None:
+        """The duty engineer calls a caller who hung up back, and reaches them."""
+        with Session(desk.engine) as s:
+            missed = s.exec(select(MissedCall.id).where(MissedCall.call_id == call)).first()
+        if missed is not None:
+            go(when)
+            desk.missed_call_outcome(missed, "reached")
+
     # --- three weeks of calls, for the reports: some days fall under the 95% line ----
     for day in range(2, 25):
         for k, hour in enumerate(_HOURS):
@@ -136,6 +147,7 @@ def end_of_day_shift(db_url: str = "sqlite://", lang: str = "en") -> Desk:
                 call = desk.ring(number, call_key=key).call_id
                 go(rang + timedelta(seconds=wait // 2 + 2))
                 desk.abandon(call)
+                called_back(call, rang + timedelta(minutes=6))
                 continue
             call = answered(number, key, rang, wait)
             go(rang + timedelta(seconds=wait, minutes=4))

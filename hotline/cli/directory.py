@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hotline.cli.usage import UsageError
-from hotline.i18n import _
+from hotline.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from hotline.cli.context import CliContext
@@ -50,7 +50,8 @@ def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
         except OSError as exc:
             raise UsageError(_("Cannot write {file}: {reason}.").format(
                 file=path, reason=exc.strerror or exc)) from None
-        print(_("{file}: {n} rows written.").format(file=path, n=f"{n:,}"))
+        print(ngettext("{file}: {n} row written.", "{file}: {n} rows written.", n).format(
+            file=path, n=f"{n:,}"))
         return 0
     writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
     shown = 0

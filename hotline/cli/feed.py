@@ -22,7 +22,7 @@ from hotline.cli.summary_limit import LIST_LIMIT
 from hotline.cli.usage import UsageError
 from hotline.errors import HotlineError, InputError
 from hotline.humane import count
-from hotline.i18n import _
+from hotline.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from hotline.cli.context import CliContext
@@ -350,7 +350,9 @@ def describe_tally(where: str, tally: FeedTally) -> str:
     from hotline.telephony.call_events import APPLIED, CREATED, RECORDED, UNCHANGED
 
     got = tally.by_outcome
-    lines = [_("{where}: {n} lines read.").format(where=where, n=count(tally.lines - tally.blank))]
+    read = tally.lines - tally.blank
+    lines = [ngettext("{where}: {n} line read.", "{where}: {n} lines read.", read).format(
+        where=where, n=count(read))]
     lines.append("  " + _("{applied} applied ({created} created by an event that came before "
                           "its ring), {unchanged} already known, {recorded} kept for an "
                           "unknown call id or a contradiction.").format(
@@ -358,7 +360,8 @@ def describe_tally(where: str, tally: FeedTally) -> str:
         created=count(got.get(CREATED, 0)), unchanged=count(got.get(UNCHANGED, 0)),
         recorded=count(got.get(RECORDED, 0))))
     if tally.bad:
-        lines.append("  " + _("{n} bad lines skipped:").format(n=count(len(tally.bad))))
+        lines.append("  " + ngettext("{n} bad line skipped:", "{n} bad lines skipped:",
+                                     len(tally.bad)).format(n=count(len(tally.bad))))
         for lineno, error in tally.bad[:LIST_LIMIT]:
             lines.append("    " + _("line {n}: {error}").format(n=lineno, error=error))
         if len(tally.bad) > LIST_LIMIT:

@@ -33,20 +33,46 @@ def open_desk_command(args: argparse.Namespace, ctx: CliContext) -> int:
     return ctx.open_ui(UiRequest(opener=ctx.desk, offer_demo=True))
 
 
-def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
+def use_demo_database(ctx: CliContext) -> str:
+    """Point ``ctx`` at the demo desk's database, as ``hotline demo`` opens it: its own
+    SQLite file in the data folder, unless ``--db`` or ``HOTLINE_DB`` names one.
+
+    Returns where it is, as said to the user (a file path, or the URL without password).
+    """
     from dataclasses import replace
 
-    from hotline import demo
     from hotline.config import default_db_url
     from hotline.paths import user_data_dir
-    from hotline.telephony.simulator import DemoCaller
 
     settings = ctx.settings
     if settings.db_url == default_db_url():
         settings = replace(settings, db_url=f"sqlite:///{user_data_dir() / 'demo.db'}")
         ctx.settings = settings
+    return shown_database(settings.db_url)
+
+
+def shown_database(url: str) -> str:
+    """A database as said to the user: a SQLite file's path, else its URL without password."""
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return url
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return parsed.render_as_string(hide_password=True)
+
+
+def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from hotline import demo
+    from hotline.telephony.simulator import DemoCaller
+
+    where = use_demo_database(ctx)
     if args.every <= 0:
         raise UsageError(_("--every must be a positive number of seconds."))
+    said = _("The demo desk's database: {where} (ring it from another terminal with "
+             "hotline ring --demo NUMBER).").format(where=where)
     desk = ctx.desk()
     demo.load_directory(desk)
     demo.record_offer(desk, accepted=True)
@@ -54,5 +80,10 @@ def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
     caller = DemoCaller(desk, known, unknown, service, seed=args.seed, mean_gap_s=args.every)
     from hotline.cli.context import UiRequest
 
-    return ctx.open_ui(UiRequest(desk, simulator=caller,
-                                 banner=_("DEMO — simulated calls ring here")))
+    try:
+        return ctx.open_ui(UiRequest(desk, simulator=caller,
+                                     banner=_("DEMO — simulated calls ring here")))
+    finally:
+        # said once the screen is gone: printed before, the terminal shows it again then
+        # (the screen gives back what was there), and it would read twice
+        print(said, flush=True)

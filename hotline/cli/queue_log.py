@@ -15,7 +15,7 @@ from hotline.cli.summary_limit import LIST_LIMIT
 from hotline.cli.usage import UsageError
 from hotline.errors import InputError
 from hotline.humane import count
-from hotline.i18n import _
+from hotline.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from hotline.cli.context import CliContext
@@ -88,7 +88,8 @@ def import_queue_log_command(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def describe_import(desk: Desk, s: ImportSummary) -> str:
     tz = desk.settings.tz
-    out = [_("{path}: {n} lines read.").format(path=s.path, n=count(s.lines))]
+    out = [ngettext("{path}: {n} line read.", "{path}: {n} lines read.", s.lines).format(
+        path=s.path, n=count(s.lines))]
     abandoned = sum(s.abandoned.values())
     out.append("  " + _("Calls offered: {offered} — answered {answered} ({in_time} within "
                         "the answer target), abandoned {abandoned}, without an ending "
@@ -104,14 +105,20 @@ def describe_import(desk: Desk, s: ImportSummary) -> str:
         parts = ", ".join(f"{how} {count(n)}" for how, n in sorted(s.abandoned.items()))
         out.append("  " + _("Unanswered endings: {parts}.").format(parts=parts))
     if s.begun_before:
-        out.append("  " + _("{n} calls had entered the queue before this file began.").format(
-            n=count(s.begun_before)))
-    out.append("  " + _("Written: {new} new calls, {completed} earlier calls completed, "
-                        "{already} already in the desk (not changed).").format(
-        new=count(s.new), completed=count(s.completed), already=count(s.already)))
+        out.append("  " + ngettext("{n} call had entered the queue before this file began.",
+                                   "{n} calls had entered the queue before this file began.",
+                                   s.begun_before).format(n=count(s.begun_before)))
+    out.append("  " + _("Written: {new}, {completed}, {already}.").format(
+        new=ngettext("{n} new call", "{n} new calls", s.new).format(n=count(s.new)),
+        completed=ngettext("{n} earlier call completed", "{n} earlier calls completed",
+                           s.completed).format(n=count(s.completed)),
+        already=ngettext("{n} already in the desk (not changed)",
+                         "{n} already in the desk (not changed)",
+                         s.already).format(n=count(s.already))))
     if s.other_queues:
-        out.append("  " + _("{n} lines of other queues left out.").format(
-            n=count(s.other_queues)))
+        out.append("  " + ngettext("{n} line of other queues left out.",
+                                   "{n} lines of other queues left out.",
+                                   s.other_queues).format(n=count(s.other_queues)))
     if s.not_calls:
         parts = ", ".join(f"{ev} {count(n)}" for ev, n in sorted(s.not_calls.items()))
         out.append("  " + _("Lines that do not decide a call: {parts}.").format(parts=parts))

@@ -22,7 +22,8 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "report", parents=parents, help=_("SLA and penalty figures for a period"),
         description=_("SLA, KPI and penalty figures for the desk's local days FROM to TO "
-                      "(both included), overall and per contract."),
+                      "(both included), overall and per contract. Without a period: this "
+                      "month so far (its period-rule points are provisional)."),
         epilog=_("Examples: hotline report --month 2026-11 --format xlsx -o 2026-11.xlsx; "
                  "hotline report --from 2026-11-25 --to 2026-11-25 --shift night; "
                  "hotline report --quarter 2026-Q4 --contract GD-TX-2026-001 --format md."))
@@ -45,7 +46,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=report_command)
 
 
-def _days(args: argparse.Namespace) -> tuple[date, date]:
+def _days(args: argparse.Namespace, today: date) -> tuple[date, date]:
     from datetime import timedelta
 
     from hotline.reports.periods import parse_month, parse_quarter
@@ -65,6 +66,9 @@ def _days(args: argparse.Namespace) -> tuple[date, date]:
             return date(y, 3 * q - 2, 1), nxt - timedelta(days=1)
     except InputError as exc:
         raise UsageError(str(exc)) from exc
+    if not args.date_from and not args.date_to:  # no period given: this month
+        nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        return today.replace(day=1), nxt - timedelta(days=1)
     if not args.date_from or not args.date_to:
         raise UsageError(_("Say which days: --from DATE --to DATE (or --month / --quarter)."))
     first = option_date("--from", args.date_from)
@@ -135,7 +139,7 @@ def report_command(args: argparse.Namespace, ctx: CliContext) -> int:
     if fmt not in reports.FORMATS:
         raise UsageError(_("Unknown format {fmt!r}: use table, csv, json, md or xlsx.").format(
             fmt=args.format))
-    first, last = _days(args)
+    first, last = _days(args, ctx.clock.now().astimezone(ctx.settings.tz).date())
     metrics = _metrics(args.metric)
     output = Path(args.output).expanduser() if args.output else None
     if fmt == "xlsx" and output is None:

@@ -23,10 +23,16 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
                    help=_("the call's id in the phone system; ringing the same id twice "
                           "changes nothing"))
     p.add_argument("--queue", metavar="QUEUE", help=_("the queue it rang in"))
+    p.add_argument("--demo", action="store_true",
+                   help=_("ring the demo desk (the database hotline demo opens)"))
     p.set_defaults(handler=ring_command)
 
 
 def ring_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.demo:
+        from hotline.cli.open_desk import use_demo_database
+
+        use_demo_database(ctx)
     desk = ctx.desk()
     try:
         at = parse_time(args.at, desk.settings.tz, desk.now()) if args.at else None

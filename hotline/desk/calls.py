@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from hotline.desk import call_states
+from hotline.desk import call_states, missed_calls
 from hotline.desk.answer_target import answer_due, policy_of
 from hotline.desk.call_states import CallState, Move
 from hotline.directory.callers import CallerMatch, match_number
@@ -180,6 +180,9 @@ def answer(seat: Seat, call_id: int | None = None, *, at: datetime | None = None
             raise Conflict(_("The call changed while you answered it; try again."))
         tx.record_event("call_answered", when, call_id=call_id,
                         wait_s=round((when - call.offered_at).total_seconds(), 1))
+        # the caller got through: a callback owed to their number is withdrawn
+        missed_calls.after_calls(tx, seat.sla, [missed_calls.Answered(
+            call_id, call.number_e164, when)])
         return call_id
 
 
@@ -199,6 +202,7 @@ def abandon(seat: Seat, call_id: int, *, at: datetime | None = None,
             raise Conflict(_("The call changed meanwhile; nothing was recorded."))
         tx.record_event("call_abandoned", when, call_id=call_id,
                         wait_s=round((when - call.offered_at).total_seconds(), 1))
+        missed_calls.after_calls(tx, seat.sla, [missed_calls.Missed.of(call, ended_at=when)])
 
 
 def end_call(seat: Seat, call_id: int, *, reason: str, at: datetime | None = None) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from hotline.desk import missed_calls
 from hotline.desk.clocks import evaluate_ticket
 from hotline.desk.escalation_raising import raise_unanswered_calls
 from hotline.desk.realerts import REALERT_RESCAN, record_realerts
@@ -43,6 +44,7 @@ class Monitor:
         try:
             with seat.write() as tx:
                 done += raise_unanswered_calls(tx)
+                done += missed_calls.raise_overdue(tx)
                 due_tickets = tx.session.exec(
                     select(Ticket).where(col(Ticket.next_check_at) <= now)
                     .order_by(col(Ticket.next_check_at)).limit(EVALUATE_BATCH)).all()

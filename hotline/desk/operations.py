@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from hotline.clock import Clock
 from hotline.config import Settings
-from hotline.desk import calls, escalations, intake, roster, steps, ticket_links
+from hotline.desk import calls, escalations, intake, missed_calls, roster, steps, ticket_links
 from hotline.desk.calls import RingResult
 from hotline.desk.intake import Intake
 from hotline.desk.monitor import Monitor
@@ -79,6 +79,10 @@ class Desk(Seat):
 
     def end_call(self, call_id: int, *, reason: str, at: datetime | None = None) -> None:
         calls.end_call(self, call_id, reason=reason, at=at)
+
+    def missed_call_outcome(self, missed_call_id: int, outcome: str, *,
+                            at: datetime | None = None) -> str:
+        return missed_calls.record_outcome(self, missed_call_id, outcome, at=at)
 
     # --- tickets -------------------------------------------------------------------
 

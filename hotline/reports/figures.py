@@ -156,6 +156,8 @@ class PeriodPenalty:
     last_day: date
     metric: str
     description: str
+    #: The period is still running: the figures, and so the points, may still change.
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -783,7 +785,7 @@ def _month_starts(period: Period) -> list[date]:
 
 def _assess(sla: SlaEngine, period: Period, tally: _Tally, month_starts: Sequence[date],
             contracts: Mapping[Key, ContractInfo], extra: Mapping[Key, Mapping[str, float]],
-            notes: list[str]) -> dict[Key, list[PeriodPenalty]]:
+            notes: list[str], now: datetime) -> dict[Key, list[PeriodPenalty]]:
     """Period rules of each contract's policy: for the whole period, and for each calendar
     month, quarter and year inside it (only the rules of that kind of period). Each is
     assessed on the figures of the parts of the period it spans, counted once."""
@@ -793,8 +795,10 @@ def _assess(sla: SlaEngine, period: Period, tally: _Tally, month_starts: Sequenc
     spans += [(kind, a, b, False) for kind, a, b in whole_periods(period.first_day,
                                                                   period.last_day)
               if (a, b) != (period.first_day, period.last_day)]
+    running: list[tuple[date, date]] = []
     for kind, first, last, whole in spans:
         sub = days(first, last, period.tz)
+        provisional = sub.end > now
         parts = None if whole else range(bisect_right(month_starts, first),
                                          bisect_right(month_starts, last) + 1)
         for k, info in contracts.items():
@@ -808,6 +812,8 @@ def _assess(sla: SlaEngine, period: Period, tally: _Tally, month_starts: Sequenc
                 continue
             if not policy.scoring.period:
                 continue
+            if provisional and (first, last) not in running:
+                running.append((first, last))
             metrics = period_metrics(*tally.counted([k], parts))
             if whole:
                 metrics.update(extra.get(k, {}))
@@ -820,7 +826,11 @@ def _assess(sla: SlaEngine, period: Period, tally: _Tally, month_starts: Sequenc
                 out[k].append(PeriodPenalty(entry.rule, float(entry.points),
                                             kind if rule is None or rule.period != "any"
                                             else period.kind, first, last, entry.source,
-                                            entry.description))
+                                            entry.description, provisional))
+    for first, last in running:
+        notes.append(_("Provisional: {first} – {last} is still running, so its period-rule "
+                       "points may still change.").format(first=first.isoformat(),
+                                                          last=last.isoformat()))
     return out
 
 
@@ -898,7 +908,7 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
         keys = wanted if only else wanted | set(per_contract)
         if period.shift is None:
             assessed = {k: infos[k] for k in keys if k in infos}
-            penalties = _assess(sla, period, tally, month_starts, assessed, extra, notes)
+            penalties = _assess(sla, period, tally, month_starts, assessed, extra, notes, now)
         else:
             penalties = {}
             notes.append(_("Period rules (such as the month's answer rate) are assessed on "

@@ -49,7 +49,7 @@ def _points(value: float) -> float | int:
 def _period_penalty(p: PeriodPenalty) -> dict[str, Any]:
     return {"rule": p.rule, "points": _points(p.points), "period": p.kind,
             "from": p.first_day.isoformat(), "to": p.last_day.isoformat(), "metric": p.metric,
-            "description": p.description}
+            "description": p.description, "provisional": p.provisional}
 
 
 def block_json(b: Block) -> dict[str, Any]:
@@ -340,8 +340,13 @@ def _penalty_lines(doc: dict[str, Any]) -> list[str]:
     out = ["", _("Period rules")]
     for name, p in entries:
         out.append(f"  {name}  {p['from']} – {p['to']}  {p['rule']}  "
-                   f"{format_value(p['points'], 'p')}  {p['description']}")
+                   f"{format_value(p['points'], 'p')}{_provisional(p)}  {p['description']}")
     return out
+
+
+def _provisional(p: dict[str, Any]) -> str:
+    """Said after the points of a period still running."""
+    return " (" + _("provisional") + ")" if p.get("provisional") else ""
 
 
 def _md_cell(text: str) -> str:
@@ -368,7 +373,8 @@ def render_md(doc: dict[str, Any]) -> str:
             for p in block["penalties"]["period_rules"]:
                 out.append("| " + " | ".join(_md_cell(x) for x in (
                     block.get("code") or doc["contract"] or _("no contract"),
-                    f"{p['from']} – {p['to']}", p["rule"], format_value(p["points"], "p"),
+                    f"{p['from']} – {p['to']}", p["rule"],
+                    format_value(p["points"], "p") + _provisional(p),
                     p["description"])) + " |")
     if doc.get("notes"):
         out += [""] + [f"* {n}" for n in doc["notes"]]
@@ -476,7 +482,8 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
             for p in block["penalties"]["period_rules"]:
                 wp.write_row(r, 0, [code, p["rule"]])
                 wp.write_number(r, 2, p["points"], pts)
-                wp.write_row(r, 3, [_("period rule"), p["from"], p["to"], p["description"]])
+                wp.write_row(r, 3, [_("period rule") + _provisional(p), p["from"], p["to"],
+                                    p["description"]])
                 r += 1
         wp.write(r + 1, 1, _("Total"), bold)
         wp.write_number(r + 1, 2, doc["penalties"]["total"], pts)

@@ -160,6 +160,44 @@ class Call(SQLModel, table=True):
     version: int = 1
 
 
+class MissedCall(SQLModel, table=True):
+    """A call back owed to a caller who hung up before the answer (issue 17).
+
+    Opened in the same transaction as the abandon, with the 30-minute callback
+    clock (``due_at``); another call missed from the same number while it is
+    open is counted on it (``calls``). Each attempt that does not reach the
+    caller (no answer, voicemail) is counted and timed, and the clock runs on:
+    its history is the ``missed_call_*`` events. Closed as ``reached`` or
+    ``wrong_number``, or ``withdrawn`` when a later call from the number was answered.
+    """
+
+    __tablename__ = "missed_call"
+    __table_args__ = (
+        sa.Index("ix_missed_call_state_due", "state", "due_at"),
+        sa.Index("ix_missed_call_number_state", "number_e164", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", unique=True)  # the first call missed
+    number_raw: str = Field(default="", max_length=64)
+    number_e164: str | None = Field(default=None, max_length=32)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    calls: int = 1  # calls missed from the number while this was open
+    #: open | reached | wrong_number | withdrawn
+    state: str = Field(default="open", max_length=16)
+    started_at: datetime = utc_field(nullable=False)  # when the caller hung up
+    due_at: datetime = utc_field(nullable=False)
+    warn_at: datetime = utc_field(nullable=False)
+    attempts: int = 0  # calls back that did not reach the caller
+    last_outcome: str | None = Field(default=None, max_length=16)  # no_answer | voicemail
+    last_attempt_at: datetime | None = utc_field()
+    closed_at: datetime | None = utc_field()
+    closed_by: str | None = Field(default=None, max_length=64)
+    escalated_at: datetime | None = utc_field()  # when its overdue escalation was raised
+    version: int = 1
+
+
 class Ticket(SQLModel, table=True):
     """A fault, consultation or complaint, with the policy facts its clocks use."""
 

@@ -58,8 +58,8 @@ def open_items(engine: Engine, sla: SlaEngine, now: datetime) -> OpenItems:
     with Session(engine) as s:
         calls = load_calls(s)
         work, total = load_work(s)
-    callbacks = [w for w in work if w.target == "callback"]
-    tickets = [w for w in work if w.target != "callback"]
+    callbacks = [w for w in work if w.target in ("callback", "missed_call")]
+    tickets = [w for w in work if w.target not in ("callback", "missed_call")]
     escalations = load_queue(engine, sla, now)
     return OpenItems(now, calls, callbacks, tickets, total - len(callbacks), escalations)
 
@@ -72,7 +72,8 @@ def _items_json(items: OpenItems, tz: ZoneInfo) -> str:
         "taken_at": t(items.taken_at),
         "calls": [{"number": c.number, "customer": c.customer, "state": c.state,
                    "offered_at": t(c.offered_at)} for c in items.calls],
-        "callbacks": [{"ticket": w.ticket_number, "key": w.key, "customer": w.customer,
+        "callbacks": [{"ticket": w.ticket_number or w.number, "key": w.key,
+                       "customer": w.customer,
                        "due_at": t(w.due_at)} for w in items.callbacks],
         "tickets": [{"ticket": w.ticket_number, "target": w.target, "level": w.level,
                      "customer": w.customer, "due_at": t(w.due_at), "owner": w.assigned_to}

@@ -39,7 +39,7 @@ in the database then, so one bad event never takes good ones with it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -47,12 +47,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from hotline.desk import call_states
+from hotline.desk import call_states, missed_calls
 from hotline.desk.call_states import CallState, HangUp, Move
 from hotline.desk.calls import PBX_ACTOR
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
 from hotline.seat import Seat
+from hotline.sla import SlaEngine
 from hotline.store.limits import check_text, column_limit
 from hotline.store.models import Call, Event, PbxEvent
 from hotline.store.transaction import FUTURE_TOLERANCE, Transaction
@@ -265,7 +266,7 @@ def _apply_alone(seat: Seat, ev: CallEvent, at: datetime, lookups: CallerCache) 
 def _apply_batch(seat: Seat, items: list[tuple[CallEvent, datetime]],
                  lookups: CallerCache) -> list[Applied]:
     with seat.write(actor=PBX_ACTOR) as tx:
-        b = Batch(tx, lookups)
+        b = Batch(tx, lookups, seat.sla)
         b.load([ev.call_key.strip() for ev, _at in items],
                rings=[ev.call_key.strip() for ev, _at in items if ev.kind == "ring"])
         b.prefetch_callers(ev.number for ev, _at in items if ev.number)
@@ -386,8 +387,13 @@ def _begin(conn: sa.Connection) -> None:
 class Batch:
     """The calls, kept PBX events and event rows of one transaction of call events."""
 
-    def __init__(self, tx: Transaction, lookups: CallerCache) -> None:
+    def __init__(self, tx: Transaction, lookups: CallerCache,
+                 sla: SlaEngine | None = None) -> None:
         self.tx = tx
+        #: The policies: a hang-up before the answer opens a callback on their clock.
+        self.sla = sla
+        #: The events (by index) after which a missed call is opened or withdrawn.
+        self.steps: dict[int, tuple[CallRow, missed_calls.Missed | missed_calls.Answered]] = {}
         self.s = tx.session
         self.lookups = lookups
         self.conn = self.s.connection()
@@ -475,6 +481,16 @@ class Batch:
               **data: Any) -> None:
         """The event recording a change (written with the calls at the end)."""
         self.events.append((self.tx.event_row(kind, at, actor=actor, **data), call))
+        if call is None:
+            return
+        # what the call was then (a later event of the batch may still change it)
+        if kind == "call_abandoned":
+            self.steps[len(self.events) - 1] = (call, missed_calls.Missed(
+                0, call.number_raw, call.number_e164, call.contact_id, call.customer_id,
+                call.contract_id, call.offered_at, at))
+        elif kind == "call_answered":
+            self.steps[len(self.events) - 1] = (call, missed_calls.Answered(
+                0, call.number_e164, at))
 
     def keep(self, row: dict[str, Any], call: CallRow | None) -> _NewPbx:
         new = _NewPbx(row, call)
@@ -527,9 +543,57 @@ class Batch:
                 {**new.row, "call_id": new.call.id if new.call is not None else None}
                 for new in self.pbx])
         if self.events:
-            conn.execute(sa.insert(_EVENT), [
-                {**row, "call_id": call.id} if call is not None else row
-                for row, call in self.events])
+            conn.execute(sa.insert(_EVENT), self._event_rows())
+
+    def _event_rows(self) -> list[dict[str, Any]]:
+        """The batch's event rows, each followed by those of the missed call it opened or
+        withdrew (:mod:`hotline.desk.missed_calls`), as if applied one at a time."""
+        rows: list[dict[str, Any]] = []
+
+        def emit(kind: str, at: datetime, /, **kw: Any) -> None:
+            rows.append(self.tx.event_row(kind, at, **kw))
+
+        # the open missed calls of the batch's numbers, read once
+        items = missed_calls.open_items(self.tx, {
+            step.number_e164 for _call, step in self.steps.values() if step.number_e164}
+        ) if self.steps and self.sla is not None else {}
+        # the calls answered by this batch, by number, until their answer comes
+        answered_later: dict[str | None, set[int]] = {}
+        for answered, step in self.steps.values():
+            if isinstance(step, missed_calls.Answered) and answered.id is not None:
+                answered_later.setdefault(step.number_e164, set()).add(answered.id)
+        # the answers the numbers of the batch's missed calls had since the earliest of them
+        missed = [step for _call, step in self.steps.values()
+                  if isinstance(step, missed_calls.Missed) and step.number_e164]
+        answers: dict[str, list[tuple[int, datetime]]] = {}
+        if missed and self.sla is not None:
+            numbers = sorted({m.number_e164 for m in missed if m.number_e164})
+            since = min(m.offered_at for m in missed)
+            for i in range(0, len(numbers), _CHUNK):
+                for call_id, number, at in self.conn.execute(
+                        sa.select(_CALL.c.id, _CALL.c.number_e164, _CALL.c.answered_at).where(
+                            _CALL.c.number_e164.in_(numbers[i:i + _CHUNK]),
+                            _CALL.c.answered_at >= since)):
+                    answers.setdefault(number, []).append((call_id, at))
+
+        def answered_since(number: str, since: datetime) -> bool:
+            later = answered_later.get(number, set())
+            return any(at >= since and call_id not in later
+                       for call_id, at in answers.get(number, ()))
+        for i, (row, call) in enumerate(self.events):
+            rows.append({**row, "call_id": call.id} if call is not None else row)
+            found = self.steps.get(i)
+            if found is None or self.sla is None:
+                continue
+            of, step = found
+            assert of.id is not None
+            step = replace(step, call_id=of.id)
+            if isinstance(step, missed_calls.Answered):
+                answered_later.get(step.number_e164, set()).discard(of.id)
+            missed_calls.after_calls(
+                self.tx, self.sla, [step], emit=emit,
+                items=items, answered_since=answered_since)
+        return rows
 
 
     def _insert_calls(self) -> None:

@@ -16,6 +16,9 @@ from datetime import datetime, timedelta
 from hotline.desk.operations import Desk
 from hotline.errors import Conflict, NotFound
 
+#: How long the patient callers wait before they hang up (seconds, uniform).
+LONG_PATIENCE_S = (60.0, 180.0)
+
 
 @dataclass
 class PendingHangUp:
@@ -24,6 +27,9 @@ class PendingHangUp:
 
 
 class DemoCaller:
+    """Rings calls at random gaps; each caller hangs up if not answered by their patience
+    (``abandon_share`` of them within a minute, the others within three)."""
+
     def __init__(self, desk: Desk, known: list[str], unknown: list[str], service: list[str], *,
                  seed: int | None = None, mean_gap_s: float = 40.0,
                  abandon_share: float = 0.15, first_call_s: float = 3.0) -> None:
@@ -61,9 +67,14 @@ class DemoCaller:
             at = self.next_ring_at
             result = self.desk.ring(self._pick_number(), at=at, source="demo", queue="hotline")
             self.rung.append(result.call_id)
+            # every caller gives up some time: a few soon, the rest after a minute or three
+            # (so an unattended demo desk fills with missed calls to call back, not with
+            # calls ringing for ever)
             if self.rng.random() < self.abandon_share:
                 patience = timedelta(seconds=self.rng.uniform(8, 55))
-                self.hang_ups.append(PendingHangUp(result.call_id, at + patience))
+            else:
+                patience = timedelta(seconds=self.rng.uniform(*LONG_PATIENCE_S))
+            self.hang_ups.append(PendingHangUp(result.call_id, at + patience))
             gap = self.rng.expovariate(1.0 / self.mean_gap_s)
             self.next_ring_at = at + timedelta(seconds=max(4.0, gap))
 

@@ -18,7 +18,16 @@ from sqlmodel import Session, col, func, select
 from hotline.desk.call_states import CallState
 from hotline.i18n import _
 from hotline.phones import PhoneNumber, known_form
-from hotline.store.models import Call, Contact, Contract, Customer, Escalation, SlaClock, Ticket
+from hotline.store.models import (
+    Call,
+    Contact,
+    Contract,
+    Customer,
+    Escalation,
+    MissedCall,
+    SlaClock,
+    Ticket,
+)
 from hotline.views import service_level
 from hotline.views.service_level import share
 
@@ -51,8 +60,11 @@ class CallRow:
 
 @dataclass(frozen=True)
 class WorkRow:
+    """A ticket's callback or next deadline, or a missed call to call back
+    (``missed_call_id`` set; then ``ticket_id`` is None and ``number`` is the caller's)."""
+
     clock_id: int
-    ticket_id: int
+    ticket_id: int | None
     ticket_number: str
     target: str
     key: str
@@ -65,6 +77,18 @@ class WorkRow:
     warn_at: datetime
     paused: bool
     assigned_to: str | None
+    missed_call_id: int | None = None
+    number: str = ""
+    attempts: int = 0  # calls back that did not reach the caller
+    last_outcome: str | None = None
+    calls: int = 1  # calls missed from the number
+
+    @property
+    def row_key(self) -> str:
+        """The row's key in the work list (``clock:7``, ``missed:3``)."""
+        if self.missed_call_id is not None:
+            return f"missed:{self.missed_call_id}"
+        return f"clock:{self.clock_id}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,8 @@ class Kpis:
     answered: int = 0
     abandoned: int = 0
     answered_in_time: int = 0
+    #: offered calls still ringing inside their answer target (not yet counted either way)
+    undecided: int = 0
     callbacks_open: int = 0
     callbacks_overdue: int = 0
     faults_by_level: dict[int, int] = field(default_factory=dict)
@@ -101,7 +127,7 @@ class Kpis:
 
     @property
     def service_level_offered(self) -> float | None:
-        return share(self.answered_in_time, self.offered)
+        return share(self.answered_in_time, self.offered - self.undecided)
 
     @property
     def service_level_answered(self) -> float | None:
@@ -223,7 +249,9 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
                     .where(col(Ticket.next_due_at).is_not(None))).one()
              + s.exec(select(func.count()).select_from(SlaClock)
                       .where(col(SlaClock.target) == "callback",
-                             col(SlaClock.state).in_(OPEN_CLOCK))).one())
+                             col(SlaClock.state).in_(OPEN_CLOCK))).one()
+             + s.exec(select(func.count()).select_from(MissedCall)
+                      .where(col(MissedCall.state) == "open")).one())
     out = []
     for (clock_id, target, key, started_at, due_at, warn_at, state, ticket_id, number, kind,
          level, caller, assigned_to, customer) in rows[:WORK_LIMIT]:
@@ -232,7 +260,33 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
                            caller=caller, started_at=started_at,
                            due_at=due_at, warn_at=warn_at,
                            paused=state == "paused", assigned_to=assigned_to))
-    return out, total
+    out.extend(load_missed(s))
+    out.sort(key=lambda w: (w.due_at, w.missed_call_id is None, w.clock_id))
+    return out[:WORK_LIMIT], total
+
+
+def load_missed(s: Session) -> list[WorkRow]:
+    """The open missed calls to call back (soonest due first), as rows of the work list."""
+    rows = s.execute(
+        sa.select(col(MissedCall.id), col(MissedCall.number_raw), col(MissedCall.number_e164),
+                  col(MissedCall.started_at), col(MissedCall.due_at), col(MissedCall.warn_at),
+                  col(MissedCall.attempts), col(MissedCall.last_outcome),
+                  col(MissedCall.calls), col(Contact.name), col(Customer.name))
+        .outerjoin(Contact, col(Contact.id) == col(MissedCall.contact_id))
+        .outerjoin(Customer, col(Customer.id) == col(MissedCall.customer_id))
+        .where(col(MissedCall.state) == "open")
+        .order_by(col(MissedCall.due_at), col(MissedCall.id)).limit(WORK_LIMIT)).all()
+    out = []
+    for (missed_id, raw, e164, started_at, due_at, warn_at, attempts, last_outcome, calls,
+         contact, customer) in rows:
+        out.append(WorkRow(clock_id=0, ticket_id=None, ticket_number="",
+                           target="missed_call", key=f"missed#{missed_id}", kind="",
+                           level=None, customer=customer, caller=contact,
+                           started_at=started_at, due_at=due_at, warn_at=warn_at,
+                           paused=False, assigned_to=None, missed_call_id=missed_id,
+                           number=shown_number(raw, e164)[0], attempts=attempts,
+                           last_outcome=last_outcome, calls=calls))
+    return out
 
 
 def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
@@ -275,18 +329,24 @@ def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
 def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
     start, end = day_bounds(now, tz)
     in_day = sa.and_(col(Call.offered_at) >= start, col(Call.offered_at) < end)
-    offered, answered, abandoned, in_time = s.exec(
-        select(
+    offered, answered, abandoned, in_time, undecided = s.execute(
+        sa.select(
             func.count(),
             func.count(col(Call.answered_at)),
             func.sum(sa.case((service_level.abandoned(), 1), else_=0)),
             func.sum(sa.case((service_level.answered_in_time(), 1), else_=0)),
+            func.sum(sa.case((service_level.undecided(now), 1), else_=0)),
         ).where(in_day)
     ).one()
     cb_open, cb_over = s.exec(
         select(func.count(), func.sum(sa.case((col(SlaClock.due_at) < now, 1), else_=0)))
         .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(("running", "paused")))
     ).one()
+    missed_open, missed_over = s.exec(
+        select(func.count(), func.sum(sa.case((col(MissedCall.due_at) < now, 1), else_=0)))
+        .where(col(MissedCall.state) == "open")).one()
+    cb_open += missed_open
+    cb_over = int(cb_over or 0) + int(missed_over or 0)
     levels = s.exec(
         select(Ticket.level, func.count())
         .where(Ticket.kind == "fault", col(Ticket.status).in_(OPEN_STATUSES))
@@ -295,7 +355,8 @@ def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
     unacked = s.exec(select(func.count()).select_from(Escalation)
                      .where(col(Escalation.acknowledged_at).is_(None))).one()
     return Kpis(offered=offered, answered=answered, abandoned=int(abandoned or 0),
-                answered_in_time=int(in_time or 0), callbacks_open=cb_open,
+                answered_in_time=int(in_time or 0), undecided=int(undecided or 0),
+                callbacks_open=cb_open,
                 callbacks_overdue=int(cb_over or 0),
                 faults_by_level={int(lv): n for lv, n in levels if lv is not None},
                 unacknowledged=unacked)
@@ -307,7 +368,9 @@ def next_due(s: Session) -> datetime | None:
     ticket = s.exec(select(func.min(Ticket.next_check_at))).one()
     call = s.exec(select(func.min(Call.answer_due_at)).where(
         col(Call.state) == CallState.RINGING, col(Call.escalated_at).is_(None))).one()
-    due = [d for d in (ticket, call) if d is not None]
+    missed = s.exec(select(func.min(MissedCall.due_at)).where(
+        col(MissedCall.state) == "open", col(MissedCall.escalated_at).is_(None))).one()
+    due = [d for d in (ticket, call, missed) if d is not None]
     return min(due) if due else None
 
 

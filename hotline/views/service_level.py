@@ -8,6 +8,8 @@ computed from the same definitions here.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlmodel import col
 
@@ -23,6 +25,12 @@ def answered_in_time() -> sa.ColumnElement[bool]:
 def abandoned() -> sa.ColumnElement[bool]:
     """A call whose caller hung up before the answer."""
     return col(Call.state) == CallState.ABANDONED
+
+
+def undecided(now: datetime) -> sa.ColumnElement[bool]:
+    """A call still ringing inside its answer target: not yet in time nor late, so neither
+    counted for nor against the service level until it is decided."""
+    return sa.and_(col(Call.state) == CallState.RINGING, col(Call.answer_due_at) > now)
 
 
 def share(part: int, whole: int) -> float | None:

@@ -51,13 +51,18 @@ class Now:
 
 @dataclass(eq=False)
 class Countdown:
-    """A cell showing the time left to ``due`` (``-02:13`` once past), coloured by state."""
+    """A cell showing the time left to ``due`` (``-02:13`` once past), coloured by state.
+
+    With ``overdue`` (an *Overdue* column) it shows the time since ``due`` instead:
+    ``02:13`` counting up once past, ``-05:00`` while still to come.
+    """
 
     now: Now
     due: datetime
     warn: datetime
     paused: bool = False
     stopped_at: datetime | None = None  # a call already answered shows its wait, frozen
+    overdue: bool = False  # show the time since due (counting up) rather than the time left
 
     @property
     def sort_key(self) -> datetime:
@@ -77,7 +82,7 @@ class Countdown:
         return OK_STYLE
 
     def __rich__(self) -> Text:
-        text = countdown(self.remaining())
+        text = countdown(-self.remaining() if self.overdue else self.remaining())
         if self.paused:
             text = "‖ " + text
         return Text(text, style=self.style(), justify="right")
@@ -85,7 +90,7 @@ class Countdown:
     def same(self, other: Any) -> bool:
         return (isinstance(other, Countdown) and other.due == self.due
                 and other.warn == self.warn and other.paused == self.paused
-                and other.stopped_at == self.stopped_at)
+                and other.stopped_at == self.stopped_at and other.overdue == self.overdue)
 
 
 @dataclass(frozen=True)

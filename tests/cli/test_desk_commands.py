@@ -174,3 +174,32 @@ def test_every_event_of_a_ring_is_in_the_database(env: Path) -> None:
     con = sqlite3.connect(env)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_demo_says_where_its_database_is_and_ring_demo_rings_it(
+        env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("HOTLINE_DB")
+    opened: list[object] = []
+
+    def screens(request: object) -> int:  # the desk's screens, which a test cannot show
+        opened.append(request)
+        print("(screen)")
+        return 0
+
+    assert run(["demo", "--seed", "1"], clock=FixedClock(START), ui=screens) == 0
+    demo_db = env.parent / "data" / "hotline" / "demo.db"
+    out = capsys.readouterr().out.splitlines()
+    said = f"The demo desk's database: {demo_db} (ring it from another terminal with " \
+           "hotline ring --demo NUMBER)."
+    assert out == ["(screen)", said]  # under the screen, once it is gone
+    assert len(opened) == 1
+    before = calls_in(demo_db)
+    assert cli("ring", "--demo", "13800138000") == 0
+    assert calls_in(demo_db) == before + 1
+    assert not (env.parent / "data" / "hotline" / "hotline.db").exists()
+
+
+def test_ring_demo_follows_the_database_given(env: Path) -> None:
+    # HOTLINE_DB names a database: hotline demo opens that one, so ring --demo rings it
+    assert cli("ring", "--demo", "13800138000") == 0
+    assert calls_in(env) == 1

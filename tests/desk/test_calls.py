@@ -270,3 +270,18 @@ def test_header_notices_flag_next_years_unconfirmed_calendar(desk: Desk) -> None
     assert "2027 holidays unconfirmed" in november
     june = header_notices(desk.sla, datetime(2026, 6, 1, 2, tzinfo=TZ), TZ)
     assert june == []
+
+
+def test_a_call_inside_its_answer_target_is_not_yet_a_miss(demo_desk: Desk,
+                                                           clock: FixedClock) -> None:
+    first = demo_desk.ring("13902251234").call_id
+    kpis = load_snapshot(demo_desk.engine, clock.now(), TZ).kpis
+    assert kpis.offered == 1 and kpis.service_level_offered is None  # shown as —
+    clock.advance(timedelta(seconds=10))
+    demo_desk.answer(first)
+    demo_desk.ring("13800138000")
+    kpis = load_snapshot(demo_desk.engine, clock.now(), TZ).kpis
+    assert kpis.offered == 2 and kpis.service_level_offered == 1.0
+    clock.advance(timedelta(seconds=31))  # the second call is now late
+    kpis = load_snapshot(demo_desk.engine, clock.now(), TZ).kpis
+    assert kpis.service_level_offered == 0.5

@@ -24,6 +24,8 @@ callback#2 promised 23:50, due 12-01 00:20, made 00:25 (late).
 T2 (opened 10:01): callback#1 due 10:31, never made; consultation answered
 12-01 09:00 (in time: due end of Tue 12-01).
 T3 (opened 16:01): consultation never answered (due end of 12-01).
+C3 and C4 hung up, so their callers are called back in time: C3 reached 10:20;
+C4 no answer 16:04, reached 16:20 (missed calls closed: nothing is escalated).
 
 The desk's monitor runs at the moments below (as open screens would), so the
 escalations raised are: C2 unanswered 10:00:30; T1 restore warning 10:25
@@ -90,6 +92,8 @@ def month_end(db_url: str = "sqlite://") -> Desk:
     c3 = desk.ring("13800138000", call_key="C3").call_id
     go(at(11, 30, 10, 5, 3))
     desk.abandon(c3)
+    go(at(11, 30, 10, 20))
+    desk.missed_call_outcome(_missed(desk, c3), "reached")  # called back in time
     monitor(at(11, 30, 10, 26))  # T1's restore passes its warning share (10:25)
     monitor(at(11, 30, 10, 32))  # T2's callback is overdue (10:31)
     monitor(at(11, 30, 11, 2))  # T1's restore is breached (11:01): breach + tier alert
@@ -114,11 +118,15 @@ def month_end(db_url: str = "sqlite://") -> Desk:
     go(at(11, 30, 16, 1))
     desk.log_call(Intake(number="13902251234", kind="consultation", level=None,
                          description="OTN board question"), c5)
+    go(at(11, 30, 16, 4))
+    desk.missed_call_outcome(_missed(desk, c4), "no_answer")
     call4 = _only(desk, "unanswered_call", call=c4)
     desk.actor = "wangqiang"
     go(at(11, 30, 16, 5, 30))
     acknowledge(desk, [call4], "called back, line was busy")
     desk.actor = "zhangwei"
+    go(at(11, 30, 16, 20))
+    desk.missed_call_outcome(_missed(desk, c4), "reached")
 
     go(at(11, 30, 23, 50))
     desk.promise_callback(t1)
@@ -161,3 +169,15 @@ def _only(desk: Desk, kind: str, call: int | None = None) -> int:
     assert len(ids) == 1, (kind, ids)
     assert ids[0] is not None
     return ids[0]
+
+
+def _missed(desk: Desk, call: int) -> int:
+    """The missed call (to call back) the abandoned ``call`` opened."""
+    from sqlmodel import Session, select
+
+    from hotline.store.models import MissedCall
+
+    with Session(desk.engine) as s:
+        found = s.exec(select(MissedCall.id).where(MissedCall.call_id == call)).one()
+    assert found is not None
+    return found

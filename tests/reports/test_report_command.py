@@ -264,3 +264,39 @@ def test_counts_have_thousands_separators_where_people_read_them(
     assert "<v>12345</v>" in sheet and "<v>1234567</v>" in sheet and "12,345" not in strings
     set_language("zh_CN")
     assert "12,345" in reports.render_text(doc, "table")
+
+
+def test_without_a_period_it_is_this_month_and_its_points_are_provisional(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = report_json(capsys)  # the desk's clock says 2026-12-03
+    assert (d["period"]["from"], d["period"]["to"]) == ("2026-12-01", "2026-12-31")
+    assert "Provisional: 2026-12-01 – 2026-12-31 is still running, so its period-rule " \
+           "points may still change." in d["notes"]
+    assert all(p["provisional"] for c in d["contracts"]
+               for p in c["penalties"]["period_rules"])
+    assert cli("report") == 0
+    assert "Provisional: 2026-12-01 – 2026-12-31" in capsys.readouterr().out
+
+
+def test_a_month_that_is_over_is_not_provisional(env: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    d = report_json(capsys, "--month", "2026-11")
+    assert not any("Provisional" in n for n in d["notes"])
+    [rule] = d["penalties"]["period_rules"]
+    assert rule["provisional"] is False
+    assert cli("report", "--month", "2026-11") == 0
+    assert "(provisional)" not in capsys.readouterr().out
+
+
+def test_a_running_month_scored_says_provisional_by_its_points(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # November seen from 2026-11-30: the month's answer rate already costs points
+    from datetime import datetime
+
+    from tests.reports.scene import TZ
+
+    assert run(["report", "--month", "2026-11"],
+               clock=FixedClock(datetime(2026, 11, 30, 18, 0, tzinfo=TZ))) == 0
+    out = capsys.readouterr().out
+    assert "answer_rate  -2 (provisional)" in out
+    assert "Provisional: 2026-11-01 – 2026-11-30 is still running" in out

@@ -219,3 +219,17 @@ def test_summary_counts_have_thousands_separators_in_both_languages(desk: Desk) 
     text = describe_import(desk, s)
     assert text.startswith("queue_log：已读取 1,204,311 行。")
     assert "呼入 98,410 — 接通 95,022（其中按时接通 91,870），放弃 3,023" in text
+
+
+def test_counts_of_one_are_said_in_the_singular(desk: Desk, tmp_path: Path) -> None:
+    log = tmp_path / "queue_log"
+    log.write_text("1795482010|1795482010.11|support|NONE|ENTERQUEUE||13902251234|1\n"
+                   "1795482015|1795482010.11|support|PJSIP/8001|CONNECT|5|1795482010.12|3\n")
+    text = describe_import(desk, import_queue_log(desk, log))
+    assert text.startswith(f"{log}: 2 lines read.")
+    assert "Written: 1 new call, 0 earlier calls completed, 0 already in the desk " \
+           "(not changed)." in text
+    one_line = tmp_path / "one"
+    one_line.write_text("1795482010|1795482010.11|support|NONE|ENTERQUEUE||13902251234|1\n")
+    assert describe_import(desk, import_queue_log(desk, one_line)).startswith(
+        f"{one_line}: 1 line read.")

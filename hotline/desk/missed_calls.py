@@ -1,0 +1,243 @@
+"""Missed calls become callbacks: a caller who hung up before the answer is called back.
+
+An abandoned call opens a callback item (:class:`~hotline.store.models.MissedCall`)
+with the policy's callback clock (30 minutes), in the same transaction as the
+abandon, whichever way the abandon arrives: the desk's own key, ``hotline
+ring``'s side, or a phone feed. Nothing is opened when the same number has been
+answered since the call was offered (the caller got through after all), nor
+for a withheld number (there is nobody to call). Another call missed from the
+number while the item is open is counted on it; the clock keeps running from
+the first.
+
+A later answered call from the same number withdraws the open item, with an
+event. The engineer records each attempt's outcome: *reached* and *wrong
+number* close the item; *no answer* and *voicemail* keep it open, counted, with
+the same clock (its history is the ``missed_call_*`` events). An item past its
+clock enters the escalation queue as an overdue callback, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from hotline.desk.answer_target import DEFAULT_GRADE, DEFAULT_POLICY
+from hotline.desk.escalation_raising import raise_escalation
+from hotline.errors import Conflict, HotlineError, InputError, NotFound
+from hotline.i18n import _
+from hotline.seat import Seat
+from hotline.sla import SlaEngine
+from hotline.store.models import Call, Contract, MissedCall
+from hotline.store.transaction import Transaction
+
+#: What an attempt to call back can come to.
+OUTCOMES = ("reached", "no_answer", "voicemail", "wrong_number")
+#: The outcomes that close the item (the others keep it, with its clock).
+CLOSING = frozenset({"reached", "wrong_number"})
+#: The states of an item; ``open`` is the only one that is not final.
+OPEN = "open"
+WITHDRAWN = "withdrawn"
+#: The callback limit when a policy has none.
+DEFAULT_LIMIT = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A call the caller hung up on before the answer, as the abandon left it."""
+
+    call_id: int
+    number_raw: str
+    number_e164: str | None
+    contact_id: int | None
+    customer_id: int | None
+    contract_id: int | None
+    offered_at: datetime
+    ended_at: datetime
+
+    @classmethod
+    def of(cls, call: Call, *, ended_at: datetime) -> Missed:
+        assert call.id is not None
+        return cls(call.id, call.number_raw, call.number_e164, call.contact_id,
+                   call.customer_id, call.contract_id, call.offered_at, ended_at)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A call answered: it withdraws the open item of its number."""
+
+    call_id: int
+    number_e164: str | None
+    answered_at: datetime
+
+
+def callback_due(tx: Transaction, sla: SlaEngine, contract_id: int | None,
+                 start: datetime) -> tuple[datetime, datetime]:
+    """Due and warning times of the callback owed for a call missed at ``start``."""
+    policy, grade = DEFAULT_POLICY, DEFAULT_GRADE
+    if contract_id is not None:
+        with tx.session.no_autoflush:  # the items opened so far are written all at once
+            contract = tx.session.get(Contract, contract_id)
+        if contract is not None:
+            policy, grade = contract.policy, contract.grade
+    for pol, gr in ((policy, grade), (DEFAULT_POLICY, DEFAULT_GRADE)):
+        try:
+            limit = sla.limit(pol, "callback", grade=gr, level=None, kind="fault",
+                              region=None, at=start)
+        except HotlineError:
+            limit = None
+        if limit is not None and limit.duration is not None:
+            due = start + limit.duration
+            return due, sla.warn_at(limit, start, due, sla.policy(pol).warn_share)
+    due = start + DEFAULT_LIMIT
+    return due, start + DEFAULT_LIMIT * 0.8
+
+
+def _open_items(tx: Transaction, numbers: set[str]) -> dict[str, MissedCall]:
+    if not numbers:
+        return {}
+    found: dict[str, MissedCall] = {}
+    wanted = sorted(numbers)
+    for i in range(0, len(wanted), 100):
+        for item in tx.session.exec(select(MissedCall).where(
+                col(MissedCall.state) == OPEN,
+                col(MissedCall.number_e164).in_(wanted[i:i + 100]))).all():
+            assert item.number_e164 is not None
+            found.setdefault(item.number_e164, item)
+    return found
+
+
+def _answered_since(tx: Transaction, number: str, since: datetime,
+                    not_yet: Collection[int]) -> bool:
+    q = select(Call.id).where(Call.number_e164 == number, col(Call.answered_at).is_not(None),
+                              col(Call.answered_at) >= since)
+    if not_yet:
+        q = q.where(col(Call.id).not_in(sorted(not_yet)))
+    return tx.session.exec(q.limit(1)).first() is not None
+
+
+#: How a change records its event: ``tx.record_event``'s signature.
+Emit = Callable[..., object]
+
+
+def open_items(tx: Transaction, numbers: set[str]) -> dict[str, MissedCall]:
+    """The open missed calls of these numbers, by number (for :func:`after_calls`)."""
+    return _open_items(tx, numbers)
+
+
+def after_calls(tx: Transaction, sla: SlaEngine, steps: Sequence[Missed | Answered], *,
+                emit: Emit | None = None, not_yet_answered: Collection[int] = (),
+                items: dict[str, MissedCall] | None = None,
+                answered_since: Callable[[str, datetime], bool] | None = None) -> int:
+    """Open (or count) the callback each missed call of ``steps`` owes, and withdraw the
+    one of each number answered, one step after the other, in ``tx``.
+
+    ``emit`` records the events (default: ``tx.record_event``; a phone feed's batch puts
+    them among its own in order); ``not_yet_answered``: calls the database shows answered
+    whose answer comes after these steps (later in the same batch); ``items``: the open
+    items of every number the steps name, read before (:func:`open_items`), kept up to
+    date here; ``answered_since(number, since)``: whether the number was answered since
+    (default: asked of the database). Returns the items opened.
+    """
+    record = emit or tx.record_event
+    if items is None:
+        items = _open_items(tx, {st.number_e164 for st in steps if st.number_e164})
+    opened = 0
+    for step in steps:
+        if isinstance(step, Answered):
+            item = items.get(step.number_e164) if step.number_e164 else None
+            if item is not None and item.started_at <= step.answered_at:
+                assert step.number_e164 is not None
+                _withdraw(tx, items.pop(step.number_e164), step, record)
+            continue
+        m = step
+        if not m.number_e164 and not m.number_raw.strip():
+            continue  # a withheld number: nobody to call back
+        if m.number_e164 and (
+                answered_since(m.number_e164, m.offered_at) if answered_since is not None
+                else _answered_since(tx, m.number_e164, m.offered_at, not_yet_answered)):
+            continue  # the caller got through after all
+        known = items.get(m.number_e164) if m.number_e164 else None
+        if known is not None:
+            known.calls += 1
+            known.version += 1
+            tx.session.add(known)
+            record("missed_call_again", m.ended_at, call_id=m.call_id,
+                   first_call=known.call_id, calls=known.calls)
+            continue
+        due, warn = callback_due(tx, sla, m.contract_id, m.ended_at)
+        item = MissedCall(call_id=m.call_id, number_raw=m.number_raw,
+                          number_e164=m.number_e164, contact_id=m.contact_id,
+                          customer_id=m.customer_id, started_at=m.ended_at,
+                          due_at=due, warn_at=warn)
+        tx.session.add(item)  # written with the transaction (a feed's batch: many at once)
+        record("missed_call_opened", m.ended_at, call_id=m.call_id, due_at=due.isoformat())
+        if m.number_e164:
+            items[m.number_e164] = item
+        opened += 1
+    return opened
+
+
+def _withdraw(tx: Transaction, item: MissedCall, by: Answered, record: Emit) -> None:
+    item.state = WITHDRAWN
+    item.closed_at = by.answered_at
+    item.closed_by = tx.actor
+    item.version += 1
+    tx.session.add(item)
+    record("missed_call_withdrawn", by.answered_at, call_id=item.call_id,
+           answered_call=by.call_id)
+
+
+def record_outcome(seat: Seat, missed_call_id: int, outcome: str, *,
+                   at: datetime | None = None) -> str:
+    """The outcome of calling back a missed call; returns the item's state after it.
+
+    *reached* and *wrong number* close the item; *no answer* and *voicemail*
+    count an attempt and keep it open on the same clock.
+    """
+    if outcome not in OUTCOMES:
+        raise InputError(_("Unknown outcome {outcome!r}: expected reached, no_answer, "
+                           "voicemail or wrong_number.").format(outcome=outcome[:40]))
+    with seat.write() as tx:
+        item = tx.session.get(MissedCall, missed_call_id)
+        if item is None:
+            raise NotFound(_("There is no missed call {id}.").format(id=missed_call_id))
+        if item.state != OPEN:
+            raise Conflict(_("This missed call was closed at {time}: nothing was recorded.")
+                           .format(time=tx.show(item.closed_at or item.started_at)))
+        when = tx.when(at, not_before=item.started_at, what=_("the caller hung up"))
+        values: dict[str, object] = {"last_outcome": outcome, "last_attempt_at": when,
+                                     "version": MissedCall.version + 1}
+        closing = outcome in CLOSING
+        if closing:
+            values.update(state=outcome, closed_at=when, closed_by=tx.actor)
+        else:
+            values["attempts"] = MissedCall.attempts + 1
+        changed = tx.update(sa.update(MissedCall).where(
+            col(MissedCall.id) == missed_call_id, col(MissedCall.version) == item.version)
+            .values(**values))
+        if changed != 1:
+            raise Conflict(_("The missed call changed meanwhile; nothing was recorded."))
+        tx.record_event("missed_call_closed" if closing else "missed_call_attempt", when,
+                        call_id=item.call_id, missed_call=missed_call_id, outcome=outcome,
+                        attempt=item.attempts + 1, due_at=item.due_at.isoformat(),
+                        overdue=when > item.due_at)
+        return outcome if closing else OPEN
+
+
+def raise_overdue(tx: Transaction) -> int:
+    """Missed calls not called back by their clock enter the escalation queue (once each)."""
+    overdue = tx.session.exec(select(MissedCall).where(
+        col(MissedCall.state) == OPEN, col(MissedCall.due_at) <= tx.now,
+        col(MissedCall.escalated_at).is_(None))
+        .order_by(col(MissedCall.due_at), col(MissedCall.call_id))).all()
+    for item in overdue:
+        item.escalated_at = item.due_at
+        tx.session.add(item)
+        raise_escalation(tx, "callback", kind="callback_overdue", tier="engineer",
+                         at=item.due_at, call_id=item.call_id, due_at=item.due_at,
+                         reason="callback")
+    return len(overdue)
