@@ -189,7 +189,7 @@ def test_a_number_answered_since_the_missed_call_opens_nothing(
 
 def test_the_table_comes_and_goes_with_its_migration(any_desk: Desk, clock: FixedClock) -> None:
     missed(any_desk, clock)
-    command.downgrade(alembic_config(any_desk.engine), "0011_subject_keys")
+    command.downgrade(alembic_config(any_desk.engine), "0012_fault_category")
     import sqlalchemy as sa
 
     assert "missed_call" not in sa.inspect(any_desk.engine).get_table_names()
