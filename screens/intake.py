@@ -209,10 +209,20 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
                 yield Input("now", compact=True, id="time",
                             placeholder=_("now, HH:MM or YYYY-MM-DD HH:MM"))
             yield Static("", id="intake-error", classes="error", markup=False)
-            yield Label(key_hints(
-                ("Tab", _("next field")), ("f/c/p", _("kind")), ("1–4", _("level")),
-                ("Ctrl+S", _("save")), ("Ctrl+B", _("save & promise callback")),
-                ("Esc", _("cancel"))), classes="keys")
+            yield Label(self._key_hints(self._levels(DEFAULT_POLICY)), classes="keys",
+                        id="intake-keys")
+
+    @staticmethod
+    def _key_hints(levels: list[int]) -> Text:
+        """The form's keys; the level keys as the caller's policy numbers its levels."""
+        level_keys = (f"{levels[0]}–{levels[-1]}" if len(levels) > 1
+                      else str(levels[0]) if levels else "")
+        keys = [("Tab", _("next field")), ("f/c/p", _("kind"))]
+        if level_keys:
+            keys.append((level_keys, _("level")))
+        keys += [("Ctrl+S", _("save")), ("Ctrl+B", _("save & promise callback")),
+                 ("Esc", _("cancel"))]
+        return key_hints(*keys)
 
     def _levels(self, policy: str) -> list[int]:
         try:
@@ -288,7 +298,9 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         else:
             caller.update(_("Unknown caller: not in the directory (standard policy, grade C)."))
         policy = match.policy or DEFAULT_POLICY
-        self.query_one("#level", Choice).set_options(level_options(self._levels(policy)))
+        levels = self._levels(policy)
+        self.query_one("#level", Choice).set_options(level_options(levels))
+        self.query_one("#intake-keys", Label).update(self._key_hints(levels))
 
     def _show_open_tickets(self, match: CallerMatch) -> None:
         if match is not self._match or not self.is_current:

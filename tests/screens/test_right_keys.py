@@ -237,3 +237,25 @@ async def test_a_handover_just_given_is_not_overwritten_by_an_older_read(
         await settle(pilot)
         assert "waiting for the incoming supervisor" in state()
         assert "Not handed over yet" not in state()
+
+
+async def test_the_intake_names_the_level_keys_the_callers_policy_has(demo_desk: Desk) -> None:
+    """An unknown caller takes the standard policy (levels 1–3); a Guangdong transmission
+    customer's policy has four levels: the hint says which keys choose a level."""
+    from textual.widgets import Input, Label
+
+    demo_desk.ring("18611112222")  # not in the directory
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, IntakeScreen)
+        hint = str(form.query_one("#intake-keys", Label).render())
+        assert "1–3 level" in hint and "1–4" not in hint
+        # a Guangdong transmission customer in Foshan
+        form.query_one("#number", Input).value = "0757-83301234"
+        await settle(pilot)
+        hint = str(form.query_one("#intake-keys", Label).render())
+        assert "1–4 level" in hint
