@@ -8,6 +8,7 @@ without seeing the question, and are not taken as an answer to it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -19,8 +20,33 @@ from hotline.i18n import _
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
 
+Answer = TypeVar("Answer")
 
-class Confirm(TranslatedModalScreen[bool]):
+
+class Dialog(TranslatedModalScreen[Answer]):
+    """A modal question that takes its answer only once it has been drawn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The dialog has been drawn: from now on a key answers it.
+        self.drawn = False
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._on_screen)
+
+    def _on_screen(self) -> None:
+        self.drawn = True
+
+    def answer_once_drawn(self, value: Answer) -> None:
+        """Close with ``value``, or ring the bell for a key typed before the question
+        was to be seen."""
+        if not self.drawn:
+            self.app.bell()
+            return
+        self.dismiss(value)
+
+
+class Confirm(Dialog[bool]):
     """A question answered with y / n (Esc is no)."""
 
     BINDINGS = [
@@ -32,15 +58,6 @@ class Confirm(TranslatedModalScreen[bool]):
         super().__init__()
         self._title = title
         self._question = question
-        #: The dialog has been drawn: from now on a key answers it.
-        self.drawn = False
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._on_screen)
-
-    def _on_screen(self) -> None:
-        self.drawn = True
-
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
             box.border_title = self._title
@@ -48,13 +65,10 @@ class Confirm(TranslatedModalScreen[bool]):
             yield Label(key_hints(("y", _("yes")), ("n / Esc", _("no"))), classes="keys")
 
     def action_answer(self, value: bool) -> None:
-        if not self.drawn:  # typed before the question was to be seen
-            self.app.bell()
-            return
-        self.dismiss(value)
+        self.answer_once_drawn(value)
 
 
-class AskText(TranslatedModalScreen[str | None]):
+class AskText(Dialog[str | None]):
     """Ask for one line of text (Enter confirms, Esc cancels)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
@@ -69,15 +83,6 @@ class AskText(TranslatedModalScreen[str | None]):
         self._prompt = prompt
         self._required = required
         self._placeholder = placeholder
-        #: The dialog has been drawn: from now on Enter and Esc answer it.
-        self.drawn = False
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._on_screen)
-
-    def _on_screen(self) -> None:
-        self.drawn = True
-
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
             box.border_title = self._title
@@ -98,13 +103,10 @@ class AskText(TranslatedModalScreen[str | None]):
         self.dismiss(value)
 
     def action_cancel(self) -> None:
-        if not self.drawn:
-            self.app.bell()
-            return
-        self.dismiss(None)
+        self.answer_once_drawn(None)
 
 
-class ChooseOne(TranslatedModalScreen[str | None]):
+class ChooseOne(Dialog[str | None]):
     """Choose one of a few answers by its key (Esc cancels)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
@@ -116,15 +118,6 @@ class ChooseOne(TranslatedModalScreen[str | None]):
         self._title = title
         self._question = question
         self._choices = list(choices)
-        #: The dialog has been drawn: from now on a key answers it.
-        self.drawn = False
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._on_screen)
-
-    def _on_screen(self) -> None:
-        self.drawn = True
-
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
             box.border_title = self._title
@@ -136,14 +129,8 @@ class ChooseOne(TranslatedModalScreen[str | None]):
         for key, _label, value in self._choices:
             if event.key == key:
                 event.stop()
-                if not self.drawn:  # typed before the question was to be seen
-                    self.app.bell()
-                    return
-                self.dismiss(value)
+                self.answer_once_drawn(value)
                 return
 
     def action_cancel(self) -> None:
-        if not self.drawn:
-            self.app.bell()
-            return
-        self.dismiss(None)
+        self.answer_once_drawn(None)

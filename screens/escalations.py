@@ -38,9 +38,8 @@ from hotline.supervision.escalation_queue import (
 )
 from hotline.timefmt import clock_time, countdown, short_datetime
 from screens.context import DeskContext, DeskScreen
-from screens.dialogs import AskText, Confirm
+from screens.dialogs import AskText, Confirm, Dialog
 from screens.operations import refuse_while_pending, run_operation
-from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
@@ -68,7 +67,7 @@ class HistoryLoaded(Message):
         self.entries = entries
 
 
-class PickEngineer(TranslatedModalScreen[str | None]):
+class PickEngineer(Dialog[str | None]):
     """Choose who takes an escalation over: the engineers on duty first."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick.cancel")]
@@ -78,8 +77,6 @@ class PickEngineer(TranslatedModalScreen[str | None]):
         self._title = title
         self._heading = heading
         self._members = members
-        #: Drawn: from now on Enter chooses and Esc cancels (not keys typed before it).
-        self.drawn = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog pick") as box:
@@ -97,23 +94,14 @@ class PickEngineer(TranslatedModalScreen[str | None]):
                         classes="keys")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one(OptionList).focus()
-        self.call_after_refresh(self._on_screen)
-
-    def _on_screen(self) -> None:
-        self.drawn = True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if not self.drawn:  # typed before the list was to be seen
-            self.app.bell()
-            return
-        self.dismiss(event.option.id)
+        self.answer_once_drawn(event.option.id)
 
     def action_cancel(self) -> None:
-        if not self.drawn:
-            self.app.bell()
-            return
-        self.dismiss(None)
+        self.answer_once_drawn(None)
 
 
 class EscalationQueueScreen(DeskScreen):
