@@ -64,15 +64,21 @@ def _ticket(s: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _ticket_by_number(s: Session, ref: str) -> Ticket:
-    ref = ref.strip()
-    if not ref:
-        raise InputError(_("Give the other ticket's number (e.g. 261206-0005)."))
-    # what no ticket number holds is refused here, before the database sees it (PostgreSQL
-    # refuses a NUL character outright)
+def ticket_ref(text: str) -> str:
+    """A ticket number (or id) as typed, stripped; what no ticket number can be is refused
+    here, before the database sees it (PostgreSQL refuses a NUL character outright, and
+    Python a number of thousands of digits)."""
+    ref = text.strip()
     if len(ref) > TICKET_NUMBER_MAX or not ref.isprintable():
         raise InputError(_("{ref!r} is not a ticket number (e.g. 261206-0005).").format(
             ref=ref[:40]))
+    return ref
+
+
+def _ticket_by_number(s: Session, ref: str) -> Ticket:
+    ref = ticket_ref(ref)
+    if not ref:
+        raise InputError(_("Give the other ticket's number (e.g. 261206-0005)."))
     ticket = s.exec(select(Ticket).where(Ticket.number == ref)).first()
     if ticket is None:
         raise NotFound(_("There is no ticket {ref}.").format(ref=ref))

@@ -21,7 +21,7 @@ from hotline.desk.ticket_lifecycle import (
     refusal,
     step_label,
 )
-from hotline.desk.ticket_links import TicketLink, links_of
+from hotline.desk.ticket_links import TicketLink, links_of, ticket_ref
 from hotline.errors import NotFound
 from hotline.humane import count
 from hotline.i18n import N_, _, ngettext
@@ -226,10 +226,10 @@ class AttachmentView:
 
 def find_ticket_id(engine: Engine, ref: str) -> int:
     """A ticket by its number (``261125-0001``) or its id."""
-    ref = ref.strip()
+    ref = ticket_ref(ref)
     with Session(engine) as s:
         hit = s.exec(select(Ticket.id).where(Ticket.number == ref)).first()
-        if hit is None and ref.isdigit():
+        if hit is None and ref.isascii() and ref.isdigit():
             hit = s.exec(select(Ticket.id).where(Ticket.id == int(ref))).first()
     if hit is None:
         raise NotFound(_("There is no ticket {ref}.").format(ref=ref))

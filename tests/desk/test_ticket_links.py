@@ -323,3 +323,35 @@ def test_link_and_merge_from_the_command_line(tmp_path: Path,
     assert run(["--db", str(db), "audit", nc], clock=clock) == 0
     assert f"Closed as a duplicate — merged into {na}" in capsys.readouterr().out
     desk.engine.dispose()
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(ref=st.one_of(st.text(), st.text(alphabet="0123456789²٢", min_size=1, max_size=6000)))
+@example(ref="9" * 5000)
+@example(ref="²")
+@example(ref="261125-0001\x00")
+@example(ref="\ud800")
+def test_finding_a_ticket_by_any_reference_says_no_in_words(demo_desk: Desk, ref: str) -> None:
+    """``hotline audit``, link and merge find tickets through one function: a reference of
+    5,000 digits, a superscript digit or a NUL is a refusal, never Python's own error."""
+    from hotline.views.ticket import find_ticket_id
+
+    try:
+        found = find_ticket_id(demo_desk.engine, ref)
+    except HotlineError:
+        return
+    assert found is not None
+
+
+def test_a_hostile_reference_on_postgresql_is_refused_by_the_desk(pg_url: str,
+                                                                 clock: FixedClock) -> None:
+    from hotline.views.ticket import find_ticket_id
+
+    desk = build_desk(make_settings(pg_url), clock)
+    try:
+        for ref in ("9" * 5000, "²", "261125-0001\x00", "\ud800"):
+            with pytest.raises(HotlineError):
+                find_ticket_id(desk.engine, ref)
+    finally:
+        desk.engine.dispose()
