@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hotline.errors import ConfigError
 from hotline.i18n import _, normalise_lang
 from hotline.paths import shipped_data_dir, user_config_dir, user_data_dir
+from hotline.wall_thresholds import WallThresholds, parse_wall
 
 DEFAULT_TZ = "Asia/Shanghai"
 LANGUAGES = ("en", "zh_CN")
@@ -41,6 +42,7 @@ _CONFIG_KEYS = {
     "bell",
     "shifts",
     "keymap",
+    "wall",
 }
 
 
@@ -58,6 +60,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
     shifts_file: Path | None = None  # the rota; None: the shipped data/shifts.toml
+    #: When the wallboard's figures turn amber and red (the ``[wall]`` table).
+    wall: WallThresholds = field(default_factory=WallThresholds)
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -182,6 +186,7 @@ def load_settings(
         keymap={str(k): str(v) for k, v in keymap.items()},
         config_file=config_path if config_path.exists() else None,
         shifts_file=shifts_file,
+        wall=parse_wall(file_values.get("wall")),
     )
 
 

@@ -62,7 +62,7 @@ class HotlineApp(App[None]):
     the keymap) and post messages (screens.messages) for what they want of the app.
     """
 
-    CSS_PATH = ["styles/app.tcss", "styles/supervisor.tcss"]
+    CSS_PATH = ["styles/app.tcss", "styles/supervisor.tcss", "styles/wall.tcss"]
     TITLE = "hotline"
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="app.help"),
@@ -73,6 +73,8 @@ class HotlineApp(App[None]):
         Binding("f3,E", "escalations", "Escalation queue", id="app.escalations"),
         Binding("f4,H", "handover", "Shift handover", id="app.handover"),
         Binding("f5,R", "reports", "Reports", id="app.reports"),
+        # not on the key bar (F1 and the palette list it): the bar is full at 80 columns
+        Binding("f6,W", "wall", "Wallboard", id="app.wall", show=False),
     ]
 
     #: How often the screen checks for other seats' changes, and re-evaluates clocks.
@@ -81,9 +83,13 @@ class HotlineApp(App[None]):
 
     def __init__(self, desk: Desk | None, *, opener: Callable[[], Desk] | None = None,
                  simulator: DemoCaller | None = None, offer_demo: bool = False,
-                 banner: str = "", live: bool = True, sign_in: bool = False) -> None:
+                 banner: str = "", live: bool = True, sign_in: bool = False,
+                 wall: bool = False) -> None:
         """``desk``: an open desk; or None with ``opener``, which opens it in a worker once
-        the frame is on screen (the command line does that, for a fast start)."""
+        the frame is on screen (the command line does that, for a fast start).
+
+        ``wall``: the wallboard alone (``hotline wall``): read-only, nobody signs in, no
+        key but quit and help acts, and the desk's clocks are left to the desks."""
         super().__init__()
         if desk is None and opener is None:
             raise ValueError("a desk or a way to open one is needed")
@@ -91,7 +97,8 @@ class HotlineApp(App[None]):
         self.simulator = simulator
         self.offer_demo = offer_demo
         self.live = live
-        self.sign_in = sign_in
+        self.sign_in = sign_in and not wall
+        self.wall_only = wall
         self.now_ref = Now(_NOT_YET)
         #: What the screens are handed: the desk once it is open, the time, the rota.
         self.context = DeskContext(self.now_ref, live=live)
@@ -128,6 +135,8 @@ class HotlineApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The desk's screens wait for the desk to be open (help and quit do not)."""
+        if self.wall_only:  # nothing on the wall may change the desk
+            return action in ("help", "quit", "bell")
         if self.ready or action in ("help", "quit", "command_palette", "bell"):
             return True
         return None
@@ -179,7 +188,14 @@ class HotlineApp(App[None]):
         if self.live:
             self.set_interval(1.0, self.tick, name="tick")
             self.set_interval(self.WATCH_INTERVAL, self.watch_changes, name="watch")
-            self.set_interval(self.EVALUATE_INTERVAL, self.evaluate_when_due, name="evaluate")
+            if not self.wall_only:
+                self.set_interval(self.EVALUATE_INTERVAL, self.evaluate_when_due,
+                                  name="evaluate")
+        if self.wall_only:
+            from screens.wall import WallScreen
+
+            self.push_screen(WallScreen(self.context, standalone=True))
+            return
         if self.simulator is not None:
             self.run_simulator()
         if self.offer_demo and demo.should_offer(self.desk):
@@ -291,12 +307,14 @@ class HotlineApp(App[None]):
         self._load_seq += 1
         self._apply(snapshot, self._load_seq)
         self.tick()
-        self.evaluate()
+        if not self.wall_only:
+            self.evaluate()
 
     def refresh_now(self) -> None:
         """Evaluate and reload at once (start-up, tests)."""
         try:
-            self.desk.evaluate()
+            if not self.wall_only:
+                self.desk.evaluate()
             snapshot = self._read_snapshot()
         except HotlineError as exc:
             self.notify(str(exc), severity="error")
@@ -577,14 +595,21 @@ class HotlineApp(App[None]):
             self.set_interval(30, self.refresh_shift, name="shift")
 
     @on(SnapshotLoaded)
-    def _supervision_changed(self) -> None:
+    def _supervision_changed(self, message: SnapshotLoaded) -> None:
         """Something changed at the desk: ring for re-alerts, refresh the supervisor's screens."""
         from screens.escalations import EscalationQueueScreen
         from screens.handover import HandoverScreen
+        from screens.wall import WallScreen
 
+        if self.wall_only:  # the wall rings no bell and raises no notice
+            if isinstance(self.screen, WallScreen):
+                self.screen.refresh_data(message.snapshot)
+            return
         self.check_alerts()
         if isinstance(self.screen, EscalationQueueScreen | HandoverScreen):
             self.screen.refresh_data()
+        elif isinstance(self.screen, WallScreen):
+            self.screen.refresh_data(message.snapshot)
 
     @work(thread=True, exclusive=True, group="shift")
     def refresh_shift(self) -> None:
@@ -608,6 +633,8 @@ class HotlineApp(App[None]):
     def check_alerts(self) -> None:
         from hotline.supervision.escalation_queue import alerts_since
 
+        if self.wall_only:
+            return
         since = self._alert_mark
         try:
             alerts, mark = alerts_since(self.desk.engine, since)
@@ -663,6 +690,11 @@ class HotlineApp(App[None]):
 
         self._open_supervision(ReportsScreen)
 
+    def action_wall(self) -> None:
+        from screens.wall import WallScreen
+
+        self._open_supervision(WallScreen)
+
     def _supervision_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The supervisor's screens in the palette, and their actions when one is open."""
         from screens.escalations import EscalationQueueScreen
@@ -672,7 +704,8 @@ class HotlineApp(App[None]):
         app_bindings = declared_actions(type(self))
         for binding_id, action in (("app.escalations", self.action_escalations),
                                    ("app.handover", self.action_handover),
-                                   ("app.reports", self.action_reports)):
+                                   ("app.reports", self.action_reports),
+                                   ("app.wall", self.action_wall)):
             binding = next(b for b in app_bindings if b.id == binding_id)
             yield SystemCommand(translated(binding).description,
                                 _("Key: {key}").format(key=self.keys_shown(binding)), action)

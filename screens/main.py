@@ -21,7 +21,8 @@ def open_ui(request: UiRequest) -> int:
     from screens.app import HotlineApp
 
     app = HotlineApp(request.desk, opener=request.opener, simulator=request.simulator,
-                     offer_demo=request.offer_demo, banner=request.banner, sign_in=True)
+                     offer_demo=request.offer_demo, banner=request.banner, sign_in=True,
+                     wall=request.wall)
     app.run()
     return app.return_code or 0
 

@@ -31,6 +31,7 @@ class UiRequest:
     simulator: DemoCaller | None = None
     offer_demo: bool = False
     banner: str = ""
+    wall: bool = False  # the wallboard alone, read-only (``hotline wall``)
 
 
 #: Runs the desk's screens; returns the exit code.

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from hotline.supervision.crew import crew_of
 from hotline.supervision.rota import Rota, ShiftInstance
+from hotline.views.wall import OnDuty
 
 if TYPE_CHECKING:
     pass
@@ -36,3 +37,9 @@ def shift_now(engine: Engine, rota: Rota, now: datetime) -> ShiftNow:
     inst = rota.at(now)
     c = crew_of(engine, inst)
     return ShiftNow(inst, c.supervisor.name if c.supervisor else None)
+
+
+def on_duty_now(engine: Engine, rota: Rota, now: datetime) -> list[OnDuty]:
+    """Who is on duty in the shift running at ``now`` (the supervisor first), for the wall."""
+    crew = crew_of(engine, rota.at(now))
+    return [OnDuty(m.login, m.name, supervisor=m.role == "supervisor") for m in crew.members]

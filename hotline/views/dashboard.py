@@ -56,6 +56,7 @@ class CallRow:
     answered_by: str | None
     source: str
     open_tickets: int = 0  # the customer's tickets not yet closed
+    ended_at: datetime | None = None  # hung up after the answer (a phone feed says so)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def load_calls(s: Session) -> list[CallRow]:
                   col(Call.offered_at), col(Call.answer_due_at), col(Call.answer_warn_at),
                   col(Call.answered_at), col(Call.answered_by), col(Call.source),
                   col(Call.customer_id), col(Contact.name), col(Customer.name),
-                  col(Contract.code), col(Contract.grade))
+                  col(Contract.code), col(Contract.grade), col(Call.ended_at))
         .outerjoin(Contact, col(Contact.id) == col(Call.contact_id))
         .outerjoin(Customer, col(Customer.id) == col(Call.customer_id))
         .outerjoin(Contract, col(Contract.id) == col(Call.contract_id))
@@ -202,13 +203,14 @@ def load_calls(s: Session) -> list[CallRow]:
             .group_by(col(Ticket.customer_id))).all() if cid is not None}
     out = []
     for (call_id, raw, e164, state, offered_at, due_at, warn_at, answered_at, answered_by,
-         source, customer_id, contact, customer, contract, grade) in rows:
+         source, customer_id, contact, customer, contract, grade, ended_at) in rows:
         number, parsed = shown_number(raw, e164)
         out.append(CallRow(call_id=call_id, number=number, place=place_of(parsed),
                            caller=contact, customer=customer, contract=contract, grade=grade,
                            state=state, offered_at=offered_at, due_at=due_at, warn_at=warn_at,
                            answered_at=answered_at, answered_by=answered_by, source=source,
-                           open_tickets=open_counts.get(customer_id or -1, 0)))
+                           open_tickets=open_counts.get(customer_id or -1, 0),
+                           ended_at=ended_at))
     return out
 
 

@@ -38,6 +38,7 @@ SHORT: dict[str, tuple[str, str]] = {
     "app.escalations": NP_("key bar", "Escalations"),
     "app.handover": NP_("key bar", "Handover"),
     "app.reports": NP_("key bar", "Reports"),
+    "app.wall": NP_("key bar", "Wall"),
 }
 
 

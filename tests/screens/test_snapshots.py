@@ -268,3 +268,22 @@ def test_help(snap_compare, shift_end: Desk) -> None:  # type: ignore[no-untyped
 def test_sign_in(snap_compare, shift_end: Desk) -> None:  # type: ignore[no-untyped-def]
     app = HotlineApp(shift_end, live=False, sign_in=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=_keys())
+
+
+# --- the wallboard (issue 18), at the end of the day shift ---------------------------------
+
+
+def test_wall(snap_compare, shift_end: Desk) -> None:  # type: ignore[no-untyped-def]
+    app = HotlineApp(shift_end, live=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_keys(("f6",)))
+
+
+def test_wall_small_terminal(snap_compare, shift_end: Desk) -> None:  # type: ignore[no-untyped-def]
+    app = HotlineApp(shift_end, live=False)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_keys(("f6",)))
+
+
+def test_wall_chinese(snap_compare,  # type: ignore[no-untyped-def]
+                      shift_end_chinese: Desk) -> None:
+    app = HotlineApp(shift_end_chinese, live=False, wall=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_keys())
