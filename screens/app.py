@@ -102,7 +102,7 @@ class HotlineApp(App[None]):
         self.now_ref = Now(_NOT_YET)
         #: What the screens are handed: the desk once it is open, the time, the rota.
         self.context = DeskContext(self.now_ref, live=live)
-        self.context.awaiting_sign_in = sign_in
+        self.context.awaiting_sign_in = self.sign_in
         self.snapshot: Snapshot | None = None
         self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
         self.dashboard = DashboardScreen(self.context, banner=banner)

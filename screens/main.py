@@ -20,6 +20,11 @@ os.environ.setdefault("TEXTUAL_FPS", str(FRAME_RATE))
 def open_ui(request: UiRequest) -> int:
     from screens.app import HotlineApp
 
+    if request.serve is not None:
+        from screens.serve import serve
+
+        return serve(request.serve)
+
     app = HotlineApp(request.desk, opener=request.opener, simulator=request.simulator,
                      offer_demo=request.offer_demo, banner=request.banner, sign_in=True,
                      wall=request.wall)
@@ -28,6 +33,9 @@ def open_ui(request: UiRequest) -> int:
 
 
 def main() -> None:
+    from screens.serve import end_with_server
+
+    end_with_server()
     sys.exit(run(sys.argv[1:], ui=open_ui))
 
 

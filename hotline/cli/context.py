@@ -14,6 +14,7 @@ from hotline.errors import HotlineError
 from hotline.i18n import _
 
 if TYPE_CHECKING:
+    from hotline.cli.serve import ServeRequest
     from hotline.desk.operations import Desk
     from hotline.telephony.simulator import DemoCaller
 
@@ -32,6 +33,7 @@ class UiRequest:
     offer_demo: bool = False
     banner: str = ""
     wall: bool = False  # the wallboard alone, read-only (``hotline wall``)
+    serve: ServeRequest | None = None  # serve in a browser (``hotline serve``)
 
 
 #: Runs the desk's screens; returns the exit code.

@@ -44,6 +44,7 @@ COMMAND_MODULES = [
     "hotline.cli.feed",
     "hotline.cli.agent",
     "hotline.cli.wall",
+    "hotline.cli.serve",
 ]
 
 Handler = Callable[[argparse.Namespace, "CliContext"], int]

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("desk", parents=parents, help=_("open the desk (the default)"))
+    # a browser tab's desk (hotline serve): whoever uses the tab signs in, whatever the
+    # config file's login says
+    p.add_argument("--sign-in", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(handler=open_desk_command)
 
     p = sub.add_parser("demo", parents=parents,
@@ -28,8 +31,12 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
 
 
 def open_desk_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dataclasses import replace
+
     from hotline.cli.context import UiRequest
 
+    if getattr(args, "sign_in", False):
+        ctx.settings = replace(ctx.settings, login=None)
     return ctx.open_ui(UiRequest(opener=ctx.desk, offer_demo=True))
 
 
