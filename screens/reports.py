@@ -21,9 +21,9 @@ from textual.widgets import DataTable, Static
 
 from hotline import reports
 from hotline.errors import HotlineError, InputError
-from hotline.i18n import _, pgettext
+from hotline.i18n import N_, _, pgettext
 from hotline.reports.periods import Period, shift_instance
-from hotline.reports.render import SERVICE_LEVEL_TARGET, section_title
+from hotline.reports.render import ENGINEER_FIGURES, SERVICE_LEVEL_TARGET, section_title
 from hotline.supervision.rota import ShiftInstance
 from hotline.timefmt import parse_date
 from screens.context import DeskContext, DeskScreen
@@ -32,6 +32,15 @@ from screens.widgets.charts import BarChart, Column, ColumnChart
 from screens.widgets.key_bar import KeyBar
 
 KINDS = ("day", "shift", "month", "quarter", "range")
+#: Column heads of the per-engineer table, short enough for the panel.
+ENGINEER_SHORT = {
+    "answered": N_("Answered"), "mean_answer_s": N_("Mean answer"),
+    "p90_answer_s": N_("90% within"), "talk_calls": N_("Talked"),
+    "mean_talk_s": N_("Mean talk"), "callbacks_promised": N_("Callbacks"),
+    "callbacks_kept": N_("Kept"), "escalations_acknowledged": N_("Acknowledged"),
+    "mean_ack_s": N_("Mean ack"), "tickets_opened": N_("Opened"),
+    "faults_resolved": N_("Resolved"), "clock_breaches": N_("Breaches"),
+}
 EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".md": "md", ".txt": "table"}
 
 
@@ -66,6 +75,7 @@ class ReportsScreen(DeskScreen):
                 show=False),
         Binding("e", "export", "Export…", id="reports.export"),
         Binding("g", "toggle_charts", "Charts", id="reports.charts", show=False),
+        Binding("p", "toggle_engineers", "Per engineer", id="reports.engineers"),
         Binding("escape", "close", "Back", id="reports.close"),
     ]
 
@@ -80,12 +90,14 @@ class ReportsScreen(DeskScreen):
         self.doc: dict[str, Any] | None = None
         self._seq = 0
         self._charts_toggled = False
+        self._per_engineer = False  # the left panel shows the figures per engineer
 
     def compose(self) -> ComposeResult:
         yield Static(id="rep-title", classes="screen-title")
         with Horizontal(id="rep-body"):
             with Vertical(id="rep-figures-panel", classes="panel"):
                 yield DataTable(id="rep-figures", cursor_type="row", zebra_stripes=False)
+                yield DataTable(id="rep-engineers", cursor_type="row", zebra_stripes=False)
                 yield Static(id="rep-notes")
             with VerticalScroll(id="rep-charts"):
                 with Vertical(id="rep-sl-panel", classes="panel chart"):
@@ -95,6 +107,9 @@ class ReportsScreen(DeskScreen):
                     yield ColumnChart(id="rep-hours")
                 with Vertical(id="rep-dist-panel", classes="panel chart"):
                     yield BarChart(id="rep-dist")
+                with Vertical(id="rep-sl-hour-panel", classes="panel chart"):
+                    yield ColumnChart(target=SERVICE_LEVEL_TARGET, top=1.0, value_text="{:.0%}",
+                                      id="rep-sl-hour")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -105,6 +120,13 @@ class ReportsScreen(DeskScreen):
             "Service level per day (answered ≤30 s / offered) — 95% line")
         self.query_one("#rep-hours-panel").border_title = _("Calls offered per hour of day")
         self.query_one("#rep-dist-panel").border_title = _("Time to answer")
+        self.query_one("#rep-sl-hour-panel").border_title = _(
+            "Service level per hour of day — hours without calls left out")
+        engineers = self.query_one("#rep-engineers", DataTable)
+        engineers.add_column(_("Engineer"), key="name", width=16)
+        for key, label, _fmt in ENGINEER_FIGURES:
+            engineers.add_column(_(ENGINEER_SHORT.get(key, label)), key=key)
+        engineers.display = False
         table.focus()
         self._current()
         self._load_contracts()
@@ -311,6 +333,31 @@ class ReportsScreen(DeskScreen):
             Column(f"{h:02d}", n) for h, n in enumerate(series["offered_by_hour"])])
         self.query_one("#rep-dist", BarChart).set_bars([
             (b["range"], b["calls"]) for b in series["answer_time"]])
+        # an hour no call rang in has no service level: a dot on the axis, never 0 %
+        self.query_one("#rep-sl-hour", ColumnChart).set_columns([
+            Column(f"{h:02d}", v) for h, v in enumerate(series.get("service_level_by_hour")
+                                                         or [None] * 24)])
+        self._show_engineers(doc)
+
+    def _show_engineers(self, doc: dict[str, Any]) -> None:
+        table = self.query_one("#rep-engineers", DataTable)
+        table.clear()
+        for person in doc.get("engineers", []):
+            name = person["name"]
+            table.add_row(Text(name, no_wrap=True, overflow="ellipsis"),
+                          *[Text(reports.format_value(person[key], fmt), justify="right")
+                            for key, _label, fmt in ENGINEER_FIGURES], key=person["login"])
+
+    def action_toggle_engineers(self) -> None:
+        """The left panel: the period's figures, or the same period's figures per engineer."""
+        self._per_engineer = not self._per_engineer
+        figures = self.query_one("#rep-figures", DataTable)
+        engineers = self.query_one("#rep-engineers", DataTable)
+        figures.display = not self._per_engineer
+        engineers.display = self._per_engineer
+        (engineers if self._per_engineer else figures).focus()
+        self.query_one("#rep-figures-panel").border_title = (
+            _("Per engineer") if self._per_engineer else "")
 
     # --- export ------------------------------------------------------------------------------
 

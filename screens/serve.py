@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from hotline.i18n import _
 
 if TYPE_CHECKING:
-    from hotline.cli.serve import ServeRequest
+    from hotline.cli.context import ServeRequest
 
 #: Linux ``prctl`` option: the signal this process gets when its parent ends.
 PR_SET_PDEATHSIG = 1

@@ -14,9 +14,19 @@ from hotline.errors import HotlineError
 from hotline.i18n import _
 
 if TYPE_CHECKING:
-    from hotline.cli.serve import ServeRequest
     from hotline.desk.operations import Desk
     from hotline.telephony.simulator import DemoCaller
+
+
+@dataclass(frozen=True)
+class ServeRequest:
+    """What ``hotline serve`` serves, and where (checked by :mod:`hotline.cli.serve`)."""
+
+    host: str
+    port: int
+    public_url: str | None
+    command: str  # the shell command that runs one tab's desk
+    title: str
 
 
 @dataclass

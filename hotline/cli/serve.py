@@ -12,10 +12,10 @@ import ipaddress
 import os
 import shlex
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from hotline.cli.context import ServeRequest
 from hotline.cli.usage import UsageError
 from hotline.i18n import _
 
@@ -27,15 +27,6 @@ PASSED_ON = {"db": "HOTLINE_DB", "tz": "HOTLINE_TZ", "lang": "HOTLINE_LANG",
              "policy_dir": "HOTLINE_POLICY_DIR", "config": "HOTLINE_CONFIG"}
 #: Set in each tab's desk process: the server's process id (the desk ends with it).
 SERVED_BY = "HOTLINE_SERVED_BY"
-
-
-@dataclass(frozen=True)
-class ServeRequest:
-    host: str
-    port: int
-    public_url: str | None
-    command: str  # the shell command that runs one tab's desk
-    title: str
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:

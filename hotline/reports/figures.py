@@ -38,6 +38,7 @@ from sqlmodel import Session, col, func, select
 from hotline.desk.call_states import CallState
 from hotline.errors import InputError, NotFound
 from hotline.i18n import _
+from hotline.reports.engineers import EngineerFigures, engineer_figures
 from hotline.reports.periods import Period, days, local_midnight, whole_periods
 from hotline.reports.sql import (
     Interval,
@@ -236,6 +237,15 @@ class Series:
     answered_by_hour: tuple[int, ...]
     answer_bins: tuple[tuple[str, int], ...]  # time to answer
     days: tuple[DayPoint, ...]
+    #: Calls answered in time per local hour of the day (added up over the period's days):
+    #: the service level of each hour is ``in_time_by_hour[h] / offered_by_hour[h]``, and
+    #: None for an hour no call rang in (an hour to come, a night without calls), never 0 %.
+    in_time_by_hour: tuple[int, ...] = (0,) * 24
+
+    @property
+    def service_level_by_hour(self) -> tuple[float | None, ...]:
+        return tuple(share(w, n) for w, n in zip(self.in_time_by_hour, self.offered_by_hour,
+                                                 strict=True))
 
 
 @dataclass(frozen=True)
@@ -248,6 +258,7 @@ class Report:
     shifts: tuple[ShiftBlock, ...]
     series: Series
     notes: tuple[str, ...] = ()
+    engineers: tuple[EngineerFigures, ...] = ()
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -609,12 +620,14 @@ def _answer_bins(q: _Scope) -> tuple[tuple[str, int], ...]:
 def _series(q: _Scope, period: Period) -> Series:
     by_hour = [0] * 24
     answered_by_hour = [0] * 24
+    in_time_by_hour = [0] * 24
     per_day: dict[date, list[int]] = {}
     tz = period.tz
     for h, offered, answered, in_time in _hours(q, period.start):
         local = (period.start + timedelta(hours=h)).astimezone(tz)
         by_hour[local.hour] += offered
         answered_by_hour[local.hour] += answered
+        in_time_by_hour[local.hour] += in_time
         d = per_day.setdefault(local.date(), [0, 0, 0])
         d[0] += offered
         d[1] += answered
@@ -626,7 +639,8 @@ def _series(q: _Scope, period: Period) -> Series:
         v = per_day.get(day, [0, 0, 0])
         points.append(DayPoint(day, v[0], v[1], v[2]))
         day += timedelta(days=1)
-    return Series(tuple(by_hour), tuple(answered_by_hour), _answer_bins(q), tuple(points))
+    return Series(tuple(by_hour), tuple(answered_by_hour), _answer_bins(q), tuple(points),
+                  tuple(in_time_by_hour))
 
 
 # --- assembling a report ----------------------------------------------------------------
@@ -926,6 +940,8 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             blocks.append(ContractBlock(info, per_contract.get(
                 k, _with_period_penalties(Block(), penalties.get(k, ())))))
         series = _series(q, period)
+        engineers = engineer_figures(s, period.intervals, contract_id=contract_id,
+                                     only_contract=only)
         shift_blocks: list[ShiftBlock] = []
         if by_shift and rota is not None:
             specs = [spec for spec in rota.shifts
@@ -947,7 +963,7 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             for spec, block in zip(specs, by_spec, strict=True):
                 shift_blocks.append(ShiftBlock(spec.id, spec.shown_name(), spec.hours(), block))
     return Report(period, now, contract, overall, tuple(blocks), tuple(shift_blocks), series,
-                  tuple(notes))
+                  tuple(notes), engineers)
 
 
 def _disjoint(labelled: Sequence[tuple[Interval, int]]) -> list[tuple[Interval, int]]:

@@ -19,6 +19,7 @@ from typing import Any
 from hotline import display_names
 from hotline.humane import count
 from hotline.i18n import N_, _, pgettext
+from hotline.reports.engineers import EngineerFigures
 from hotline.reports.figures import (
     Block,
     ContractInfo,
@@ -29,6 +30,22 @@ from hotline.spreadsheet import escape_cell
 
 FORMATS = ("table", "csv", "json", "md", "xlsx")
 SERVICE_LEVEL_TARGET = 0.95
+
+#: The figures per engineer, in the order every format shows them: (key, label, format).
+ENGINEER_FIGURES = (
+    ("answered", N_("Calls answered"), "n"),
+    ("mean_answer_s", N_("Mean time to answer"), "s"),
+    ("p90_answer_s", N_("90% answered within"), "s"),
+    ("talk_calls", N_("Calls with talk time (phone system)"), "n"),
+    ("mean_talk_s", N_("Mean talk time"), "s"),
+    ("callbacks_promised", N_("Callbacks promised (their tickets)"), "n"),
+    ("callbacks_kept", N_("Callbacks kept on time"), "n"),
+    ("escalations_acknowledged", N_("Escalations acknowledged"), "n"),
+    ("mean_ack_s", N_("Mean time to acknowledge"), "s"),
+    ("tickets_opened", N_("Tickets opened"), "n"),
+    ("faults_resolved", N_("Faults resolved"), "n"),
+    ("clock_breaches", N_("Clock breaches on their tickets"), "n"),
+)
 
 
 # --- JSON -----------------------------------------------------------------------------
@@ -100,6 +117,14 @@ def block_json(b: Block) -> dict[str, Any]:
     }
 
 
+def _engineer_json(e: EngineerFigures) -> dict[str, Any]:
+    out: dict[str, Any] = {"login": e.login, "name": e.name}
+    for key, _label, fmt in ENGINEER_FIGURES:
+        value = getattr(e, key)
+        out[key] = _secs(value) if fmt == "s" else value
+    return out
+
+
 def _contract_json(info: ContractInfo) -> dict[str, Any]:
     return {"code": info.code, "title": info.title if info.contract_id else _("no contract"),
             "customer": info.customer, "policy": info.policy, "grade": info.grade}
@@ -127,7 +152,11 @@ def report_json(r: Report) -> dict[str, Any]:
             "days": [{"date": d.day.isoformat(), "offered": d.offered, "answered": d.answered,
                       "answered_within_30s": d.within,
                       "service_level": _share(d.service_level)} for d in r.series.days],
+            "answered_within_30s_by_hour": list(r.series.in_time_by_hour),
+            # None for an hour no call rang in: nothing to measure, not 0 %
+            "service_level_by_hour": [_share(v) for v in r.series.service_level_by_hour],
         },
+        "engineers": [_engineer_json(e) for e in r.engineers],
         "notes": list(r.notes),
     }
     if r.shifts:
@@ -324,9 +353,36 @@ def render_table(doc: dict[str, Any]) -> str:
             lines.append(section_title(sec))
         lines.append(line("  " + label, cells))
     lines.extend(_penalty_lines(doc))
+    lines.extend(_engineer_lines(doc))
     for note in doc.get("notes", []):
         lines.append("* " + note)
     return "\n".join(lines) + "\n"
+
+
+def engineer_matrix(doc: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The engineers (their names) and, per figure, its label and each engineer's value."""
+    people = doc.get("engineers", [])
+    names = [p["name"] if p["name"] == p["login"] else f"{p['name']} ({p['login']})"
+             for p in people]
+    rows = [(_(label), [format_value(p[key], fmt) for p in people])
+            for key, label, fmt in ENGINEER_FIGURES]
+    return names, rows
+
+
+def _engineer_lines(doc: dict[str, Any]) -> list[str]:
+    names, rows = engineer_matrix(doc)
+    if not names:
+        return []
+    label_w = max(width(label) for label, _cells in rows) + 2
+    col_w = [max([width(n)] + [width(r[1][i]) for r in rows]) for i, n in enumerate(names)]
+
+    def line(label: str, cells: Sequence[str]) -> str:
+        parts = [label + " " * (label_w - width(label))]
+        parts += [" " * (col_w[i] - width(c)) + c for i, c in enumerate(cells)]
+        return "  ".join(parts).rstrip()
+
+    return ["", _("Per engineer"), line("", names),
+            *[line("  " + label, cells) for label, cells in rows]]
 
 
 def _penalty_lines(doc: dict[str, Any]) -> list[str]:
@@ -376,6 +432,13 @@ def render_md(doc: dict[str, Any]) -> str:
                     f"{p['from']} – {p['to']}", p["rule"],
                     format_value(p["points"], "p") + _provisional(p),
                     p["description"])) + " |")
+    names, erows = engineer_matrix(doc)
+    if names:
+        out += ["", f"## {_('Per engineer')}", "",
+                "| " + " | ".join([_("Figure"), *map(_md_cell, names)]) + " |",
+                "|" + "---|" + "---:|" * len(names)]
+        out += ["| " + " | ".join([_md_cell(label), *map(_md_cell, cells)]) + " |"
+                for label, cells in erows]
     if doc.get("notes"):
         out += [""] + [f"* {n}" for n in doc["notes"]]
     return "\n".join(out).lstrip("\n") + "\n"
@@ -391,6 +454,10 @@ def _csv_rows(doc: dict[str, Any]) -> list[list[Any]]:
     for kind, code, block in scopes:
         for row in figure_rows(block):
             out.append([kind, code, row.figure, "" if row.value is None else row.value])
+    for person in doc.get("engineers", []):
+        for key, _label, _fmt in ENGINEER_FIGURES:
+            value = person[key]
+            out.append(["engineer", person["login"], key, "" if value is None else value])
     return out
 
 
@@ -522,10 +589,15 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
             wd.insert_chart(1, 7, chart)
 
         wh = wb.add_worksheet(_("Hours"))
-        wh.write_row(0, 0, [_("Hour"), _("Offered"), _("Answered")], head)
+        wh.write_row(0, 0, [_("Hour"), _("Offered"), _("Answered"), _("Service level")], head)
+        levels = doc["series"].get("service_level_by_hour") or [None] * 24
         for h in range(24):
             wh.write_row(h + 1, 0, [f"{h:02d}:00", doc["series"]["offered_by_hour"][h],
                                     doc["series"]["answered_by_hour"][h]])
+            if levels[h] is None:  # no call in that hour: left blank, not 0 %
+                wh.write_blank(h + 1, 3, None)
+            else:
+                wh.write_number(h + 1, 3, levels[h], pct)
         wh.write_row(27, 0, [_("Time to answer"), _("Calls")], head)
         for i, b in enumerate(doc["series"]["answer_time"]):
             wh.write_row(28 + i, 0, [b["range"], b["calls"]])
@@ -534,6 +606,28 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
                           "values": [wh.name, 1, 1, 24, 1]})
         chart.set_title({"name": _("Calls per hour")})
         chart.set_legend({"none": True})
-        wh.insert_chart(0, 4, chart)
+        wh.insert_chart(0, 5, chart)
+        sl = wb.add_chart({"type": "column"})
+        sl.add_series({"name": _("Service level"), "categories": [wh.name, 1, 0, 24, 0],
+                       "values": [wh.name, 1, 3, 24, 3]})
+        sl.set_title({"name": _("Service level per hour of day")})
+        sl.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
+        sl.set_legend({"none": True})
+        sl.show_blanks_as("gap")
+        wh.insert_chart(17, 5, sl)
+
+        we = wb.add_worksheet(_("Engineers"))
+        we.write_row(0, 0, [_("Login"), _("Name"),
+                            *[_(label) for _k, label, _f in ENGINEER_FIGURES]], head)
+        for i, person in enumerate(doc.get("engineers", []), 1):
+            we.write_row(i, 0, [person["login"], person["name"]])
+            for j, (key, _label, fmt) in enumerate(ENGINEER_FIGURES, 2):
+                if person[key] is None:
+                    we.write_blank(i, j, None)
+                else:
+                    we.write_number(i, j, person[key], formats.get(fmt))
+        we.set_column(0, 1, 16)
+        we.set_column(2, 1 + len(ENGINEER_FIGURES), 14)
+        we.freeze_panes(1, 2)
     finally:
         wb.close()
