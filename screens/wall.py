@@ -179,7 +179,7 @@ class WallScreen(DeskScreen):
 
     @work(thread=True, group="wall")
     def _read(self, snapshot: Snapshot | None) -> None:
-        from hotline.supervision.current_shift import on_duty_now
+        from hotline.supervision.current_shift import engineer_names, on_duty_now
         from hotline.views.dashboard import load_snapshot
         from hotline.views.wall import wall_of
 
@@ -188,7 +188,7 @@ class WallScreen(DeskScreen):
             now = desk.now()
             snap = snapshot or load_snapshot(desk.engine, now, desk.settings.tz)
             duty = on_duty_now(desk.engine, self.context.rota, now)
-            self.post_message(WallReady(wall_of(snap, duty)))
+            self.post_message(WallReady(wall_of(snap, duty, engineer_names(desk.engine))))
         except Exception as exc:  # a database gone away must not take the wall down
             self.post_message(WallReady(None, _("Cannot read the desk: {error}").format(
                 error=exc)))

@@ -39,6 +39,16 @@ def shift_now(engine: Engine, rota: Rota, now: datetime) -> ShiftNow:
     return ShiftNow(inst, c.supervisor.name if c.supervisor else None)
 
 
+def engineer_names(engine: Engine) -> dict[str, str]:
+    """Every engineer of the directory: login → name."""
+    from sqlmodel import Session
+
+    from hotline.supervision.crew import engineers_by_login
+
+    with Session(engine) as s:
+        return {login: e.name for login, e in engineers_by_login(s).items()}
+
+
 def on_duty_now(engine: Engine, rota: Rota, now: datetime) -> list[OnDuty]:
     """Who is on duty in the shift running at ``now`` (the supervisor first), for the wall."""
     crew = crew_of(engine, rota.at(now))

@@ -12,7 +12,7 @@ then *wrap-up* until the call is logged; a call answered at the desk (``a``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,10 +74,14 @@ class Wall:
         return max(0, int((now - self.oldest_ring_at).total_seconds()))
 
 
-def engineer_states(snapshot: Snapshot, duty: Sequence[OnDuty]) -> tuple[EngineerState, ...]:
-    """Everyone on duty, and anyone else with a call in hand, with their state."""
+def engineer_states(snapshot: Snapshot, duty: Sequence[OnDuty],
+                    names: Mapping[str, str] | None = None) -> tuple[EngineerState, ...]:
+    """Everyone on duty, and anyone else with a call in hand, with their state.
+
+    ``names``: the directory's engineers (login → name), for someone not on duty.
+    """
     busy: dict[str, EngineerState] = {}
-    names = {d.login: d for d in duty}
+    on_duty = {d.login: d for d in duty}
     for call in snapshot.calls:
         if call.state != CallState.ANSWERED or not call.answered_by:
             continue
@@ -90,8 +94,9 @@ def engineer_states(snapshot: Snapshot, duty: Sequence[OnDuty]) -> tuple[Enginee
             state, since = "on_call", call.answered_at
         else:
             state, since = "in_form", call.answered_at
-        person = names.get(login)
-        found = EngineerState(login, person.name if person else login, state, since,
+        person = on_duty.get(login)
+        name = person.name if person else (names or {}).get(login, login)
+        found = EngineerState(login, name, state, since,
                               call.number, from_pbx, person.supervisor if person else False)
         earlier = busy.get(login)
         # one line each: the call in hand that matters most (a call over a wrap-up)
@@ -104,7 +109,8 @@ def engineer_states(snapshot: Snapshot, duty: Sequence[OnDuty]) -> tuple[Enginee
     return tuple(out)
 
 
-def wall_of(snapshot: Snapshot, duty: Sequence[OnDuty]) -> Wall:
+def wall_of(snapshot: Snapshot, duty: Sequence[OnDuty],
+            names: Mapping[str, str] | None = None) -> Wall:
     """The wallboard as of the snapshot's moment."""
     ringing = [c for c in snapshot.calls if c.state == CallState.RINGING]
     escalations = tuple(
@@ -115,4 +121,4 @@ def wall_of(snapshot: Snapshot, duty: Sequence[OnDuty]) -> Wall:
                 kpis=snapshot.kpis, level1_open=snapshot.kpis.faults_by_level.get(1, 0),
                 escalations=tuple(sorted(escalations,
                                          key=lambda e: (e.raised_at, e.escalation_id))),
-                engineers=engineer_states(snapshot, duty))
+                engineers=engineer_states(snapshot, duty, names))

@@ -58,6 +58,10 @@ def test_each_engineer_state_from_their_calls() -> None:
     assert states["chenhao"].state == "in_form" and not states["chenhao"].from_pbx
     assert states["chenhao"].number == "138 0000 0003"
     assert states["PJSIP/8009"].name == "PJSIP/8009"
+    # someone not on duty with a call in hand: named from the directory
+    calls.append(call(6, "answered", by="sunli", source="ami", answered=20))
+    named = engineer_states(snapshot(calls), DUTY, {"sunli": "孙丽"})
+    assert [(e.login, e.name, e.state) for e in named][-1] == ("sunli", "孙丽", "on_call")
 
 
 def test_a_call_in_hand_wins_over_a_wrap_up() -> None:
