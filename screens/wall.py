@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Digits, Static
 
 from hotline import display_names
-from hotline.i18n import N_, _
+from hotline.i18n import N_, _, pgettext
 from hotline.timefmt import countdown
 from screens.context import DeskContext, DeskScreen
 from screens.widgets.key_bar import KeyBar
@@ -143,7 +143,7 @@ class WallScreen(DeskScreen):
         eng = self.query_one("#wall-engineers", DataTable)
         eng.add_column(_("On duty"), key="name")
         eng.add_column(_("State"), key="state")
-        eng.add_column(_("For"), key="for", width=8)
+        eng.add_column(pgettext("how long so far", "For"), key="for", width=8)
         self.query_one("#wall-escalations-panel").border_title = _(
             "Unacknowledged escalations, oldest first")
         self.query_one("#wall-engineers-panel").border_title = _("Engineers")
