@@ -141,6 +141,7 @@ def alive(pid: int) -> bool:
 def start_server(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "HOTLINE_DB": str(tmp_path / "desk.db"), "HOTLINE_LANG": "en"}
     env.pop("HOTLINE_AS", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # each tab's desk is a new process: compile once
     server = subprocess.Popen([sys.executable, "-m", "screens.main", "serve", "--port",
                                str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
