@@ -249,6 +249,8 @@ class WallScreen(DeskScreen):
         self._tick_escalations()
 
     def _show_engineers(self, engineers: Sequence[EngineerState]) -> None:
+        self.query_one("#wall-engineers-panel").border_subtitle = (
+            "" if engineers else _("nobody is named on duty this shift"))
         table = self.query_one("#wall-engineers", DataTable)
         wanted = {f"eng:{e.login}": e for e in engineers}
         keys = [k.value for k in table.rows]

@@ -38,6 +38,9 @@ async def test_f6_opens_the_wall_and_its_figures_follow_the_desk(demo_desk: Desk
         assert isinstance(app.screen, WallScreen)
         assert digits(app, "ringing") == "0" and level(app, "ringing") == "ok"
         assert digits(app, "wait") == "-"
+        # the shipped rota names nobody, and nobody has a call in hand
+        assert "nobody is named on duty" in str(
+            app.screen.query_one("#wall-engineers-panel").border_subtitle)
         demo_desk.ring("13902251234")
         clock.advance(seconds=12)
         app.reload()
