@@ -14,6 +14,14 @@ event. The engineer records each attempt's outcome: *reached* and *wrong
 number* close the item; *no answer* and *voicemail* keep it open, counted, with
 the same clock (its history is the ``missed_call_*`` events). An item past its
 clock enters the escalation queue as an overdue callback, once.
+
+Closing and the escalation queue agree one way: whatever ends the item (an
+outcome that closes it, or a later answer withdrawing it) withdraws, in the
+same transaction, the escalations still unacknowledged about its calls (the
+overdue callback, and the unanswered-call alert of a call that rang past its
+answer target before the caller hung up), each with an ``escalation_withdrawn``
+event. Acknowledging such an escalation is a supervisor saying "seen": the item
+stays open, on its clock, until an outcome closes it.
 """
 
 from __future__ import annotations
@@ -26,12 +34,13 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from hotline.desk.answer_target import DEFAULT_GRADE, DEFAULT_POLICY
-from hotline.desk.escalation_raising import raise_escalation
+from hotline.desk.call_states import CallState
+from hotline.desk.escalation_raising import SYSTEM, raise_escalation
 from hotline.errors import Conflict, HotlineError, InputError, NotFound
 from hotline.i18n import _
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
-from hotline.store.models import Call, Contract, MissedCall
+from hotline.store.models import Call, Contract, Escalation, MissedCall
 from hotline.store.transaction import Transaction
 
 #: What an attempt to call back can come to.
@@ -41,6 +50,11 @@ CLOSING = frozenset({"reached", "wrong_number"})
 #: The states of an item; ``open`` is the only one that is not final.
 OPEN = "open"
 WITHDRAWN = "withdrawn"
+#: The escalations about a missed call's calls that its closing withdraws.
+ITS_ESCALATIONS = ("callback_overdue", "unanswered_call")
+#: Why they were withdrawn (``escalation_withdrawn``'s reason), by how the item ended.
+WITHDRAW_REASONS = {"reached": "called_back", "wrong_number": "wrong_number",
+                    WITHDRAWN: "answered"}
 #: The callback limit when a policy has none.
 DEFAULT_LIMIT = timedelta(minutes=30)
 
@@ -189,6 +203,34 @@ def _withdraw(tx: Transaction, item: MissedCall, by: Answered, record: Emit) -> 
     tx.session.add(item)
     record("missed_call_withdrawn", by.answered_at, call_id=item.call_id,
            answered_call=by.call_id)
+    withdraw_escalations(tx, item, WITHDRAWN, by.answered_at, record)
+
+
+def withdraw_escalations(tx: Transaction, item: MissedCall, ended: str, when: datetime,
+                         record: Emit) -> int:
+    """Withdraw the unacknowledged escalations about the calls of an item that ended.
+
+    Its calls: the first one missed and those counted on it since (abandoned
+    from the same number after it opened). Returns how many were withdrawn.
+    """
+    its_calls = col(Escalation.call_id) == item.call_id
+    if item.number_e164:
+        its_calls = sa.or_(its_calls, col(Escalation.call_id).in_(sa.select(col(Call.id)).where(
+            col(Call.number_e164) == item.number_e164,
+            col(Call.state) == CallState.ABANDONED,
+            col(Call.ended_at) >= item.started_at)))
+    with tx.session.no_autoflush:  # a feed's batch writes its items all at once
+        escs = tx.session.exec(select(Escalation).where(
+            its_calls, col(Escalation.kind).in_(ITS_ESCALATIONS),
+            col(Escalation.acknowledged_at).is_(None)).order_by(col(Escalation.id))).all()
+    reason = WITHDRAW_REASONS.get(ended, ended)
+    for esc in escs:
+        at = max(when, esc.raised_at)
+        esc.acknowledged_at, esc.acknowledged_by, esc.note = at, SYSTEM, reason
+        tx.session.add(esc)
+        record("escalation_withdrawn", at, call_id=esc.call_id, escalation_id=esc.id,
+               actor=SYSTEM, reason=reason, missed_call=item.id)
+    return len(escs)
 
 
 def record_outcome(seat: Seat, missed_call_id: int, outcome: str, *,
@@ -225,6 +267,8 @@ def record_outcome(seat: Seat, missed_call_id: int, outcome: str, *,
                         call_id=item.call_id, missed_call=missed_call_id, outcome=outcome,
                         attempt=item.attempts + 1, due_at=item.due_at.isoformat(),
                         overdue=when > item.due_at)
+        if closing:
+            withdraw_escalations(tx, item, outcome, when, tx.record_event)
         return outcome if closing else OPEN
 
 
