@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.errors import ConfigError
 from hotline.i18n import _, normalise_lang
+from hotline.opening_hours import OpeningHours, parse_opening_hours
 from hotline.paths import shipped_data_dir, user_config_dir, user_data_dir
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -41,6 +42,7 @@ _CONFIG_KEYS = {
     "bell",
     "shifts",
     "keymap",
+    "opening_hours",
 }
 
 
@@ -58,6 +60,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
     shifts_file: Path | None = None  # the rota; None: the shipped data/shifts.toml
+    #: When the desk is staffed; None: always (a 7×24 desk)
+    hours: OpeningHours | None = None
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -182,6 +186,7 @@ def load_settings(
         keymap={str(k): str(v) for k, v in keymap.items()},
         config_file=config_path if config_path.exists() else None,
         shifts_file=shifts_file,
+        hours=parse_opening_hours(file_values.get("opening_hours")),
     )
 
 

@@ -15,6 +15,11 @@ number* close the item; *no answer* and *voicemail* keep it open, counted, with
 the same clock (its history is the ``missed_call_*`` events). An item past its
 clock enters the escalation queue as an overdue callback, once.
 
+A desk with opening hours (the config file's ``[opening_hours]``) answers
+nothing while closed: a call that rings then is a missed call at once (its
+hang-up, later, is not counted again), and so is one hung up on then; its
+clock starts when the desk opens (``clock_from``), not when it rang.
+
 Closing and the escalation queue agree one way: whatever ends the item (an
 outcome that closes it, or a later answer withdrawing it) withdraws, in the
 same transaction, the escalations still unacknowledged about its calls (the
@@ -38,6 +43,7 @@ from hotline.desk.call_states import CallState
 from hotline.desk.escalation_raising import SYSTEM, raise_escalation
 from hotline.errors import Conflict, HotlineError, InputError, NotFound
 from hotline.i18n import _
+from hotline.opening_hours import OpeningHours
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
 from hotline.store.models import Call, Contract, Escalation, MissedCall
@@ -110,6 +116,18 @@ def callback_due(tx: Transaction, sla: SlaEngine, contract_id: int | None,
     return due, start + DEFAULT_LIMIT * 0.8
 
 
+def clock_start(sla: SlaEngine, hours: OpeningHours | None, at: datetime) -> datetime:
+    """When the callback clock of a call missed at ``at`` starts: then, or at the opening."""
+    if hours is None:
+        return at
+    return hours.next_open(at, sla.tz, sla.calendar.is_working_day)
+
+
+def is_closed(sla: SlaEngine, hours: OpeningHours | None, at: datetime) -> bool:
+    """Whether the desk is out of hours at ``at`` (never, without opening hours)."""
+    return clock_start(sla, hours, at) != at
+
+
 def _open_items(tx: Transaction, numbers: set[str]) -> dict[str, MissedCall]:
     if not numbers:
         return {}
@@ -145,7 +163,8 @@ def open_items(tx: Transaction, numbers: set[str]) -> dict[str, MissedCall]:
 def after_calls(tx: Transaction, sla: SlaEngine, steps: Sequence[Missed | Answered], *,
                 emit: Emit | None = None, not_yet_answered: Collection[int] = (),
                 items: dict[str, MissedCall] | None = None,
-                answered_since: Callable[[str, datetime], bool] | None = None) -> int:
+                answered_since: Callable[[str, datetime], bool] | None = None,
+                hours: OpeningHours | None = None) -> int:
     """Open (or count) the callback each missed call of ``steps`` owes, and withdraw the
     one of each number answered, one step after the other, in ``tx``.
 
@@ -154,7 +173,8 @@ def after_calls(tx: Transaction, sla: SlaEngine, steps: Sequence[Missed | Answer
     whose answer comes after these steps (later in the same batch); ``items``: the open
     items of every number the steps name, read before (:func:`open_items`), kept up to
     date here; ``answered_since(number, since)``: whether the number was answered since
-    (default: asked of the database). Returns the items opened.
+    (default: asked of the database); ``hours``: the desk's opening hours (a call
+    missed while it is closed is called back from its opening). Returns the items opened.
     """
     record = emit or tx.record_event
     if items is None:
@@ -175,6 +195,8 @@ def after_calls(tx: Transaction, sla: SlaEngine, steps: Sequence[Missed | Answer
                 else _answered_since(tx, m.number_e164, m.offered_at, not_yet_answered)):
             continue  # the caller got through after all
         known = items.get(m.number_e164) if m.number_e164 else None
+        if known is not None and known.call_id == m.call_id:
+            continue  # rang out of hours (opened then), now hung up on
         if known is not None:
             known.calls += 1
             known.version += 1
@@ -182,13 +204,20 @@ def after_calls(tx: Transaction, sla: SlaEngine, steps: Sequence[Missed | Answer
             record("missed_call_again", m.ended_at, call_id=m.call_id,
                    first_call=known.call_id, calls=known.calls)
             continue
-        due, warn = callback_due(tx, sla, m.contract_id, m.ended_at)
+        start = clock_start(sla, hours, m.ended_at)
+        due, warn = callback_due(tx, sla, m.contract_id, start)
         item = MissedCall(call_id=m.call_id, number_raw=m.number_raw,
                           number_e164=m.number_e164, contact_id=m.contact_id,
                           customer_id=m.customer_id, started_at=m.ended_at,
+                          clock_from=start if start != m.ended_at else None,
                           due_at=due, warn_at=warn)
         tx.session.add(item)  # written with the transaction (a feed's batch: many at once)
-        record("missed_call_opened", m.ended_at, call_id=m.call_id, due_at=due.isoformat())
+        if start != m.ended_at:
+            record("missed_call_opened", m.ended_at, call_id=m.call_id, due_at=due.isoformat(),
+                   out_of_hours=True, clock_from=start.isoformat())
+        else:
+            record("missed_call_opened", m.ended_at, call_id=m.call_id,
+                   due_at=due.isoformat())
         if m.number_e164:
             items[m.number_e164] = item
         opened += 1

@@ -52,6 +52,7 @@ from hotline.desk.call_states import CallState, HangUp, Move
 from hotline.desk.calls import PBX_ACTOR
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
+from hotline.opening_hours import OpeningHours
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
 from hotline.store.limits import check_text, column_limit
@@ -266,7 +267,7 @@ def _apply_alone(seat: Seat, ev: CallEvent, at: datetime, lookups: CallerCache) 
 def _apply_batch(seat: Seat, items: list[tuple[CallEvent, datetime]],
                  lookups: CallerCache) -> list[Applied]:
     with seat.write(actor=PBX_ACTOR) as tx:
-        b = Batch(tx, lookups, seat.sla)
+        b = Batch(tx, lookups, seat.sla, seat.settings.hours)
         b.load([ev.call_key.strip() for ev, _at in items],
                rings=[ev.call_key.strip() for ev, _at in items if ev.kind == "ring"])
         b.prefetch_callers(ev.number for ev, _at in items if ev.number)
@@ -388,10 +389,12 @@ class Batch:
     """The calls, kept PBX events and event rows of one transaction of call events."""
 
     def __init__(self, tx: Transaction, lookups: CallerCache,
-                 sla: SlaEngine | None = None) -> None:
+                 sla: SlaEngine | None = None, hours: OpeningHours | None = None) -> None:
         self.tx = tx
         #: The policies: a hang-up before the answer opens a callback on their clock.
         self.sla = sla
+        #: The desk's opening hours: a call that rings while it is closed is missed at once.
+        self.hours = hours
         #: The events (by index) after which a missed call is opened or withdrawn.
         self.steps: dict[int, tuple[CallRow, missed_calls.Missed | missed_calls.Answered]] = {}
         self.s = tx.session
@@ -491,6 +494,12 @@ class Batch:
         elif kind == "call_answered":
             self.steps[len(self.events) - 1] = (call, missed_calls.Answered(
                 0, call.number_e164, at))
+        elif (kind == "call_rang" and self.hours is not None and self.sla is not None
+              and call.state == CallState.RINGING and not data.get("inferred")
+              and missed_calls.is_closed(self.sla, self.hours, at)):
+            self.steps[len(self.events) - 1] = (call, missed_calls.Missed(
+                0, call.number_raw, call.number_e164, call.contact_id, call.customer_id,
+                call.contract_id, call.offered_at, at))
 
     def keep(self, row: dict[str, Any], call: CallRow | None) -> _NewPbx:
         new = _NewPbx(row, call)
@@ -592,7 +601,7 @@ class Batch:
                 answered_later.get(step.number_e164, set()).discard(of.id)
             missed_calls.after_calls(
                 self.tx, self.sla, [step], emit=emit,
-                items=items, answered_since=answered_since)
+                items=items, answered_since=answered_since, hours=self.hours)
         return rows
 
 
