@@ -44,9 +44,13 @@ class RingResult:
     answer_due_at: datetime  # when the call's answer target falls due
 
 
-def parse_caller_number(text: str, *, default_area_code: str | None = None) -> PhoneNumber:
-    """A number as the desk reads it (China by default); refused with a message if it is not."""
-    return parse_number(text, default_region="CN", default_area_code=default_area_code)
+def parse_caller_number(text: str, *, default_area_code: str | None = None,
+                        with_place: bool = True) -> PhoneNumber:
+    """A number as the desk reads it (China by default); refused with a message if it is not.
+
+    ``with_place=False``: without its place and carrier (see :func:`parse_number`)."""
+    return parse_number(text, default_region="CN", default_area_code=default_area_code,
+                        with_place=with_place)
 
 
 def identify(seat: Seat, number: PhoneNumber | None) -> CallerMatch:
