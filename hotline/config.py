@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.errors import ConfigError
 from hotline.i18n import _, normalise_lang
+from hotline.opening_hours import OpeningHours, parse_opening_hours
 from hotline.paths import shipped_data_dir, user_config_dir, user_data_dir
 from hotline.wall_thresholds import WallThresholds, parse_wall
 
@@ -43,6 +44,7 @@ _CONFIG_KEYS = {
     "shifts",
     "keymap",
     "wall",
+    "opening_hours",
 }
 
 
@@ -62,6 +64,8 @@ class Settings:
     shifts_file: Path | None = None  # the rota; None: the shipped data/shifts.toml
     #: When the wallboard's figures turn amber and red (the ``[wall]`` table).
     wall: WallThresholds = field(default_factory=WallThresholds)
+    #: When the desk is staffed; None: always (a 7×24 desk)
+    hours: OpeningHours | None = None
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -187,6 +191,7 @@ def load_settings(
         config_file=config_path if config_path.exists() else None,
         shifts_file=shifts_file,
         wall=parse_wall(file_values.get("wall")),
+        hours=parse_opening_hours(file_values.get("opening_hours")),
     )
 
 

@@ -117,9 +117,12 @@ WITHDRAWN = {
     "breached": N_("withdrawn: the target is breached (see its breach)"),
     "cancelled": N_("withdrawn: the clock was cancelled"),
     "retimed": N_("withdrawn: the deadline changed"),
+    "called_back": N_("withdrawn: the caller was called back"),
+    "wrong_number": N_("withdrawn: the number called back was a wrong number"),
+    "answered": N_("withdrawn: a later call from the number was answered"),
 }
 
 
 def withdrawn(reason: str | None) -> str:
-    """Why a warning was withdrawn (``escalation_withdrawn``'s reason), in words."""
+    """Why a warning (or a missed call's escalation) was withdrawn, in words."""
     return _(WITHDRAWN[reason]) if reason in WITHDRAWN else _("withdrawn")

@@ -326,6 +326,8 @@ class DashboardScreen(DeskScreen):
                 tries = ngettext("{n} try", "{n} tries", w.attempts).format(n=w.attempts)
                 if w.last_outcome in OUTCOME_LABELS:
                     tries += " · " + _(OUTCOME_LABELS[w.last_outcome])
+            if w.clock_from is not None:  # missed while closed: Due counts from the opening
+                tries = f"{_('out of hours')} · {tries}" if tries else _("out of hours")
             return RowSpec(w.row_key, (
                 cd, short_datetime(w.due_at, tz, self.now_ref.at), w.number,
                 Text(what, style="bold"), "—", w.customer or "", w.caller or "", tries,

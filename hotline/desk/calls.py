@@ -44,9 +44,13 @@ class RingResult:
     answer_due_at: datetime  # when the call's answer target falls due
 
 
-def parse_caller_number(text: str, *, default_area_code: str | None = None) -> PhoneNumber:
-    """A number as the desk reads it (China by default); refused with a message if it is not."""
-    return parse_number(text, default_region="CN", default_area_code=default_area_code)
+def parse_caller_number(text: str, *, default_area_code: str | None = None,
+                        with_place: bool = True) -> PhoneNumber:
+    """A number as the desk reads it (China by default); refused with a message if it is not.
+
+    ``with_place=False``: without its place and carrier (see :func:`parse_number`)."""
+    return parse_number(text, default_region="CN", default_area_code=default_area_code,
+                        with_place=with_place)
 
 
 def identify(seat: Seat, number: PhoneNumber | None) -> CallerMatch:
@@ -114,6 +118,11 @@ def ring(seat: Seat, number: str, *, at: datetime | None = None, call_key: str |
             assert call.id is not None
             tx.record_event("call_rang", when, call_id=call.id, number=raw, source=source,
                             call_key=key, queue=queue, actor=SOURCE_ACTORS.get(source))
+            hours = seat.settings.hours
+            if missed_calls.is_closed(seat.sla, hours, when):
+                # nobody is there to answer: a call back is owed from the opening
+                missed_calls.after_calls(tx, seat.sla, [missed_calls.Missed.of(
+                    call, ended_at=when)], hours=hours)
             return RingResult(call.id, True, parsed, caller, due)
     except sa.exc.IntegrityError:
         # another process registered the same call id a moment ago
@@ -182,7 +191,7 @@ def answer(seat: Seat, call_id: int | None = None, *, at: datetime | None = None
                         wait_s=round((when - call.offered_at).total_seconds(), 1))
         # the caller got through: a callback owed to their number is withdrawn
         missed_calls.after_calls(tx, seat.sla, [missed_calls.Answered(
-            call_id, call.number_e164, when)])
+            call_id, call.number_e164, when)], hours=seat.settings.hours)
         return call_id
 
 
@@ -202,7 +211,8 @@ def abandon(seat: Seat, call_id: int, *, at: datetime | None = None,
             raise Conflict(_("The call changed meanwhile; nothing was recorded."))
         tx.record_event("call_abandoned", when, call_id=call_id,
                         wait_s=round((when - call.offered_at).total_seconds(), 1))
-        missed_calls.after_calls(tx, seat.sla, [missed_calls.Missed.of(call, ended_at=when)])
+        missed_calls.after_calls(tx, seat.sla, [missed_calls.Missed.of(call, ended_at=when)],
+                                 hours=seat.settings.hours)
 
 
 def end_call(seat: Seat, call_id: int, *, reason: str, at: datetime | None = None) -> None:

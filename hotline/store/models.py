@@ -187,6 +187,8 @@ class MissedCall(SQLModel, table=True):
     #: open | reached | wrong_number | withdrawn
     state: str = Field(default="open", max_length=16)
     started_at: datetime = utc_field(nullable=False)  # when the caller hung up
+    #: Out of hours: when the desk opened and the clock started (None: at ``started_at``)
+    clock_from: datetime | None = utc_field()
     due_at: datetime = utc_field(nullable=False)
     warn_at: datetime = utc_field(nullable=False)
     attempts: int = 0  # calls back that did not reach the caller

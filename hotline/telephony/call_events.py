@@ -52,6 +52,7 @@ from hotline.desk.call_states import CallState, HangUp, Move
 from hotline.desk.calls import PBX_ACTOR
 from hotline.errors import InputError, StorageError
 from hotline.i18n import _
+from hotline.opening_hours import OpeningHours
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
 from hotline.store.limits import check_text, column_limit
@@ -266,7 +267,7 @@ def _apply_alone(seat: Seat, ev: CallEvent, at: datetime, lookups: CallerCache) 
 def _apply_batch(seat: Seat, items: list[tuple[CallEvent, datetime]],
                  lookups: CallerCache) -> list[Applied]:
     with seat.write(actor=PBX_ACTOR) as tx:
-        b = Batch(tx, lookups, seat.sla)
+        b = Batch(tx, lookups, seat.sla, seat.settings.hours)
         b.load([ev.call_key.strip() for ev, _at in items],
                rings=[ev.call_key.strip() for ev, _at in items if ev.kind == "ring"])
         b.prefetch_callers(ev.number for ev, _at in items if ev.number)
@@ -388,10 +389,12 @@ class Batch:
     """The calls, kept PBX events and event rows of one transaction of call events."""
 
     def __init__(self, tx: Transaction, lookups: CallerCache,
-                 sla: SlaEngine | None = None) -> None:
+                 sla: SlaEngine | None = None, hours: OpeningHours | None = None) -> None:
         self.tx = tx
         #: The policies: a hang-up before the answer opens a callback on their clock.
         self.sla = sla
+        #: The desk's opening hours: a call that rings while it is closed is missed at once.
+        self.hours = hours
         #: The events (by index) after which a missed call is opened or withdrawn.
         self.steps: dict[int, tuple[CallRow, missed_calls.Missed | missed_calls.Answered]] = {}
         self.s = tx.session
@@ -491,6 +494,12 @@ class Batch:
         elif kind == "call_answered":
             self.steps[len(self.events) - 1] = (call, missed_calls.Answered(
                 0, call.number_e164, at))
+        elif (kind == "call_rang" and self.hours is not None and self.sla is not None
+              and call.state == CallState.RINGING and not data.get("inferred")
+              and missed_calls.is_closed(self.sla, self.hours, at)):
+            self.steps[len(self.events) - 1] = (call, missed_calls.Missed(
+                0, call.number_raw, call.number_e164, call.contact_id, call.customer_id,
+                call.contract_id, call.offered_at, at))
 
     def keep(self, row: dict[str, Any], call: CallRow | None) -> _NewPbx:
         new = _NewPbx(row, call)
@@ -543,20 +552,23 @@ class Batch:
                 {**new.row, "call_id": new.call.id if new.call is not None else None}
                 for new in self.pbx])
         if self.events:
-            conn.execute(sa.insert(_EVENT), self._event_rows())
+            reads: list[missed_calls.BatchReads] = []
+            conn.execute(sa.insert(_EVENT), self._event_rows(reads))
+            for read in reads:
+                missed_calls.insert_new_items(self.tx, read)
 
-    def _event_rows(self) -> list[dict[str, Any]]:
+    def _event_rows(self, reads: list[missed_calls.BatchReads]) -> list[dict[str, Any]]:
         """The batch's event rows, each followed by those of the missed call it opened or
-        withdrew (:mod:`hotline.desk.missed_calls`), as if applied one at a time."""
+        withdrew (:mod:`hotline.desk.missed_calls`), as if applied one at a time; what the
+        missed calls read is added to ``reads`` (their new items are inserted after)."""
         rows: list[dict[str, Any]] = []
+        if not self.steps or self.sla is None:
+            return [{**row, "call_id": call.id} if call is not None else row
+                    for row, call in self.events]
 
         def emit(kind: str, at: datetime, /, **kw: Any) -> None:
             rows.append(self.tx.event_row(kind, at, **kw))
 
-        # the open missed calls of the batch's numbers, read once
-        items = missed_calls.open_items(self.tx, {
-            step.number_e164 for _call, step in self.steps.values() if step.number_e164}
-        ) if self.steps and self.sla is not None else {}
         # the calls answered by this batch, by number, until their answer comes
         answered_later: dict[str | None, set[int]] = {}
         for answered, step in self.steps.values():
@@ -566,7 +578,7 @@ class Batch:
         missed = [step for _call, step in self.steps.values()
                   if isinstance(step, missed_calls.Missed) and step.number_e164]
         answers: dict[str, list[tuple[int, datetime]]] = {}
-        if missed and self.sla is not None:
+        if missed:
             numbers = sorted({m.number_e164 for m in missed if m.number_e164})
             since = min(m.offered_at for m in missed)
             for i in range(0, len(numbers), _CHUNK):
@@ -580,19 +592,23 @@ class Batch:
             later = answered_later.get(number, set())
             return any(at >= since and call_id not in later
                        for call_id, at in answers.get(number, ()))
+        steps: dict[int, missed_calls.Missed | missed_calls.Answered] = {}
+        for i, (of, step) in self.steps.items():
+            assert of.id is not None
+            steps[i] = replace(step, call_id=of.id)
+        # the open items, contracts and escalations the steps need, read once
+        read = missed_calls.read_for_batch(self.tx, list(steps.values()), answered_since,
+                                           chunk=_CHUNK)
+        reads.append(read)
         for i, (row, call) in enumerate(self.events):
             rows.append({**row, "call_id": call.id} if call is not None else row)
-            found = self.steps.get(i)
-            if found is None or self.sla is None:
+            found = steps.get(i)
+            if found is None:
                 continue
-            of, step = found
-            assert of.id is not None
-            step = replace(step, call_id=of.id)
-            if isinstance(step, missed_calls.Answered):
-                answered_later.get(step.number_e164, set()).discard(of.id)
-            missed_calls.after_calls(
-                self.tx, self.sla, [step], emit=emit,
-                items=items, answered_since=answered_since)
+            if isinstance(found, missed_calls.Answered):
+                answered_later.get(found.number_e164, set()).discard(found.call_id)
+            missed_calls.after_calls(self.tx, self.sla, [found], emit=emit, batch=read,
+                                     hours=self.hours)
         return rows
 
 

@@ -73,7 +73,8 @@ class CallerCache:
         except KeyError:
             pass
         try:
-            parsed: PhoneNumber | None = parse_caller_number(raw)
+            # a call stores the number and its kind: its place and carrier are not looked up
+            parsed: PhoneNumber | None = parse_caller_number(raw, with_place=False)
         except InputError:
             parsed = None
         if len(self._parsed) >= MAX_PARSED:

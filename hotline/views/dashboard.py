@@ -83,6 +83,8 @@ class WorkRow:
     attempts: int = 0  # calls back that did not reach the caller
     last_outcome: str | None = None
     calls: int = 1  # calls missed from the number
+    #: A missed call out of hours: when the desk opened and its clock started
+    clock_from: datetime | None = None
 
     @property
     def row_key(self) -> str:
@@ -273,21 +275,22 @@ def load_missed(s: Session) -> list[WorkRow]:
         sa.select(col(MissedCall.id), col(MissedCall.number_raw), col(MissedCall.number_e164),
                   col(MissedCall.started_at), col(MissedCall.due_at), col(MissedCall.warn_at),
                   col(MissedCall.attempts), col(MissedCall.last_outcome),
-                  col(MissedCall.calls), col(Contact.name), col(Customer.name))
+                  col(MissedCall.calls), col(Contact.name), col(Customer.name),
+                  col(MissedCall.clock_from))
         .outerjoin(Contact, col(Contact.id) == col(MissedCall.contact_id))
         .outerjoin(Customer, col(Customer.id) == col(MissedCall.customer_id))
         .where(col(MissedCall.state) == "open")
         .order_by(col(MissedCall.due_at), col(MissedCall.id)).limit(WORK_LIMIT)).all()
     out = []
     for (missed_id, raw, e164, started_at, due_at, warn_at, attempts, last_outcome, calls,
-         contact, customer) in rows:
+         contact, customer, clock_from) in rows:
         out.append(WorkRow(clock_id=0, ticket_id=None, ticket_number="",
                            target="missed_call", key=f"missed#{missed_id}", kind="",
                            level=None, customer=customer, caller=contact,
                            started_at=started_at, due_at=due_at, warn_at=warn_at,
                            paused=False, assigned_to=None, missed_call_id=missed_id,
                            number=shown_number(raw, e164)[0], attempts=attempts,
-                           last_outcome=last_outcome, calls=calls))
+                           last_outcome=last_outcome, calls=calls, clock_from=clock_from))
     return out
 
 

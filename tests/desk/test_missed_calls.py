@@ -198,3 +198,111 @@ def test_the_table_comes_and_goes_with_its_migration(any_desk: Desk, clock: Fixe
     assert items(any_desk) == []
     missed(any_desk, clock, "13800138000")
     assert len(items(any_desk)) == 1
+
+
+# --- closing a missed call and its escalations agree ---------------------------------
+
+
+def escalations(desk: Desk) -> list[Escalation]:
+    with Session(desk.engine) as s:
+        return list(s.exec(select(Escalation).order_by(Escalation.id)).all())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("outcome", ["reached", "wrong_number"])
+def test_closing_a_missed_call_withdraws_its_overdue_escalation(
+        any_desk: Desk, clock: FixedClock, outcome: str) -> None:
+    call_id = missed(any_desk, clock)
+    item = items(any_desk)[0]
+    assert item.id is not None
+    clock.advance(timedelta(minutes=31))
+    any_desk.evaluate()
+    [esc] = escalations(any_desk)
+    assert esc.kind == "callback_overdue" and esc.acknowledged_at is None
+    clock.advance(timedelta(minutes=4))
+    any_desk.missed_call_outcome(item.id, outcome)
+    [esc] = escalations(any_desk)
+    assert esc.acknowledged_at == clock.now() and esc.acknowledged_by == "system"
+    assert esc.note == {"reached": "called_back", "wrong_number": "wrong_number"}[outcome]
+    assert kinds(any_desk, "escalation_") == ["escalation_raised", "escalation_withdrawn"]
+    with Session(any_desk.engine) as s:
+        ev = s.exec(select(Event).where(Event.kind == "escalation_withdrawn")).one()
+    assert ev.call_id == call_id and ev.escalation_id == esc.id and ev.actor == "system"
+    from hotline.supervision.escalation_queue import QueueFilter, load_queue
+
+    assert load_queue(any_desk.engine, any_desk.sla, clock.now()) == []
+    [row] = load_queue(any_desk.engine, any_desk.sla, clock.now(),
+                       QueueFilter(show_acknowledged=True))
+    assert row.withdrawn and row.ack_note == esc.note
+
+
+def test_an_attempt_that_does_not_reach_the_caller_withdraws_nothing(
+        any_desk: Desk, clock: FixedClock) -> None:
+    missed(any_desk, clock)
+    item_id = items(any_desk)[0].id
+    assert item_id is not None
+    clock.advance(timedelta(minutes=31))
+    any_desk.evaluate()
+    any_desk.missed_call_outcome(item_id, "no_answer")
+    [esc] = escalations(any_desk)
+    assert esc.acknowledged_at is None
+
+
+def test_the_unanswered_call_alerts_of_every_call_counted_go_with_it(
+        any_desk: Desk, clock: FixedClock) -> None:
+    first = any_desk.ring(NUMBER).call_id
+    clock.advance(timedelta(seconds=35))
+    any_desk.evaluate()  # rang past 30 s
+    any_desk.abandon(first)
+    clock.advance(timedelta(minutes=2))
+    second = any_desk.ring(NUMBER).call_id
+    clock.advance(timedelta(seconds=35))
+    any_desk.evaluate()
+    any_desk.abandon(second)
+    other = any_desk.ring("13800138000").call_id  # another caller's alert stays
+    clock.advance(timedelta(seconds=35))
+    any_desk.evaluate()
+    assert [e.call_id for e in escalations(any_desk)] == [first, second, other]
+    [item] = items(any_desk)
+    assert item.calls == 2 and item.id is not None
+    any_desk.missed_call_outcome(item.id, "reached")
+    assert [(e.call_id, e.note) for e in escalations(any_desk)] == [
+        (first, "called_back"), (second, "called_back"), (other, None)]
+
+
+def test_a_later_answer_withdraws_the_item_and_its_escalation_in_a_feed_batch(
+        any_desk: Desk, clock: FixedClock) -> None:
+    missed(any_desk, clock)
+    clock.advance(timedelta(minutes=31))
+    any_desk.evaluate()
+    t = clock.now()
+    clock.advance(timedelta(minutes=2))
+    apply_call_events(any_desk, [
+        CallEvent("ring", "f-1", t, source="ami", number=NUMBER),
+        CallEvent("answer", "f-1", t + timedelta(seconds=20), source="ami",
+                  agent="PJSIP/8001"),
+    ])
+    assert items(any_desk)[0].state == "withdrawn"
+    [esc] = escalations(any_desk)
+    assert esc.note == "answered" and esc.acknowledged_at == t + timedelta(seconds=20)
+    assert kinds(any_desk, "escalation_")[-1] == "escalation_withdrawn"
+
+
+def test_acknowledging_the_escalation_keeps_the_missed_call_to_call_back(
+        any_desk: Desk, clock: FixedClock) -> None:
+    missed(any_desk, clock)
+    clock.advance(timedelta(minutes=31))
+    any_desk.evaluate()
+    [esc] = escalations(any_desk)
+    assert esc.id is not None
+    any_desk.acknowledge([esc.id], "calling them now")
+    [item] = items(any_desk)
+    assert item.state == "open" and item.id is not None
+    snap = load_snapshot(any_desk.engine, clock.now(), TZ)
+    assert [w.missed_call_id for w in snap.work if w.missed_call_id] == [item.id]
+    assert snap.kpis.callbacks_overdue == 1
+    any_desk.evaluate()  # acknowledged is not raised again
+    assert len(escalations(any_desk)) == 1
+    any_desk.missed_call_outcome(item.id, "reached")  # already acknowledged: left as it is
+    [esc] = escalations(any_desk)
+    assert esc.acknowledged_by != "system" and esc.note == "calling them now"
+    assert "escalation_withdrawn" not in kinds(any_desk, "escalation_")

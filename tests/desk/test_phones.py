@@ -509,3 +509,12 @@ def test_property_anything_typed_parses_or_is_refused_with_a_message(text: str) 
     else:
         assert n.e164 and n.display
         assert parse_number(n.display).e164 == n.e164
+
+
+def test_without_its_place_a_number_is_the_same_number() -> None:
+    full = parse_number("139 0225 1234")
+    bare = parse_number("139 0225 1234", with_place=False)
+    assert (bare.e164, bare.kind, bare.national) == (full.e164, full.kind, full.national)
+    assert full.carrier and bare.carrier is None and bare.region is None
+    fixed = parse_number("020 8765 4321", with_place=False)
+    assert fixed.kind == parse_number("020 8765 4321").kind and fixed.region is None

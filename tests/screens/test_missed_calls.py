@@ -112,3 +112,22 @@ async def test_one_item_is_said_in_the_singular(demo_desk: Desk) -> None:
         await settle(pilot)
         assert app.dashboard.query_one("#work-panel").border_title == \
             "[2] Callbacks & work due · 2 items"
+
+
+async def test_a_call_out_of_hours_says_so_and_when_it_is_due(demo_desk: Desk,
+                                                             clock: FixedClock) -> None:
+    from dataclasses import replace
+    from datetime import datetime
+
+    from hotline.opening_hours import parse_opening_hours
+    from tests.support import TZ
+
+    demo_desk.settings = replace(demo_desk.settings, hours=parse_opening_hours(
+        {"open": "08:00", "close": "20:00", "days": "working days"}))
+    clock.set(datetime(2026, 11, 25, 22, 15, tzinfo=TZ))
+    demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        [row] = missed_rows(app)
+        assert row[1] == "11-26 08:30" and row[7] == "out of hours"
