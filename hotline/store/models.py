@@ -331,6 +331,10 @@ class Event(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
     data: str = Field(default="{}", max_length=20000)  # JSON
+    #: The hash chain (:mod:`hotline.store.audit_chain`): the previous event's hash, and
+    #: this event's, set as it is inserted. Unique: two events never follow the same one.
+    prev_hash: str | None = Field(default=None, max_length=64, index=True, unique=True)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class Attachment(SQLModel, table=True):
@@ -475,3 +479,7 @@ class EscalationAlert(SQLModel, table=True):
 #: only clocks whose warning has come are read, however many tickets are open.
 sa.Index("ix_clock_state_warn", SQLModel.metadata.tables["clock"].c.state,
          SQLModel.metadata.tables["clock"].c.warn_at)
+
+
+# Events are linked into the audit chain as they are flushed, whoever adds them.
+from hotline.store import audit_chain as _audit_chain  # noqa: E402,F401

@@ -54,6 +54,7 @@ from hotline.errors import InputError, StorageError
 from hotline.i18n import _
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
+from hotline.store.audit_chain import chain_rows
 from hotline.store.limits import check_text, column_limit
 from hotline.store.models import Call, Event, PbxEvent
 from hotline.store.transaction import FUTURE_TOLERANCE, Transaction
@@ -543,7 +544,7 @@ class Batch:
                 {**new.row, "call_id": new.call.id if new.call is not None else None}
                 for new in self.pbx])
         if self.events:
-            conn.execute(sa.insert(_EVENT), self._event_rows())
+            conn.execute(sa.insert(_EVENT), chain_rows(self.s, self._event_rows()))
 
     def _event_rows(self) -> list[dict[str, Any]]:
         """The batch's event rows, each followed by those of the missed call it opened or
