@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from hotline.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from hotline.cli.context import CliContext
-    from hotline.store.audit_chain import Break
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -73,6 +71,7 @@ def verify_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from hotline.store.audit_chain import verify_chain
     from hotline.store.engine import make_engine
     from hotline.store.schema import upgrade
+    from hotline.views.audit_trail import describe_break
 
     if args.ticket is not None:
         raise UsageError(_("--verify checks the whole trail: give no ticket with it."))
@@ -103,20 +102,3 @@ def verify_command(args: argparse.Namespace, ctx: CliContext) -> int:
         return 1
     return 0
 
-
-def describe_break(broken: Break, tz: ZoneInfo) -> str:
-    """The first broken link in words: which event, when, and what is wrong with it."""
-    from hotline.store.transaction import show_time
-
-    when = show_time(broken.at, tz) if broken.at is not None else "?"
-    if broken.what == "changed":
-        why = _("its content no longer gives its hash: it was changed after it was written.")
-    elif broken.what == "unlinked":
-        why = _("it carries no link of the chain: it was written around the desk.")
-    elif broken.previous_id is None:
-        why = _("it does not link to the start of the chain: events before it were removed.")
-    else:
-        why = _("it does not link to the event before it (#{previous}): an event between "
-                "them was removed or replaced.").format(previous=broken.previous_id)
-    return _("Audit chain broken at event #{id} ({time}): {why}").format(
-        id=broken.event_id, time=when, why=why)

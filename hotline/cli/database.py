@@ -64,11 +64,11 @@ def db_upgrade_command(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def db_check_command(args: argparse.Namespace, ctx: CliContext) -> int:
-    from hotline.cli.audit import describe_break
     from hotline.store.audit_chain import check_tail
     from hotline.store.engine import make_engine
     from hotline.store.guards import broken_guards, guards_of
     from hotline.store.schema import current_revisions, head_revisions
+    from hotline.views.audit_trail import describe_break
 
     engine = make_engine(ctx.settings.db_url)
     url = engine.url.render_as_string(hide_password=True)

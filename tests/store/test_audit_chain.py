@@ -129,7 +129,7 @@ def test_seats_writing_at_once_keep_one_line(any_desk: Desk, clock: FixedClock) 
         try:
             for i in range(12):
                 desk.ring(f"0757-8330{n}{i:03d}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=ring_many, args=(d, n)) for n, d in enumerate(seats)]
@@ -150,7 +150,7 @@ def test_sqlite_refuses_replace_and_verify_finds_what_gets_around_it(
     demo.load_directory(desk)
     work(desk, clock)
     ids = event_ids(desk)
-    victim, after = ids[3], ids[4]
+    victim = ids[3]
     replace = (f"INSERT OR REPLACE INTO event (id, at, recorded_at, actor, kind, data, prev_hash, "
                f"hash) SELECT id, at, recorded_at, 'mallory', kind, data, prev_hash, hash "
                f"FROM event WHERE id = {victim}")
