@@ -29,8 +29,8 @@ def _ids(db: Path) -> list[int]:
         conn.close()
 
 
-def test_verify_reports_the_first_bad_id(env: Path, capsys: pytest.CaptureFixture[str]
-                                         ) -> None:  # noqa: F811
+def test_verify_reports_the_first_bad_id(env: Path,  # noqa: F811
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     for number in ("0757-83301234", "020-38881234", "13380012345"):
         assert cli("ring", number) == 0
     capsys.readouterr()
