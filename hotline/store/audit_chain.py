@@ -67,20 +67,24 @@ def _time(value: datetime) -> str:
 def _field(value: Any) -> bytes:
     if value is None:
         return b"~"
-    if isinstance(value, datetime):
-        text = _time(value)
+    if isinstance(value, str):
+        raw = value.encode("utf-8", "surrogatepass")
+    elif isinstance(value, datetime):
+        raw = _time(value).encode("ascii")
     elif isinstance(value, bool):  # never stored, but never hashed as "True" either
-        text = str(int(value))
+        raw = b"1" if value else b"0"
     else:
-        text = str(value)
-    raw = text.encode("utf-8", "surrogatepass")
-    return str(len(raw)).encode("ascii") + b":" + raw + b","
+        raw = str(value).encode("utf-8", "surrogatepass")
+    return b"%d:%b," % (len(raw), raw)
 
 
 def canonical(prev_hash: str, row: Any) -> bytes:
     """The bytes hashed for an event (``row``: a mapping or an object with the columns)."""
-    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
-    return _HEADER + _field(prev_hash) + b"".join(_field(get(name)) for name in FIELDS)
+    if isinstance(row, dict):
+        values = [row.get(name) for name in FIELDS]
+    else:
+        values = [getattr(row, name) for name in FIELDS]
+    return _HEADER + _field(prev_hash) + b"".join(map(_field, values))
 
 
 def event_hash(prev_hash: str, row: Any) -> str:
