@@ -160,6 +160,8 @@ def test_sqlite_refuses_replace_and_verify_finds_what_gets_around_it(
         run_sql(desk, f"UPDATE event SET actor = 'mallory' WHERE id = {victim}")
     with pytest.raises(sa.exc.IntegrityError, match="append-only"):
         run_sql(desk, f"DELETE FROM event WHERE id = {victim}")
+    with pytest.raises(sa.exc.IntegrityError, match="append-only"):  # SQLite's TRUNCATE
+        run_sql(desk, "DELETE FROM event")
     with pytest.raises(sa.exc.IntegrityError, match="append-only"):  # outside the chain
         run_sql(desk, "INSERT INTO event (at, recorded_at, actor, kind, data) "
                       "VALUES ('2026-11-25 02:00:00', '2026-11-25 02:00:00', 'x', 'x', '{}')")
@@ -207,15 +209,23 @@ def test_postgresql_refuses_truncate_and_verify_finds_an_owner_s_rewrite(
         demo.load_directory(desk)
         work(desk, clock)
         ids = event_ids(desk)
-        for sql in ("TRUNCATE event", "TRUNCATE call CASCADE",
+        upsert = ("INSERT INTO event (id, at, recorded_at, actor, kind, data, prev_hash, hash) "
+                  "SELECT id, at, recorded_at, 'mallory', kind, data, prev_hash, hash "
+                  f"FROM event WHERE id = {ids[2]} ON CONFLICT (id) DO UPDATE "
+                  "SET actor = excluded.actor")  # PostgreSQL's INSERT OR REPLACE
+        for sql in ("TRUNCATE event", "TRUNCATE call CASCADE", upsert,
                     f"UPDATE event SET actor = 'mallory' WHERE id = {ids[2]}",
                     f"DELETE FROM event WHERE id = {ids[2]}"):
             with pytest.raises(sa.exc.DBAPIError, match="append-only"):
                 run_sql(desk, sql)
         assert event_ids(desk) == ids
         # the owner can disable the trigger: then verify finds the rewrite
+        anchor = verify_chain(desk.engine).last_hash
         run_sql(desk, "ALTER TABLE event DISABLE TRIGGER event_append_only",
-                f"DELETE FROM event WHERE id = {ids[2]}")
+                f"UPDATE event SET data = '{{}}' WHERE id = {ids[5]}")
+        broken = verify_chain(desk.engine).broken
+        assert broken is not None and (broken.event_id, broken.what) == (ids[5], "changed")
+        run_sql(desk, f"DELETE FROM event WHERE id = {ids[2]}")
         with desk.engine.connect() as conn:
             assert [(g.name, s) for g, s in broken_guards(conn)] == [
                 ("event_append_only", "disabled")]
@@ -225,9 +235,13 @@ def test_postgresql_refuses_truncate_and_verify_finds_an_owner_s_rewrite(
             assert [g.name for g in restore_guards(conn)] == ["event_append_only"]
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             run_sql(desk, f"DELETE FROM event WHERE id = {ids[4]}")
+        # a TRUNCATE behind a dropped trigger: only the anchor kept elsewhere shows it
         run_sql(desk, "DROP TRIGGER event_no_truncate ON event")
         with desk.engine.connect() as conn:
             assert [g.name for g, _s in broken_guards(conn)] == ["event_no_truncate"]
+        run_sql(desk, "TRUNCATE event CASCADE")
+        report = verify_chain(desk.engine, expect=anchor)
+        assert (report.events, report.anchor_found) == (0, False)
     finally:
         desk.engine.dispose()
 
