@@ -479,7 +479,3 @@ class EscalationAlert(SQLModel, table=True):
 #: only clocks whose warning has come are read, however many tickets are open.
 sa.Index("ix_clock_state_warn", SQLModel.metadata.tables["clock"].c.state,
          SQLModel.metadata.tables["clock"].c.warn_at)
-
-
-# Events are linked into the audit chain as they are flushed, whoever adds them.
-from hotline.store import audit_chain as _audit_chain  # noqa: E402,F401
