@@ -246,13 +246,16 @@ def test_postgresql_refuses_truncate_and_verify_finds_an_owner_s_rewrite(
         desk.engine.dispose()
 
 
-def test_the_migration_links_the_events_already_written(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_migration_links_the_events_already_written(
+        backend: str, tmp_path, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
 
     from hotline.store.engine import make_engine
     from hotline.store.schema import alembic_config, upgrade
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite"
+                         else request.getfixturevalue("pg_url"))
     cfg = alembic_config(engine)
     command.upgrade(cfg, "0013_missed_calls")
     with engine.begin() as conn:
