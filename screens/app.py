@@ -591,6 +591,7 @@ class HotlineApp(App[None]):
         self.context.rota = self._read_rota()  # read the rota file once, on this thread
         self.refresh_shift()
         self.check_alerts()
+        self.check_audit_trail()
         if self.live:
             self.set_interval(30, self.refresh_shift, name="shift")
 
@@ -628,6 +629,19 @@ class HotlineApp(App[None]):
         self.shift_text = message.text
         self.dashboard.notices = self._notices()
         self.dashboard.tick()
+
+    @work(thread=True, exclusive=True, group="audit")
+    def check_audit_trail(self) -> None:
+        """As the desk opens: do the newest links of the audit chain hold? Red if not."""
+        from hotline.views.audit_trail import tail_notice
+
+        try:
+            notice = tail_notice(self.desk)
+        except Exception:  # the check must never keep the desk from opening
+            return
+        if notice is not None:
+            self.call_from_thread(self.notify, notice, title=_("Audit trail broken"),
+                                  severity="error", timeout=60)
 
     @work(thread=True, group="alerts")
     def check_alerts(self) -> None:

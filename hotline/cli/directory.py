@@ -7,7 +7,6 @@ reads instead.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +38,7 @@ def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from hotline.directory.contract_terms import CONTRACT_STATES
     from hotline.directory.csv_export import export_csv
     from hotline.directory.listing import list_contacts, list_contracts, list_customers, list_sites
+    from hotline.spreadsheet import csv_writer
 
     desk = ctx.desk()
     query = " ".join(args.search)
@@ -53,7 +53,8 @@ def directory_command(args: argparse.Namespace, ctx: CliContext) -> int:
         print(ngettext("{file}: {n} row written.", "{file}: {n} rows written.", n).format(
             file=path, n=f"{n:,}"))
         return 0
-    writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+    # tab-separated, often sent to a file a spreadsheet opens: formulas escaped there too
+    writer = csv_writer(sys.stdout, delimiter="\t", lineterminator="\n")
     shown = 0
     total = 0
     if args.kind == "customers":

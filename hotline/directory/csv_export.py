@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import IO
 
 from sqlmodel import col, select
@@ -11,18 +10,8 @@ from hotline.directory.contact_numbers import number_text
 from hotline.directory.csv_columns import COLUMNS
 from hotline.directory.listing import list_contacts, list_contracts, list_customers
 from hotline.seat import Seat
-from hotline.spreadsheet import escape_cell
+from hotline.spreadsheet import csv_writer
 from hotline.store.models import Contact, ContactNumber, Contract, Customer, Site
-
-
-class _EscapingWriter:
-    """A CSV writer that escapes every cell a spreadsheet would run as a formula."""
-
-    def __init__(self, out: IO[str]) -> None:
-        self._writer = csv.writer(out, lineterminator="\r\n")
-
-    def writerow(self, cells: list[str]) -> None:
-        self._writer.writerow([escape_cell(c) for c in cells])
 
 
 def export_csv(seat: Seat, kind: str, out: IO[str], query: str = "") -> int:
@@ -32,7 +21,7 @@ def export_csv(seat: Seat, kind: str, out: IO[str], query: str = "") -> int:
     A cell a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) is
     written with a ``'`` before it, which the import takes off again.
     """
-    writer = _EscapingWriter(out)
+    writer = csv_writer(out, lineterminator="\r\n")
     kind = "customers" if kind == "sites" else kind
     writer.writerow([c.name for c in COLUMNS[kind]])
     n = 0

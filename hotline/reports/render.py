@@ -7,7 +7,6 @@ terminal and the spreadsheet say cannot differ.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import unicodedata
@@ -26,7 +25,7 @@ from hotline.reports.figures import (
     PeriodPenalty,
     Report,
 )
-from hotline.spreadsheet import escape_cell
+from hotline.spreadsheet import SafeSheet, csv_writer, xlsx_options
 
 FORMATS = ("table", "csv", "json", "md", "xlsx")
 SERVICE_LEVEL_TARGET = 0.95
@@ -463,9 +462,8 @@ def _csv_rows(doc: dict[str, Any]) -> list[list[Any]]:
 
 def render_csv(doc: dict[str, Any]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
     # a cell a spreadsheet would run as a formula gets a ' before it; numbers stay numbers
-    writer.writerows([escape_cell(c) for c in row] for row in _csv_rows(doc))
+    csv_writer(buf, lineterminator="\n").writerows(_csv_rows(doc))
     return buf.getvalue()
 
 
@@ -490,9 +488,9 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
     """Summary (every figure per scope), penalties, days (with the 95% line), hours."""
     import xlsxwriter
 
-    # every string is written as text, never as a formula (a contract code or a rule's
-    # description starting with "=" stays what it says)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
+    # every string is written as text, never as a formula or a link (a contract code or
+    # a rule's description starting with "=" stays what it says): SafeSheet
+    wb = xlsxwriter.Workbook(str(path), xlsx_options())
     try:
         bold = wb.add_format({"bold": True})
         title = wb.add_format({"bold": True, "font_size": 13})
@@ -502,7 +500,7 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
         pts = wb.add_format({"num_format": "+0;-0;0"})
         formats = {"%": pct, "s": secs, "p": pts}
 
-        ws = wb.add_worksheet(_("Summary"))
+        ws = SafeSheet(wb.add_worksheet(_("Summary")))
         ws.write(0, 0, heading(doc), title)
         scopes = _scopes(doc)
         ws.write_row(2, 0, [_("Figure"), *[name for _k, name, _b in scopes]], head)
@@ -533,7 +531,7 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
         for n, note in enumerate(doc.get("notes", [])):
             ws.write(row_no + 1 + n, 0, note)
 
-        wp = wb.add_worksheet(_("Penalties"))
+        wp = SafeSheet(wb.add_worksheet(_("Penalties")))
         wp.write_row(0, 0, [_("Contract"), _("Rule"), _("Points"), _("Source"),
                             pgettext("valid from", "From"), pgettext("valid to", "To"),
                             _("Description")], head)
@@ -558,7 +556,7 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
         wp.set_column(4, 5, 12)
         wp.set_column(6, 6, 60)
 
-        wd = wb.add_worksheet(_("Days"))
+        wd = SafeSheet(wb.add_worksheet(_("Days")))
         wd.write_row(0, 0, [_("Date"), _("Offered"), _("Answered"), _("Within 30 s"),
                             _("Service level"), pgettext("service level", "Target")], head)
         day_rows = doc["series"]["days"]
@@ -588,7 +586,7 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
             chart.set_size({"width": 760, "height": 320})
             wd.insert_chart(1, 7, chart)
 
-        wh = wb.add_worksheet(_("Hours"))
+        wh = SafeSheet(wb.add_worksheet(_("Hours")))
         wh.write_row(0, 0, [_("Hour"), _("Offered"), _("Answered"), _("Service level")], head)
         levels = doc["series"].get("service_level_by_hour") or [None] * 24
         for h in range(24):
@@ -616,7 +614,7 @@ def write_xlsx(doc: dict[str, Any], path: Path) -> None:
         sl.show_blanks_as("gap")
         wh.insert_chart(17, 5, sl)
 
-        we = wb.add_worksheet(_("Engineers"))
+        we = SafeSheet(wb.add_worksheet(_("Engineers")))
         we.write_row(0, 0, [_("Login"), _("Name"),
                             *[_(label) for _k, label, _f in ENGINEER_FIGURES]], head)
         for i, person in enumerate(doc.get("engineers", []), 1):

@@ -53,6 +53,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     ``busy_timeout_ms``: how long a SQLite write waits for another program's lock.
     Raises :class:`StorageError` with a message naming the path and the cause.
     """
+    # every event written through any engine is linked into the audit chain as it is
+    # flushed (the hook is registered when that module is first imported)
+    import hotline.store.audit_chain  # noqa: F401
+
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:

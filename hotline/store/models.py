@@ -333,6 +333,10 @@ class Event(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
     data: str = Field(default="{}", max_length=20000)  # JSON
+    #: The hash chain (:mod:`hotline.store.audit_chain`): the previous event's hash, and
+    #: this event's, set as it is inserted. Unique: two events never follow the same one.
+    prev_hash: str | None = Field(default=None, max_length=64, index=True, unique=True)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class Attachment(SQLModel, table=True):

@@ -66,10 +66,41 @@ def current_revision(engine: Engine) -> str | None:
     return ",".join(sorted(revs)) if revs else None
 
 
+def may_change_schema(engine: Engine) -> bool:
+    """Whether this connection's database role may migrate the schema.
+
+    Always on SQLite. On PostgreSQL: the role owns the tables (is a member of the
+    owner's role), or, in an empty schema, may create tables in it. A seat role
+    (``hotline db grants``) may not: the owner runs ``hotline db upgrade``.
+    """
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        owner = conn.exec_driver_sql(
+            "SELECT pg_has_role(current_user, c.relowner, 'MEMBER') FROM pg_class c "
+            "WHERE c.oid = to_regclass('alembic_version')").first()
+        if owner is not None:
+            return bool(owner[0])
+        return bool(conn.exec_driver_sql(
+            "SELECT has_schema_privilege(current_schema(), 'CREATE')").scalar())
+
+
 def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the newest version; returns True if anything was applied."""
-    if current_revisions(engine) == head_revisions(engine):
+    """Bring the schema to the newest version; returns True if anything was applied.
+
+    A role that may not change the schema (a seat's, on PostgreSQL) never tries:
+    it is told to have the owner run ``hotline db upgrade``.
+    """
+    current = current_revisions(engine)
+    heads = head_revisions(engine)
+    if current == heads:
         return False
+    if not may_change_schema(engine):
+        raise StorageError(_(
+            "The database schema is at {current}; this version of hotline needs {head}. "
+            "This database role may not change the schema: run hotline db upgrade as "
+            "the database's owner.").format(current=",".join(sorted(current)) or _("empty"),
+                                           head=",".join(sorted(heads))))
     from alembic import command
 
     try:

@@ -55,6 +55,7 @@ from hotline.i18n import _
 from hotline.opening_hours import OpeningHours
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
+from hotline.store.audit_chain import chain_rows
 from hotline.store.limits import check_text, column_limit
 from hotline.store.models import Call, Event, PbxEvent
 from hotline.store.transaction import FUTURE_TOLERANCE, Transaction
@@ -553,7 +554,7 @@ class Batch:
                 for new in self.pbx])
         if self.events:
             reads: list[missed_calls.BatchReads] = []
-            conn.execute(sa.insert(_EVENT), self._event_rows(reads))
+            conn.execute(sa.insert(_EVENT), chain_rows(self.s, self._event_rows(reads)))
             for read in reads:
                 missed_calls.insert_new_items(self.tx, read)
 

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
@@ -143,3 +143,111 @@ def test_report_xlsx_writes_formula_like_strings_as_text(env: Path,  # noqa: F81
     assert '=HYPERLINK(&quot;http://example.com/x&quot;,&quot;click&quot;)' in strings or \
         '=HYPERLINK("http://example.com/x","click")' in strings
     assert "<t>=1+2</t>" in strings and "<t>+cmd</t>" in strings and "<t>@A1</t>" in strings
+
+
+# --- from the directory to every export, and any text at all ---------------------------
+
+CONTRACT_FORMULA = '=HYPERLINK("http://x")'
+
+
+def _xlsx_cells(path: Path) -> list[str]:
+    """Every cell element of every sheet, as XML text."""
+    with zipfile.ZipFile(path) as z:
+        names = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        return [c for n in names for c in re.findall(r"<c [^>]*?(?:/>|>.*?</c>)",
+                                                       z.read(n).decode())]
+
+
+def _shared_strings(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        if "xl/sharedStrings.xml" not in z.namelist():
+            return []
+        xml = z.read("xl/sharedStrings.xml").decode()
+    return [re.sub(r"<[^>]+>", "", si) for si in re.findall(r"<si>(.*?)</si>", xml, re.S)]
+
+
+def test_a_contract_code_from_the_directory_stays_text_in_every_export(
+        demo_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from hotline.cli.main import run
+    from hotline.store.models import Call, Contract
+
+    call = demo_desk.ring("0757-83301234").call_id
+    demo_desk.answer(call)
+    with Session(demo_desk.engine) as s:
+        row = s.get(Call, call)
+        assert row is not None and row.contract_id is not None
+        contract = s.get(Contract, row.contract_id)
+        assert contract is not None
+        contract.code = CONTRACT_FORMULA
+        s.add(contract)
+        s.commit()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOTLINE_DB", str(demo_desk.engine.url.database))
+    period = ("--from", "2026-11-01", "--to", "2026-11-30")
+    xlsx = tmp_path / "r.xlsx"
+    clock = FixedClock(START)
+    assert run(["report", *period, "--format", "xlsx", "-o", str(xlsx)], clock=clock) == 0
+    cells = _xlsx_cells(xlsx)
+    assert cells and not [c for c in cells if "<f>" in c]
+    assert any('=HYPERLINK("http://x")' in t.replace("&quot;", '"')
+               for t in _shared_strings(xlsx))
+    with zipfile.ZipFile(xlsx) as z:  # no link made out of the text either (charts only)
+        assert not [n for n in z.namelist() if "worksheets/_rels" in n
+                    and "hyperlink" in z.read(n).decode()]
+    assert not [c for c in cells if "<hyperlink" in c]
+    capsys.readouterr()
+    assert run(["report", *period, "--format", "csv"], clock=clock) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert "'" + CONTRACT_FORMULA in {r[1] for r in rows}
+    for kind in ("contracts", "customers"):
+        out = tmp_path / f"{kind}.csv"
+        assert run(["directory", kind, "--csv", str(out)], clock=clock) == 0
+        cells_csv = [c for r in csv.reader(out.open(encoding="utf-8-sig", newline=""))
+                     for c in r]
+        assert not [c for c in cells_csv if c[:1] in ("=", "+", "@", "\t", "\r")]
+    assert "'" + CONTRACT_FORMULA in cells_csv or kind == "customers"
+    capsys.readouterr()
+    assert run(["directory", "contracts"], clock=clock) == 0  # the tab-separated listing
+    listed = list(csv.reader(io.StringIO(capsys.readouterr().out), delimiter="\t"))
+    assert [r[0] for r in listed if "HYPERLINK" in r[0]] == ["'" + CONTRACT_FORMULA]
+
+
+@given(values=st.lists(st.one_of(st.text(max_size=12), st.integers(-10**15, 10**15),
+                                 st.floats(allow_nan=True, allow_infinity=True), st.none()),
+                       min_size=1, max_size=8))
+@example(values=["http://evil.example/x", "=1+2", "-5", -5, "@SUM(A1)", "mailto:a@b.c"])
+def test_any_value_written_to_a_sheet_is_text_or_a_number_never_a_formula(
+        tmp_path_factory: pytest.TempPathFactory, values: list[object]) -> None:
+    import xlsxwriter
+
+    from hotline.spreadsheet import SafeSheet, xlsx_options
+
+    path = tmp_path_factory.mktemp("x") / "v.xlsx"
+    wb = xlsxwriter.Workbook(str(path), xlsx_options())
+    SafeSheet(wb.add_worksheet()).write_row(0, 0, values)
+    wb.close()
+    cells = _xlsx_cells(path)
+    assert not [c for c in cells if "<f>" in c]
+    with zipfile.ZipFile(path) as z:
+        assert "<hyperlink" not in z.read("xl/worksheets/sheet1.xml").decode()
+    for value in values:
+        if isinstance(value, str):  # every text a string cell (shared or inline)
+            assert len([c for c in cells if 't="s"' in c or 't="str"' in c]) >= 1
+    numbers = [v for v in values if isinstance(v, int | float) and v == v
+               and v not in (float("inf"), float("-inf"))]
+    assert len([c for c in cells if " t=" not in c and "<v>" in c]) == len(numbers)
+
+
+@given(text=st.text(max_size=20))
+def test_any_text_written_to_csv_reads_back_unchanged_and_never_as_a_formula(
+        text: str) -> None:
+    from hotline.spreadsheet import csv_writer
+
+    buf = io.StringIO()
+    csv_writer(buf, lineterminator="\r\n").writerow([text, -5, 2.5])
+    [cell, number, fraction] = next(csv.reader(io.StringIO(buf.getvalue(), newline="")))
+    assert unescape_cell(cell) == text and (number, fraction) == ("-5", "2.5")
+    assert (not cell[:1] or cell[0] not in "=+-@\t\r"
+            or re.fullmatch(r"[+-]([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", cell))
