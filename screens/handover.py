@@ -167,6 +167,7 @@ class CrewDialog(TranslatedModalScreen[tuple[str, list[str]] | None]):
 class HandoverScreen(DeskScreen):
     """The change of shift, without paper."""
 
+    KEY_BAR_OMITS = frozenset({"app.handover"})  # the key to this screen
     BINDINGS = [
         Binding("w", "write", "Write handover", id="handover.write"),
         Binding("t", "take_over", "Take over", id="handover.take_over"),
