@@ -57,3 +57,27 @@ async def test_the_columns_come_back_at_120(demo_desk: Desk) -> None:
         await pilot.resize_terminal(120, 35)
         await settle(pilot)
         assert work.hidden_columns == []
+
+
+async def test_the_help_shows_every_binding_id_whole_at_80_and_120(demo_desk: Desk) -> None:
+    from textual.widgets import DataTable
+
+    from screens.help import HelpScreen
+
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        for size, columns in ((SMALL, 2), ((120, 35), 3)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            table = screen.query_one("#help-keys", DataTable)
+            assert table.virtual_size.width <= table.scrollable_content_region.width, size
+            assert len(table.columns) == columns
+            shown = "\n".join(str(cell) for i in range(table.row_count)
+                              for cell in table.get_row_at(i))
+            for _where, _key, _does, binding_id in screen.key_rows:
+                assert binding_id in shown
