@@ -80,7 +80,11 @@ class DeskContext:
         duty in the shift running now first, marked so, then the others."""
         from hotline.supervision.crew import dispatch_choices
 
-        choices = dispatch_choices(self.desk.engine, self.rota.at(self.desk.now()))
+        try:
+            shift = self.rota.at(self.desk.now())
+        except HotlineError:  # no rota (yet): nobody is known to be on duty
+            shift = None
+        choices = dispatch_choices(self.desk.engine, shift)
         out = []
         for c in choices:
             shown = c.name if c.name == c.login else f"{c.name} ({c.login})"
