@@ -51,6 +51,9 @@ STATUSES = {
 #: Handling conditions a policy's variants know (a policy may name others: shown as named).
 CONDITIONS = {
     "onsite": N_("on site"),
+    "local": N_("site in our own city"),
+    "remote": N_("site in another city or county"),
+    "difficult": N_("difficult fault"),
     "manufacturer": N_("with the manufacturer"),
     "impaired": N_("service impaired"),
     "nms_crash": N_("network management down"),

@@ -76,11 +76,22 @@ class DeskContext:
         self._rota = rota
 
     def roster_choices(self) -> list[tuple[str, str]]:
-        """The desk's roster as (name shown, login), to choose an engineer from."""
-        from hotline.desk.roster import roster
+        """The desk's roster as (name shown, login), to choose an engineer from: those on
+        duty in the shift running now first, marked so, then the others."""
+        from hotline.supervision.crew import dispatch_choices
 
-        return [(m.name if m.name == m.login else f"{m.name} ({m.login})", m.login)
-                for m in roster(self.desk.engine)]
+        try:
+            shift = self.rota.at(self.desk.now())
+        except HotlineError:  # no rota (yet): nobody is known to be on duty
+            shift = None
+        choices = dispatch_choices(self.desk.engine, shift)
+        out = []
+        for c in choices:
+            shown = c.name if c.name == c.login else f"{c.name} ({c.login})"
+            if c.on_duty:
+                shown = _("{engineer} · on duty now").format(engineer=shown)
+            out.append((shown, c.login))
+        return out
 
 
 class DeskScreen(TranslatedScreen[None]):

@@ -143,20 +143,21 @@ class DashboardScreen(DeskScreen):
                 ("customer", _("Customer"), 18), ("open", _("Open"), 4),
                 ("contract", _("Contract"), 18),
                 ("state", _("State"), None),
-            ], countdown_column="wait", id="calls")
+            ], countdown_column="wait", drop_first=("contract", "place", "caller"), id="calls")
         with Vertical(id="work-panel", classes="panel"):
             yield LiveTable([
-                ("left", _("Time left"), 9), ("due", _("Due"), 11), ("ticket", _("Ticket"), 11),
-                ("target", _("Target"), 18), ("level", _("Level"), 5),
-                ("customer", _("Customer"), 20), ("caller", _("Caller"), 10),
+                # a missed call shows its number where a ticket shows its number
+                ("left", _("Time left"), 9), ("due", _("Due"), 11), ("ticket", _("Ticket"), 14),
+                ("target", _("Target"), 16), ("level", _("Level"), 5),
+                ("customer", _("Customer"), 18), ("caller", _("Caller"), 10),
                 ("owner", _("Owner"), None),
-            ], countdown_column="left", id="work")
+            ], countdown_column="left", drop_first=("due", "caller", "level"), id="work")
         with Vertical(id="escalations-panel", classes="panel"):
             yield LiveTable([
                 ("ack", " ", 1), ("over", _("Time left"), 9), ("since", _("Since"), 11),
                 ("what", _("What"), 26), ("item", _("Call / ticket"), 15),
                 ("customer", _("Customer"), 20), ("detail", _("Detail"), None),
-            ], countdown_column="over", id="escalations")
+            ], countdown_column="over", drop_first=("since", "customer"), id="escalations")
         yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -101,6 +101,7 @@ class DirectoryScreen(DeskScreen):
 
     COMMANDS = {DirectoryCommands}
 
+    KEY_BAR_OMITS = frozenset({"app.directory"})  # the key to this screen
     BINDINGS = [
         Binding("escape", "back", "Back", id="directory.back"),
         Binding("n", "add", "New", id="directory.add"),

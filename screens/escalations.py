@@ -107,6 +107,7 @@ class PickEngineer(Dialog[str | None]):
 class EscalationQueueScreen(DeskScreen):
     """Every escalation the desk raised, for the shift supervisor."""
 
+    KEY_BAR_OMITS = frozenset({"app.escalations"})  # the key to this screen
     BINDINGS = [
         Binding("k", "acknowledge", "Acknowledge", id="escalations.acknowledge"),
         Binding("K", "acknowledge_all", "Acknowledge all shown",

@@ -61,6 +61,8 @@ class HandoverState:
     history: list[HandoverView]
     #: Every engineer of the desk's directory (to complete the crew's logins).
     known: list[str] = field(default_factory=list)
+    #: The handover of the shift before the outgoing one (how this shift began).
+    previous: HandoverView | None = None
 
 
 class HandoverLoaded(Message):
@@ -165,6 +167,7 @@ class CrewDialog(TranslatedModalScreen[tuple[str, list[str]] | None]):
 class HandoverScreen(DeskScreen):
     """The change of shift, without paper."""
 
+    KEY_BAR_OMITS = frozenset({"app.handover"})  # the key to this screen
     BINDINGS = [
         Binding("w", "write", "Write handover", id="handover.write"),
         Binding("t", "take_over", "Take over", id="handover.take_over"),
@@ -241,7 +244,8 @@ class HandoverScreen(DeskScreen):
                 handover_of(desk.engine, rota, out), pending_handover(
                     desk.engine, rota), open_items(desk.engine, desk.sla, now),
                 recent_handovers(desk.engine, rota),
-                [m.login for m in desk_engineers(desk)])
+                [m.login for m in desk_engineers(desk)],
+                handover_of(desk.engine, rota, rota.previous(out)))
         except HotlineError as exc:
             self.post_message(HandoverLoaded(None, str(exc), seq))
             return
@@ -337,7 +341,20 @@ class HandoverScreen(DeskScreen):
         crew_line(_("Next:"), st.incoming_crew)
         pending = st.pending
         mine = st.mine
-        if pending is not None and pending.written_by != me:
+        # Nothing written for the outgoing shift yet: say how the last handover stands —
+        # one this seat wrote that waits to be taken over, or the one this shift began
+        # with — so that a handover just given never reads "Not handed over yet".
+        earlier: HandoverView | None = None
+        waits_for_me = pending is not None and pending.written_by != me
+        if mine is None and not waits_for_me:
+            if pending is not None:
+                earlier = pending
+            elif st.previous is not None:
+                earlier = st.previous
+        if earlier is not None:
+            mine = earlier
+            t.append(earlier.shift.label(tz) + ": ", style="bold")
+        if waits_for_me and pending is not None:
             t.append(_("Handover from {who} ({time}) for {shift}, waiting to be taken over — "
                        "press t.").format(who=pending.written_by,
                                           time=short_datetime(pending.written_at, tz, now),
@@ -360,6 +377,9 @@ class HandoverScreen(DeskScreen):
             t.append(_("Not handed over yet. Press w to write the handover note: what the next "
                        "shift must know; the open items below are recorded with it."),
                      style="dim")
+        if earlier is not None:
+            t.append("\n" + _("{shift}: not handed over yet; w writes its handover.").format(
+                shift=st.outgoing.label(tz)), style="dim")
         return t
 
     # --- actions ------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -82,20 +84,63 @@ class HelpScreen(TranslatedModalScreen[None]):
             yield table
 
     def on_mount(self) -> None:
-        table = self.query_one("#help-keys", DataTable)
-        # what a key does before its binding id (for the config file): the id comes last,
-        # so that a narrow terminal cuts it rather than what the key does
-        table.add_columns(_("Where"), _("Key"), _("Does"), _("Binding id"))
+        self._rows = self._key_rows()
+        self._layout = ""
+        self._fill()
+        self.query_one("#help-keys", DataTable).focus()
+
+    def on_resize(self) -> None:
+        if self.is_mounted and hasattr(self, "_rows"):
+            self._fill()
+
+    def _key_rows(self) -> list[tuple[str, str, str, str]]:
+        """Where, key, what it does, binding id: one row per binding."""
+        rows: list[tuple[str, str, str, str]] = []
         sections = [(N_("Everywhere"), self.everywhere)] + [
             (heading, _own_bindings(cls)) for heading, cls in screen_sections()]
         for heading, bindings in sections:
             for b in bindings:
                 shown = ", ".join(self.app.get_key_display(Binding(k, b.action))
                                   for k in keys_for(b, self.keymap).split(","))
-                table.add_row(_(heading), shown, translated(b).description, b.id or "")
+                rows.append((_(heading), shown, translated(b).description, b.id or ""))
         for keys, does in BUILT_IN:
-            table.add_row(_("Everywhere"), keys, _(does), "")
-        table.focus()
+            rows.append((_("Everywhere"), keys, _(does), ""))
+        return rows
+
+    @property
+    def key_rows(self) -> list[tuple[str, str, str, str]]:
+        """Where, key, what it does, binding id: every row the help shows, whatever its
+        layout."""
+        return list(self._rows)
+
+    def _fill(self) -> None:
+        """The place heads its keys (a line of its own) rather than taking a column, so
+        that what a key does and its binding id fit beside the key; on a narrow terminal
+        (80 columns) each binding id goes under what its key does. No id is ever cut."""
+        table = self.query_one("#help-keys", DataTable)
+        widths = [max(cell_len(h), *(cell_len(r[i + 1]) for r in self._rows)) + 2
+                  for i, h in enumerate((_("Key"), _("Does"), _("Binding id")))]
+        room = (table.scrollable_content_region.width or self.app.size.width - 16) - 2
+        layout = "columns" if sum(widths) <= room else "lines"
+        if layout == self._layout:
+            return
+        self._layout = layout
+        table.clear(columns=True)
+        if layout == "columns":
+            table.add_columns(_("Key"), _("Does"), _("Binding id"))
+        else:
+            table.add_columns(_("Key"), _("Does") + " · " + _("Binding id"))
+        where = None
+        for place, key, does, binding_id in self._rows:
+            if place != where:
+                where = place
+                table.add_row(Text(place, style="bold"), *[""] * (len(table.columns) - 1))
+            if layout == "columns":
+                table.add_row(key, does, binding_id)
+            elif binding_id:
+                table.add_row(key, Text.assemble(does, "\n", (binding_id, "dim")), height=2)
+            else:
+                table.add_row(key, does)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -61,6 +61,7 @@ class ContractsLoaded(Message):
 class ReportsScreen(DeskScreen):
     """SLA and penalty figures by day, shift, month, quarter or any range."""
 
+    KEY_BAR_OMITS = frozenset({"app.reports"})  # the key to this screen
     BINDINGS = [
         Binding("d", "period('day')", "Day", id="reports.day"),
         Binding("s", "period('shift')", "Shift", id="reports.shift"),

@@ -25,18 +25,21 @@ from screens.widgets.save_request import SaveRequested, request_save
 
 #: Steps whose free text is required, and what the text field is called for each.
 TEXT_LABELS = {
-    "note": ("Note", True),
-    "guidance_note": ("Guidance given", True),
-    "clock_paused": ("Reason", True),
-    "level_set": ("Reason", True),
-    "part_lent": ("Part (name, serial)", True),
-    "part_returned": ("Part (name, serial)", True),
-    "written_complaint": ("Reference", True),
-    "unauthorised_operation": ("What happened", True),
-    "thanks_letter": ("Reference", True),
+    "note": (N_("Note"), True),
+    "guidance_note": (N_("Guidance given"), True),
+    "clock_paused": (N_("Reason"), True),
+    "level_set": (N_("Reason"), True),
+    "part_lent": (N_("Part (name, serial)"), True),
+    "part_returned": (N_("Part (name, serial)"), True),
+    "written_complaint": (N_("Reference"), True),
+    "unauthorised_operation": (N_("What happened"), True),
+    "thanks_letter": (N_("Reference"), True),
     "consultation_answered": (N_("Answer given"), True),
     "complaint_answered": (N_("Answer given"), True),
 }
+
+#: What the text field of any other step is called.
+REMARK = N_("Remark")
 
 #: Steps that say what the fault was put down to (category, cause, solution).
 FAULT_REPORT_STEPS = ("restore", "resolve")
@@ -118,7 +121,8 @@ class StepForm(TranslatedModalScreen[bool]):
             if self.what == "conditions_set":
                 yield Label(_("Which of the policy's conditions hold (Space toggles):"))
                 for name, description in self.conditions.items():
-                    yield Checkbox(f"{name} — {description}",
+                    # the condition in the desk's language; the policy's own words after it
+                    yield Checkbox(f"{display_names.condition(name)} — {description}",
                                    name in self.current_conditions, name=name,
                                    classes="condition")
             if self.what == "remote_logout":
@@ -126,7 +130,7 @@ class StepForm(TranslatedModalScreen[bool]):
                 yield TextArea(id="command-log", soft_wrap=False)
                 yield from self._field(_("Log file"), Input(
                     compact=True, id="log-file", placeholder=_("path of the session log file")))
-            label, required = TEXT_LABELS.get(self.what, ("Remark", False))
+            label, required = TEXT_LABELS.get(self.what, (REMARK, False))
             yield from self._field(_(label) + (" *" if required else ""), Input(
                 compact=True, id="text", placeholder="" if required else _("optional")))
             yield from self._field(_("Time"), Input(

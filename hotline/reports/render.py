@@ -26,6 +26,7 @@ from hotline.reports.figures import (
     Report,
 )
 from hotline.spreadsheet import SafeSheet, csv_writer, xlsx_options
+from hotline.timefmt import span
 
 FORMATS = ("table", "csv", "json", "md", "xlsx")
 SERVICE_LEVEL_TARGET = 0.95
@@ -270,8 +271,8 @@ def format_value(value: Any, fmt: str) -> str:
         return "—"
     if fmt == "%":
         return f"{float(value) * 100:.1f}%"
-    if fmt == "s":
-        return _("{n} s").format(n=f"{float(value):.1f}")
+    if fmt == "s":  # a span read by people: whole seconds, in minutes and hours when long
+        return span(float(value))
     if fmt == "p":
         v = float(value)
         text = str(int(v)) if v.is_integer() else f"{v:.2f}"

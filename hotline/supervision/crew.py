@@ -116,3 +116,35 @@ def set_crew(seat: Seat, inst: ShiftInstance, *, supervisor: str | None,
         return read_crew(s, inst)
 
 
+
+
+# --- whom to send -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispatchChoice:
+    """An engineer of the roster, as the dispatch step offers them."""
+
+    login: str
+    name: str
+    on_duty: bool  # in the crew of the shift running now
+
+
+def dispatch_choices(engine: Engine, inst: ShiftInstance | None) -> list[DispatchChoice]:
+    """The desk's roster for choosing who goes on site: those on duty in ``inst`` first
+    (in the crew's order: its engineers, then its supervisor), then everybody else by
+    role and login. A crew member no longer on the roster is not offered; without a
+    shift, nobody is on duty."""
+    from hotline.desk.roster import roster
+
+    members = roster(engine)
+    order: list[str] = []
+    if inst is not None:
+        crew = crew_of(engine, inst)
+        order = [m.login for m in (*crew.engineers, *([crew.supervisor] if crew.supervisor
+                                                     else []))]
+    by_login = {m.login: m for m in members}
+    first = [by_login[login] for login in dict.fromkeys(order) if login in by_login]
+    rest = [m for m in members if m.login not in set(order)]
+    return ([DispatchChoice(m.login, m.name, True) for m in first]
+            + [DispatchChoice(m.login, m.name, False) for m in rest])

@@ -132,15 +132,20 @@ def outgoing_shift(engine: Engine, rota: Rota, now: datetime) -> ShiftInstance:
     """The shift a handover written now is for.
 
     Normally the current one; in the first hour of a shift, the previous one
-    if it has not been handed over yet (the outgoing supervisor is late).
+    until its handover has been taken over (the outgoing supervisor is late, or
+    the incoming one has not taken it over yet). A previous shift handed over but
+    not taken over stays the outgoing one: its handover is the one on the screen
+    (``w`` revises it) — were it the current shift, the handover just given would
+    read "Not handed over yet".
     """
     current = rota.at(now)
     if now - current.start < HANDOVER_GRACE:
         prev = rota.previous(current)
         with Session(engine) as s:
-            done = s.exec(select(Handover.id).where(Handover.shift_day == prev.day,
-                                                    Handover.shift == prev.spec.id)).first()
-        if done is None:
+            taken = s.exec(select(Handover.id).where(
+                Handover.shift_day == prev.day, Handover.shift == prev.spec.id,
+                col(Handover.accepted_at).is_not(None))).first()
+        if taken is None:
             return prev
     return current
 

@@ -39,7 +39,17 @@ SHORT: dict[str, tuple[str, str]] = {
     "app.handover": NP_("key bar", "Handover"),
     "app.reports": NP_("key bar", "Reports"),
     "app.wall": NP_("key bar", "Wall"),
+    # the escalation queue has the most keys of any screen: in Chinese its long
+    # descriptions pushed F4 and F5 off a 120-column bar
+    "escalations.acknowledge_all": NP_("key bar", "Ack. all"),
+    "escalations.open_ticket": NP_("key bar", "Ticket"),
+    "escalations.filter": NP_("key bar", "Kind"),
+    "escalations.show_acknowledged": NP_("key bar", "Acknowledged"),
 }
+
+#: A screen names here the ids of keys its bar leaves out (the key to the screen
+#: itself: F3 on the escalation queue takes room and does nothing new).
+OMIT_ATTRIBUTE = "KEY_BAR_OMITS"
 
 
 def _rank(binding: Binding, node: object, app: object) -> int:
@@ -101,10 +111,10 @@ class KeyBar(Widget):
                               tuple[Binding, bool, object] | None]:
         """Each action shown once (its first key), and the command palette's binding."""
         active = self.screen.active_bindings
-        seen: set[str] = set()
+        seen: set[str] = set(getattr(self.screen, OMIT_ATTRIBUTE, ()))
         keys: list[tuple[Binding, bool, object]] = []
         for node, binding, enabled, _tooltip in active.values():
-            if binding.show and binding.action not in seen:
+            if binding.show and binding.action not in seen and binding.id not in seen:
                 seen.add(binding.action)
                 keys.append((binding, enabled, node))
         palette = None

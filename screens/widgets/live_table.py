@@ -40,6 +40,8 @@ PAUSED_STYLE = "dim"
 
 #: Blank cells on each side of a cell's content.
 PADDING = 1
+#: The least a last, auto-width column is elided to before columns are left out.
+FILL_MIN = 10
 
 
 class Now:
@@ -198,6 +200,12 @@ class _Column:
     fixed: int | None
     width: int  # content width in use (fixed, or measured)
     hidden: bool = False  # left out: the table is too narrow for it (``drop_first``)
+    clip: int | None = None  # the last column, elided to the room the others leave
+
+    @property
+    def drawn(self) -> int:
+        """The width the column is drawn at."""
+        return self.clip if self.clip is not None else self.width
 
 
 class LiveTable(ScrollView, can_focus=True):
@@ -386,29 +394,68 @@ class LiveTable(ScrollView, can_focus=True):
         raise KeyError(key)
 
     def _measure_all(self) -> None:
-        self._total_width = sum(c.width + 2 * PADDING for c in self._columns if not c.hidden)
+        self._total_width = sum(c.drawn + 2 * PADDING for c in self._columns if not c.hidden)
 
     @property
     def hidden_columns(self) -> list[str]:
         """The keys of the columns left out for want of width."""
         return [c.key for c in self._columns if c.hidden]
 
+    def _room(self) -> int:
+        """The width the columns have (without a vertical scrollbar)."""
+        return self.scrollable_content_region.width
+
+    def _filler(self) -> _Column | None:
+        """The last column when its width is its content's: it is elided to the room the
+        others leave (its text ends in "…") rather than going off the edge."""
+        last = self._columns[-1] if self._columns else None
+        if last is None or last.fixed is not None or last.key == self._countdown_column:
+            return None
+        return last
+
     def _fit_columns(self) -> bool:
         """Leave out the ``drop_first`` columns, in order, until the rest fit the width
-        (all come back when there is room). True if a column came or went."""
+        (all come back when there is room), then elide the last column to what is left.
+        True if a column came, went or changed its width."""
+        changed = self._drop_columns()
+        filler = self._filler()
+        if filler is not None:
+            room = self._room()
+            clip = None
+            if room > 0 and not filler.hidden:
+                others = sum(c.width + 2 * PADDING for c in self._columns
+                             if not c.hidden and c is not filler)
+                left = room - others - 2 * PADDING
+                if left < filler.width:
+                    clip = max(left, cell_len(filler.label), 1)
+            if clip != filler.clip:
+                filler.clip = clip
+                changed = True
+        if changed:
+            self._static.clear()
+            self._lines.clear()
+            self._measure_all()
+        return changed
+
+    def _drop_columns(self) -> bool:
         if not self._drop_first:
             return False
-        room = self.size.width
+        room = self._room()
         by_key = {c.key: c for c in self._columns}
-        width = sum(c.width + 2 * PADDING for c in self._columns
-                    if c.key not in self._drop_first)
+        filler = self._filler()
+
+        def need(c: _Column) -> int:
+            width = min(c.width, FILL_MIN) if c is filler else c.width
+            return width + 2 * PADDING
+
+        width = sum(need(c) for c in self._columns if c.key not in self._drop_first)
         drop: set[str] = set()
         if room > 0:
             kept = [by_key[k] for k in self._drop_first if k in by_key]
             # the most important (last to drop) first, each while it still fits
             for column in reversed(kept):
-                if width + column.width + 2 * PADDING <= room and not drop:
-                    width += column.width + 2 * PADDING
+                if width + need(column) <= room and not drop:
+                    width += need(column)
                 else:
                     drop.add(column.key)
         changed = False
@@ -469,9 +516,9 @@ class LiveTable(ScrollView, can_focus=True):
             if isinstance(value, Keyed):
                 value = value.value
             if isinstance(value, str):
-                segments.append(_plain_cell(value, column.width))
+                segments.append(_plain_cell(value, column.drawn))
             else:
-                segments.extend(_cell(value, column.width).render(console))
+                segments.extend(_cell(value, column.drawn).render(console))
         return Strip(segments)
 
     def _static_parts(self, key: str) -> tuple[Strip, Strip]:

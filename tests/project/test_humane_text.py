@@ -156,3 +156,41 @@ def test_our_humanize_catalog_is_compiled() -> None:
         elif any(mo.ngettext(m.id[0], m.id[1], n) != m.string[0] for n in (1, 2)):
             stale.append(m.id)
     assert stale == [], "run `uv run python scripts/i18n.py` to compile the catalog"
+
+
+def test_every_condition_of_a_shipped_policy_has_a_chinese_name() -> None:
+    """A condition (on site, site in another city…) reaches the ticket's header, its
+    timeline and the conditions form: on a Chinese desk it reads in Chinese."""
+    from zoneinfo import ZoneInfo
+
+    from hotline import display_names
+    from hotline.i18n import set_language
+    from hotline.paths import shipped_data_dir
+    from hotline.sla.policy_file import load_policy_file
+
+    names = set()
+    for path in sorted((shipped_data_dir() / "policies").glob("*.toml")):
+        names |= set(load_policy_file(path, ZoneInfo("Asia/Shanghai")).conditions)
+    assert {"onsite", "remote", "local"} <= names
+    set_language("zh_CN")
+    try:
+        for name in names:
+            shown = display_names.condition(name)
+            assert shown != name and shown.isascii() is False, name
+    finally:
+        set_language("en")
+
+
+def test_every_step_form_text_label_reads_in_chinese() -> None:
+    """The step form's text field ("Note", "Remark", "Reason"…) is named in the desk's
+    language, not left in English on a Chinese desk."""
+    from hotline.i18n import _, set_language
+    from screens.step_form import REMARK, TEXT_LABELS
+
+    labels = {REMARK, *(label for label, _required in TEXT_LABELS.values())}
+    set_language("zh_CN")
+    try:
+        for label in labels:
+            assert _(label) != label, label
+    finally:
+        set_language("en")

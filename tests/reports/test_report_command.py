@@ -300,3 +300,21 @@ def test_a_running_month_scored_says_provisional_by_its_points(
     out = capsys.readouterr().out
     assert "answer_rate  -2 (provisional)" in out
     assert "Provisional: 2026-11-01 – 2026-11-30 is still running" in out
+
+
+def test_report_spans_are_whole_seconds_minutes_and_hours() -> None:
+    """A mean wait of 12.3 s reads "12 s", 125 s "2 min 5 s" — in Chinese too; a span
+    never shows a decimal."""
+    from hotline.i18n import set_language
+    from hotline.reports import format_value
+
+    assert format_value(12.3, "s") == "12 s"
+    assert format_value(125.0, "s") == "2 min 5 s"
+    assert format_value(3900.4, "s") == "1 h 5 min"
+    assert format_value(None, "s") == "—"
+    set_language("zh_CN")
+    try:
+        assert format_value(12.3, "s") == "12秒"
+        assert format_value(125.0, "s") == "2分5秒"
+    finally:
+        set_language("en")

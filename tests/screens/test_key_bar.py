@@ -151,6 +151,31 @@ async def test_the_chinese_dashboard_shows_every_f_key_at_120_columns(demo_desk)
         set_language("en")
 
 
+async def test_the_chinese_escalation_queue_keeps_the_other_screens_f_keys(  # type: ignore[no-untyped-def]
+        demo_desk) -> None:
+    """The queue's own keys have short key-bar names, and its bar leaves out F3 (the
+    queue itself): F1, F2, F4 and F5 fit at 120 columns in Chinese."""
+    from hotline.i18n import set_language
+    from screens.app import HotlineApp
+
+    set_language("zh_CN")
+    try:
+        app = HotlineApp(demo_desk, live=False)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("f3")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            text = app.screen.query_one(KeyBar).render().plain
+            for key in ("k 确认", "o 工单", "a 已确认", "esc 返回", "F1 帮助", "F2 资料",
+                        "F4 交接", "F5 报表"):
+                assert key in text, text
+            assert "F3" not in text
+    finally:
+        set_language("en")
+
+
 class RankedApp(App[None]):
     """Application keys (F-keys and others) and a screen with keys of its own."""
 

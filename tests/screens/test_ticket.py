@@ -324,3 +324,32 @@ async def test_dispatch_chooses_an_engineer_of_the_roster(demo_desk: Desk) -> No
         dispatched = s.exec(select(Event).where(Event.kind == "dispatched",
                                                 Event.ticket_id == t)).one()
         assert '"engineer": "chenhao"' in dispatched.data
+
+
+async def test_dispatch_lists_the_engineers_on_duty_now_first(demo_desk: Desk) -> None:
+    from textual.widgets import Select
+
+    from hotline.supervision.crew import set_crew
+    from hotline.supervision.rota import rota_for
+
+    rota = rota_for(demo_desk.settings)
+    set_crew(demo_desk, rota.at(demo_desk.now()), supervisor="wangqiang",
+             engineers=["lina"])
+    demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=1,
+                              description="ring down"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, StepForm)
+        engineer = form.query_one("#engineer", Select)
+        options = [(str(label), value) for label, value in engineer._options
+                   if isinstance(value, str)]
+        assert [v for _l, v in options[:2]] == ["lina", "wangqiang"]
+        assert all("on duty now" in label for label, _v in options[:2])
+        assert "chenhao" in [v for _l, v in options[2:]]
+        assert not any("on duty now" in label for label, _v in options[2:])

@@ -138,7 +138,7 @@ async def test_the_desk_in_chinese_palette_help_and_key_bar(demo_desk: Desk,
                                                             chinese: None) -> None:
     import dataclasses
 
-    from textual.widgets import DataTable
+    from screens.help import HelpScreen
 
     demo_desk.settings = dataclasses.replace(demo_desk.settings,
                                              keymap={"dashboard.answer": "space"})
@@ -151,8 +151,8 @@ async def test_the_desk_in_chinese_palette_help_and_key_bar(demo_desk: Desk,
         assert "space" in commands["接听"]
         await pilot.press("f1")
         await settle(pilot)
-        table = app.screen.query_one("#help-keys", DataTable)
-        rows = {str(table.get_row_at(i)[3]): table.get_row_at(i) for i in range(table.row_count)}
+        assert isinstance(app.screen, HelpScreen)
+        rows = {row[3]: row for row in app.screen.key_rows}
         assert str(rows["dashboard.answer"][2]) == "接听"
         assert str(rows["dashboard.answer"][1]) == "space"
         assert str(rows["app.escalations"][2]) != "Escalation queue"  # translated

@@ -214,7 +214,13 @@ def test_a_late_handover_is_still_the_outgoing_shift(demo_desk: Desk,
     hand_over(demo_desk, ROTA, "quiet day")
     [h] = recent_handovers(demo_desk.engine, ROTA)
     assert h.shift.key == "2026-11-25/day"
-    # once the day shift is handed over, the next one written is the evening's
+    # handed over, not yet taken over: still the day shift's (w revises it), so the
+    # handover screen shows the one just given
+    assert outgoing_shift(demo_desk.engine, ROTA, clock.now()).key == "2026-11-25/day"
+    assert hand_over(demo_desk, ROTA, "quiet day, revised") == h.handover_id
+    # once taken over, the next one written is the evening's
+    demo_desk.actor = "liujing"
+    accept_handover(demo_desk, ROTA, h.handover_id)
     assert outgoing_shift(demo_desk.engine, ROTA, clock.now()).key == (
         "2026-11-25/evening")
     clock.set(local(25, 17, 30))  # more than an hour in: the current shift
