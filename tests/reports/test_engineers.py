@@ -142,7 +142,7 @@ def test_talk_time_and_faults_resolved(tmp_path: Path) -> None:
     assert lina["mean_talk_s"] == 180.0 and lina["name"] == "李娜"
     # every format carries them
     text = render_text(doc, "table")
-    assert "Per engineer" in text and "Mean talk time" in text and "180.0 s" in text
+    assert "Per engineer" in text and "Mean talk time" in text and "3 min" in text
     md = render_text(doc, "md")
     assert "## Per engineer" in md and "| Faults resolved |" in md
     csv_lines = render_text(doc, "csv").splitlines()

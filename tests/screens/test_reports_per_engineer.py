@@ -34,7 +34,7 @@ async def test_p_shows_each_engineer_of_the_period(demo_desk: Desk, clock: Fixed
         assert not screen.query_one("#rep-figures", DataTable).display
         row = [getattr(c, "plain", str(c)) for c in table.get_row("zhangwei")]
         # answered 2, mean (10 + 40) / 2, 90 %: the 2nd of 10, 40
-        assert row[:4] == ["张伟", "2", "25.0 s", "40.0 s"]
+        assert row[:4] == ["张伟", "2", "25 s", "40 s"]
         hours = screen.query_one("#rep-sl-hour", ColumnChart)
         values = [c.value for c in hours.columns]
         assert values[10] == 0.5  # 10:00 local: one of two in time
