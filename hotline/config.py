@@ -41,6 +41,7 @@ _CONFIG_KEYS = {
     "bell",
     "shifts",
     "keymap",
+    "notify",
 }
 
 
@@ -58,6 +59,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
     shifts_file: Path | None = None  # the rota; None: the shipped data/shifts.toml
+    #: The ``[notify]`` table as written (channels, rules; read by :mod:`hotline.notify`).
+    notify: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -171,6 +174,10 @@ def load_settings(
     if not isinstance(keymap, dict):
         raise ConfigError(_("Config key 'keymap' must be a table of binding id = keys."))
 
+    notify = file_values.get("notify", {})
+    if not isinstance(notify, dict):
+        raise ConfigError(_("Config key 'notify' must be a table ([notify])."))
+
     return Settings(
         db_url=db_url,
         tz=zone,
@@ -182,6 +189,7 @@ def load_settings(
         keymap={str(k): str(v) for k, v in keymap.items()},
         config_file=config_path if config_path.exists() else None,
         shifts_file=shifts_file,
+        notify=notify,
     )
 
 

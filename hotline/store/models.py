@@ -531,7 +531,8 @@ class Notification(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=80)
     lease_until: datetime | None = utc_field()
     sent_at: datetime | None = utc_field()
-    failed_at: datetime | None = utc_field()
+    first_failed_at: datetime | None = utc_field()  # the first failed attempt
+    failed_at: datetime | None = utc_field()  # failed for good
     last_error: str | None = Field(default=None, max_length=500)
     answer: str | None = Field(default=None, max_length=500)  # what the server said
 

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("lease_owner", _text(80), nullable=True),
         sa.Column("lease_until", UTC(timezone=True), nullable=True),
         sa.Column("sent_at", UTC(timezone=True), nullable=True),
+        sa.Column("first_failed_at", UTC(timezone=True), nullable=True),
         sa.Column("failed_at", UTC(timezone=True), nullable=True),
         sa.Column("last_error", _text(500), nullable=True),
         sa.Column("answer", _text(500), nullable=True),
