@@ -77,7 +77,7 @@ def test_mail_to_an_untrusted_certificate_is_not_sent(tmp_path: Path) -> None:
     with smtp_server(security="starttls", cert_dir=tmp_path, login=None) as (port, box, _ca):
         ch = channel(tmp_path, "mail", {"type": "smtp", "host": "127.0.0.1", "port": port,
                                         "from": "desk@example.com"})
-        with pytest.raises(DeliveryError, match="SSL|certificate"):
+        with pytest.raises(DeliveryError, match=r"SSL|certificate"):
             send(ch, Outgoing("k", "s", "t", "wq@example.com"), NOW)
     assert box.messages == []
 
