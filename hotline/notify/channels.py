@@ -107,6 +107,7 @@ def _smtp(channel: Channel, msg: Outgoing, now: datetime) -> str:
             server.starttls(context=context)
         if "password" in channel.secrets:
             server.login(channel.text("username"), channel.secrets["password"])
+        server.ehlo_or_helo_if_needed()
         code, reply = server.mail(channel.text("from"))
         if code != 250:
             raise DeliveryError(f"MAIL FROM: {code} {reply.decode(errors='replace')}")
