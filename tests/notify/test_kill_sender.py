@@ -75,7 +75,7 @@ channels = ["hook"]
         assert states == Counter({"sent": 2, "pending": MESSAGES - 2})
         later = (START + timedelta(minutes=5)).isoformat()  # the dead sender's lease is over
         second = _sender(db, config, later, "--once")
-        out, err = second.communicate(timeout=120)
+        _out, err = second.communicate(timeout=120)
         assert second.returncode == 0, err.decode()
     keys = Counter(p.headers["Idempotency-Key"] for p in rec.posts)
     with Session(desk.engine) as s:

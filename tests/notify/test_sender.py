@@ -75,7 +75,8 @@ def test_a_complaint_reaches_the_supervisor_and_manager_on_duty_and_the_group(
         {"events": ["complaint"], "to": ["desk", "supervisor"], "channels": ["ding"]}])
     ticket = complaint(people)
     result = run_round(people, setup, rota_for(people.settings))
-    assert (result.routed, result.sent, result.failed) == (3, 3, 0), [n.last_error for n in rows(people)]
+    assert (result.routed, result.sent, result.failed) == (3, 3, 0), [
+        n.last_error for n in rows(people)]
     assert sorted(r for _f, rcpts, _raw in box.messages for r in rcpts) == [
         "lj@example.com", "wq@example.com"]
     mail = box.messages[0][2].decode()
@@ -98,7 +99,7 @@ def test_a_complaint_reaches_the_supervisor_and_manager_on_duty_and_the_group(
 def test_a_rule_change_and_a_new_crew_route_to_whoever_is_on_duty_then(
         people: Desk, clock: FixedClock, tmp_path: Path,
         servers: tuple[str, Recorder, Any, int]) -> None:
-    base, rec, box, port = servers
+    base, _rec, box, port = servers
     setup = make_setup(tmp_path, base, port, [
         {"events": ["complaint"], "to": ["supervisor"], "channels": ["mail"]}])
     rota = rota_for(people.settings)
@@ -228,7 +229,7 @@ def test_a_failing_channel_is_retried_then_failed_and_shown(
 def test_a_lease_keeps_a_second_sender_off_until_it_runs_out(
         people: Desk, clock: FixedClock, tmp_path: Path,
         servers: tuple[str, Recorder, Any, int]) -> None:
-    base, rec, _box, port = servers
+    base, _rec, _box, port = servers
     setup = make_setup(tmp_path, base, port, [
         {"events": ["complaint"], "to": ["desk"], "channels": ["hook"]}], lease=60)
     rota: Rota = rota_for(people.settings)
