@@ -15,9 +15,11 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from hotline.clock import FixedClock
@@ -30,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 6
 
 
-def _sender(db: Path, config: Path, now: str, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HOTLINE_DB": f"sqlite:///{db}", "HOTLINE_CONFIG": str(config),
+def _sender(db: str, config: Path, now: str, *args: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "HOTLINE_DB": db, "HOTLINE_CONFIG": str(config),
            "HOTLINE_NOW": now, "HOTLINE_CLOCK": "running", "HOTLINE_LANG": "en",
            "HOTLINE_TZ": "Asia/Shanghai"}
     return subprocess.Popen([sys.executable, "-c", "from hotline.cli.main import main; main()",
@@ -39,10 +41,17 @@ def _sender(db: Path, config: Path, now: str, *args: str) -> subprocess.Popen[by
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'desk.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
 def test_a_sender_killed_mid_batch_loses_none_and_repeats_none_but_its_last(
-        tmp_path: Path) -> None:
-    db = tmp_path / "desk.db"
-    desk = build_desk(make_settings(f"sqlite:///{db}"), FixedClock(START))
+        tmp_path: Path, db: str) -> None:
+    desk = build_desk(make_settings(db), FixedClock(START))
     for i in range(MESSAGES):
         desk.log_call(Intake(number="13902251234", kind="complaint", level=None,
                              description=f"complaint {i}"))
