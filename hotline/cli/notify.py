@@ -42,7 +42,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     test.set_defaults(handler=notify_test)
     contact = nsub.add_parser("contact", parents=parents,
                               help=_("set where a person is notified"))
-    contact.add_argument("login", metavar="LOGIN")
+    contact.add_argument("person", metavar="LOGIN", help=_("the person's login"))
     contact.add_argument("--email", metavar="ADDRESS", help=_("e-mail address ('' clears)"))
     contact.add_argument("--phone", metavar="NUMBER",
                          help=_("mobile number for SMS and DingTalk mentions ('' clears)"))
@@ -142,7 +142,7 @@ def notify_contact(args: argparse.Namespace, ctx: CliContext) -> int:
 
     desk = ctx.desk()
     try:
-        e = set_contact(desk, args.login, email=args.email, phone=args.phone,
+        e = set_contact(desk, args.person, email=args.email, phone=args.phone,
                         mention=args.mention)
     except InputError as exc:
         raise UsageError(str(exc)) from exc

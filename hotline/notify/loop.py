@@ -42,6 +42,7 @@ class SenderThread:
     """The sender inside another command (``hotline feed`` with ``in_feed = true``)."""
 
     def __init__(self, seat: Seat, setup: NotifySetup, rota: Rota) -> None:
+        self._args = (seat, setup, rota)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=run_forever, args=(seat, setup, rota, self._stop),
                                         name="notify-sender", daemon=True)
@@ -53,3 +54,6 @@ class SenderThread:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+        # what the command wrote last (a file's calls) is delivered before it ends
+        seat, setup, rota = self._args
+        one_round(seat, setup, rota, sender_id())
