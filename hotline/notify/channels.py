@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 import ssl
 import urllib.error
@@ -238,14 +239,19 @@ def fill_template(template: str, values: dict[str, str], *, as_json: bool) -> st
     """The SMS gateway's request body: ``{phone}``, ``{text}``, ``{key}``, ``{apikey}``
     replaced by their values, JSON-escaped (inside quotes of a JSON template) or
     URL-encoded (a form)."""
-    out = template
-    for name, value in values.items():
+    def fill(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        if value is None:
+            return match.group(0)
         if as_json:
-            escaped = json.dumps(value, ensure_ascii=False)[1:-1]
-        else:
-            escaped = urllib.parse.quote_plus(value)
-        out = out.replace("{" + name + "}", escaped)
-    return out
+            return json.dumps(value, ensure_ascii=False)[1:-1]
+        return urllib.parse.quote_plus(value)
+
+    # one pass: a value that itself holds "{text}" is not filled in again
+    return _PLACEHOLDER.sub(fill, template)
+
+
+_PLACEHOLDER = re.compile(r"\{(phone|text|key|apikey)\}")
 
 
 def _sms(channel: Channel, msg: Outgoing, now: datetime) -> str:
