@@ -8,7 +8,8 @@ the supervisor and the engineers on duty when it happened (the rota and the
 crew set for the shift), the managers, whoever handles the ticket, a login,
 or the group a channel posts to. Unanswered calls are told together: the
 calls of one ``group_calls`` period (a minute) make one message, composed
-once that period is over.
+once that period is over. What was acknowledged (or withdrawn) before it
+could be told is not told.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from hotline.i18n import _
 from hotline.notify.messages import Message, compose
 from hotline.notify.setup import GROUP_CHANNELS, NotifySetup
 from hotline.seat import Seat
-from hotline.store.models import Engineer, Notification, OutboxItem, ShiftDuty
+from hotline.store.models import Engineer, Escalation, Notification, OutboxItem, ShiftDuty
 from hotline.store.transaction import Transaction
 from hotline.supervision.crew import read_crew
 from hotline.supervision.rota import Rota
@@ -61,8 +62,22 @@ def route(seat: Seat, setup: NotifySetup, rota: Rota) -> int:
             for item in claimed:
                 item.message_key = message_key
                 item.routed_at = tx.now
-            made += _fan_out(tx, setup, rota, claimed, message_key)
+            live = [item for item in claimed if not _settled(tx, item)]
+            if not live:
+                tx.record_event("notification_skipped", tx.now, actor=SYSTEM,
+                                outbox=[i.id for i in claimed], kind=claimed[0].kind,
+                                reason="acknowledged")
+                continue
+            made += _fan_out(tx, setup, rota, live, message_key)
     return made
+
+
+def _settled(tx: Transaction, item: OutboxItem) -> bool:
+    """Acknowledged (or withdrawn) before it could be told: nobody needs waking for it."""
+    if item.escalation_id is None:
+        return False
+    esc = tx.session.get(Escalation, item.escalation_id)
+    return esc is not None and esc.acknowledged_at is not None
 
 
 def _groups(rows: Sequence[OutboxItem], setup: NotifySetup,

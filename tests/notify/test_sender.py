@@ -242,3 +242,18 @@ def test_a_lease_keeps_a_second_sender_off_until_it_runs_out(
     clock.advance(seconds=61)  # seat-a died holding it
     [again] = claim(people, setup, "seat-b")
     assert again.key.endswith(":hook:desk")
+
+
+def test_what_was_acknowledged_before_it_could_be_told_is_not_told(
+        people: Desk, clock: FixedClock, tmp_path: Path,
+        servers: tuple[str, Recorder, Any, int]) -> None:
+    base, rec, _box, port = servers
+    setup = make_setup(tmp_path, base, port, [
+        {"events": ["complaint"], "to": ["desk"], "channels": ["hook"]}])
+    complaint(people)
+    with Session(people.engine) as s:
+        [esc] = s.exec(select(Escalation)).all()
+    assert esc.id is not None
+    people.acknowledge(esc.id, "called the customer at once")
+    assert run_round(people, setup, rota_for(people.settings)).routed == 0
+    assert rec.posts == [] and rows(people) == []
