@@ -66,7 +66,7 @@ def scrub(text: str, channel: Channel) -> str:
 def send(channel: Channel, msg: Outgoing, now: datetime) -> str:
     """Deliver ``msg``; returns what the server answered. Raises :class:`DeliveryError`."""
     try:
-        return SENDERS[channel.type](channel, msg, now)
+        return scrub(SENDERS[channel.type](channel, msg, now), channel)
     except DeliveryError as exc:
         raise DeliveryError(scrub(str(exc), channel), permanent=exc.permanent) from None
     except (OSError, smtplib.SMTPException, ValueError) as exc:

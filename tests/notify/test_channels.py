@@ -211,3 +211,12 @@ def test_a_secret_never_shows_in_the_channel_repr(tmp_path: Path) -> None:
     ch = channel(tmp_path, "wx", {"type": "wecom", "url": "http://127.0.0.1:1/",
                                   "key_file": secret(tmp_path, "k", "wx-key-xyz")})
     assert "wx-key-xyz" not in repr(ch)
+
+
+def test_a_server_echoing_a_secret_does_not_get_it_shown(tmp_path: Path) -> None:
+    with http_server() as (base, rec):
+        rec.answers = [(200, '{"errcode":0,"errmsg":"ok for key wx-key-echo"}')]
+        ch = channel(tmp_path, "wx", {"type": "wecom", "url": base + "/wx",
+                                      "key_file": secret(tmp_path, "k", "wx-key-echo")})
+        answer = send(ch, MSG, NOW)
+    assert "wx-key-echo" not in answer and "ok for key ***" in answer
