@@ -96,7 +96,7 @@ def _smtp(channel: Channel, msg: Outgoing, now: datetime) -> str:
     mail.set_content(msg.text)
     host, port = channel.text("host"), int(channel.options.get("port", 587))
     security = channel.text("security", "starttls")
-    timeout = channel.seconds("timeout", 20)
+    timeout = channel.timeout
     context = ssl.create_default_context(cafile=channel.options.get("cafile"))
     server: smtplib.SMTP
     if security == "ssl":
@@ -130,7 +130,7 @@ def _post(channel: Channel, url: str, body: bytes, headers: dict[str, str],
           method: str = "POST") -> tuple[int, str]:
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=channel.seconds("timeout", 10)) as answer:
+        with urllib.request.urlopen(request, timeout=channel.timeout) as answer:
             return answer.status, answer.read(64 * 1024).decode("utf-8", errors="replace")
     except urllib.error.HTTPError as exc:
         text = exc.read(2000).decode("utf-8", errors="replace") if exc.fp else ""

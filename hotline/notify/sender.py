@@ -107,9 +107,23 @@ def _finish(seat: Seat, owner: str, c: Claimed, values: dict[str, object], event
         return done
 
 
+def renew(seat: Seat, setup: NotifySetup, owner: str, c: Claimed) -> bool:
+    """Stretch this sender's lease of one message to a full lease from now, right before
+    it is sent: a batch is sent one message after another, and each send may take up to
+    its channel's timeout (shorter than the lease, checked at load). False when the lease
+    is no longer this sender's (it ran out and another sender took the message)."""
+    with seat.write(actor=NOTIFIER) as tx:
+        return tx.update(sa.update(Notification).where(
+            col(Notification.id) == c.id, col(Notification.lease_owner) == owner,
+            col(Notification.state) == "pending")
+            .values(lease_until=tx.now + setup.lease)) == 1
+
+
 def deliver(seat: Seat, setup: NotifySetup, owner: str, c: Claimed,
             result: RoundResult) -> None:
     """One attempt at one claimed message, and its outcome written down."""
+    if not renew(seat, setup, owner, c):
+        return  # another sender has it now
     channel = setup.channels.get(c.channel)
     now = seat.now()
     try:

@@ -45,6 +45,10 @@ _TOP_KEYS = frozenset({"channels", "rules", "in_feed", "give_up_after", "lease",
                        "group_calls"})
 _RULE_KEYS = frozenset({"events", "tiers", "contracts", "to", "channels"})
 SECURITY = ("starttls", "ssl", "none")
+#: Seconds a channel waits for its server when ``timeout`` is left out.
+DEFAULT_TIMEOUT = {"smtp": 20.0}
+HTTP_TIMEOUT = 10.0
+MAX_TIMEOUT = 600
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,11 @@ class Channel:
     def seconds(self, key: str, default: float) -> float:
         value = self.options.get(key, default)
         return float(value)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for the server (checked at load to be shorter than the lease)."""
+        return self.seconds("timeout", DEFAULT_TIMEOUT.get(self.type, HTTP_TIMEOUT))
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,11 @@ def _channel(name: str, table: object) -> Channel:
     if unknown:
         raise _fail(_("channel {name}: unknown key {key} (known: {known}).").format(
             name=name, key=unknown[0], known=", ".join(sorted(CHANNEL_KEYS[kind]))))
+    timeout = table.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(
+            timeout, int | float) or not 1 <= timeout <= MAX_TIMEOUT):
+        raise _fail(_("channel {name}: timeout must be a number of seconds between 1 and "
+                      "{most}.").format(name=name, most=MAX_TIMEOUT))
     options = {k: v for k, v in table.items() if not k.endswith("_file")}
     secrets = {k.removesuffix("_file"): read_secret(v, f"{name}.{k}")
                for k, v in table.items() if k.endswith("_file")}
@@ -240,11 +254,21 @@ def load_setup(table: Mapping[str, Any]) -> NotifySetup:
     in_feed = table.get("in_feed", False)
     if not isinstance(in_feed, bool):
         raise _fail(_("in_feed must be true or false."))
+    lease = _duration(table.get("lease"), "lease", timedelta(seconds=60))
+    for c in channels.values():
+        if c.timeout >= lease.total_seconds():
+            # the lease would run out while the server is still being waited for, and
+            # another sender could send the same message again
+            raise _fail(_("channel {name}: its timeout ({timeout:g} s) must be shorter "
+                          "than lease ({lease:g} s), or a message still being sent could be "
+                          "sent again by another sender: lower timeout or raise lease.")
+                        .format(name=c.name, timeout=c.timeout,
+                                lease=lease.total_seconds()))
     return NotifySetup(
         channels=channels, rules=rules, in_feed=in_feed,
         give_up_after=_duration(table.get("give_up_after"), "give_up_after",
                                 timedelta(hours=2)),
-        lease=_duration(table.get("lease"), "lease", timedelta(seconds=60)),
+        lease=lease,
         poll=_duration(table.get("poll"), "poll", timedelta(seconds=2)),
         group_calls=_duration(table.get("group_calls"), "group_calls",
                               timedelta(seconds=60)))

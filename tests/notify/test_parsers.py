@@ -98,3 +98,55 @@ def test_a_rule_naming_an_unknown_channel_or_event_is_refused(tmp_path: Path) ->
             {"events": ["fire"], "to": ["desk"], "channels": ["hook"]}]})
     with pytest.raises(ConfigError, match="give_up_after must be a number of seconds"):
         load_setup({"give_up_after": 10 ** 30})
+
+
+TIMEOUTS = st.one_of(st.none(), st.integers(-10, 10 ** 6), st.floats(allow_nan=True),
+                     st.booleans(), st.text(max_size=5))
+
+
+@given(TIMEOUTS, st.one_of(st.none(), st.integers(1, 700), st.floats(0.5, 700)),
+       st.sampled_from(["webhook", "smtp"]))
+@settings(max_examples=300)
+def test_a_timeout_not_shorter_than_the_lease_is_refused(
+        timeout: object, lease: float | None, kind: str) -> None:
+    """A channel still waiting for its server when the lease runs out could be sent by a
+    second sender too: such a config never loads."""
+    channel: dict[str, Any] = ({"type": "webhook", "url": "http://127.0.0.1:1/"}
+                               if kind == "webhook" else
+                               {"type": "smtp", "host": "127.0.0.1", "from": "d@example.com"})
+    if timeout is not None:
+        channel["timeout"] = timeout
+    table: dict[str, Any] = {"channels": {"c": channel}}
+    if lease is not None:
+        table["lease"] = lease
+    try:
+        setup = load_setup(table)
+    except ConfigError as exc:
+        message = str(exc)
+        assert message.startswith("[notify]: ")
+        valid = (isinstance(timeout, int | float) and not isinstance(timeout, bool)
+                 and 1 <= timeout <= 600)
+        if valid or timeout is None:
+            assert "must be shorter than lease" in message
+            assert (timeout if timeout is not None else
+                    (20 if kind == "smtp" else 10)) >= (lease or 60)
+        else:
+            assert "timeout must be a number of seconds" in message
+        return
+    assert setup.channels["c"].timeout < setup.lease.total_seconds()
+
+
+def test_the_timeout_refusal_says_what_to_change() -> None:
+    hook = {"type": "webhook", "url": "http://127.0.0.1:1/", "timeout": 60}
+    with pytest.raises(ConfigError) as refused:
+        load_setup({"lease": 60, "channels": {"hook": hook}})
+    assert str(refused.value) == (
+        "[notify]: channel hook: its timeout (60 s) must be shorter than lease (60 s), or a "
+        "message still being sent could be sent again by another sender: lower timeout or "
+        "raise lease.")
+    # the default timeout counts too: an SMTP channel waits 20 s unless told otherwise
+    with pytest.raises(ConfigError, match=r"timeout \(20 s\) must be shorter than lease "
+                                          r"\(15 s\)"):
+        load_setup({"lease": 15, "channels": {"mail": {
+            "type": "smtp", "host": "127.0.0.1", "from": "d@example.com"}}})
+    assert load_setup({"lease": 61, "channels": {"hook": hook}}).lease.total_seconds() == 61

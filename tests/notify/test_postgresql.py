@@ -97,3 +97,35 @@ def test_a_round_delivers_on_either_database(url: str, clock: FixedClock) -> Non
         assert len(rec.posts) == 1
     finally:
         desk.engine.dispose()
+
+
+def test_a_message_whose_lease_ran_out_mid_batch_is_left_to_its_new_sender(
+        url: str, clock: FixedClock) -> None:
+    """Seat A claims two messages, sends the first for longer than the lease; seat B takes
+    the second meanwhile. A's renewal before the second send fails: only B sends it."""
+    from hotline.notify.routing import route
+    from hotline.notify.sender import RoundResult, claim, deliver
+
+    desk = build_desk(make_settings(url), clock)
+    try:
+        with http_server() as (base, rec):
+            setup = load_setup({"lease": 60, "channels": {
+                "a": {"type": "webhook", "url": base + "/a"},
+                "b": {"type": "webhook", "url": base + "/b"}},
+                "rules": [{"to": ["desk"], "channels": ["a", "b"]}]})
+            desk.log_call(Intake(number="13902251234", kind="complaint", level=None,
+                                 description="late"))
+            route(desk, setup, rota_for(desk.settings))
+            first, second = claim(desk, setup, "seat-a")
+            result = RoundResult()
+            deliver(desk, setup, "seat-a", first, result)
+            clock.advance(seconds=61)  # the first send was slow: the batch's lease ran out
+            [taken] = claim(desk, setup, "seat-b")
+            assert taken.id == second.id
+            deliver(desk, setup, "seat-a", second, result)  # too late: not A's any more
+            assert result.sent == 1
+            deliver(desk, setup, "seat-b", taken, result)
+            assert result.sent == 2
+        assert sorted(p.path for p in rec.posts) == ["/a", "/b"]
+    finally:
+        desk.engine.dispose()
