@@ -26,6 +26,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from hotline.i18n import _
+from hotline.notify.robot_codes import reason as robot_reason
+from hotline.notify.robot_codes import robot_code
 from hotline.notify.setup import Channel
 
 #: At most this much of a server's answer is kept (and shown).
@@ -149,15 +151,20 @@ def _json(data: object) -> bytes:
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
-def _robot_answer(status: int, text: str, code_field: str) -> str:
-    """A robot answers 200 with its own error code: 0 is accepted, anything else not."""
+def _robot_answer(status: int, text: str, code_field: str, robot: str) -> str:
+    """A robot answers 200 with its own error code: 0 is accepted, anything else not; a
+    code that can never succeed fails at once, with its reason in front."""
     try:
         data = json.loads(text)
     except ValueError:
         raise DeliveryError(f"HTTP {status}: {text.strip()[:200]}") from None
     code = data.get(code_field) if isinstance(data, dict) else None
     if code != 0:
-        raise DeliveryError(f"HTTP {status}: {text.strip()}")
+        known = robot_code(robot, code)
+        if known is None:
+            raise DeliveryError(f"HTTP {status}: {text.strip()}")
+        raise DeliveryError(f"{robot_reason(known)} (HTTP {status}: {text.strip()})",
+                            permanent=known.permanent)
     return f"HTTP {status}: {text.strip()}"
 
 
@@ -181,7 +188,7 @@ def _wecom(channel: Channel, msg: Outgoing, now: datetime) -> str:
     if mentions := _mentions(msg):
         text["mentioned_list"] = mentions
     status, answer = _post(channel, url, _json({"msgtype": "text", "text": text}), JSON)
-    return _robot_answer(status, answer, "errcode")
+    return _robot_answer(status, answer, "errcode", channel.type)
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -210,7 +217,7 @@ def _dingtalk(channel: Channel, msg: Outgoing, now: datetime) -> str:
     body = {"msgtype": "text", "text": {"content": content},
             "at": {"atMobiles": mentions, "isAtAll": False}}
     status, answer = _post(channel, _with_query(channel.text("url"), query), _json(body), JSON)
-    return _robot_answer(status, answer, "errcode")
+    return _robot_answer(status, answer, "errcode", channel.type)
 
 
 def feishu_sign(secret: str, timestamp_s: int) -> str:
@@ -232,7 +239,7 @@ def _feishu(channel: Channel, msg: Outgoing, now: datetime) -> str:
         ts = int(now.timestamp())
         body.update(timestamp=str(ts), sign=feishu_sign(channel.secrets["secret"], ts))
     status, answer = _post(channel, url, _json(body), JSON)
-    return _robot_answer(status, answer, "code")
+    return _robot_answer(status, answer, "code", channel.type)
 
 
 def fill_template(template: str, values: dict[str, str], *, as_json: bool) -> str:
