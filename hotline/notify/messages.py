@@ -67,6 +67,11 @@ def _what(a: About) -> str:
     if item.kind == "realert":
         n = int(json.loads(item.data or "{}").get("n", 1))
         return _("Still not acknowledged ({n}. re-alert): {what}").format(n=n, what=what)
+    if item.kind == "follow_up":
+        minutes = int(json.loads(item.data or "{}").get("minutes", 0))
+        return _("Acknowledged by {who} but not followed up for {duration}: {what}").format(
+            who=esc.acknowledged_by or "?", duration=duration(timedelta(minutes=minutes)),
+            what=what)
     return what
 
 

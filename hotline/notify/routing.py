@@ -24,10 +24,18 @@ from sqlmodel import col, select
 
 from hotline.desk.escalation_raising import SYSTEM
 from hotline.i18n import _
+from hotline.notify.follow_up import FOLLOW_UP, followed_up
 from hotline.notify.messages import Message, compose
 from hotline.notify.setup import GROUP_CHANNELS, NotifySetup
 from hotline.seat import Seat
-from hotline.store.models import Engineer, Escalation, Notification, OutboxItem, ShiftDuty
+from hotline.store.models import (
+    Engineer,
+    Escalation,
+    Notification,
+    OutboxItem,
+    ShiftDuty,
+    Ticket,
+)
 from hotline.store.transaction import Transaction
 from hotline.supervision.crew import read_crew
 from hotline.supervision.rota import Rota
@@ -77,6 +85,9 @@ def _settled(tx: Transaction, item: OutboxItem) -> bool:
     if item.escalation_id is None:
         return False
     esc = tx.session.get(Escalation, item.escalation_id)
+    if esc is not None and item.kind == FOLLOW_UP:  # acknowledged already: followed up yet?
+        ticket = tx.session.get(Ticket, esc.ticket_id) if esc.ticket_id else None
+        return ticket is None or followed_up(tx, esc, ticket)
     return esc is not None and esc.acknowledged_at is not None
 
 

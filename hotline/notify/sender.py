@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from hotline.desk.escalation_raising import SYSTEM
 from hotline.i18n import _
 from hotline.notify.channels import DeliveryError, Outgoing, send
+from hotline.notify.follow_up import run_follow_ups
 from hotline.notify.routing import NOTIFIER, route
 from hotline.notify.setup import NotifySetup, sender_id
 from hotline.seat import Seat
@@ -154,6 +155,7 @@ def run_round(seat: Seat, setup: NotifySetup, rota: Rota, owner: str | None = No
               *, after_each: Callable[[], None] | None = None) -> RoundResult:
     """Route what is ready, then deliver what is due (each claimed batch in turn)."""
     owner = owner or sender_id()
+    run_follow_ups(seat, setup.follow_up, NOTIFIER)
     result = RoundResult(routed=route(seat, setup, rota))
     while True:
         batch = claim(seat, setup, owner)

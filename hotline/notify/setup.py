@@ -36,13 +36,13 @@ GROUP_CHANNELS = frozenset({"wecom", "dingtalk", "feishu", "webhook"})
 
 #: What a rule can be about: the escalation kinds, a re-alert, a new level-1 fault.
 EVENTS = ("unanswered_call", "callback_overdue", "warning", "breach", "level_up", "tier",
-          "complaint", "realert", "level1_fault")
+          "complaint", "realert", "level1_fault", "follow_up")
 #: Who a rule can name besides a login: the people on duty when it happened, whoever
 #: handles the ticket, and the group itself (the channel's own audience).
 ROLES = ("supervisor", "manager", "engineers", "handler", "desk")
 
 _TOP_KEYS = frozenset({"channels", "rules", "in_feed", "give_up_after", "lease", "poll",
-                       "group_calls"})
+                       "group_calls", "follow_up"})
 _RULE_KEYS = frozenset({"events", "tiers", "contracts", "to", "channels"})
 SECURITY = ("starttls", "ssl", "none")
 #: Seconds a channel waits for its server when ``timeout`` is left out.
@@ -102,6 +102,8 @@ class NotifySetup:
     poll: timedelta = timedelta(seconds=2)
     #: Unanswered calls are told in one message per this long (not one per call).
     group_calls: timedelta = timedelta(seconds=60)
+    #: Acknowledged but not followed up for this long: told again (None: never).
+    follow_up: timedelta | None = None
 
     @property
     def configured(self) -> bool:
@@ -271,7 +273,9 @@ def load_setup(table: Mapping[str, Any]) -> NotifySetup:
         lease=lease,
         poll=_duration(table.get("poll"), "poll", timedelta(seconds=2)),
         group_calls=_duration(table.get("group_calls"), "group_calls",
-                              timedelta(seconds=60)))
+                              timedelta(seconds=60)),
+        follow_up=(_duration(table["follow_up"], "follow_up", timedelta(hours=1))
+                   if table.get("follow_up") is not None else None))
 
 
 def sender_id() -> str:

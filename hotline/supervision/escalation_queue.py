@@ -284,6 +284,9 @@ def history(engine: Engine, escalation_id: int) -> list[HistoryEntry]:
         elif ev.kind == "escalation_realerted":
             text = _("re-alerted: unacknowledged for {duration}").format(
                 duration=duration(timedelta(minutes=int(data.get("minutes", 0)))))
+        elif ev.kind == "escalation_not_followed_up":
+            text = _("not followed up for {duration} since acknowledged: told again").format(
+                duration=duration(timedelta(minutes=int(data.get("minutes", 0)))))
         elif ev.kind == "escalation_withdrawn":
             text = display_names.withdrawn(data.get("reason"))
         else:
