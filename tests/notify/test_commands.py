@@ -151,3 +151,32 @@ def test_the_feed_delivers_when_the_config_says_so(
     with Session(engine) as s:
         assert [n.state for n in s.exec(select(Notification)).all()] == ["sent"]
     engine.dispose()
+
+
+def test_a_report_is_sent_on_a_channel(env: Path, server: tuple[str, Recorder],
+                                       capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+    day = START.date().isoformat()
+    assert cli("report", "--from", day, "--to", day, "--send", "hook") == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Report {day}") and "sent on hook" in out
+    post = server[1].posts[-1]
+    assert post.json["subject"].startswith("hotline report")
+    assert post.json["kind"] == "report" and len(post.json["text"]) <= 600
+    # a robot gets the beginning and is told it was cut; -o keeps the whole report
+    output = tmp_path / "r.md"
+    assert cli("report", "--from", day, "--to", day, "--format", "md", "--send", "wx",
+               "-o", str(output)) == 0
+    whole = output.read_text(encoding="utf-8")
+    sent = server[1].posts[-1].json["text"]["content"]
+    assert len(whole) > 600 and "cut: the whole report with -o FILE" in sent
+    assert sent.split("\n", 1)[1].startswith(whole[:100])
+    # refused or not delivered: said, with a non-zero exit
+    assert cli("report", "--from", day, "--to", day, "--send", "fax") == 2
+    assert "There is no channel fax (configured: hook, wx)." in capsys.readouterr().err
+    assert cli("report", "--from", day, "--to", day, "--format", "xlsx", "-o",
+               str(tmp_path / "r.xlsx"), "--send", "hook") == 2
+    server[1].answers = [(200, '{"errcode":93000,"errmsg":"invalid webhook url"}')]
+    assert cli("report", "--from", day, "--to", day, "--send", "wx") == 1
+    out = capsys.readouterr().out
+    assert "wx: not delivered: invalid webhook" in out and "WXKEY-9" not in out
