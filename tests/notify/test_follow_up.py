@@ -122,3 +122,31 @@ def test_without_follow_up_nothing_is_told_again(demo_desk: Desk, clock: FixedCl
 def test_a_bad_follow_up_is_refused(bad: object) -> None:
     with pytest.raises(ConfigError, match="follow_up must be a number of seconds"):
         load_setup({"follow_up": bad})
+
+
+def test_a_ticket_is_followed_from_its_latest_acknowledgment_only(
+        demo_desk: Desk, clock: FixedClock) -> None:
+    """Two escalations of one ticket acknowledged at different times: one re-alert, timed
+    from the later acknowledgment."""
+    demo_desk.sign_in("wangqiang")
+    with http_server() as (base, rec):
+        setup, rota = make(base), rota_for(demo_desk.settings)
+        ticket, first = acknowledged_complaint(demo_desk, clock)
+        clock.advance(minutes=20)
+        with Session(demo_desk.engine) as s:
+            esc = s.get(Escalation, first)
+            assert esc is not None
+            second = Escalation(key="test:second", kind="breach", ticket_id=ticket,
+                                raised_at=clock.now())
+            s.add(second)
+            s.commit()
+            assert second.id is not None
+            second_id = second.id
+        demo_desk.acknowledge(second_id)
+        clock.advance(minutes=15)  # 35 min after the first, 15 after the second
+        run_round(demo_desk, setup, rota)
+        assert follow_ups(demo_desk) == [] and rec.posts == []
+        clock.advance(minutes=16)
+        run_round(demo_desk, setup, rota)
+    assert [i.key for i in follow_ups(demo_desk)] == [f"escalation:{second_id}:followup:1"]
+    assert len(rec.posts) == 1

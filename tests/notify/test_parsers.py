@@ -78,7 +78,8 @@ TABLE_VALUES = st.recursive(
 
 
 @given(st.dictionaries(st.sampled_from(["channels", "rules", "in_feed", "give_up_after",
-                                        "lease", "poll", "group_calls", "other"]),
+                                        "lease", "poll", "group_calls", "follow_up",
+                                        "other"]),
                        TABLE_VALUES, max_size=4))
 @settings(max_examples=300)
 def test_any_notify_table_is_accepted_or_refused_as_configuration(table: dict[str, Any]) -> None:
