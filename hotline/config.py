@@ -45,6 +45,7 @@ _CONFIG_KEYS = {
     "keymap",
     "wall",
     "opening_hours",
+    "notify",
 }
 
 
@@ -66,6 +67,8 @@ class Settings:
     wall: WallThresholds = field(default_factory=WallThresholds)
     #: When the desk is staffed; None: always (a 7×24 desk)
     hours: OpeningHours | None = None
+    #: The ``[notify]`` table as written (channels, rules; read by :mod:`hotline.notify`).
+    notify: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -179,6 +182,10 @@ def load_settings(
     if not isinstance(keymap, dict):
         raise ConfigError(_("Config key 'keymap' must be a table of binding id = keys."))
 
+    notify = file_values.get("notify", {})
+    if not isinstance(notify, dict):
+        raise ConfigError(_("Config key 'notify' must be a table ([notify])."))
+
     return Settings(
         db_url=db_url,
         tz=zone,
@@ -192,6 +199,7 @@ def load_settings(
         shifts_file=shifts_file,
         wall=parse_wall(file_values.get("wall")),
         hours=parse_opening_hours(file_values.get("opening_hours")),
+        notify=notify,
     )
 
 

@@ -105,6 +105,8 @@ class HotlineApp(App[None]):
         self.context.awaiting_sign_in = self.sign_in
         self.snapshot: Snapshot | None = None
         self.feeds: list[FeedStatus] = []  # call feeds' states, read with each snapshot
+        #: Since when notifications fail to be delivered (None: they do not), ditto.
+        self.notify_failing: datetime | None = None
         self.dashboard = DashboardScreen(self.context, banner=banner)
         self._load_seq = 0
         self._shown_seq = 0
@@ -269,15 +271,18 @@ class HotlineApp(App[None]):
         from hotline.views.notices import header_notices
 
         return header_notices(self.desk.sla, self.now_ref.at, self.desk.settings.tz,
-                              self.feeds, shift=self.shift_text)
+                              self.feeds, shift=self.shift_text,
+                              notify_failing=self.notify_failing)
 
     def _read_snapshot(self) -> Snapshot:
         """The dashboard's data (and the call feeds' states) as of now."""
         from hotline.views.dashboard import load_snapshot
         from hotline.views.feeds import load_feed_statuses
+        from hotline.views.notifications import failing_since
 
         snapshot = load_snapshot(self.desk.engine, self.desk.now(), self.desk.settings.tz)
         self.feeds = load_feed_statuses(self.desk.engine)
+        self.notify_failing = failing_since(self.desk.engine, self.desk.now())
         return snapshot
 
     def tick(self) -> None:

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -140,7 +140,8 @@ class EscalationQueueScreen(DeskScreen):
                 ("customer", _("Customer"), 14), ("owner", _("Assigned"), 8),
                 ("alerts", _("Alerts"), 6), ("detail", _("State / note"), None),
             ], countdown_column="over", id="queue")
-        with Vertical(id="queue-detail-panel", classes="panel"):
+        with VerticalScroll(id="queue-detail-panel", classes="panel"):
+            # focusable (Tab): the whole story scrolls, the raised line at its top
             yield Static(id="queue-detail")
         yield KeyBar()
 
@@ -300,7 +301,9 @@ class EscalationQueueScreen(DeskScreen):
             t.append("   " + _("re-alerts in {left}").format(left=countdown(nxt - now)),
                      style="#ffaf00")
         t.append("\n")
-        for e in entries[-5:]:  # redrawn every second: "3 hours ago" stays true
+        # every entry, oldest (the raised line) first: the panel scrolls when they
+        # are more than it shows. Redrawn every second: "3 hours ago" stays true.
+        for e in entries:
             t.append(_("{time} ({ago})").format(time=short_datetime(e.at, tz, now),
                                                ago=ago(e.at, now)) + "  ", style="dim")
             t.append(f"{e.actor}  ", style="bold")

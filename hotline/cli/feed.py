@@ -15,6 +15,7 @@ import signal
 import stat
 import sys
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -114,7 +115,8 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
         secret = read_secret(Path(args.secret_file))
         _setup_logging(args.quiet)
         desk = ctx.desk()
-        return run_ami(desk, host, port, args.user, secret, name=args.name)
+        with notifications(ctx, desk):
+            return run_ami(desk, host, port, args.user, secret, name=args.name)
     if args.listen is not None:
         from hotline.telephony.jsonl import check_listen_address
 
@@ -125,12 +127,16 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
         _setup_logging(args.quiet)
         from hotline.telephony.jsonl import IDLE_TIMEOUT_S, MAX_CONNECTIONS
 
-        return run_listener(ctx.desk(), host, port, name=args.name,
-                            max_connections=args.max_connections or MAX_CONNECTIONS,
-                            idle_timeout=args.idle_timeout or IDLE_TIMEOUT_S)
+        desk = ctx.desk()
+        with notifications(ctx, desk):
+            return run_listener(desk, host, port, name=args.name,
+                                max_connections=args.max_connections or MAX_CONNECTIONS,
+                                idle_timeout=args.idle_timeout or IDLE_TIMEOUT_S)
     _setup_logging(args.quiet)
     if args.jsonl == "-":
-        return run_jsonl_stream(ctx.desk(), sys.stdin, name=args.name)
+        desk = ctx.desk()
+        with notifications(ctx, desk):
+            return run_jsonl_stream(desk, sys.stdin, name=args.name)
     path = Path(args.jsonl)
     try:
         f = path.open(encoding="utf-8", errors="replace", newline=None)
@@ -141,9 +147,23 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
         desk = ctx.desk()
         from hotline.telephony.jsonl import apply_lines
 
-        tally = apply_lines(desk, f)
+        with notifications(ctx, desk):
+            tally = apply_lines(desk, f)
     print(describe_tally(str(path), tally))
     return 1 if tally.bad else 0
+
+
+def notifications(ctx: CliContext, desk: Desk) -> AbstractContextManager[object]:
+    """The notification sender as a thread of the feed, when ``[notify] in_feed = true``."""
+    from hotline.notify.setup import load_setup
+
+    setup = load_setup(ctx.settings.notify)
+    if not (setup.in_feed and setup.configured):
+        return nullcontext()
+    from hotline.notify.loop import SenderThread
+    from hotline.supervision.rota import rota_for
+
+    return SenderThread(desk, setup, rota_for(desk.settings))
 
 
 def parse_host_port(text: str, default_port: int) -> tuple[str, int]:

@@ -45,6 +45,7 @@ COMMAND_MODULES = [
     "hotline.cli.agent",
     "hotline.cli.wall",
     "hotline.cli.serve",
+    "hotline.cli.notify",
 ]
 
 Handler = Callable[[argparse.Namespace, "CliContext"], int]

@@ -15,6 +15,7 @@ from hotline.i18n import _
 
 if TYPE_CHECKING:
     from hotline.cli.context import CliContext
+    from hotline.notify.setup import Channel
     from hotline.sla import SlaEngine
 
 
@@ -43,6 +44,9 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--metric", action="append", default=[], metavar="[CODE:]NAME=VALUE",
                    help=_("a figure the desk cannot count, for the policy's period rules "
                           "(e.g. GD-TX-2026-001:inspections_missed=1); repeatable"))
+    p.add_argument("--send", metavar="CHANNEL",
+                   help=_("also send the report on this notification channel (a robot gets "
+                          "its beginning; e-mail the whole text)"))
     p.set_defaults(handler=report_command)
 
 
@@ -146,6 +150,9 @@ def report_command(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError(_("--format xlsx writes a spreadsheet file: add -o FILE.xlsx."))
     if output is not None:
         _check_output(output)
+    channel = _channel(ctx, args.send) if args.send else None
+    if channel is not None and fmt == "xlsx":
+        raise UsageError(_("--send sends text: use --format table, md or csv with it."))
     desk = ctx.desk()
     tz = desk.settings.tz
     rota = rota_for(desk.settings)
@@ -168,6 +175,10 @@ def report_command(args: argparse.Namespace, ctx: CliContext) -> int:
     except InputError as exc:
         raise UsageError(str(exc)) from exc
     doc = reports.report_json(report)
+    if channel is not None:
+        sent = _send(channel, reports.render_text(doc, fmt), period.label(), ctx)
+        if sent != 0 or output is None:
+            return sent  # sent instead of printed; with -o, written to the file too
     try:
         if fmt == "xlsx":
             assert output is not None
@@ -182,4 +193,33 @@ def report_command(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError(_("-o {path}: cannot write: {error}").format(
             path=output, error=exc.strerror or exc)) from exc
     print(_("Report {period} written to {path}.").format(period=period.label(), path=output))
+    return 0
+
+
+def _channel(ctx: CliContext, name: str) -> Channel:
+    from hotline.notify.setup import load_setup
+
+    setup = load_setup(ctx.settings.notify)
+    channel = setup.channels.get(name)
+    if channel is None:
+        raise UsageError(_("There is no channel {name} (configured: {known}).").format(
+            name=name[:40], known=", ".join(sorted(setup.channels)) or _("none")))
+    return channel
+
+
+def _send(channel: Channel, text: str, label: str, ctx: CliContext) -> int:
+    """Send the report's text; 0 when delivered, 1 (saying why) when not."""
+    from hotline.notify.channels import DeliveryError
+    from hotline.notify.direct import send_text
+
+    now = ctx.clock.now()
+    subject = _("hotline report {period}").format(period=label)
+    try:
+        answer = send_text(channel, f"report:{label}:{int(now.timestamp())}", subject, text,
+                           now)
+    except DeliveryError as exc:
+        print(_("{name}: not delivered: {error}").format(name=channel.name, error=exc))
+        return 1
+    print(_("Report {period} sent on {name}; the server answered: {answer}").format(
+        period=label, name=channel.name, answer=answer))
     return 0

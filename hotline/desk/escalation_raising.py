@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from hotline.desk import outbox
 from hotline.desk.call_states import CallState
 from hotline.store.models import Call, Escalation, Ticket
 from hotline.store.transaction import Transaction
@@ -63,6 +64,9 @@ def raise_escalation(tx: Transaction, key: str, *, kind: str, at: datetime,
     tx.session.flush()
     tx.record_event("escalation_raised", at, ticket_id=ticket_id, call_id=call_id,
                     escalation_id=esc.id, actor=SYSTEM, kind=kind, **(event or {}))
+    if acknowledged_at is None:  # one acknowledged with its chain tells nobody
+        outbox.enqueue(tx, f"escalation:{esc.id}", kind=kind, at=at, tier=tier,
+                       escalation_id=esc.id, ticket_id=ticket_id, call_id=call_id)
     return esc
 
 

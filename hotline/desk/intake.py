@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import col, func, select
 
+from hotline.desk import outbox
 from hotline.desk.answer_target import answer_due, policy_of
 from hotline.desk.call_states import CallState, LogRefusal, log_refusal
 from hotline.desk.calls import parse_caller_number
@@ -98,6 +99,9 @@ def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
             tx.record_event("callback_promised", when, ticket_id=ticket.id, key="callback#1")
         if kind == "complaint":
             raise_complaint(tx, ticket, when)
+        if kind == "fault" and level == 1:
+            outbox.enqueue(tx, f"ticket:{ticket.id}:opened", kind=outbox.LEVEL1_FAULT, at=when,
+                           ticket_id=ticket.id, call_id=call.id)
         evaluate_ticket(tx, seat.sla, ticket)
         return ticket.id
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import col, func, select
 
+from hotline.desk import outbox
 from hotline.desk.answer_target import DEFAULT_POLICY
 from hotline.desk.escalation_raising import SYSTEM
 from hotline.sla import SlaEngine
@@ -83,6 +84,8 @@ def record_realerts(tx: Transaction, sla: SlaEngine) -> tuple[int, datetime | No
         s.add(EscalationAlert(escalation_id=escalation_id, n=due, at=at))
         tx.record_event("escalation_realerted", at, escalation_id=escalation_id, actor=SYSTEM,
                         n=due, minutes=int((at - raised_at).total_seconds() // 60))
+        outbox.enqueue(tx, f"escalation:{escalation_id}:alert:{due}", kind=outbox.REALERT,
+                       at=at, escalation_id=escalation_id, n=due)
         n += 1
     s.flush()
     return n, next_due

@@ -61,6 +61,10 @@ class Engineer(SQLModel, table=True):
     seat: str | None = Field(default=None, max_length=40)  # desk / terminal name
     agent: str | None = Field(default=None, max_length=120)  # PBX agent or interface
     active: bool = True
+    # where notifications reach this person (``hotline notify contact``)
+    notify_email: str | None = Field(default=None, max_length=200)
+    notify_phone: str | None = Field(default=None, max_length=32)
+    notify_mention: str | None = Field(default=None, max_length=64)  # robot @-mention id
 
 
 class Customer(SQLModel, table=True):
@@ -475,6 +479,68 @@ class EscalationAlert(SQLModel, table=True):
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
     n: int
     at: datetime = utc_field(nullable=False)
+
+
+class OutboxItem(SQLModel, table=True):
+    """Something people away from a seat are told about, written with what caused it.
+
+    The transactional outbox: an escalation raised, a re-alert, a level-1 fault
+    logged writes one row here in its own transaction (``key`` is unique, so
+    raising it twice writes it once). The sender routes each row by the
+    notification rules into :class:`Notification` rows and sets ``message_key``.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_routed_at", "routed_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=160)
+    # unanswered_call | callback_overdue | warning | breach | level_up | tier | complaint
+    # | realert | level1_fault
+    kind: str = Field(max_length=24)
+    tier: str | None = Field(default=None, max_length=20)
+    at: datetime = utc_field(nullable=False)  # when it happened
+    recorded_at: datetime = utc_field(nullable=False)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+    data: str = Field(default="{}", sa_type=sa.Text)
+    routed_at: datetime | None = utc_field()
+    message_key: str | None = Field(default=None, max_length=160, index=True)
+
+
+class Notification(SQLModel, table=True):
+    """One message to one recipient on one channel; ``key`` is its idempotency key.
+
+    ``state``: pending | sent | failed. A sender claims a pending row by setting
+    ``lease_owner``/``lease_until`` (a conditional UPDATE; on PostgreSQL after
+    ``FOR UPDATE SKIP LOCKED``); a sender killed mid-delivery leaves the lease
+    to run out, and the next one retries it with the same key.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (sa.Index("ix_notification_state_next", "state", "next_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=240)
+    message_key: str = Field(max_length=160, index=True)
+    kind: str = Field(max_length=24)
+    channel: str = Field(max_length=40)  # the channel's name in the config
+    recipient: str = Field(max_length=64)  # a login, or "group"
+    address: str = Field(default="", max_length=200)  # e-mail, phone, mention
+    subject: str = Field(default="", max_length=300)
+    body: str = Field(default="", sa_type=sa.Text)
+    state: str = Field(default="pending", max_length=10)
+    created_at: datetime = utc_field(nullable=False)
+    next_at: datetime = utc_field(nullable=False)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=80)
+    lease_until: datetime | None = utc_field()
+    sent_at: datetime | None = utc_field()
+    first_failed_at: datetime | None = utc_field()  # the first failed attempt
+    failed_at: datetime | None = utc_field()  # failed for good
+    last_error: str | None = Field(default=None, max_length=500)
+    answer: str | None = Field(default=None, max_length=500)  # what the server said
 
 
 #: The monitor's look for running clocks past their warning time (hotline.supervision):

@@ -284,6 +284,9 @@ def history(engine: Engine, escalation_id: int) -> list[HistoryEntry]:
         elif ev.kind == "escalation_realerted":
             text = _("re-alerted: unacknowledged for {duration}").format(
                 duration=duration(timedelta(minutes=int(data.get("minutes", 0)))))
+        elif ev.kind == "escalation_not_followed_up":
+            text = _("not followed up for {duration} since acknowledged: told again").format(
+                duration=duration(timedelta(minutes=int(data.get("minutes", 0)))))
         elif ev.kind == "escalation_withdrawn":
             text = display_names.withdrawn(data.get("reason"))
         else:
@@ -291,6 +294,39 @@ def history(engine: Engine, escalation_id: int) -> list[HistoryEntry]:
         if note:
             text += ": " + note
         out.append(HistoryEntry(ev.at, ev.actor, text))
+    out.extend(notification_entries(engine, escalation_id))
+    out.sort(key=lambda h: h.at)
+    return out
+
+
+def notification_entries(engine: Engine, escalation_id: int) -> list[HistoryEntry]:
+    """Each message the escalation caused: to whom, on which channel, sent or failed and why."""
+    from hotline.views.notifications import of_escalation
+
+    with Session(engine) as s:
+        rows = of_escalation(s, escalation_id)
+    out = []
+    for n in rows:
+        who = n.recipient if n.recipient != "desk" else _("the desk group")
+        if n.address and n.recipient != "desk":
+            who += f" <{n.address}>"
+        if n.state == "sent":
+            text = _("notified {who} by {channel}: sent ({answer})").format(
+                who=who, channel=n.channel, answer=n.answer or "")
+            at = n.sent_at or n.created_at
+        elif n.state == "failed":
+            text = _("notified {who} by {channel}: failed: {why}").format(
+                who=who, channel=n.channel, why=n.last_error or "?")
+            at = n.failed_at or n.created_at
+        elif n.attempts:
+            text = _("notified {who} by {channel}: attempt {n} failed, retrying: {why}").format(
+                who=who, channel=n.channel, n=n.attempts, why=n.last_error or "?")
+            at = n.created_at
+        else:
+            text = _("notified {who} by {channel}: waiting to be sent").format(
+                who=who, channel=n.channel)
+            at = n.created_at
+        out.append(HistoryEntry(at, "notify", text))
     return out
 
 

@@ -57,13 +57,17 @@ LOOK_AHEAD_MONTH = 11
 
 
 def header_notices(sla: SlaEngine, now: datetime, tz: ZoneInfo,
-                   feeds: Sequence[FeedStatus] = (), *, shift: str | None = None) -> list[str]:
+                   feeds: Sequence[FeedStatus] = (), *, shift: str | None = None,
+                   notify_failing: datetime | None = None) -> list[str]:
     """Short texts for what a duty engineer must know before trusting the clocks.
 
     ``feeds`` (from :func:`load_feed_statuses`) adds each call feed's state
     first: whether calls from the phone system are reaching the desk at all.
     """
     out: list[str] = feed_notices(list(feeds), now, tz)
+    if notify_failing is not None:
+        out.append(_("notifications failing since {time}").format(
+            time=notify_failing.astimezone(tz).strftime("%H:%M")))
     period = sla.active_assurance(None, now)
     if period is not None:
         until = period.end.astimezone(tz).strftime("%m-%d %H:%M")
