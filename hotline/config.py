@@ -12,6 +12,8 @@ time zone      ``--tz``               ``HOTLINE_TZ``      ``timezone``
 language       ``--lang``             ``HOTLINE_LANG``    ``language`` (then ``LANG``)
 policy folder  ``--policy-dir``       ``HOTLINE_POLICY_DIR``  ``policy_dir``
 signed-in as   ``--as``               ``HOTLINE_AS``      ``login``
+idle lock      —                      —                   ``idle_lock_minutes``
+secret cost    —                      —                   ``secret_cost``
 =============  =====================  ==================  ===========================
 """
 
@@ -41,7 +43,18 @@ _CONFIG_KEYS = {
     "bell",
     "shifts",
     "keymap",
+    "idle_lock_minutes",
+    "secret_cost",
 }
+
+#: Minutes without a key before the desk locks (``idle_lock_minutes``; 0: never).
+DEFAULT_IDLE_LOCK_MINUTES = 10
+#: scrypt's cost as a power of two (``secret_cost``): 2**15 with r=8 takes 32 MiB and
+#: about a tenth of a second per try, the level OWASP recommends for scrypt; 14 is the
+#: least a config file may choose (tests choose less, through Settings).
+DEFAULT_SECRET_COST = 15
+MIN_SECRET_COST = 14
+MAX_SECRET_COST = 20
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
     shifts_file: Path | None = None  # the rota; None: the shipped data/shifts.toml
+    idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
+    secret_cost: int = DEFAULT_SECRET_COST
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -171,6 +186,16 @@ def load_settings(
     if not isinstance(keymap, dict):
         raise ConfigError(_("Config key 'keymap' must be a table of binding id = keys."))
 
+    idle = file_values.get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)
+    if isinstance(idle, bool) or not isinstance(idle, int) or not 0 <= idle <= 24 * 60:
+        raise ConfigError(_("Config key 'idle_lock_minutes' must be a whole number of minutes "
+                            "from 0 (never lock) to 1440."))
+    cost = file_values.get("secret_cost", DEFAULT_SECRET_COST)
+    if (isinstance(cost, bool) or not isinstance(cost, int)
+            or not MIN_SECRET_COST <= cost <= MAX_SECRET_COST):
+        raise ConfigError(_("Config key 'secret_cost' must be a whole number from {low} to "
+                            "{high}.").format(low=MIN_SECRET_COST, high=MAX_SECRET_COST))
+
     return Settings(
         db_url=db_url,
         tz=zone,
@@ -182,6 +207,8 @@ def load_settings(
         keymap={str(k): str(v) for k, v in keymap.items()},
         config_file=config_path if config_path.exists() else None,
         shifts_file=shifts_file,
+        idle_lock_minutes=idle,
+        secret_cost=cost,
     )
 
 
