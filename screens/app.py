@@ -230,7 +230,8 @@ class HotlineApp(App[None]):
             self._signed_in()
             self.notify(_("Signed in as {who}.").format(who=login), timeout=4)
 
-        self.push_screen(SignInScreen(members, self.desk.sign_in), signed_in)
+        self.push_screen(SignInScreen(members, self.desk.sign_in,
+                                      login=self.desk.settings.login or None), signed_in)
 
     def _signed_in(self) -> None:
         """Somebody works the seat now (or it asks nobody): the header names them."""

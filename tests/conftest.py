@@ -48,6 +48,7 @@ def demo_desk(desk):  # type: ignore[no-untyped-def]
     from hotline import demo
 
     demo.load_directory(desk)
+    demo.give_demo_secrets(desk)
     # the demo roster has the desk's actor as a duty engineer; the tests on this desk
     # do a supervisor's work too (those about permissions give roles of their own)
     give_role(desk, desk.actor, TEST_ROLE)

@@ -75,6 +75,7 @@ def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
              "hotline ring --demo NUMBER).").format(where=where)
     desk = ctx.desk()
     demo.load_directory(desk)
+    demo.give_demo_secrets(desk)
     demo.record_offer(desk, accepted=True)
     known, unknown, service = demo.simulator_numbers(desk)
     caller = DemoCaller(desk, known, unknown, service, seed=args.seed, mean_gap_s=args.every)
