@@ -182,7 +182,7 @@ def set_secret(seat: Seat, login: str, secret: str) -> None:
 
 def set_role(seat: Seat, login: str, role: str) -> None:
     role = check_role(role)
-    require(seat, "manage_accounts", login=login, role=role)
+    require(seat, "manage_accounts", login=login, new_role=role)
     with seat.write() as tx:
         s = tx.session
         row = _row(s, login)

@@ -43,6 +43,7 @@ COMMAND_MODULES = [
     "hotline.cli.directory",
     "hotline.cli.feed",
     "hotline.cli.agent",
+    "hotline.cli.user",
 ]
 
 Handler = Callable[[argparse.Namespace, "CliContext"], int]
