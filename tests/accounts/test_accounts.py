@@ -303,3 +303,45 @@ def test_no_real_sleeping_in_the_delay(demo_seat: Desk, clock: FixedClock) -> No
     clock.advance(timedelta(minutes=10))
     demo_seat.sign_in("lina", SECRET)
     assert clock.now() > START
+
+
+def test_a_script_rings_as_a_service_account_proven_by_its_token(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from hotline.cli.main import run
+
+    for key in ("HOTLINE_DB", "HOTLINE_TZ", "HOTLINE_LANG", "HOTLINE_AS", "HOTLINE_CONFIG"):
+        monkeypatch.delenv(key, raising=False)
+    db = f"sqlite:///{tmp_path / 'desk.db'}"
+    boss = tmp_path / "boss"
+    boss.write_text("boss-secret\n", encoding="utf-8")
+    boss.chmod(0o600)
+    token = tmp_path / "pbx.token"
+    token.write_text("a-long-random-token\n", encoding="utf-8")
+    token.chmod(0o600)
+    assert run(["--db", db, "user", "add", "boss", "--role", "manager",
+                "--secret-file", str(boss)]) == 0
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "boss-secret")
+    assert run(["--db", db, "--as", "boss", "user", "add", "pbx-script", "--role", "service",
+                "--secret-file", str(token)]) == 0
+    wrong = tmp_path / "wrong.token"
+    wrong.write_text("not-the-token\n", encoding="utf-8")
+    wrong.chmod(0o600)
+    token.chmod(0o640)
+    assert run(["--db", db, "ring", "13800138000", "--service", "pbx-script",
+                "--token-file", str(token)]) == 2
+    token.chmod(0o600)
+    capsys.readouterr()
+    assert run(["--db", db, "ring", "13800138000", "--service", "pbx-script",
+                "--token-file", str(token)]) == 0
+    engine = sa.create_engine(db)
+    with Session(engine) as s:
+        rang = s.exec(select(Event).where(Event.kind == "call_rang")).all()
+    engine.dispose()
+    assert [e.actor for e in rang] == ["pbx-script"]
+    assert run(["--db", db, "ring", "13800138001", "--service", "pbx-script",
+                "--token-file", str(wrong)]) == 1
+    assert "Unknown login or wrong secret" in capsys.readouterr().err
+    # a service account cannot sign in at a seat as a person
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "a-long-random-token")
+    assert run(["--db", db, "--as", "pbx-script", "user", "list"]) == 1
