@@ -12,6 +12,8 @@ time zone      ``--tz``               ``HOTLINE_TZ``      ``timezone``
 language       ``--lang``             ``HOTLINE_LANG``    ``language`` (then ``LANG``)
 policy folder  ``--policy-dir``       ``HOTLINE_POLICY_DIR``  ``policy_dir``
 signed-in as   ``--as``               ``HOTLINE_AS``      ``login``
+idle lock      —                      —                   ``idle_lock_minutes``
+secret cost    —                      —                   ``secret_cost``
 =============  =====================  ==================  ===========================
 """
 
@@ -46,7 +48,18 @@ _CONFIG_KEYS = {
     "wall",
     "opening_hours",
     "notify",
+    "idle_lock_minutes",
+    "secret_cost",
 }
+
+#: Minutes without a key before the desk locks (``idle_lock_minutes``; 0: never).
+DEFAULT_IDLE_LOCK_MINUTES = 10
+#: scrypt's cost as a power of two (``secret_cost``): 2**15 with r=8 takes 32 MiB and
+#: about a tenth of a second per try, the level OWASP recommends for scrypt; 14 is the
+#: least a config file may choose (tests choose less, through Settings).
+DEFAULT_SECRET_COST = 15
+MIN_SECRET_COST = 14
+MAX_SECRET_COST = 20
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class Settings:
     hours: OpeningHours | None = None
     #: The ``[notify]`` table as written (channels, rules; read by :mod:`hotline.notify`).
     notify: Mapping[str, Any] = field(default_factory=dict)
+    idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
+    secret_cost: int = DEFAULT_SECRET_COST
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -185,6 +200,15 @@ def load_settings(
     notify = file_values.get("notify", {})
     if not isinstance(notify, dict):
         raise ConfigError(_("Config key 'notify' must be a table ([notify])."))
+    idle = file_values.get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)
+    if isinstance(idle, bool) or not isinstance(idle, int) or not 0 <= idle <= 24 * 60:
+        raise ConfigError(_("Config key 'idle_lock_minutes' must be a whole number of minutes "
+                            "from 0 (never lock) to 1440."))
+    cost = file_values.get("secret_cost", DEFAULT_SECRET_COST)
+    if (isinstance(cost, bool) or not isinstance(cost, int)
+            or not MIN_SECRET_COST <= cost <= MAX_SECRET_COST):
+        raise ConfigError(_("Config key 'secret_cost' must be a whole number from {low} to "
+                            "{high}.").format(low=MIN_SECRET_COST, high=MAX_SECRET_COST))
 
     return Settings(
         db_url=db_url,
@@ -200,6 +224,8 @@ def load_settings(
         wall=parse_wall(file_values.get("wall")),
         hours=parse_opening_hours(file_values.get("opening_hours")),
         notify=notify,
+        idle_lock_minutes=idle,
+        secret_cost=cost,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from hotline.desk.calls import parse_caller_number
 from hotline.errors import InputError
@@ -48,6 +48,34 @@ def record_offer(seat: Seat, *, accepted: bool) -> None:
     with seat.write() as tx:
         tx.session.merge(Meta(key=OFFERED_KEY, value="accepted" if accepted else "declined"))
         tx.record_event("demo_offered", tx.now, accepted=accepted)
+
+
+#: The secret of every engineer of the demo desk (``hotline demo``; said in the README).
+#: Never given on the real desk: the demo directory it offers has no secrets.
+DEMO_SECRET = "demo1234"
+#: The service account the demo's simulated calls and ``hotline ring --demo`` act as.
+DEMO_SERVICE = "demo-feed"
+
+
+def give_demo_secrets(seat: Seat) -> int:
+    """The demo desk's engineers get :data:`DEMO_SECRET` (those without a secret), and the
+    demo desk its service account. Returns how many were given one. One transaction."""
+    from hotline.accounts.secrets import hash_secret
+
+    given = 0
+    with seat.write() as tx:
+        s = tx.session
+        logins = [e["login"] for e in read_demo().get("engineers", [])]
+        for row in s.exec(select(Engineer).where(col(Engineer.login).in_(logins))).all():
+            if row.secret_hash is None:
+                row.secret_hash = hash_secret(DEMO_SECRET, seat.settings.secret_cost)
+                s.add(row)
+                given += 1
+        if s.exec(select(Engineer).where(Engineer.login == DEMO_SERVICE)).first() is None:
+            s.add(Engineer(login=DEMO_SERVICE, name=_("demo simulator"), role="service"))
+        if given:
+            tx.record_event("demo_secrets_given", tx.now, accounts=given)
+    return given
 
 
 def load_directory(seat: Seat) -> dict[str, int]:

@@ -27,7 +27,7 @@ class Seat:
     """The desk as one seat sees it (read by every operation, changed by none)."""
 
     def __init__(self, engine: Engine, clock: Clock, settings: Settings, sla: SlaEngine,
-                 actor: str) -> None:
+                 actor: str, *, role: str | None = None) -> None:
         self.engine = engine
         self.clock = clock
         self.settings = settings
@@ -36,6 +36,9 @@ class Seat:
         self.actor = actor
         #: Someone signed in (False: the seat acts as the system user until someone does).
         self.signed_in = False
+        #: The role of the actor's account when last looked at (None: may do only what
+        #: everyone may). Permissions read the account again; see hotline.accounts.
+        self.role = role
 
     def now(self) -> datetime:
         """The seat's clock, aware UTC."""

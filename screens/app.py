@@ -116,6 +116,9 @@ class HotlineApp(App[None]):
         self._watching = False  # a worker is looking for other seats' changes
         self._watch_lock = threading.Lock()
         self.failure: str | None = None
+        #: The idle lock is on screen; when the last key was pressed (the desk's clock).
+        self.idle_locked = False
+        self.last_input: datetime | None = None
         self._asking_to_quit = False  # "Quit anyway?" is on screen
         if desk is not None:
             self._attach_desk(desk)
@@ -136,12 +139,42 @@ class HotlineApp(App[None]):
             self.set_keymap(dict(self.context.keymap))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The desk's screens wait for the desk to be open (help and quit do not)."""
+        """The desk's screens wait for the desk to be open (help and quit do not), and
+        for the secret while the desk is locked (quit does not)."""
+        if self.idle_locked:
+            return True if action == "quit" else None
         if self.wall_only:  # nothing on the wall may change the desk
             return action in ("help", "quit", "bell")
         if self.ready or action in ("help", "quit", "command_palette", "bell"):
             return True
         return None
+
+    # --- the idle lock -------------------------------------------------------------
+
+    def check_idle_lock(self) -> None:
+        """Lock the desk once nobody pressed a key for the configured time (with a person
+        signed in; ``idle_lock_minutes = 0``: never)."""
+        from screens.lock import LockScreen
+
+        if not self.ready or self.idle_locked or not self.desk.signed_in:
+            return
+        minutes = self.desk.settings.idle_lock_minutes
+        now = self.desk.now()
+        if self.last_input is None:
+            self.last_input = now
+        if minutes <= 0 or (now - self.last_input).total_seconds() < minutes * 60:
+            return
+        self.idle_locked = True
+        desk = self.desk
+        who = desk.actor
+
+        def unlocked(_who: str | None) -> None:
+            self.idle_locked = False
+            self.last_input = desk.now()
+            self.refresh_bindings()
+
+        self.push_screen(LockScreen(who, minutes, lambda secret: desk.sign_in(who, secret)),
+                         unlocked)
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
@@ -248,7 +281,8 @@ class HotlineApp(App[None]):
             self._signed_in()
             self.notify(_("Signed in as {who}.").format(who=login), timeout=4)
 
-        self.push_screen(SignInScreen(members, self.desk.sign_in), signed_in)
+        self.push_screen(SignInScreen(members, self.desk.sign_in,
+                                      login=self.desk.settings.login or None), signed_in)
 
     def _signed_in(self) -> None:
         """Somebody works the seat now (or it asks nobody): the header names them."""
@@ -289,6 +323,7 @@ class HotlineApp(App[None]):
         if not self.ready:
             return
         self.now_ref.at = self.desk.now()
+        self.check_idle_lock()
         self.collector.poll()
         if self.feeds:  # a feed's heartbeat ages by the second: connected → stale
             self.dashboard.notices = self._notices()
@@ -406,6 +441,8 @@ class HotlineApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self.collector.input_seen()  # the collector waits until the desk is quiet
+            if self.ready:  # the person is there: the idle lock counts from the last key
+                self.last_input = self.desk.now()
         await super().on_event(event)
 
     def on_desk_failed(self, message: DeskFailed) -> None:

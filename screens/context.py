@@ -58,6 +58,11 @@ class DeskContext:
             raise HotlineError(_("The desk is still opening."))
         return self._desk
 
+    def may(self, permission: str) -> bool:
+        """Whether the signed-in person's role allows ``permission`` (hotline.accounts'
+        table): the key bar dims what it does not. The core checks again and refuses."""
+        return self._desk is not None and self._desk.may(permission)
+
     def attach(self, desk: Desk) -> None:
         """The desk is open: screens may use it from now on."""
         self._desk = desk

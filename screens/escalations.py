@@ -122,6 +122,15 @@ class EscalationQueueScreen(DeskScreen):
         Binding("escape", "close", "Back", id="escalations.close"),
     ]
 
+    #: Keys only some roles may use: dimmed on the key bar for the others.
+    PERMISSIONS = {"acknowledge_all": "acknowledge_all", "reassign": "reassign"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        permission = self.PERMISSIONS.get(action)
+        if permission is not None and not self.context.may(permission):
+            return None
+        return True
+
     def __init__(self, context: DeskContext) -> None:
         super().__init__(context)
         self.filter = QueueFilter()

@@ -176,6 +176,15 @@ class HandoverScreen(DeskScreen):
         Binding("escape", "close", "Back", id="handover.close"),
     ]
 
+    #: Keys only some roles may use: dimmed on the key bar for the others.
+    PERMISSIONS = {"write": "handover", "take_over": "handover", "crew": "set_crew"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        permission = self.PERMISSIONS.get(action)
+        if permission is not None and not self.context.may(permission):
+            return None
+        return True
+
     def __init__(self, context: DeskContext) -> None:
         super().__init__(context)
         self.state: HandoverState | None = None

@@ -16,7 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline import display_names
-from hotline.desk.steps import StepInput
+from hotline.desk.steps import GUARDED_STEPS, StepInput
 from hotline.desk.ticket_lifecycle import STEPS, step_label
 from hotline.errors import Conflict, HotlineError
 from hotline.i18n import N_, _, ngettext
@@ -388,6 +388,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
         if what not in STEPS:
             return True
+        if what in GUARDED_STEPS and not self.context.may(GUARDED_STEPS[what]):
+            return None  # dimmed: the signed-in person's role may not
         kinds = STEPS[what][1]
         if kinds is not None and v.kind not in kinds:
             return False

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hotline.clock import FixedClock
 from hotline.config import Settings
 from hotline.i18n import set_language
-from tests.support import START, build_desk, make_settings
+from tests.support import START, TEST_ROLE, build_desk, give_role, make_settings
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +48,10 @@ def demo_desk(desk):  # type: ignore[no-untyped-def]
     from hotline import demo
 
     demo.load_directory(desk)
+    demo.give_demo_secrets(desk)
+    # the demo roster has the desk's actor as a duty engineer; the tests on this desk
+    # do a supervisor's work too (those about permissions give roles of their own)
+    give_role(desk, desk.actor, TEST_ROLE)
     return desk
 
 

@@ -10,7 +10,7 @@ from hotline import demo
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
 from hotline.store.models import MissedCall
-from tests.support import START, TZ, build_desk, make_settings
+from tests.support import START, TZ, build_desk, give_role, make_settings
 
 
 def busy_morning(db_url: str = "sqlite://", lang: str = "en") -> Desk:
@@ -201,8 +201,10 @@ def end_of_day_shift(db_url: str = "sqlite://", lang: str = "en") -> Desk:
     go(_at(11, 25, 3, 20))
     desk.record(t1, "note", StepInput(text="customer's machine room closed until 08:00"))
     go(_at(11, 25, 7, 50))
+    give_role(desk, "lina", "supervisor")  # she led the night shift, a supervisor's work
     handover = hand_over(desk, rota, "Quiet night. 261125-0001 (SCB-DC storage switch) "
                                      "waits for the machine room to open at 08:00.")
+    give_role(desk, "lina", "engineer")
     as_("wangqiang")
     go(_at(11, 25, 8, 5))
     accept_handover(desk, rota, handover, "taken over")

@@ -83,7 +83,15 @@ class CliContext:
             self._clock = clock_from_env() or SystemClock()
         return self._clock
 
-    def desk(self, *, migrate: bool = True) -> Desk:
+    def desk(self, *, migrate: bool = True, ask_secret: bool = True) -> Desk:
+        """The open desk; with ``--as LOGIN``, signed in once the secret typed at the
+        prompt is checked (``ask_secret``; the screens ask it themselves)."""
         from hotline.desk.operations import open_desk
 
-        return open_desk(self.settings, self.clock, migrate=migrate)
+        desk = open_desk(self.settings, self.clock, migrate=migrate)
+        if ask_secret and self.settings.login and not desk.signed_in:
+            import getpass
+
+            secret = getpass.getpass(_("Secret of {login}: ").format(login=self.settings.login))
+            desk.sign_in(self.settings.login, secret)
+        return desk

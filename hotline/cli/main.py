@@ -46,6 +46,7 @@ COMMAND_MODULES = [
     "hotline.cli.wall",
     "hotline.cli.serve",
     "hotline.cli.notify",
+    "hotline.cli.user",
 ]
 
 Handler = Callable[[argparse.Namespace, "CliContext"], int]

@@ -10,6 +10,7 @@ from hotline.i18n import _
 
 if TYPE_CHECKING:
     from hotline.cli.context import CliContext
+    from hotline.desk.operations import Desk
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -31,13 +32,47 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
 
 
 def open_desk_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    import sys
     from dataclasses import replace
 
     from hotline.cli.context import UiRequest
 
-    if getattr(args, "sign_in", False):
+    if getattr(args, "sign_in", False):  # a browser tab (hotline serve) signs in itself
         ctx.settings = replace(ctx.settings, login=None)
-    return ctx.open_ui(UiRequest(opener=ctx.desk, offer_demo=True))
+    if sys.stdin.isatty():
+        from hotline.accounts.accounts import needs_first_manager
+
+        desk = ctx.desk(ask_secret=False)
+        if needs_first_manager(desk):
+            create_first_manager_at_prompt(desk)
+        return ctx.open_ui(UiRequest(desk=desk, offer_demo=True))
+    return ctx.open_ui(UiRequest(opener=lambda: ctx.desk(ask_secret=False), offer_demo=True))
+
+
+def create_first_manager_at_prompt(desk: Desk) -> None:
+    """The desk's first run: its first manager, asked at the terminal."""
+    import getpass
+
+    from hotline.accounts.accounts import create_first_manager
+    from hotline.errors import InputError
+
+    print(_("This desk has no accounts yet. Create its first manager (who adds the others "
+            "with hotline user add)."))
+    while True:
+        login = input(_("Login: ")).strip()
+        name = input(_("Name: ")).strip()
+        secret = getpass.getpass(_("Secret: "))
+        if getpass.getpass(_("Again: ")) != secret:
+            print(_("The two secrets differ; try again."))
+            continue
+        try:
+            create_first_manager(desk, login, name, secret)
+        except InputError as exc:
+            print(exc)
+            continue
+        print(_("{login} is the desk's manager; sign in with that secret.").format(
+            login=login))
+        return
 
 
 def use_demo_database(ctx: CliContext) -> str:
@@ -80,8 +115,9 @@ def demo_command(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError(_("--every must be a positive number of seconds."))
     said = _("The demo desk's database: {where} (ring it from another terminal with "
              "hotline ring --demo NUMBER).").format(where=where)
-    desk = ctx.desk()
+    desk = ctx.desk(ask_secret=False)
     demo.load_directory(desk)
+    demo.give_demo_secrets(desk)
     demo.record_offer(desk, accepted=True)
     known, unknown, service = demo.simulator_numbers(desk)
     caller = DemoCaller(desk, known, unknown, service, seed=args.seed, mean_gap_s=args.every)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from hotline.accounts.permissions import require
 from hotline.desk.clocks import evaluate_ticket
 from hotline.desk.escalation_raising import engine_key
 from hotline.errors import Conflict, InputError, NotFound
@@ -51,6 +52,8 @@ def acknowledge(seat: Seat, escalation_ids: Sequence[int], note: str = "") -> in
     ids = list(dict.fromkeys(escalation_ids))
     if not ids:
         raise InputError(_("Select an escalation to acknowledge."))
+    if len(ids) > 1:
+        require(seat, "acknowledge_all", escalations=len(ids))
     done = 0
     tickets: set[int] = set()
     with seat.write() as tx:
@@ -108,6 +111,7 @@ def reassign(seat: Seat, escalation_id: int, login: str, note: str = "") -> None
     note = check_note(note)
     if not login:
         raise InputError(_("Say who takes the escalation over."))
+    require(seat, "reassign", escalation_id=escalation_id, to=login)
     with seat.write() as tx:
         s = tx.session
         known = s.exec(select(Engineer.login).where(col(Engineer.active).is_(True))).all()

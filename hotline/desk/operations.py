@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from hotline.accounts import accounts, permissions
 from hotline.clock import Clock
 from hotline.config import Settings
 from hotline.desk import calls, escalations, intake, missed_calls, roster, steps, ticket_links
@@ -34,8 +35,8 @@ class Desk(Seat):
     """The desk's operations on one database, as one signed-in person."""
 
     def __init__(self, engine: Engine, clock: Clock, settings: Settings, sla: SlaEngine,
-                 actor: str) -> None:
-        super().__init__(engine, clock, settings, sla, actor)
+                 actor: str, *, role: str | None = None) -> None:
+        super().__init__(engine, clock, settings, sla, actor, role=role)
         self.monitor = Monitor()
 
     @property
@@ -49,9 +50,14 @@ class Desk(Seat):
 
     # --- who works the seat --------------------------------------------------------
 
-    def sign_in(self, login: str) -> None:
-        """This seat is now worked by ``login`` (who must be on the roster)."""
-        roster.sign_in(self, login)
+    def sign_in(self, login: str, secret: str) -> None:
+        """This seat is now worked by ``login``, once their secret is checked."""
+        roster.sign_in(self, login, secret)
+
+    def may(self, permission: str) -> bool:
+        """Whether the signed-in person's role allows ``permission`` (as last read; the
+        operation itself checks again)."""
+        return permissions.allowed(self.role, permission)
 
     # --- calls ---------------------------------------------------------------------
 
@@ -142,17 +148,21 @@ class Desk(Seat):
 def open_desk(settings: Settings, clock: Clock, *, migrate: bool = True) -> Desk:
     """Connect to the configured database (migrating it) and load the policies.
 
-    With ``--as LOGIN`` the seat is signed in as that engineer (who must be on
-    the roster, if the desk has one); otherwise as the system user until
-    someone signs in (``Desk.signed_in`` is False).
+    The seat acts as the system user until someone signs in with their secret
+    (``Desk.signed_in`` is False); ``--as LOGIN`` only chooses who is asked. A desk
+    where nobody has a secret yet (before its first manager) signs ``--as`` in
+    without one; until then the desk refuses nobody (there is nobody to check).
     """
     engine = make_engine(settings.db_url)
     if migrate:
         upgrade(engine)
     sla = SlaEngine.load(settings.policy_dirs, settings.calendar_files, settings.tz)
-    if settings.login:
-        roster.check_login(engine, settings.login)
-        desk = Desk(engine, clock, settings, sla, settings.login)
-        desk.signed_in = True
-        return desk
-    return Desk(engine, clock, settings, sla, roster.system_user())
+    desk = Desk(engine, clock, settings, sla, roster.system_user())
+    if accounts.needs_first_manager(desk):
+        # Nobody can prove who they are before the first manager has a secret: the
+        # desk works as it did before accounts, for whoever runs it, until then.
+        desk.role = permissions.MANAGER
+        if settings.login:
+            desk.actor = settings.login
+            desk.signed_in = True
+    return desk

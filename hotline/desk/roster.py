@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from hotline.errors import ConfigError
-from hotline.i18n import _
+from hotline.accounts.accounts import authenticate
+from hotline.accounts.permissions import PERSON_ROLES
 from hotline.seat import Seat
 from hotline.store.models import Engineer
 
@@ -23,9 +23,10 @@ class Member:
 
 
 def roster(engine: Engine) -> list[Member]:
-    """Active engineers, supervisors and managers, by name."""
+    """Active engineers, supervisors and managers, by role then login (no service accounts)."""
     with Session(engine) as s:
-        rows = s.exec(select(Engineer).where(col(Engineer.active).is_(True))
+        rows = s.exec(select(Engineer).where(col(Engineer.active).is_(True),
+                                             col(Engineer.role).in_(PERSON_ROLES))
                       .order_by(col(Engineer.role), col(Engineer.login))).all()
     return [Member(e.login, e.name, e.role, e.seat) for e in rows]
 
@@ -37,30 +38,23 @@ def system_user() -> str:
         return "desk"
 
 
-def check_login(engine: Engine, login: str) -> Member | None:
-    """The roster entry for ``login``; refused if the desk has a roster without it."""
-    members = roster(engine)
-    if not members:
-        return None
-    for m in members:
-        if m.login == login:
-            return m
-    raise ConfigError(_("{login} is not on the desk's roster ({known}); sign in as one of "
-                        "them with --as LOGIN.").format(
-                            login=login, known=", ".join(m.login for m in members)))
-
-
 def engineers(engine: Engine) -> list[Engineer]:
     with Session(engine) as s:
         return list(s.exec(select(Engineer).where(col(Engineer.active).is_(True))
                            .order_by(col(Engineer.login))).all())
 
 
-def sign_in(seat: Seat, login: str) -> None:
-    """The seat is now worked by ``login`` (who must be on the roster, if there is one)."""
-    member = check_login(seat.engine, login)
+def sign_in(seat: Seat, login: str, secret: str) -> None:
+    """The seat is now worked by ``login``, once their secret is checked.
+
+    Refused (:class:`~hotline.accounts.accounts.SignInRefused`) in the same words
+    whether the login exists or not.
+    """
+    role = authenticate(seat, login, secret)
+    login = login.strip()
     with seat.write(actor=login) as tx:
-        tx.record_event("signed_in", tx.now, seat=member.seat if member else None,
-                        previous=seat.actor)
+        seat_name = tx.session.exec(select(Engineer.seat).where(Engineer.login == login)).first()
+        tx.record_event("signed_in", tx.now, seat=seat_name, previous=seat.actor)
     seat.actor = login
+    seat.role = role
     seat.signed_in = True

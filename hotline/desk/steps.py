@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from hotline.accounts.permissions import require
 from hotline.desk.clocks import evaluate_ticket
 from hotline.desk.ticket_lifecycle import (
     APPROVAL_METHODS,
@@ -109,6 +110,7 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
     given = given or StepInput()
     if what not in STEPS:
         raise InputError(_("Unknown step {step!r}.").format(step=what))
+    _require_for_step(seat, ticket_id, what)
     with seat.write() as tx:
         s = tx.session
         ticket = s.get(Ticket, ticket_id)
@@ -153,6 +155,22 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
                              content=command_log, added_at=tx.now, added_by=tx.actor))
         evaluate_ticket(tx, seat.sla, ticket)
         return version + 1
+
+
+#: Steps only shift supervisors and managers record (hotline.accounts.permissions).
+GUARDED_STEPS = {"level_set": "change_level", "clock_paused": "pause_clocks",
+                 "clock_resumed": "pause_clocks"}
+
+
+def _require_for_step(seat: Seat, ticket_id: int, what: str) -> None:
+    """Refuse a step the person's role may not record (before anything is written)."""
+    if what in GUARDED_STEPS:
+        require(seat, GUARDED_STEPS[what], ticket_id=ticket_id, step=what)
+    elif what == "ticket_closed":
+        with seat.read() as s:
+            owner = s.exec(select(Ticket.assigned_to).where(Ticket.id == ticket_id)).first()
+        if owner is not None and owner != seat.actor:
+            require(seat, "close_others_ticket", ticket_id=ticket_id, owner=owner)
 
 
 def why_not(seat: Seat, ticket_id: int, what: str) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from hotline.accounts.permissions import require
 from hotline.directory.csv_columns import KINDS
 from hotline.directory.csv_plans import PLANS
 from hotline.directory.csv_reading import ImportFileError, read_table
@@ -35,6 +36,8 @@ def import_file(seat: Seat, kind: str, path: Path, *, skip_invalid: bool = False
     if kind not in KINDS:
         raise ImportFileError(_("Unknown kind of file {kind!r}: {kinds}.").format(
             kind=kind, kinds=", ".join(KINDS)))
+    if not dry_run:
+        require(seat, "import_directory", kind=kind, file=str(path))
     table = read_table(path, kind, delimiter=delimiter, encoding=encoding)
     report = ImportReport(kind, str(path), table.delimiter, table.encoding, len(table.rows),
                           ignored_columns=table.ignored, dry_run=dry_run,

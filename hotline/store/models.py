@@ -65,6 +65,14 @@ class Engineer(SQLModel, table=True):
     notify_email: str | None = Field(default=None, max_length=200)
     notify_phone: str | None = Field(default=None, max_length=32)
     notify_mention: str | None = Field(default=None, max_length=64)  # robot @-mention id
+    #: The secret (a person's) or token (a service account's), only as a memory-hard
+    #: hash (hotline.accounts.secrets); None: no secret set, nobody can sign in as them.
+    secret_hash: str | None = Field(default=None, max_length=255)
+    #: Wrong secrets since the last sign-in; the next try waits until ``retry_after``.
+    failed_signins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    retry_after: datetime | None = utc_field()
+    #: Locked after too many wrong secrets, until a supervisor unlocks the account.
+    locked_at: datetime | None = utc_field()
 
 
 class Customer(SQLModel, table=True):

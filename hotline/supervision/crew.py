@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from hotline.accounts.permissions import require
 from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.seat import Seat
@@ -98,6 +99,7 @@ def set_crew(seat: Seat, inst: ShiftInstance, *, supervisor: str | None,
         engineers.remove(supervisor)
     if supervisor is None and not engineers:
         raise InputError(_("Name at least one person on duty."))
+    require(seat, "set_crew", shift=inst.key)
     with seat.write() as tx:
         s, now = tx.session, tx.now
         check_logins(s, [*([supervisor] if supervisor else []), *engineers])

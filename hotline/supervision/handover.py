@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from hotline.accounts.permissions import require
 from hotline.desk.call_states import CallState
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
@@ -159,6 +160,7 @@ def hand_over(seat: Seat, rota: Rota, note: str, *,
     if len(note) > NOTE_MAX:
         raise InputError(_("A handover note may have at most {n} characters.").format(
             n=NOTE_MAX))
+    require(seat, "handover")
     now = seat.now()
     inst = shift or outgoing_shift(seat.engine, rota, now)
     nxt = rota.next(inst)
@@ -199,6 +201,7 @@ def accept_handover(seat: Seat, rota: Rota, handover_id: int, note: str = "") ->
     note = note.strip()
     if len(note) > 1000:
         raise InputError(_("A note may have at most {n} characters.").format(n=1000))
+    require(seat, "handover", handover_id=handover_id)
     with seat.write() as tx:
         s, now = tx.session, tx.now
         row = s.get(Handover, handover_id)

@@ -14,7 +14,7 @@ CLI = Path(hotline.cli.main.__file__).resolve().parent
 
 COMMANDS = ["desk", "demo", "ring", "audit", "ticket", "db", "policy", "calendar", "sla",
             "report", "shift", "import", "directory", "feed", "agent",
-            "wall", "serve", "notify"]
+            "wall", "serve", "notify", "user"]
 IMPORT_KINDS = ["customers", "contacts", "contracts", "queue-log"]
 
 

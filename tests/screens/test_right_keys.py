@@ -132,6 +132,8 @@ async def test_the_header_names_nobody_until_someone_signs_in(demo_desk: Desk) -
         assert "nobody signed in yet" in header() and "root" not in header()
         await pilot.press("down", "enter")
         await settle(pilot)
+        await pilot.press(*"demo1234", "enter")  # the demo secret
+        await settle(pilot)
         assert app.screen is app.dashboard
         assert f"signed in: {demo_desk.actor}" in header() and demo_desk.actor != "root"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session, select
 from textual.widgets import Input
 
@@ -186,6 +188,7 @@ async def test_a_seat_signs_in_from_the_roster(demo_desk: Desk) -> None:
 
     demo_desk.signed_in = False
     demo_desk.actor = "root"
+    demo_desk.settings = replace(demo_desk.settings, login=None)  # no --as: the roster
     app = HotlineApp(demo_desk, live=False, sign_in=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -195,6 +198,8 @@ async def test_a_seat_signs_in_from_the_roster(demo_desk: Desk) -> None:
         assert isinstance(app.screen, SignInScreen)
         await pilot.press("down", "enter")  # the roster is sorted by role, then login
         await settle(pilot)
+        await pilot.press(*"demo1234", "enter")  # the demo secret
+        await settle(pilot)
         assert app.screen is app.dashboard
     assert demo_desk.signed_in and demo_desk.actor != "root"
     with Session(demo_desk.engine) as s:
@@ -202,13 +207,20 @@ async def test_a_seat_signs_in_from_the_roster(demo_desk: Desk) -> None:
         assert ev.actor == demo_desk.actor
 
 
-def test_signing_in_as_someone_off_the_roster_is_refused(demo_desk: Desk) -> None:
+def test_signing_in_as_someone_off_the_roster_is_refused_as_a_wrong_secret(
+        demo_desk: Desk) -> None:
     import pytest
 
-    from hotline.errors import ConfigError
+    from hotline.accounts.accounts import SignInRefused
 
-    with pytest.raises(ConfigError, match="not on the desk's roster"):
-        demo_desk.sign_in("mallory")
+    with pytest.raises(SignInRefused) as unknown:
+        demo_desk.sign_in("mallory", "demo1234")
+    with pytest.raises(SignInRefused) as wrong:
+        demo_desk.sign_in("lina", "not-the-secret")
+    # the same words: trying logins tells nothing about which exist, nor lists them
+    assert str(unknown.value) == str(wrong.value)
+    assert "Unknown login or wrong secret" in str(wrong.value)
+    assert "lina" not in str(unknown.value) and "zhangwei" not in str(unknown.value)
 
 
 async def test_a_refused_step_names_its_time_in_the_desks_zone(demo_desk: Desk,

@@ -64,6 +64,7 @@ def test_sigkill_mid_session_loses_nothing(tmp_path: Path) -> None:
     from hotline import demo
 
     demo.load_directory(seed)
+    demo.give_demo_secrets(seed)  # zhangwei signs in with the demo secret
     demo.record_offer(seed, accepted=True)
     seed.ring("13902251234", at=START - timedelta(seconds=40))  # escalated by the running desk
     seed.ring("0757-83301234", at=START - timedelta(seconds=10))
@@ -88,6 +89,12 @@ def test_sigkill_mid_session_loses_nothing(tmp_path: Path) -> None:
         while "Incoming calls ·".encode() not in screen and time.monotonic() < end:
             screen += _drain(master, 0.2)
         assert "Incoming calls ·".encode() in screen, screen[-2000:]
+        screen = b""
+        os.write(master, f"{demo.DEMO_SECRET}\r".encode())  # --as zhangwei: the secret
+        end = time.monotonic() + 30
+        while b"signed in: zhangwei" not in screen and time.monotonic() < end:
+            screen += _drain(master, 0.2)
+        assert b"signed in: zhangwei" in screen, screen[-2000:]
 
         def keys(text: str | bytes) -> None:
             os.write(master, text.encode() if isinstance(text, str) else text)

@@ -1,7 +1,7 @@
 """the audit trail's hash chain: event.prev_hash and event.hash; guards against rewriting
 
 Revision ID: 0016_audit_chain
-Revises: 0014_missed_out_of_hours
+Revises: 0015_accounts
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hotline.store.guards import install_guards
 from hotline.store.models import Event
 
 revision: str = "0016_audit_chain"
-down_revision: str | None = "0014_missed_out_of_hours"
+down_revision: str | None = "0015_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
