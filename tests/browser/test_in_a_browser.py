@@ -106,6 +106,7 @@ def desk_db(tmp_path: Path) -> Path:
     db = tmp_path / "desk.db"
     desk = build_desk(make_settings(f"sqlite:///{db}"), SystemClock())  # type: ignore[arg-type]
     demo.load_directory(desk)
+    demo.give_demo_secrets(desk)
     demo.record_offer(desk, accepted=True)
     desk.engine.dispose()
     return db
@@ -163,6 +164,9 @@ def sign_in(page, login: str, members: list[str]) -> None:  # type: ignore[no-un
     focus(page)
     for _ in range(members.index(login)):
         page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    wait_for_text(page, "Secret of")
+    page.keyboard.type(demo.DEMO_SECRET)
     page.keyboard.press("Enter")
     wait_for_text(page, f"signed in: {login}")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
+from hotline.demo import DEMO_SECRET
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
 from hotline.errors import ConfigError
@@ -63,7 +64,8 @@ def test_an_acknowledged_complaint_is_told_again_each_interval_until_a_step(
         from hotline import demo
 
         demo.load_directory(desk)
-        desk.sign_in("wangqiang")
+        demo.give_demo_secrets(desk)
+        desk.sign_in("wangqiang", demo.DEMO_SECRET)
         with http_server() as (base, rec):
             setup, rota = make(base), rota_for(desk.settings)
             ticket, esc_id = acknowledged_complaint(desk, clock)
@@ -96,7 +98,7 @@ def test_an_acknowledged_complaint_is_told_again_each_interval_until_a_step(
 
 def test_a_step_before_the_interval_ends_means_nothing_is_told(
         demo_desk: Desk, clock: FixedClock) -> None:
-    demo_desk.sign_in("wangqiang")
+    demo_desk.sign_in("wangqiang", DEMO_SECRET)
     with http_server() as (base, rec):
         setup, rota = make(base), rota_for(demo_desk.settings)
         ticket, _esc = acknowledged_complaint(demo_desk, clock)
@@ -108,7 +110,7 @@ def test_a_step_before_the_interval_ends_means_nothing_is_told(
 
 
 def test_without_follow_up_nothing_is_told_again(demo_desk: Desk, clock: FixedClock) -> None:
-    demo_desk.sign_in("wangqiang")
+    demo_desk.sign_in("wangqiang", DEMO_SECRET)
     with http_server() as (base, _rec):
         setup = load_setup({"channels": {"hook": {"type": "webhook", "url": base + "/h"}},
                             "rules": [{"to": ["desk"], "channels": ["hook"]}]})
@@ -128,7 +130,7 @@ def test_a_ticket_is_followed_from_its_latest_acknowledgment_only(
         demo_desk: Desk, clock: FixedClock) -> None:
     """Two escalations of one ticket acknowledged at different times: one re-alert, timed
     from the later acknowledgment."""
-    demo_desk.sign_in("wangqiang")
+    demo_desk.sign_in("wangqiang", DEMO_SECRET)
     with http_server() as (base, rec):
         setup, rota = make(base), rota_for(demo_desk.settings)
         ticket, first = acknowledged_complaint(demo_desk, clock)

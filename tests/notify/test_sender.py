@@ -21,12 +21,16 @@ from hotline.supervision.escalation_queue import history
 from hotline.supervision.rota import Rota, rota_for
 from hotline.views.notices import header_notices
 from hotline.views.notifications import failing_since, pending_and_failed
+from tests.support import give_role
 from tests.notify.servers import Recorder, http_server, smtp_server
 from tests.notify.test_channels import secret
 
 
 @pytest.fixture
 def people(demo_desk: Desk, clock: FixedClock) -> Desk:
+    # the desk's actor works as a supervisor here, so that the demo's one manager is
+    # the only manager the rules can reach
+    give_role(demo_desk, demo_desk.actor, "supervisor")
     set_crew(demo_desk, rota_for(demo_desk.settings).at(clock.now()),
              supervisor="wangqiang", engineers=["zhangwei", "lina"])
     set_contact(demo_desk, "wangqiang", email="wq@example.com", phone="13800000001",
