@@ -158,6 +158,34 @@ def test_lock_out_after_wrong_secrets_until_a_supervisor_unlocks(
     assert demo_seat.actor == "lina"
 
 
+def test_a_locked_or_disabled_account_waits_like_a_login_nobody_has(
+        demo_seat: Desk, clock: FixedClock) -> None:
+    """Nothing in the words or the waits tells a locked or disabled account from a login
+    nobody has: each try is refused alike, and the next try waits the same time."""
+    for _ in range(LOCK_AFTER):
+        with pytest.raises(SignInRefused):
+            demo_seat.sign_in("lina", "wrong-secret")
+        clock.advance(seconds=60)
+    demo_seat.sign_in("liujing", SECRET)
+    accounts.disable(demo_seat, "chenhao")
+    clock.advance(accounts.UNKNOWN_WINDOW + timedelta(minutes=1))  # old refusals forgotten
+
+    def tries(login: str) -> list[tuple[str, int]]:
+        seen = []
+        for step in (0, 0, 1, 0, 2):  # at once, again, a second later, ...
+            clock.advance(seconds=step)
+            with pytest.raises(SignInRefused) as refused:
+                demo_seat.sign_in(login, SECRET)  # the right secret, for lina and chenhao
+            seen.append((str(refused.value), refused.value.wait_s))
+        return seen
+
+    unknown = tries("mallory")
+    assert unknown[0][1] > 0 and "Wait" in unknown[1][0]  # the unknown login does wait
+    assert tries("lina") == unknown  # locked
+    assert tries("chenhao") == unknown  # disabled
+    assert demo_seat.actor == "liujing"
+
+
 def test_accounts_and_roles_are_a_managers_work(demo_seat: Desk) -> None:
     demo_seat.sign_in("wangqiang", SECRET)
     with pytest.raises(PermissionRefused, match="Only managers may"):
