@@ -39,6 +39,9 @@ class Seat:
         #: The role of the actor's account when last looked at (None: may do only what
         #: everyone may). Permissions read the account again; see hotline.accounts.
         self.role = role
+        #: The name a call feed records its events under (None: the fixed ``pbx``); a
+        #: feed run with ``--service NAME`` sets it to the proven service account.
+        self.feed_actor: str | None = None
 
     def now(self) -> datetime:
         """The seat's clock, aware UTC."""

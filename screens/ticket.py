@@ -425,7 +425,10 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             elif step:
                 self.action_step(step)
 
-        self.app.push_screen(StepMenu(self.view.allowed), chosen)
+        # only the steps the signed-in person's role may record (the core's table)
+        desk, owner = self.context.desk, self.view.assigned_to
+        self.app.push_screen(StepMenu([s for s in self.view.allowed
+                                       if desk.may_step(s, owner)]), chosen)
 
     def action_attachments(self) -> None:
         v = self.view

@@ -250,18 +250,16 @@ def authenticate(seat: Seat, login: str, secret: str, *, service: bool = False) 
     with seat.read() as s:
         row = _row(s, login)
     usable = (row is not None and row.active and row.secret_hash is not None
-              and (row.role == SERVICE) == service)
+              and row.locked_at is None and (row.role == SERVICE) == service)
     if row is None or not usable:
+        # a locked or disabled account is refused exactly as a login nobody has: the
+        # same words, the same check time, the same waits (nothing says it exists)
         wait = _unknown_wait(seat, login, now)
         if wait:
             raise SignInRefused(_wait_words(wait), wait_s=wait)
         verify_secret(secret, None, cost)  # as long as a real check
         _refused(seat, login, known=row is not None)
         raise SignInRefused(refused_words(), wait_s=int(delay_after(1).total_seconds()))
-    if row.locked_at is not None:
-        verify_secret(secret, None, cost)
-        _refused(seat, login, known=True)
-        raise SignInRefused(refused_words())
     if row.retry_after is not None and now < as_utc(row.retry_after):
         wait = _seconds(as_utc(row.retry_after) - now)
         raise SignInRefused(_wait_words(wait), wait_s=wait)

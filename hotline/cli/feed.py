@@ -61,6 +61,11 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     # a secret typed on the command line is refused, without repeating it
     p.add_argument("--secret", "--password", dest="secret_given", nargs="?", const="",
                    default=None, help=argparse.SUPPRESS)
+    p.add_argument("--service", metavar="NAME",
+                   help=_("the service account the feed's events are recorded under (with "
+                          "--token-file; default: pbx)"))
+    p.add_argument("--token-file", metavar="FILE",
+                   help=_("the service account's token: the first line of FILE (mode 600)"))
     p.add_argument("--name", metavar="NAME",
                    help=_("the feed's name on the dashboards (default from its source)"))
     p.add_argument("-q", "--quiet", action="store_true",
@@ -113,8 +118,8 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
             raise UsageError(_("--ami needs --secret-file FILE: the secret is read from a file, "
                                "never from the command line."))
         secret = read_secret(Path(args.secret_file))
+        desk = _feed_desk(args, ctx)
         _setup_logging(args.quiet)
-        desk = ctx.desk()
         with notifications(ctx, desk):
             return run_ami(desk, host, port, args.user, secret, name=args.name)
     if args.listen is not None:
@@ -124,17 +129,17 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
             host, port = check_listen_address(args.listen)
         except InputError as exc:
             raise UsageError(str(exc)) from exc
+        desk = _feed_desk(args, ctx)
         _setup_logging(args.quiet)
         from hotline.telephony.jsonl import IDLE_TIMEOUT_S, MAX_CONNECTIONS
 
-        desk = ctx.desk()
         with notifications(ctx, desk):
             return run_listener(desk, host, port, name=args.name,
                                 max_connections=args.max_connections or MAX_CONNECTIONS,
                                 idle_timeout=args.idle_timeout or IDLE_TIMEOUT_S)
+    desk = _feed_desk(args, ctx)
     _setup_logging(args.quiet)
     if args.jsonl == "-":
-        desk = ctx.desk()
         with notifications(ctx, desk):
             return run_jsonl_stream(desk, sys.stdin, name=args.name)
     path = Path(args.jsonl)
@@ -144,7 +149,6 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError(_("Cannot read {path}: {error}.").format(
             path=path, error=exc.strerror or exc)) from exc
     with f:
-        desk = ctx.desk()
         from hotline.telephony.jsonl import apply_lines
 
         with notifications(ctx, desk):
@@ -164,6 +168,22 @@ def notifications(ctx: CliContext, desk: Desk) -> AbstractContextManager[object]
     from hotline.supervision.rota import rota_for
 
     return SenderThread(desk, setup, rota_for(desk.settings))
+
+
+def _feed_desk(args: argparse.Namespace, ctx: CliContext) -> Desk:
+    """The desk the feed writes to, as its service account when one is given (proven the
+    way ``hotline ring --service`` proves it); refused before any event is read."""
+    desk = ctx.desk()
+    if args.service or args.token_file:
+        from hotline.accounts.accounts import SignInRefused
+        from hotline.cli.ring import sign_in_service
+
+        try:
+            sign_in_service(desk, args.service, args.token_file)
+        except SignInRefused as exc:
+            raise UsageError(str(exc)) from exc
+        desk.feed_actor = desk.actor
+    return desk
 
 
 def parse_host_port(text: str, default_port: int) -> tuple[str, int]:

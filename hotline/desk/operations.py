@@ -59,6 +59,13 @@ class Desk(Seat):
         operation itself checks again)."""
         return permissions.allowed(self.role, permission)
 
+    def may_step(self, what: str, owner: str | None) -> bool:
+        """Whether the signed-in person's role may record step ``what`` on a ticket
+        assigned to ``owner`` (the step menu leaves out what it may not; the step itself
+        checks again)."""
+        permission = steps.step_permission(what, owner=owner, actor=self.actor)
+        return permission is None or self.may(permission)
+
     # --- calls ---------------------------------------------------------------------
 
     def parse_number(self, text: str, *, default_area_code: str | None = None) -> PhoneNumber:

@@ -162,15 +162,29 @@ GUARDED_STEPS = {"level_set": "change_level", "clock_paused": "pause_clocks",
                  "clock_resumed": "pause_clocks"}
 
 
+def step_permission(what: str, *, owner: str | None, actor: str) -> str | None:
+    """The permission (hotline.accounts.permissions) recording ``what`` on a ticket
+    assigned to ``owner`` needs when ``actor`` records it; None: everyone may."""
+    if what in GUARDED_STEPS:
+        return GUARDED_STEPS[what]
+    if what == "ticket_closed" and owner is not None and owner != actor:
+        return "close_others_ticket"
+    return None
+
+
 def _require_for_step(seat: Seat, ticket_id: int, what: str) -> None:
     """Refuse a step the person's role may not record (before anything is written)."""
-    if what in GUARDED_STEPS:
-        require(seat, GUARDED_STEPS[what], ticket_id=ticket_id, step=what)
-    elif what == "ticket_closed":
+    owner = None
+    if what == "ticket_closed":
         with seat.read() as s:
             owner = s.exec(select(Ticket.assigned_to).where(Ticket.id == ticket_id)).first()
-        if owner is not None and owner != seat.actor:
-            require(seat, "close_others_ticket", ticket_id=ticket_id, owner=owner)
+    permission = step_permission(what, owner=owner, actor=seat.actor)
+    if permission is None:
+        return
+    if permission == "close_others_ticket":
+        require(seat, permission, ticket_id=ticket_id, owner=owner)
+    else:
+        require(seat, permission, ticket_id=ticket_id, step=what)
 
 
 def why_not(seat: Seat, ticket_id: int, what: str) -> str | None:

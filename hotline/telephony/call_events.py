@@ -250,6 +250,11 @@ def apply_call_events(seat: Seat, events: Sequence[CallEvent], *,
     return [r for r in results if r is not None]
 
 
+def feed_actor(seat: Seat) -> str:
+    """Who a feed's events name: its service account, else the fixed ``pbx``."""
+    return seat.feed_actor or PBX_ACTOR
+
+
 def _apply_alone(seat: Seat, ev: CallEvent, at: datetime, lookups: CallerCache) -> Applied:
     for attempt in range(1, _ATTEMPTS + 1):
         try:
@@ -267,7 +272,7 @@ def _apply_alone(seat: Seat, ev: CallEvent, at: datetime, lookups: CallerCache) 
 
 def _apply_batch(seat: Seat, items: list[tuple[CallEvent, datetime]],
                  lookups: CallerCache) -> list[Applied]:
-    with seat.write(actor=PBX_ACTOR) as tx:
+    with seat.write(actor=feed_actor(seat)) as tx:
         b = Batch(tx, lookups, seat.sla, seat.settings.hours)
         b.load([ev.call_key.strip() for ev, _at in items],
                rings=[ev.call_key.strip() for ev, _at in items if ev.kind == "ring"])
@@ -697,7 +702,7 @@ def _record(b: Batch, ev: CallEvent, key: str, at: datetime, reason: str, detail
                   "received_at": b.tx.now}, call)
     if reason == "unknown_call" and ev.kind == "hangup" and call is None:
         b.kept_hangups(key).append(_Kept(at, ev.source, new=new))
-    b.event("pbx_event_unmatched", at, call, actor=PBX_ACTOR,
+    b.event("pbx_event_unmatched", at, call, actor=b.tx.actor,
             **_data(ev, key, event=ev.kind, reason=reason, why=detail))
     return _Result(RECORDED, call, detail)
 
@@ -768,14 +773,14 @@ def _ring(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow | None)
                         more["wait_s"] = _wait(offered, call.answered_at)
                     elif call.ended_at is not None:
                         more["wait_s"] = _wait(offered, call.ended_at)
-                b.event("call_rang", at, call, actor=PBX_ACTOR,
+                b.event("call_rang", at, call, actor=b.tx.actor,
                         **_data(ev, key, number=number or call.number_raw, **more))
                 if earlier:
                     return _Result(APPLIED, call, _("offer time moved back to the ring"))
                 return _Result(APPLIED, call, _("caller's number filled in"))
             return _Result(UNCHANGED, call, _("already rang"))
     call = b.new_call(key=key, source=ev.source, number=number, queue=ev.queue, offered_at=at)
-    b.event("call_rang", at, call, actor=PBX_ACTOR,
+    b.event("call_rang", at, call, actor=b.tx.actor,
             **_data(ev, key, number=number, call_key=key))
     _apply_kept_hangup(b, call, key)
     return _Result(APPLIED, call, _("ringing"))
@@ -792,7 +797,7 @@ def _apply_kept_hangup(b: Batch, call: CallRow, key: str) -> None:
     call.set(state=CallState.ABANDONED, ended_at=when)
     call.bump()
     b.claim(first, call)
-    b.event("call_abandoned", when, call, actor=PBX_ACTOR, source=first.source,
+    b.event("call_abandoned", when, call, actor=b.tx.actor, source=first.source,
             pbx_call_id=key, reason="hangup", late=True, wait_s=_wait(call.offered_at, when))
 
 
@@ -801,7 +806,7 @@ def _create_from_later_event(b: Batch, ev: CallEvent, key: str, at: datetime) ->
     offered = at - timedelta(seconds=ev.wait_s) if ev.wait_s is not None else at
     call = b.new_call(key=key, source=ev.source, number=ev.number or "", queue=ev.queue,
                       offered_at=offered)
-    b.event("call_rang", offered, call, actor=PBX_ACTOR,
+    b.event("call_rang", offered, call, actor=b.tx.actor,
             **_data(ev, key, number=call.number_raw, call_key=key, inferred=True))
     wait = _wait(offered, at)
     if ev.kind == "answer":
@@ -810,7 +815,7 @@ def _create_from_later_event(b: Batch, ev: CallEvent, key: str, at: datetime) ->
         b.event("call_answered", at, call, actor=who, **_data(ev, key, wait_s=wait))
     else:
         call.set(state=CallState.ABANDONED, ended_at=at)
-        b.event("call_abandoned", at, call, actor=PBX_ACTOR, **_data(ev, key, wait_s=wait))
+        b.event("call_abandoned", at, call, actor=b.tx.actor, **_data(ev, key, wait_s=wait))
     return _Result(CREATED, call, _("created by an event that came before its ring"))
 
 
@@ -842,7 +847,7 @@ def _abandon(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> 
         when = max(at, call.offered_at)
         call.set(state=CallState.ABANDONED, ended_at=when)
         call.bump()
-        b.event("call_abandoned", when, call, actor=PBX_ACTOR,
+        b.event("call_abandoned", when, call, actor=b.tx.actor,
                 **_data(ev, key, wait_s=_wait(call.offered_at, when)))
         return _Result(APPLIED, call, _("the caller hung up"))
     return _record(b, ev, key, at, "conflict",
@@ -859,7 +864,7 @@ def _hangup(b: Batch, ev: CallEvent, key: str, at: datetime, call: CallRow) -> _
         when = max(at, call.answered_at or call.offered_at)
         call.set(ended_at=when)
         call.bump()
-        b.event("call_hung_up", when, call, actor=PBX_ACTOR, **_data(ev, key))
+        b.event("call_hung_up", when, call, actor=b.tx.actor, **_data(ev, key))
         return _Result(APPLIED, call, _("hung up after the conversation"))
     return _Result(UNCHANGED, call, _("already ended"))
 
@@ -879,7 +884,7 @@ def close_lost_calls(seat: Seat, source: str, still_waiting: set[str],
     time) and stops ringing on every seat. One transaction.
     """
     closed: list[int] = []
-    with seat.write(actor=PBX_ACTOR) as tx:
+    with seat.write(actor=feed_actor(seat)) as tx:
         rows = tx.session.exec(select(Call).where(
             Call.state == CallState.RINGING, Call.source == source,
             col(Call.offered_at) < before).order_by(col(Call.id))).all()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import socket
 
-from hotline.desk.calls import PBX_ACTOR
 from hotline.seat import Seat
 from hotline.store.models import PbxFeed
+from hotline.telephony.call_events import feed_actor
 
 HEARTBEAT_S = 10.0
 
@@ -35,7 +35,7 @@ class FeedReporter:
         """A new state (recorded as an event too, so the timeline shows outages)."""
         assert state in STATES
         changed = state != self.state
-        with self.seat.write(actor=PBX_ACTOR) as tx:
+        with self.seat.write(actor=feed_actor(self.seat)) as tx:
             s, now = tx.session, tx.now
             row = s.get(PbxFeed, self.name)
             if row is None:
@@ -55,7 +55,7 @@ class FeedReporter:
         self.state = state
 
     def heartbeat(self) -> None:
-        with self.seat.write(actor=PBX_ACTOR) as tx:
+        with self.seat.write(actor=feed_actor(self.seat)) as tx:
             row = tx.session.get(PbxFeed, self.name)
             if row is None:
                 return

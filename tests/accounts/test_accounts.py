@@ -158,6 +158,34 @@ def test_lock_out_after_wrong_secrets_until_a_supervisor_unlocks(
     assert demo_seat.actor == "lina"
 
 
+def test_a_locked_or_disabled_account_waits_like_a_login_nobody_has(
+        demo_seat: Desk, clock: FixedClock) -> None:
+    """Nothing in the words or the waits tells a locked or disabled account from a login
+    nobody has: each try is refused alike, and the next try waits the same time."""
+    for _ in range(LOCK_AFTER):
+        with pytest.raises(SignInRefused):
+            demo_seat.sign_in("lina", "wrong-secret")
+        clock.advance(seconds=60)
+    demo_seat.sign_in("liujing", SECRET)
+    accounts.disable(demo_seat, "chenhao")
+    clock.advance(accounts.UNKNOWN_WINDOW + timedelta(minutes=1))  # old refusals forgotten
+
+    def tries(login: str) -> list[tuple[str, int]]:
+        seen = []
+        for step in (0, 0, 1, 0, 2):  # at once, again, a second later, ...
+            clock.advance(seconds=step)
+            with pytest.raises(SignInRefused) as refused:
+                demo_seat.sign_in(login, SECRET)  # the right secret, for lina and chenhao
+            seen.append((str(refused.value), refused.value.wait_s))
+        return seen
+
+    unknown = tries("mallory")
+    assert unknown[0][1] > 0 and "Wait" in unknown[1][0]  # the unknown login does wait
+    assert tries("lina") == unknown  # locked
+    assert tries("chenhao") == unknown  # disabled
+    assert demo_seat.actor == "liujing"
+
+
 def test_accounts_and_roles_are_a_managers_work(demo_seat: Desk) -> None:
     demo_seat.sign_in("wangqiang", SECRET)
     with pytest.raises(PermissionRefused, match="Only managers may"):
@@ -345,3 +373,64 @@ def test_a_script_rings_as_a_service_account_proven_by_its_token(
     # a service account cannot sign in at a seat as a person
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "a-long-random-token")
     assert run(["--db", db, "--as", "pbx-script", "user", "list"]) == 1
+
+
+def test_a_feed_records_its_calls_as_its_service_account(
+        db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``hotline feed --service NAME --token-file FILE`` is proven like ``hotline ring
+    --service``; refused (exit 2, no line read) for a wrong token or a loose file mode;
+    without ``--service`` the feed's events name ``pbx`` as before."""
+    from hotline.cli.main import run
+
+    for key in ("HOTLINE_DB", "HOTLINE_TZ", "HOTLINE_LANG", "HOTLINE_AS", "HOTLINE_CONFIG"):
+        monkeypatch.delenv(key, raising=False)
+    boss = tmp_path / "boss"
+    boss.write_text("boss-secret\n", encoding="utf-8")
+    boss.chmod(0o600)
+    token = tmp_path / "feed.token"
+    token.write_text("a-long-feed-token\n", encoding="utf-8")
+    token.chmod(0o600)
+    wrong = tmp_path / "wrong.token"
+    wrong.write_text("not-the-token\n", encoding="utf-8")
+    wrong.chmod(0o600)
+    assert run(["--db", db_url, "user", "add", "boss", "--role", "manager",
+                "--secret-file", str(boss)]) == 0
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "boss-secret")
+    assert run(["--db", db_url, "--as", "boss", "user", "add", "pbx-feed", "--role",
+                "service", "--secret-file", str(token)]) == 0
+
+    def lines(n: int) -> Path:
+        path = tmp_path / f"calls{n}.jsonl"
+        path.write_text(json.dumps({"event": "ring", "call_id": f"1764035400.{n}",
+                                    "number": "13902251234",
+                                    "at": "2026-11-25T09:50:00+08:00"}) + "\n",
+                        encoding="utf-8")
+        return path
+
+    def feed(n: int, *more: str) -> int:
+        return run(["--db", db_url, "feed", "-q", "--jsonl", str(lines(n)), *more])
+
+    def rang() -> list[tuple[str | None, str]]:
+        engine = sa.create_engine(db_url)
+        with Session(engine) as s:
+            rows = s.exec(select(Event).where(Event.kind == "call_rang")
+                          .order_by(col(Event.id))).all()
+            found = [(e.actor, str(json.loads(e.data)["pbx_call_id"])) for e in rows]
+        engine.dispose()
+        return found
+
+    assert feed(6, "--service", "pbx-feed", "--token-file", str(token)) == 0
+    capsys.readouterr()
+    assert feed(1, "--service", "pbx-feed", "--token-file", str(wrong)) == 2
+    assert "Unknown login or wrong secret" in capsys.readouterr().err
+    token.chmod(0o640)
+    assert feed(2, "--service", "pbx-feed", "--token-file", str(token)) == 2
+    assert "chmod 600" in capsys.readouterr().err
+    token.chmod(0o600)
+    assert feed(3, "--service", "pbx-feed") == 2
+    assert feed(4, "--token-file", str(token)) == 2
+    assert feed(5, "--service", "boss", "--token-file", str(boss)) == 2
+    assert [key for _actor, key in rang()] == ["1764035400.6"]  # nothing read when refused
+    assert feed(7) == 0
+    assert rang() == [("pbx-feed", "1764035400.6"), ("pbx", "1764035400.7")]

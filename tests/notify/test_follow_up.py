@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
-from hotline.demo import DEMO_SECRET
 from hotline.clock import FixedClock
+from hotline.demo import DEMO_SECRET
 from hotline.desk.operations import Desk, Intake
 from hotline.errors import ConfigError
 from hotline.notify.sender import run_round

@@ -21,9 +21,9 @@ from hotline.supervision.escalation_queue import history
 from hotline.supervision.rota import Rota, rota_for
 from hotline.views.notices import header_notices
 from hotline.views.notifications import failing_since, pending_and_failed
-from tests.support import give_role
 from tests.notify.servers import Recorder, http_server, smtp_server
 from tests.notify.test_channels import secret
+from tests.support import give_role
 
 
 @pytest.fixture

@@ -365,3 +365,44 @@ async def test_dispatch_lists_the_engineers_on_duty_now_first(demo_desk: Desk) -
         assert all("on duty now" in label for label, _v in options[:2])
         assert "chenhao" in [v for _l, v in options[2:]]
         assert not any("on duty now" in label for label, _v in options[2:])
+
+
+async def test_the_action_menu_leaves_out_the_steps_the_role_may_not_take(
+        demo_desk: Desk) -> None:
+    """The menu (m) asks the core's permission table: a duty engineer is not offered
+    changing the fault level or pausing the clocks; a shift supervisor is."""
+    from textual.widgets import OptionList
+
+    from screens.ticket import StepMenu
+    from tests.support import give_role
+
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=2,
+                                  description="ring down"))
+    app = HotlineApp(demo_desk, live=False)
+
+    async def offered() -> set[str]:
+        await pilot.press("m")
+        await settle(pilot)
+        menu = app.screen
+        assert isinstance(menu, StepMenu)
+        options = menu.query_one("#steps", OptionList)
+        ids = {str(options.get_option_at_index(i).id) for i in range(options.option_count)}
+        await pilot.press("escape")
+        await settle(pilot)
+        return ids
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.ticket_id == t
+        demo_desk.role = "supervisor"
+        as_supervisor = await offered()
+        assert {"level_set", "clock_paused", "note"} <= as_supervisor
+        give_role(demo_desk, demo_desk.actor, "engineer")
+        demo_desk.role = "engineer"
+        as_engineer = await offered()
+        assert "note" in as_engineer
+        assert not as_engineer & {"level_set", "clock_paused", "clock_resumed"}
+        assert as_supervisor - as_engineer == {"level_set", "clock_paused"}

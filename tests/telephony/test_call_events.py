@@ -315,3 +315,28 @@ def test_agent_command(tmp_path: object, monkeypatch: pytest.MonkeyPatch,
     assert "PJSIP/8001" in capsys.readouterr().out
     assert cli("agent", "zhangwei") == 2
     assert cli("agent", "zhangwei", "--clear") == 0
+
+
+def test_a_feed_with_a_service_account_names_it_in_every_event(
+        feed_desk: Desk, clock: FixedClock) -> None:
+    """Rang, abandoned, kept as unmatched, closed as lost, the feed's own
+    state: all name the feed's service account, none the fixed pbx."""
+    from hotline.telephony.feed_reporter import FeedReporter
+
+    feed_desk.feed_actor = "pbx-feed"
+    t0 = clock.now() - timedelta(minutes=1)
+    assert apply_call_event(feed_desk, ev("ring", "s.1", t0, number="13902251234")
+                            ).outcome == APPLIED
+    assert apply_call_event(feed_desk, ev("abandon", "s.1", t0 + timedelta(seconds=9))
+                            ).outcome == APPLIED
+    assert apply_call_event(feed_desk, ev("answer", "s.1", t0 + timedelta(seconds=10),
+                                          agent="PJSIP/8009")).outcome == RECORDED
+    apply_call_event(feed_desk, ev("ring", "s.2", t0, number="13902251235"))
+    clock.advance(timedelta(minutes=5))
+    assert close_lost_calls(feed_desk, "ami", set(), clock.now())
+    FeedReporter(feed_desk, "ami test", "ami").set_state("connected")
+    with Session(feed_desk.engine) as s:
+        actors = {(e.kind, e.actor) for e in s.exec(select(Event)).all()}
+    assert {kind for kind, _ in actors} >= {"call_rang", "call_abandoned",
+                                            "pbx_event_unmatched", "pbx_feed_connected"}
+    assert {actor for _, actor in actors} == {"pbx-feed"}, actors
