@@ -12,7 +12,6 @@ import contextlib
 import logging
 import queue
 import signal
-import stat
 import sys
 import threading
 from contextlib import AbstractContextManager, nullcontext
@@ -117,6 +116,8 @@ def feed_command(args: argparse.Namespace, ctx: CliContext) -> int:
         if not args.secret_file:
             raise UsageError(_("--ami needs --secret-file FILE: the secret is read from a file, "
                                "never from the command line."))
+        from hotline.cli.secret_files import read_secret
+
         secret = read_secret(Path(args.secret_file))
         desk = _feed_desk(args, ctx)
         _setup_logging(args.quiet)
@@ -176,7 +177,7 @@ def _feed_desk(args: argparse.Namespace, ctx: CliContext) -> Desk:
     desk = ctx.desk()
     if args.service or args.token_file:
         from hotline.accounts.accounts import SignInRefused
-        from hotline.cli.ring import sign_in_service
+        from hotline.cli.secret_files import sign_in_service
 
         try:
             sign_in_service(desk, args.service, args.token_file)
@@ -195,26 +196,6 @@ def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
         raise UsageError(_("{value!r} is not HOST:PORT (e.g. pbx.example.cn:5038).").format(
             value=text))
     return host, int(port_text)
-
-
-def read_secret(path: Path) -> str:
-    """The AMI secret: the file's first line. Warns when others may read the file."""
-    try:
-        info = path.stat()
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(_("The secret file {path} does not exist.").format(path=path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UsageError(_("Cannot read the secret file {path}: {error}.").format(
-            path=path, error=reason)) from None
-    secret = text.splitlines()[0].strip() if text.strip() else ""
-    if not secret:
-        raise UsageError(_("The secret file {path} is empty.").format(path=path))
-    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        print(_("Warning: other users can read {path}; run chmod 600 {path}.").format(
-            path=path), file=sys.stderr)
-    return secret
 
 
 def _feed_name(kind: str, where: str, name: str | None) -> str:

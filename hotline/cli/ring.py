@@ -12,7 +12,6 @@ from hotline.timefmt import clock_time, parse_time
 
 if TYPE_CHECKING:
     from hotline.cli.context import CliContext
-    from hotline.desk.operations import Desk
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -41,6 +40,8 @@ def ring_command(args: argparse.Namespace, ctx: CliContext) -> int:
         use_demo_database(ctx)
     desk = ctx.desk()
     if args.service or args.token_file:
+        from hotline.cli.secret_files import sign_in_service
+
         sign_in_service(desk, args.service, args.token_file)
     try:
         at = parse_time(args.at, desk.settings.tz, desk.now()) if args.at else None
@@ -60,19 +61,3 @@ def ring_command(args: argparse.Namespace, ctx: CliContext) -> int:
         print(_("Call id {key} already rang (call {id}); nothing changed.").format(
             key=args.call_id, id=result.call_id))
     return 0
-
-
-def sign_in_service(desk: Desk, name: str | None, token_file: str | None) -> None:
-    """The seat acts as the service account ``name``, proven by its token file (refused,
-    like a person's secret file, when others may read it). Its events name it."""
-    from pathlib import Path
-
-    from hotline.accounts.accounts import authenticate
-    from hotline.cli.user import read_secret_file
-
-    if not name or not token_file:
-        raise UsageError(_("A service account needs both --service NAME and --token-file "
-                           "FILE."))
-    role = authenticate(desk, name, read_secret_file(Path(token_file).expanduser()),
-                        service=True)
-    desk.actor, desk.role, desk.signed_in = name.strip(), role, True

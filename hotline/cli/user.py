@@ -71,6 +71,8 @@ def read_secret(args: argparse.Namespace, what: str, *, twice: bool = True) -> s
     """The secret from ``--secret-file`` (checked like the AMI secret file) or a prompt."""
     path = getattr(args, "secret_file", None)
     if path:
+        from hotline.cli.secret_files import read_secret_file
+
         return read_secret_file(Path(path).expanduser())
     if not sys.stdin.isatty():
         raise UsageError(_("Type the secret at a terminal, or give it in a file with "
@@ -79,23 +81,6 @@ def read_secret(args: argparse.Namespace, what: str, *, twice: bool = True) -> s
     if twice and getpass.getpass(_("Again: ")) != first:
         raise UsageError(_("The two secrets differ; nothing was changed."))
     return first
-
-
-def read_secret_file(path: Path) -> str:
-    """The first line of ``path``, refused when others may read the file (unlike the AMI
-    secret, which is only warned about: this one is a desk account's)."""
-    import stat
-
-    from hotline.cli.feed import read_secret
-
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        mode = 0  # said by read_secret, precisely
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise UsageError(_("Other users can read {path}: run chmod 600 {path} first.").format(
-            path=path))
-    return read_secret(path)
 
 
 def user_add(args: argparse.Namespace, ctx: CliContext) -> int:
