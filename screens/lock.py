@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from hotline.errors import HotlineError
-from hotline.i18n import _
+from hotline.i18n import _, ngettext
 from screens.operations import run_operation
 from screens.translated_bindings import TranslatedModalScreen
 
@@ -34,9 +34,12 @@ class LockScreen(TranslatedModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
             box.border_title = _("Locked")
-            yield Static(_("The desk locked after {n} minutes without a key. Calls keep "
-                           "ringing behind it. {who}: type your secret and Enter "
-                           "(Ctrl+Q quits).").format(n=self.minutes, who=self.who),
+            yield Static(ngettext(
+                "The desk locked after {n} minute without a key. Calls keep ringing "
+                "behind it. {who}: type your secret and Enter (Ctrl+Q quits).",
+                "The desk locked after {n} minutes without a key. Calls keep ringing "
+                "behind it. {who}: type your secret and Enter (Ctrl+Q quits).",
+                self.minutes).format(n=self.minutes, who=self.who),
                          classes="question", markup=False)
             yield Input(password=True, placeholder=_("your secret"), id="lock-secret",
                         max_length=200)

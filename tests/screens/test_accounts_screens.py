@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sqlmodel import Session, select
+from textual.widgets import Static
 
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
@@ -93,6 +94,8 @@ async def test_the_desk_locks_after_idle_time_until_the_secret(demo_desk: Desk,
         app.check_idle_lock()
         await settle(pilot)
         assert isinstance(app.screen, LockScreen)
+        said = str(app.screen.query_one(".question", Static).render())
+        assert "locked after 5 minutes without a key" in said
         # calls still ring behind it; the desk's keys do nothing
         demo_desk.ring("13800138000")
         await pilot.press("f3", "a")
