@@ -196,6 +196,10 @@ def _event(text: str, policy: Policy, tz: ZoneInfo, now: datetime,
     level = None
     if name in ("pause", "resume") and key:
         pausable = [t.name for t in policy.targets if t.pausable]
+        if not pausable:
+            raise UsageError(_("--event {text!r}: policy {policy} lets no clock be paused "
+                               "(its contract gives no such right).").format(
+                                   text=text, policy=policy.name))
         if key.split("#", 1)[0] not in pausable:
             raise UsageError(_("--event {text!r}: {key!r} is not a clock that can be paused "
                                "(pausable: {known}; no key pauses them all).").format(

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from hotline.accounts.permissions import require
-from hotline.desk.clocks import evaluate_ticket
+from hotline.desk.clocks import evaluate_ticket, sla_events, sla_facts
 from hotline.desk.ticket_lifecycle import (
     APPROVAL_METHODS,
     STEPS,
@@ -255,6 +255,29 @@ def _engineer(s: Session, who: str) -> Engineer:
     return found
 
 
+def _pausable_now(s: Session, sla: SlaEngine, ticket: Ticket, when: datetime) -> None:
+    """Refuse a pause that would stop no clock: the policy gives no right to pause
+    the clocks running at ``when`` (or none is running)."""
+    assert ticket.id is not None
+    policy = sla.policy(ticket.policy)
+    result = sla.evaluate(sla_facts(ticket), sla_events(s, ticket.id), when)
+    running = [t for t in result.targets if t.state in ("running", "warning")]
+    if any((spec := policy.target(t.name)) is not None and spec.pausable for t in running):
+        return
+    if not running:
+        raise InputError(_("No clock of ticket {number} is running: there is nothing to "
+                           "pause.").format(number=ticket.number))
+    names = []
+    for t in running:
+        spec = policy.target(t.name)
+        label = spec.shown_label() if spec is not None else t.name
+        if label not in names:
+            names.append(label)
+    raise InputError(_("Policy {policy} gives no right to pause these clocks ({names}): "
+                       "its contract counts them without stopping. Nothing was saved.").format(
+                           policy=policy.name, names=", ".join(names)))
+
+
 def _fault_report(sla: SlaEngine, ticket: Ticket, given: StepInput) -> dict[str, Any]:
     """Cause, solution and category of a restored or resolved fault (for the reports)."""
     categories = sla.policy(ticket.policy).fault_categories
@@ -337,6 +360,7 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
         return {"level": given.level, "from_level": ticket.level,
                 "text": _text(given.text, _("The reason"), required=True)}
     if what == "clock_paused":
+        _pausable_now(s, sla, ticket, when)
         return {"text": _text(given.text, _("The reason for pausing"), required=True)}
     if what == "callback_promised":
         n = s.exec(select(func.count()).select_from(Event).where(

@@ -26,6 +26,7 @@ from hotline.sla.workdays import WorkCalendar, load_calendar_files
 
 _MISSING = object()
 _ZERO = timedelta(0)
+_DAY = timedelta(days=1)
 
 
 def shipped_calendar_files() -> list[Path]:
@@ -109,8 +110,11 @@ class SlaEngine:
 
         Wall-clock limits: ``start + limit + paused``. ``N`` working days: 24:00
         local time of the N-th working day after the start day (the start day
-        never counts, working day or not), then ``paused`` later — a paused
-        clock stops, so its end moves by exactly the time it stood still.
+        never counts, working day or not), then moved on by ``paused`` *working
+        time* (see :meth:`paused_time`): the due time walks forward through
+        working days only, so a pause of a whole working day moves it to 24:00
+        of the next working day, and part of a day to that time of the next
+        working day.
         """
         if start.tzinfo is not UTC:
             start = as_utc(start)
@@ -124,7 +128,67 @@ class SlaEngine:
             last = self.calendar.add_working_days(day, limit.working_days)
             end = datetime.combine(last + timedelta(days=1), time(0), self.tz).astimezone(UTC)
             self._working_ends[key] = end
-        return end + paused if paused else end
+        return self.after_working_time(end, paused) if paused > _ZERO else end
+
+    def paused_time(self, limit: Limit, start: datetime, end: datetime) -> timedelta:
+        """How much of a pause from ``start`` to ``end`` moves a clock with ``limit``.
+
+        A wall-clock limit: all of it. A limit in working days: only its overlap
+        with working days, each working day being its whole local calendar day
+        (00:00–24:00, counted in local clock time); weekends, holidays and the
+        start day's non-working hours cost nothing, a make-up working day counts.
+        """
+        if end <= start:
+            return _ZERO
+        if limit.duration is not None:
+            return end - start
+        return self.working_time(start, end)
+
+    def working_time(self, start: datetime, end: datetime) -> timedelta:
+        """The part of ``start .. end`` that falls on working days (local clock time)."""
+        if end <= start:
+            return _ZERO
+        a = as_utc(start).astimezone(self.tz).replace(tzinfo=None)
+        b = as_utc(end).astimezone(self.tz).replace(tzinfo=None)
+        if b <= a:
+            return _ZERO
+        da, db = a.date(), b.date()
+        cal = self.calendar
+        if da == db:
+            return b - a if cal.is_working_day(da) else _ZERO
+        total = _ZERO
+        if cal.is_working_day(da):
+            total += datetime.combine(da + timedelta(days=1), time(0)) - a
+        if cal.is_working_day(db):
+            total += b - datetime.combine(db, time(0))
+        middle = cal.working_days_between(da + timedelta(days=1), db - timedelta(days=1))
+        return total + timedelta(days=middle)
+
+    def after_working_time(self, moment: datetime, amount: timedelta) -> datetime:
+        """``moment`` moved on by ``amount`` of working time (local clock time).
+
+        The inverse of :meth:`working_time`: the earliest instant ``x`` with
+        ``working_time(moment, x) == amount``. An amount that uses up a working
+        day exactly ends at 24:00 of that day, not at 00:00 of the next working
+        day.
+        """
+        if amount <= _ZERO:
+            return moment
+        u = as_utc(moment).astimezone(self.tz).replace(tzinfo=None)
+        day = u.date()
+        cal = self.calendar
+        if cal.is_working_day(day):
+            left = datetime.combine(day + timedelta(days=1), time(0)) - u
+            if amount <= left:
+                return self._utc(u + amount)
+            amount -= left
+        whole = _DAY
+        n = -(-amount // whole)  # working days touched after ``day``, at least 1
+        last = cal.add_working_days(day, n)
+        return self._utc(datetime.combine(last, time(0)) + (amount - (n - 1) * whole))
+
+    def _utc(self, local: datetime) -> datetime:
+        return local.replace(tzinfo=self.tz).astimezone(UTC)
 
     def warn_at(self, limit: Limit, start: datetime, due: datetime, warn_share: float
                 ) -> datetime:
@@ -169,7 +233,7 @@ class SlaEngine:
                                  facts.conditions, t)
 
         result = replay(policy, facts, events, at, resolve=resolve, due=self.due,
-                        warn=self.warn_at, tz=self.tz)
+                        warn=self.warn_at, tz=self.tz, counted=self.paused_time)
         if notes:
             result.notes[:0] = notes
         return result

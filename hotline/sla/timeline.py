@@ -14,20 +14,28 @@ Rules, as the contracts and the desk expect them:
   events), and stops at the first of its ``stop`` events. An event exactly at
   the due time meets it; the breach is the moment just after (recorded with
   the due time itself as its real time).
-* A paused clock stops: the due time moves by the paused time. A ``pause``
-  without key pauses every pausable clock, with a key only that target;
-  ``resume`` without key ends every pause.
+* A paused clock stops: the due time moves by the paused time that counts
+  for its limit — all of it for a wall-clock limit; for a limit in working
+  days only the part of the pause that falls on working days (each working
+  day counted as its whole local calendar day), and the due time moves along
+  working days only (see :meth:`SlaEngine.due`). A ``pause`` without key
+  pauses every pausable clock, with a key only that target; ``resume``
+  without key ends every pause.
 * Level change (a breach of an ``upgrade_on`` target below the top level,
   or a manual ``level_set``): the level becomes the new one and every
-  started, unfinished clock whose limit differs at the new level — or that
-  is itself in breach — is re-timed with the new level's limit counted from
-  that moment. Clocks whose limit does not change keep their deadline (an
-  escalation never gives a document or a callback more time). A pause in
-  progress goes on in the re-timed clock; ``paused_for`` keeps the total.
-  A clock with no limit at the new level shows as cancelled unless it was
-  breached (the breach stands).
+  *running* clock (started, not stopped, not breached) whose limit differs
+  at the new level is re-timed with the new level's limit counted from that
+  moment. Clocks already met or already breached keep their state, level and
+  due time — the breach that caused the upgrade, or a departure already
+  late, does not fall due again under the new level. Clocks whose limit does
+  not change keep their deadline (an escalation never gives a document or a
+  callback more time). A pause in progress goes on in the re-timed clock;
+  ``paused_for`` keeps the total. A running clock with no limit at the new
+  level shows as cancelled.
 * At the top level, a breach of an ``upgrade_on`` target alerts the first
-  tier (supervisor); each alert not acknowledged within the acknowledgement
+  tier (supervisor) — so does, at any level, a level change after which
+  every such target still open is in breach (none is left to fall due and
+  move the escalation on); each alert not acknowledged within the acknowledgement
   timeout alerts the next tier (then the last tier again), until
   acknowledged, the clock's stop event comes, or the ticket is closed.
 * ``closed`` cancels every running clock except those kept on close
@@ -59,26 +67,35 @@ _ZERO = timedelta(0)
 
 #: (spec, level, at) -> the limit, assurance periods applied.
 Resolver = Callable[[TargetSpec, "int | None", datetime], "Limit | None"]
-DueFn = Callable[[Limit, datetime], datetime]
+#: (limit, start, paused) -> the due time: the limit counted from start, moved by the
+#: paused time that counts for it.
+DueFn = Callable[[Limit, datetime, timedelta], datetime]
+#: (limit, pause start, pause end) -> how much of the pause counts for the limit: all of
+#: it for a wall-clock limit, only its overlap with working days for working days.
+CountedFn = Callable[[Limit, datetime, datetime], timedelta]
 
 
 class _Clock:
     """One instance of a target, as the replay moves it."""
 
-    __slots__ = ("base", "breached_at", "breaches", "cancelled_at", "done_at", "had_limit",
-                 "in_breach", "instance", "key", "level", "limit", "met", "nominal_due",
-                 "pause_start", "paused_since_base", "paused_total", "retimed_at", "spec",
-                 "started_at")
+    __slots__ = ("base", "breached_at", "breaches", "cancelled_at", "counted", "done_at",
+                 "due_at", "due_of", "had_limit", "in_breach", "instance", "key", "level",
+                 "limit", "met", "pause_start", "paused_since_base", "paused_total",
+                 "retimed_at", "spec", "started_at")
 
-    def __init__(self, spec: TargetSpec, instance: int, key: str, started_at: datetime) -> None:
+    def __init__(self, spec: TargetSpec, instance: int, key: str, started_at: datetime,
+                 due_of: DueFn, counted: CountedFn) -> None:
         self.spec = spec
+        self.due_of = due_of
+        self.counted = counted
         self.instance = instance
         self.key = key
         self.started_at = started_at
         self.limit: Limit | None = None
         self.level: int | None = None
         self.base = started_at
-        self.nominal_due = started_at
+        self.due_at = started_at
+        # The paused time that counts for the current limit since ``base`` (see CountedFn).
         self.paused_since_base = _ZERO
         self.paused_total = _ZERO
         self.pause_start: datetime | None = None
@@ -103,14 +120,26 @@ class _Clock:
                 and self.pause_start is None)
 
     def due(self) -> datetime:
-        return self.nominal_due + self.paused_since_base
+        return self.due_at
+
+    def counted_pause(self, start: datetime, end: datetime) -> timedelta:
+        """How much of the pause ``start .. end`` moves this clock's due time."""
+        if end <= start:
+            return _ZERO
+        if self.limit is None:
+            return end - start
+        return self.counted(self.limit, start, end)
+
+    def set_due(self) -> None:
+        if self.limit is not None:
+            self.due_at = self.due_of(self.limit, self.base, self.paused_since_base)
 
     def end_pause(self, t: datetime) -> None:
         if self.pause_start is not None:
-            spent = max(_ZERO, t - self.pause_start)
-            self.paused_since_base += spent
-            self.paused_total += spent
+            self.paused_since_base += self.counted_pause(self.pause_start, t)
+            self.paused_total += max(_ZERO, t - self.pause_start)
             self.pause_start = None
+            self.set_due()
 
 
 @dataclass
@@ -141,13 +170,14 @@ class _Run:
 
     def __init__(self, policy: Policy, facts: TicketFacts, at: datetime, resolve: Resolver,
                  due: DueFn, warn: Callable[[Limit, datetime, datetime, float], datetime],
-                 tz: ZoneInfo) -> None:
+                 tz: ZoneInfo, counted: CountedFn) -> None:
         self.policy = policy
         self.tz = tz  # the desk's zone, for the times its notes name
         self.facts = facts
         self.at = at
         self.resolve = resolve
         self.due_of = due
+        self.counted = counted
         self.warn_of = warn
         self.level = facts.level
         self.clocks: list[_Clock] = []
@@ -267,7 +297,7 @@ class _Run:
             n = self.instances.get(spec.name, 0) + 1
             self.instances[spec.name] = n
             ckey = spec.name if n == 1 else f"{spec.name}#{n}"
-        clock = _Clock(spec, n, ckey, t)
+        clock = _Clock(spec, n, ckey, t, self.due_of, self.counted)
         self.clocks.append(clock)
         if spec.repeat:
             if key is not None:
@@ -300,7 +330,7 @@ class _Run:
         clock.in_breach = False
         if limit is not None:
             clock.had_limit = True
-            clock.nominal_due = self.due_of(limit, t)
+            clock.set_due()
 
     def _stop(self, spec: TargetSpec, t: datetime, key: str | None) -> None:
         clock: _Clock | None = None
@@ -388,11 +418,36 @@ class _Run:
             self._add_step(f"{clock.key}:L{old}->L{self.level}", t, old, self.level, None,
                            clock.spec.name, clock.key)
             self._retime(t)
+            self._alert_overdue(t)
             return
         for clock in escalating:
             chain = _Chain(clock)
             self.chains.append(chain)
             self._alert(chain, t, clock.spec.name)
+
+    def _alert_overdue(self, t: datetime) -> None:
+        """After a level change, when every ``upgrade_on`` clock still open is breached.
+
+        A breached clock keeps its due time through a level change, so none of
+        them falls due again to move the escalation on: each one not yet alerted
+        about alerts the first tier now, as a breach at the top level would,
+        whatever the level. While an ``upgrade_on`` clock is still running
+        (re-timed with the new level's limit), its own breach escalates, as
+        before.
+        """
+        upgrade_on = self.policy.escalation.upgrade_on
+        if not self.policy.escalation.tiers:
+            return
+        if any(c.open and not c.in_breach and c.limit is not None and c.spec.name in upgrade_on
+               for c in self.clocks):
+            return
+        chained = {id(chain.clock) for chain in self.chains}
+        for clock in self.clocks:
+            if (clock.open and clock.in_breach and id(clock) not in chained
+                    and clock.spec.name in upgrade_on):
+                chain = _Chain(clock)
+                self.chains.append(chain)
+                self._alert(chain, t, clock.spec.name)
 
     def _alert(self, chain: _Chain, t: datetime, reason: str) -> None:
         tiers = self.policy.escalation.tiers
@@ -427,17 +482,23 @@ class _Run:
                 chain.stopped = True
 
     def _retime(self, t: datetime) -> None:
+        """The level changed at ``t``: re-time the clocks still running.
+
+        A clock already met (stopped) or already breached keeps its state, level
+        and due time: the breach stands, and the new level's limit does not make
+        it fall due a second time.
+        """
         for clock in self.clocks:
-            if not clock.open:
+            if not clock.open or clock.in_breach:
                 continue
             new = self.resolve(clock.spec, self.level, t)
             if new is None:
-                if clock.limit is not None and not clock.in_breach:
+                if clock.limit is not None:
                     clock.end_pause(t)
                     clock.limit = None
                     clock.level = self.level
                 continue
-            if clock.limit is not None and new == clock.limit and not clock.in_breach:
+            if clock.limit is not None and new == clock.limit:
                 clock.level = self.level
                 continue
             self._stop_chains(clock)
@@ -453,6 +514,7 @@ class _Run:
             return
         self.level = level
         self._retime(t)
+        self._alert_overdue(t)
 
     def _acknowledge(self, t: datetime, key: str | None) -> None:
         hit = False
@@ -551,7 +613,10 @@ class _Run:
         limit = clock.limit
         due_at = warn_at = None
         if limit is not None:
-            due_at = clock.due() + paused_now
+            due_at = clock.due()
+            if clock.pause_start is not None:
+                due_at = self.due_of(limit, clock.base, clock.paused_since_base
+                                     + clock.counted_pause(clock.pause_start, at))
             share = clock.spec.warn_share or self.policy.warn_share
             warn_at = self.warn_of(limit, clock.base, due_at, share)
         state: TargetStateName
@@ -589,9 +654,9 @@ def _bind(fn: Callable[..., None], obj: object) -> Callable[[datetime], None]:
 def replay(policy: Policy, facts: TicketFacts, events: Sequence[SlaEvent], at: datetime,
            *, resolve: Resolver, due: DueFn,
            warn: Callable[[Limit, datetime, datetime, float], datetime],
-           tz: ZoneInfo) -> Evaluation:
+           tz: ZoneInfo, counted: CountedFn) -> Evaluation:
     """Evaluate one ticket as of ``at`` (see the module docstring for the rules).
 
     ``tz``: the desk's zone, in which the evaluation's notes name their times.
     """
-    return _Run(policy, facts, at, resolve, due, warn, tz).run(events)
+    return _Run(policy, facts, at, resolve, due, warn, tz, counted).run(events)

@@ -68,9 +68,12 @@ def test_late_stop_is_breached_and_done(engine: SlaEngine) -> None:
     r = engine.evaluate(A3, [ev("restore", "2026-11-05T09:00:01"),
                              ev("resolve", "2026-11-05T10:00")], local("2026-11-06T00:00"))
     restore = target(r, "restore")
-    assert restore.state == "met"                         # the re-timed L2 clock was met
+    assert restore.state == "breached"              # the upgrade does not re-time a breach
+    assert restore.due_at == local("2026-11-05T09:00") and restore.level == 3
     assert restore.breached_at == local("2026-11-05T09:00")
+    assert restore.done_at == local("2026-11-05T09:00:01")
     assert restore.breaches == 1
+    assert target(r, "resolve").state == "met"      # re-timed at the upgrade: L2 3d
     assert [s.key for s in r.escalations] == ["restore:L3->L2"]
     assert [(p.key, p.points) for p in r.penalties] == [("overdue_fault:restore", -5)]
 
@@ -86,65 +89,75 @@ def test_pending_targets_show_their_limit(engine: SlaEngine) -> None:
 
 
 def test_automatic_escalation_chain(engine: SlaEngine) -> None:
-    """L3 -> L2 -> L1 on restore breaches, then supervisor -> manager until acknowledged."""
-    events = [ev("acknowledge", "2026-11-06T02:10")]
-    r = engine.evaluate(A3, events, local("2026-11-06T02:20"))
+    """L3 -> L2 on the restore breach (restore stays breached, resolve is re-timed), L2 -> L1
+    on the re-timed resolve's breach; with nothing left running, supervisor -> manager."""
+    events = [ev("acknowledge", "2026-11-08T09:40")]
+    r = engine.evaluate(A3, events, local("2026-11-08T09:50"))
     assert r.level == 1
     steps = [(s.key, s.at, s.from_level, s.to_level, s.tier, s.reason) for s in r.escalations]
     assert steps == [
         ("restore:L3->L2", local("2026-11-05T09:00"), 3, 2, None, "restore"),
-        ("restore:L2->L1", local("2026-11-05T21:00"), 2, 1, None, "restore"),
-        ("restore:tier:supervisor:1", local("2026-11-06T01:00"), 1, 1, "supervisor", "restore"),
-        ("restore:tier:manager:1", local("2026-11-06T01:30"), 1, 1, "manager", "unacknowledged"),
-        ("restore:tier:manager:2", local("2026-11-06T02:00"), 1, 1, "manager", "unacknowledged"),
+        ("resolve:L2->L1", local("2026-11-08T09:00"), 2, 1, None, "resolve"),
+        ("restore:tier:supervisor:1", local("2026-11-08T09:00"), 1, 1, "supervisor", "restore"),
+        ("resolve:tier:supervisor:1", local("2026-11-08T09:00"), 1, 1, "supervisor", "resolve"),
+        ("restore:tier:manager:1", local("2026-11-08T09:30"), 1, 1, "manager", "unacknowledged"),
+        ("resolve:tier:manager:1", local("2026-11-08T09:30"), 1, 1, "manager", "unacknowledged"),
     ]
-    assert all(s.acknowledged_at == local("2026-11-06T02:10") for s in r.escalations)
-    assert r.escalations[2].ack_due == local("2026-11-06T01:30")
+    assert all(s.acknowledged_at == local("2026-11-08T09:40") for s in r.escalations)
+    assert r.escalations[2].ack_due == local("2026-11-08T09:30")
+    # restore keeps its level-3 limit, due time and single breach through both upgrades.
     restore = target(r, "restore")
-    assert restore.state == "breached" and restore.level == 1
-    assert restore.limit == Limit.of(hours=4)
+    assert restore.state == "breached" and restore.level == 3
+    assert restore.limit == Limit.of(days=3)
     assert restore.started_at == local("2026-11-02T09:00")
-    assert restore.breached_at == local("2026-11-06T01:00")
-    assert restore.breaches == 3
-    # resolve re-timed at each level change, from that moment: L2 3d, then L1 24h.
+    assert restore.due_at == restore.breached_at == local("2026-11-05T09:00")
+    assert restore.breaches == 1 and restore.retimed_at is None
+    # resolve was re-timed once, at the first upgrade (L2 3d from then), and breached.
     resolve = target(r, "resolve")
-    assert resolve.due_at == local("2026-11-06T21:00") and resolve.level == 1
-    assert [p.key for p in r.penalties] == ["overdue_fault:restore"]
-    assert r.next_change_at == resolve.warn_at
+    assert resolve.state == "breached" and resolve.level == 2
+    assert resolve.retimed_at == local("2026-11-05T09:00")
+    assert resolve.due_at == resolve.breached_at == local("2026-11-08T09:00")
+    assert [p.key for p in r.penalties] == ["overdue_fault:restore", "overdue_fault:resolve"]
+    assert r.next_change_at is None
 
 
 def test_acknowledging_one_escalation_by_key(engine: SlaEngine) -> None:
-    events = [ev("acknowledge", "2026-11-06T01:10", key="restore:tier:supervisor:1")]
-    r = engine.evaluate(A3, events, local("2026-11-06T03:00"))
+    events = [ev("acknowledge", "2026-11-08T09:10", key="restore:tier:supervisor:1")]
+    r = engine.evaluate(A3, events, local("2026-11-08T10:00"))
     tiers = [s for s in r.escalations if s.tier]
-    assert [s.key for s in tiers] == ["restore:tier:supervisor:1"]
-    assert tiers[0].acknowledged_at == local("2026-11-06T01:10")
+    assert [s.key for s in tiers] == ["restore:tier:supervisor:1", "resolve:tier:supervisor:1",
+                                      "resolve:tier:manager:1"]
+    assert tiers[0].acknowledged_at == local("2026-11-08T09:10")
+    assert all(s.acknowledged_at is None for s in tiers[1:])
     # The level upgrades were not named, so they stay unacknowledged.
     assert all(s.acknowledged_at is None for s in r.escalations if s.tier is None)
 
 
 def test_restoring_stops_the_re_alerts(engine: SlaEngine) -> None:
-    events = [ev("restore", "2026-11-06T01:45")]
-    r = engine.evaluate(A3, events, local("2026-11-06T05:00"))
-    assert [s.key for s in r.escalations if s.tier] == [
+    events = [ev("restore", "2026-11-08T09:45")]
+    r = engine.evaluate(A3, events, local("2026-11-08T12:00"))
+    assert [s.key for s in r.escalations if s.tier and s.target == "restore"] == [
         "restore:tier:supervisor:1", "restore:tier:manager:1"]
     assert target(r, "restore").state == "breached"
-    assert target(r, "restore").done_at == local("2026-11-06T01:45")
-    assert target(r, "handling_form").started_at == local("2026-11-06T01:45")
+    assert target(r, "restore").done_at == local("2026-11-08T09:45")
+    assert target(r, "handling_form").started_at == local("2026-11-08T09:45")
+    # resolve is still overdue: its alerts go on (09:00, 09:30 … 11:30).
+    assert len([s for s in r.escalations if s.tier and s.target == "resolve"]) == 6
 
 
 def test_after_downtime_every_missed_escalation_has_its_real_time(engine: SlaEngine) -> None:
-    early = engine.evaluate(A3, [], local("2026-11-06T02:20"))
-    late = engine.evaluate(A3, [], local("2026-11-07T00:00"))
+    early = engine.evaluate(A3, [], local("2026-11-08T09:50"))
+    late = engine.evaluate(A3, [], local("2026-11-09T00:00"))
     assert late.escalations[: len(early.escalations)] == early.escalations
     tiers = [s for s in late.escalations if s.target == "restore" and s.tier]
-    assert len(tiers) == 46                          # 01:00, 01:30 … 23:30
-    assert [s.at for s in tiers] == [local("2026-11-06T01:00") + timedelta(minutes=30 * i)
-                                     for i in range(46)]
+    assert len(tiers) == 30                          # 09:00, 09:30 … 23:30
+    assert [s.at for s in tiers] == [local("2026-11-08T09:00") + timedelta(minutes=30 * i)
+                                     for i in range(30)]
     resolve_steps = [s.key for s in late.escalations if s.target == "resolve"]
-    assert resolve_steps[:2] == ["resolve:tier:supervisor:1", "resolve:tier:manager:1"]
+    assert resolve_steps[:3] == ["resolve:L2->L1", "resolve:tier:supervisor:1",
+                                 "resolve:tier:manager:1"]
     assert [p.key for p in late.penalties] == ["overdue_fault:restore", "overdue_fault:resolve"]
-    assert late.penalties[1].at == local("2026-11-06T21:00")
+    assert late.penalties[1].at == local("2026-11-08T09:00")
 
 
 def test_pause_stops_the_clock_and_keeps_the_time_through_a_level_change(
@@ -362,30 +375,37 @@ def test_assurance_periods_tighten_limits(assured: SlaEngine) -> None:
 
 def test_next_change_is_strictly_after_at_on_a_re_alert_moment(engine: SlaEngine) -> None:
     """At the re-alert moment itself nothing has changed yet; the change is just after."""
-    r = engine.evaluate(A3, [], local("2026-11-06T01:30"))
-    assert [s.key for s in r.escalations if s.tier] == ["restore:tier:supervisor:1"]
-    assert r.next_change_at == local("2026-11-06T01:30") + timedelta(microseconds=1)
-    r = engine.evaluate(A3, [], r.next_change_at)
+    r = engine.evaluate(A3, [], local("2026-11-08T09:30"))
     assert [s.key for s in r.escalations if s.tier] == ["restore:tier:supervisor:1",
-                                                         "restore:tier:manager:1"]
+                                                         "resolve:tier:supervisor:1"]
+    assert r.next_change_at == local("2026-11-08T09:30") + timedelta(microseconds=1)
+    r = engine.evaluate(A3, [], r.next_change_at)
+    assert [s.key for s in r.escalations if s.tier] == [
+        "restore:tier:supervisor:1", "resolve:tier:supervisor:1", "restore:tier:manager:1",
+        "resolve:tier:manager:1"]
 
 
-def test_a_breached_clock_is_re_timed_even_when_its_limit_is_the_same(
+def test_a_breached_clock_keeps_its_due_time_when_the_level_changes(
         engine: SlaEngine) -> None:
-    """Fire contract: 24 h at every level. Each miss raises the level and gives a fresh
-    24 h from that moment; at level 1 the tiers are alerted."""
+    """Fire contract: 24 h at every level. The miss raises the level once and stands: the
+    clock does not fall due again; with no clock left to miss, the tiers are alerted."""
     facts = TicketFacts("fire-maintenance", "A", 3, "fault", None, local("2026-11-02T09:00"))
     events = [ev("callback_promised", "2026-11-03T08:50")]
     r = engine.evaluate(facts, events, local("2026-11-05T09:30"))
-    assert [(s.key, s.at) for s in r.escalations] == [
+    assert r.level == 2
+    assert [(s.key, s.at) for s in r.escalations][:3] == [
         ("resolve:L3->L2", local("2026-11-03T09:00")),
-        ("resolve:L2->L1", local("2026-11-04T09:00")),
-        ("resolve:tier:supervisor:1", local("2026-11-05T09:00")),
+        ("resolve:tier:supervisor:1", local("2026-11-03T09:00")),
+        ("resolve:tier:manager:1", local("2026-11-03T09:30")),
     ]
-    # The overdue on-site arrival is re-timed too (2 h from each escalation) …
+    resolve = target(r, "resolve")
+    assert resolve.due_at == local("2026-11-03T09:00") and resolve.breaches == 1
+    assert resolve.level == 3 and resolve.retimed_at is None
+    # The overdue on-site arrival keeps its deadline and its one breach …
     arrival = target(r, "onsite_arrival")
-    assert arrival.due_at == local("2026-11-04T11:00") and arrival.breaches == 3
-    # … but a running clock whose limit does not change keeps its deadline.
+    assert arrival.due_at == local("2026-11-02T11:00") and arrival.breaches == 1
+    assert arrival.state == "breached" and arrival.retimed_at is None
+    # … and a running clock whose limit does not change keeps its deadline.
     r = engine.evaluate(facts, events, local("2026-11-03T09:10"))
     assert r.level == 2
     callback = target(r, "callback#1")
@@ -405,13 +425,16 @@ def test_callbacks_named_by_any_key(engine: SlaEngine) -> None:
 def test_a_clock_re_timed_during_a_ticket_pause_starts_paused(engine: SlaEngine) -> None:
     """A breached clock does not pause; re-timed while the ticket is paused, it waits too."""
     facts = TicketFacts("standard", "A", 2, "fault", None, local("2026-11-02T09:00"))
-    # restore: L2 12h -> breach 21:00 -> L1 4h -> breach 01:00 (tier alerts).
+    # restore: L2 12h -> breach 21:00 -> L1; resolve (L2 3d) re-timed then: L1 24h.
     events = [ev("pause", "2026-11-03T02:00"), ev("level_set", "2026-11-03T03:00", level=2)]
     r = engine.evaluate(facts, events, local("2026-11-03T04:00"))
     assert [s.key for s in r.escalations if s.tier is None] == ["restore:L2->L1"]
+    assert [s.key for s in r.escalations if s.tier] == []  # resolve was still running
     restore = target(r, "restore")
-    assert restore.state == "paused" and restore.level == 2
-    assert restore.paused_for == timedelta(hours=1)      # from the re-timing at 03:00
-    assert restore.due_at == local("2026-11-03T16:00")   # 03:00 + 12 h + 1 h paused so far
+    assert restore.state == "breached" and restore.level == 2
+    assert restore.due_at == local("2026-11-02T21:00") and restore.paused_for == timedelta(0)
     resolve = target(r, "resolve")
+    assert resolve.state == "paused" and resolve.level == 2
+    assert resolve.retimed_at == local("2026-11-03T03:00")
     assert resolve.paused_for == timedelta(hours=2)      # paused since 02:00, kept across
+    assert resolve.due_at == local("2026-11-06T04:00")   # 03:00 + 3 d + 1 h paused so far
