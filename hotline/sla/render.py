@@ -308,8 +308,11 @@ def render_evaluation(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zo
             outcome = (outcome + "; " if outcome else "") + _("breached {t}").format(
                 t=when(t.breached_at, tz))
         if t.paused_for:
-            outcome = (outcome + "; " if outcome else "") + _("paused {d}").format(
-                d=hours_minutes(t.paused_for))
+            paused = _("paused {d}").format(d=hours_minutes(t.paused_for))
+            if t.paused_counted != t.paused_for:
+                paused = _("{paused}, {d} of it on working days").format(
+                    paused=paused, d=hours_minutes(t.paused_counted))
+            outcome = (outcome + "; " if outcome else "") + paused
         row = [target_label(policy, t), limit_text(t.limit),
                str(t.level) if t.level is not None else "-", when(t.started_at, tz)]
         if retimed:
@@ -461,6 +464,7 @@ def evaluation_json(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zone
             "warn_at": t(s.warn_at), "state": s.state, "met_at": t(s.met_at),
             "breached_at": t(s.breached_at), "done_at": t(s.done_at),
             "paused_seconds": int(s.paused_for.total_seconds()),
+            "paused_counted_seconds": int(s.paused_counted.total_seconds()),
             "retimed_at": t(s.retimed_at),
         } for s in ev.targets],
         "escalations": [{

@@ -39,6 +39,9 @@ class TargetState:
     paused_for: timedelta = timedelta(0)
     breaches: int = 0
     retimed_at: datetime | None = None  # the latest re-timing (level change): due counts from it
+    #: The part of ``paused_for`` that moved the due time: all of it for a wall-clock
+    #: limit, only the working days' part for a limit in working days.
+    paused_counted: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)

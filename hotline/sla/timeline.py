@@ -80,8 +80,8 @@ class _Clock:
 
     __slots__ = ("base", "breached_at", "breaches", "cancelled_at", "counted", "done_at",
                  "due_at", "due_of", "had_limit", "in_breach", "instance", "key", "level",
-                 "limit", "met", "pause_start", "paused_since_base", "paused_total",
-                 "retimed_at", "spec", "started_at")
+                 "limit", "met", "pause_start", "paused_counted", "paused_since_base",
+                 "paused_total", "retimed_at", "spec", "started_at")
 
     def __init__(self, spec: TargetSpec, instance: int, key: str, started_at: datetime,
                  due_of: DueFn, counted: CountedFn) -> None:
@@ -98,6 +98,7 @@ class _Clock:
         # The paused time that counts for the current limit since ``base`` (see CountedFn).
         self.paused_since_base = _ZERO
         self.paused_total = _ZERO
+        self.paused_counted = _ZERO
         self.pause_start: datetime | None = None
         self.done_at: datetime | None = None
         self.met = False
@@ -136,7 +137,9 @@ class _Clock:
 
     def end_pause(self, t: datetime) -> None:
         if self.pause_start is not None:
-            self.paused_since_base += self.counted_pause(self.pause_start, t)
+            counted = self.counted_pause(self.pause_start, t)
+            self.paused_since_base += counted
+            self.paused_counted += counted
             self.paused_total += max(_ZERO, t - self.pause_start)
             self.pause_start = None
             self.set_due()
@@ -609,14 +612,16 @@ class _Run:
 
     def _state(self, clock: _Clock, horizon: list[tuple[datetime, str, str]]) -> TargetState:
         at = self.at
-        paused_now = at - clock.pause_start if clock.pause_start is not None else _ZERO
+        paused_now = counted_now = _ZERO
+        if clock.pause_start is not None:
+            paused_now = at - clock.pause_start
+            counted_now = clock.counted_pause(clock.pause_start, at)
         limit = clock.limit
         due_at = warn_at = None
         if limit is not None:
             due_at = clock.due()
             if clock.pause_start is not None:
-                due_at = self.due_of(limit, clock.base, clock.paused_since_base
-                                     + clock.counted_pause(clock.pause_start, at))
+                due_at = self.due_of(limit, clock.base, clock.paused_since_base + counted_now)
             share = clock.spec.warn_share or self.policy.warn_share
             warn_at = self.warn_of(limit, clock.base, due_at, share)
         state: TargetStateName
@@ -642,6 +647,7 @@ class _Run:
             breached_at=clock.breached_at,
             done_at=clock.done_at,
             paused_for=clock.paused_total + paused_now,
+            paused_counted=clock.paused_counted + counted_now,
             breaches=clock.breaches,
             retimed_at=clock.retimed_at,
         )

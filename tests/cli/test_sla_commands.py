@@ -199,3 +199,55 @@ def test_a_user_calendar_file_confirms_next_year(capsys: pytest.CaptureFixture[s
     assert data["confirmed"] is True
     assert data["days"] == [{"date": "2027-02-20", "kind": "makeup_workday",
                              "name": "春节调休上班", "source": "cn-2027.toml (notice)"}]
+
+
+NATIONAL_DAY = ["sla", "explain", "--policy", "standard", "--grade", "B", "--kind",
+                "consultation", "--opened", "2026-09-30 10:00",
+                "--event", "pause=2026-09-30 16:00", "--event", "resume=2026-10-08 09:00",
+                "--at", "2026-10-08 10:00"]
+
+
+def test_explain_a_pause_over_national_day_counts_working_days_only(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """1 working day from Wed 09-30 is 24:00 Thu 10-08; of the pause, 8 h of 09-30 and 9 h
+    of 10-08 count: due 10-09 17:00."""
+    assert run(*NATIONAL_DAY) == 0
+    out = capsys.readouterr().out
+    reply = next(line for line in out.splitlines() if line.startswith("Consultation reply"))
+    assert "2026-10-09 17:00" in reply
+    assert "paused 185 h 0 min, 17 h 0 min of it on working days" in reply
+    assert run(*NATIONAL_DAY, "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    reply_json = data["targets"][0]
+    assert reply_json["due"] == "2026-10-09T17:00:00+08:00"
+    assert reply_json["paused_seconds"] == 185 * 3600
+    assert reply_json["paused_counted_seconds"] == 17 * 3600
+
+
+def test_explain_a_wall_clock_pause_says_nothing_of_working_days(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("sla", "explain", "--policy", "standard", "--grade", "A", "--level", "3",
+               "--opened", "2026-09-30 10:00", "--event", "pause=2026-09-30 12:00",
+               "--event", "resume=2026-10-02 12:00", "--at", "2026-10-02 13:00") == 0
+    out = capsys.readouterr().out
+    restore = next(line for line in out.splitlines() if line.startswith("Restore service"))
+    assert "2026-10-05 10:00" in restore and "paused 48 h 0 min" in restore
+    assert "working days" not in restore
+
+
+def test_explain_level_upgrade_keeps_the_late_departure(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Guangdong, level 1 on site in Foshan: the departure missed at 23:00 stays breached
+    when the level goes to 2 and back to 1 (resolve missed 7 days after 23:30)."""
+    assert run("sla", "explain", "--policy", "guangdong-transmission", "--level", "1",
+               "--region", "佛山", "--opened", "2026-11-25 22:00",
+               "--event", "dispatched=22:10", "--event", "level_set:2=23:30",
+               "--at", "2026-12-03 01:00", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    targets = {t["name"]: t for t in data["targets"]}
+    assert data["level"] == 1
+    assert targets["depart"]["due"] == "2026-11-25T23:00:00+08:00"
+    assert targets["depart"]["state"] == "breached" and targets["depart"]["retimed_at"] is None
+    assert targets["restore"]["due"] == "2026-12-03T05:30:00+08:00"
+    assert targets["restore"]["retimed_at"] == "2026-12-02T23:30:00+08:00"
+    assert [s["key"] for s in data["escalations"]] == ["resolve:L2->L1"]
