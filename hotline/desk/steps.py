@@ -20,6 +20,7 @@ from hotline.accounts.permissions import require
 from hotline.desk.clocks import evaluate_ticket
 from hotline.desk.ticket_lifecycle import (
     APPROVAL_METHODS,
+    PAPERWORK_STEPS,
     STEPS,
     Progress,
     refusal,
@@ -66,7 +67,43 @@ def history(s: Session, ticket_id: int) -> list[Event]:
 
 def progress_of(s: Session, ticket: Ticket) -> Progress:
     assert ticket.id is not None
-    return replay(ticket.kind, [(e.kind, e.at) for e in history(s, ticket.id)])
+    progress = replay(ticket.kind, [(e.kind, e.at) for e in history(s, ticket.id)])
+    progress.paperwork = frozenset(s.exec(
+        select(SlaClock.target).where(SlaClock.ticket_id == ticket.id,
+                                      col(SlaClock.target).in_(sorted(PAPERWORK_STEPS)),
+                                      col(SlaClock.state).in_(("running", "paused")))).all())
+    return progress
+
+
+@dataclass(frozen=True)
+class PaperworkDue:
+    """A document still due on a ticket: its clock runs (also after the ticket is closed)."""
+
+    target: str
+    label: str
+    due_at: datetime
+    breached: bool
+
+
+def paperwork_due(seat: Seat, ticket_id: int) -> list[PaperworkDue]:
+    """The ticket's paperwork clocks that run (kept on close by the policy), soonest first."""
+    with seat.read() as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
+        policy = seat.sla.policy(ticket.policy)
+        rows = s.exec(select(SlaClock).where(SlaClock.ticket_id == ticket_id,
+                                             col(SlaClock.state).in_(("running", "paused")))
+                      .order_by(col(SlaClock.due_at), col(SlaClock.id))).all()
+        now = seat.now()
+        out = []
+        for row in rows:
+            spec = policy.target(row.target)
+            if spec is None or not spec.keep_on_close:
+                continue
+            out.append(PaperworkDue(target=row.target, label=spec.shown_label(),
+                                    due_at=row.due_at, breached=row.due_at <= now))
+        return out
 
 
 def read_command_log(path_text: str) -> tuple[str, str]:
