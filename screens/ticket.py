@@ -89,6 +89,7 @@ STEP_KEYS: dict[str, str] = {
     "clock_resumed": "Z",
     "level_set": "l",
     "conditions_set": "k",
+    "region_set": "e",
     "ticket_closed": "C",
     "ticket_reopened": "O",
 }
@@ -279,6 +280,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         if v.conditions:
             head.append(" · " + ", ".join(display_names.condition(c) for c in v.conditions),
                         style="bold")
+        if self._region_needed(v):
+            head.append(" · " + _("region needed (e)"), style="bold #ffaf00")
         head.append("   " + _("opened {time} by {who}").format(
             time=short_datetime(v.opened_at, tz, now), who=v.opened_by), style="dim")
         if v.equipment or v.site:
@@ -345,7 +348,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         if not v.allowed:
             text.append(_("Nothing to do."), style="dim")
         main = [s for s in v.allowed if s not in ("note", "written_complaint",
-                                                   "unauthorised_operation", "thanks_letter")]
+                                                   "unauthorised_operation", "thanks_letter")
+                and self._worth_offering(v, s)]
         for step in main:
             key = STEP_KEYS.get(step)
             text.append(f" {key or ' '} ", style="bold reverse" if key else "")
@@ -364,6 +368,25 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             text.append(" A ", style="bold reverse")
             text.append(" " + _("attachments ({n})").format(n=len(v.attachments)))
         self.query_one("#ticket-next", Static).update(text, layout=False)  # fills its panel
+
+    def _region_needed(self, v: TicketView) -> bool:
+        """On-site limits that depend on a region the ticket does not have (the policy's
+        regions; none known means the strictest default is running)."""
+        policy = self.context.desk.sla.policy(v.policy)
+        return v.status != "closed" and policy.region_needed(
+            grade=v.grade, level=v.level, kind=v.kind, conditions=frozenset(v.conditions),
+            region=v.region)
+
+    def _worth_offering(self, v: TicketView, step: str) -> bool:
+        """Steps the panel lists only where they matter: the region when it is needed,
+        the request for an analysis report where the policy has a clock it starts (the
+        menu, m, offers both always)."""
+        if step == "region_set":
+            return self._region_needed(v)
+        if step == "analysis_requested":
+            policy = self.context.desk.sla.policy(v.policy)
+            return any(step in t.start for t in policy.targets)
+        return True
 
     def _show_timeline(self, v: TicketView) -> None:
         """Every event, oldest first; the cursor on the newest when new ones arrive."""
@@ -566,6 +589,11 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
 
         policy = desk.sla.policy(v.policy)
         subtitle = f"{v.number} · {v.customer or ''}"
+        if what == "region_set" or (what == "dispatched" and policy.region_needed(
+                grade=v.grade, level=v.level, kind=v.kind, region=v.region,
+                conditions=frozenset(policy.dispatched(v.conditions)))):
+            subtitle += "\n" + _("On-site limits depend on the region of the site "
+                                 "({known}).").format(known=policy.region_list())
         if what == "ticket_closed":
             due = _paperwork_of(v, policy, desk.now())
             if due:
@@ -575,7 +603,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                                       levels=list(policy.levels), roster=roster,
                                       conditions=dict(policy.conditions),
                                       current_conditions=v.conditions,
-                                      subtitle=subtitle, key=key,
+                                      subtitle=subtitle, key=key, region=v.region or "",
+                                      ask_region=bool(policy.regions),
                                       fault_categories=policy.fault_categories,
                                       fault_report=(v.fault_category or "", v.cause or "",
                                                     v.solution or "")), done)

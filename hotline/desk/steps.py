@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from hotline.accounts.permissions import require
 from hotline.desk.clocks import evaluate_ticket
+from hotline.desk.site_region import check_region, region_needed, region_refusal
 from hotline.desk.ticket_lifecycle import (
     APPROVAL_METHODS,
     PAPERWORK_STEPS,
@@ -56,6 +57,7 @@ class StepInput:
     cause: str = ""  # restore, resolve: what caused the fault
     solution: str = ""  # restore, resolve: what was done about it
     fault_category: str = ""  # restore, resolve: one of the policy's fault categories
+    region: str = ""  # dispatched, region_set: the site's city, district or county
 
 
 def history(s: Session, ticket_id: int) -> list[Event]:
@@ -178,6 +180,8 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
             values["level"] = given.level
         if "conditions" in data:
             values["conditions"] = ",".join(data["conditions"])
+        if "region" in data:
+            values["region"] = data["region"]
         if what in ("restore", "resolve"):
             values.update(fault_category=data["category"], cause=data["cause"],
                           solution=data["solution"])
@@ -342,11 +346,23 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
         out: dict[str, Any] = {"engineer": known.login, "engineer_name": known.name,
                                "text": _text(given.text, _("The remark"), required=False)}
         # Going on site makes the policy's on-site limits apply (counted from the report).
+        policy = sla.policy(ticket.policy)
         current = [c for c in ticket.conditions.split(",") if c]
-        after = sla.policy(ticket.policy).dispatched(current)
+        after = policy.dispatched(current)
         if after != current:
             out["conditions"] = after
+        if given.region.strip() and given.region.strip() != (ticket.region or ""):
+            out["region"] = check_region(policy, given.region)
+        if region_needed(policy, ticket, frozenset(after), out.get("region")):
+            raise InputError(region_refusal(policy))
         return out
+    if what == "region_set":
+        policy = sla.policy(ticket.policy)
+        region = check_region(policy, given.region)
+        if region == (ticket.region or ""):
+            raise InputError(_("Nothing changed."))
+        return {"region": region, "from": ticket.region, "zone": policy.zone_of(region),
+                "text": _text(given.text, _("The remark"), required=False)}
     if what == "conditions_set":
         known_conditions = sla.policy(ticket.policy).conditions
         chosen = list(dict.fromkeys(given.conditions or ()))

@@ -46,6 +46,7 @@ STEPS: dict[str, tuple[str, frozenset[str] | None]] = {
     "clock_resumed": (N_("Clocks resumed"), None),
     "level_set": (N_("Level changed"), frozenset({"fault"})),
     "conditions_set": (N_("Handling conditions changed"), None),
+    "region_set": (N_("Region of the site set"), frozenset({"fault"})),
     "written_complaint": (N_("Verified written complaint"), None),
     "unauthorised_operation": (N_("Unauthorised operation"), None),
     "thanks_letter": (N_("Letter of thanks"), None),

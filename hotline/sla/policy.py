@@ -365,7 +365,7 @@ class Policy:
         return "; ".join(f"{r.zone}: {', '.join(r.cities)}" for r in self.regions)
 
     def knows_region(self, region: str) -> bool:
-        return normalise_city(region) in self._zones
+        return self.zone_of(region) is not None
 
     def limit(self, target: str, *, grade: str, level: int | None, kind: str,
               zone: str | None, conditions: frozenset[str]) -> Limit | None:

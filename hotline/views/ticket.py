@@ -109,6 +109,11 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
         return text + (f" · {data['text']}" if data.get("text") else "")
     if kind == "dispatched":
         return str(data.get("engineer_name") or data.get("engineer", "")) + (
+            f" · {data['region']}" if data.get("region") else "") + (
+            f" · {data['text']}" if data.get("text") else "")
+    if kind == "region_set":
+        return str(data.get("region", "")) + (
+            f" ({data['zone']})" if data.get("zone") else "") + (
             f" · {data['text']}" if data.get("text") else "")
     if kind in ("restore", "resolve") and data.get("category"):
         parts = [display_names.fault_category(str(data["category"])),

@@ -1,14 +1,16 @@
-"""Closing a ticket with paperwork due, and recording it after closing, by keyboard."""
+"""Closing a ticket with paperwork due, and recording it after closing; the region of
+on-site work asked for and set; by keyboard."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 from textual.widgets import OptionList, Static
 
 from hotline.clock import FixedClock
 from hotline.desk.operations import Desk, Intake
+from hotline.desk.steps import StepInput
 from hotline.store.models import SlaClock, Ticket
 from screens.app import HotlineApp
 from screens.step_form import StepForm
@@ -76,3 +78,52 @@ async def test_closing_says_what_paperwork_is_due_and_the_form_is_taken_after(
         form_clock = s.exec(select(SlaClock).where(SlaClock.ticket_id == t,
                                                    SlaClock.target == "handling_form")).one()
         assert form_clock.state == "met"
+
+
+async def test_the_ticket_says_region_needed_and_e_sets_it(demo_desk: Desk,
+                                                           clock: FixedClock) -> None:
+    import sqlalchemy as sa
+    from sqlmodel import col
+    from textual.widgets import Input
+
+    from tests.screens.test_dashboard import type_text
+
+    t = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=1,
+                                  description="光路中断"))
+    with demo_desk.engine.begin() as conn:  # a contract that names no region
+        conn.execute(sa.update(Ticket).where(col(Ticket.id) == t).values(region=None))
+    demo_desk.record(t, "conditions_set", StepInput(conditions=("onsite",)))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.ticket_id == t
+        header = str(screen.query_one("#ticket-header", Static).render())
+        assert "region needed (e)" in header
+        assert "Region of the site set" in str(screen.query_one("#ticket-next",
+                                                                 Static).render())
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, StepForm) and form.what == "region_set"
+        assert app.focused is form.query_one("#region", Input)
+        await type_text(pilot, "Atlantis")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # refused: the form says why and stays
+        assert "has no region for 'Atlantis'" in str(form.query_one("#step-error").render())
+        form.query_one("#region", Input).value = ""
+        await type_text(pilot, "顺德")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        header = str(screen.query_one("#ticket-header", Static).render())
+        assert "region needed" not in header and "顺德" in header
+    with Session(demo_desk.engine) as s:
+        ticket = s.get(Ticket, t)
+        assert ticket is not None and ticket.region == "顺德"
+        restore = s.exec(select(SlaClock).where(SlaClock.ticket_id == t,
+                                                SlaClock.key == "restore")).one()
+        assert restore.due_at - ticket.opened_at == timedelta(hours=6)  # 珠三角 on site
