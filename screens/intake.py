@@ -125,7 +125,7 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         self.query_one(".intake").border_title = self._title()
         for widget_id, value in (("number", self._number), ("caller-name", ""),
                                  ("caller-customer", ""), ("equipment", ""), ("site", ""),
-                                 ("description", ""), ("time", "now")):
+                                 ("description", ""), ("time", "now"), ("region", "")):
             field = self.query_one(f"#{widget_id}", Input)
             with field.prevent(Input.Changed):
                 field.value = value
@@ -137,6 +137,7 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         self.query_one("#kind", Choice).disabled = False
         self.query_one("#equipment", Input).disabled = False
         self.query_one("#site", Input).disabled = False
+        self.query_one("#region", Input).disabled = False
         self.query_one("#description", Input).placeholder = _("what the caller reports")
         self.query_one("#kind", Choice).value = "fault"
         self.query_one("#level", Choice).value = None
@@ -208,6 +209,9 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
                 yield Label(_("Time"), classes="label")
                 yield Input("now", compact=True, id="time",
                             placeholder=_("now, HH:MM or YYYY-MM-DD HH:MM"))
+                # the site's region when the directory's is not it (on-site limits of a
+                # policy with regions depend on it)
+                yield Input(compact=True, id="region", placeholder=_("region (optional)"))
             yield Static("", id="intake-error", classes="error", markup=False)
             yield Label(self._key_hints(self._levels(DEFAULT_POLICY)), classes="keys",
                         id="intake-keys")
@@ -249,7 +253,7 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
     def _adding_changed(self, value: str | None) -> None:
         adding = bool(value)
         # what a new ticket needs and a repeat call does not: off while adding
-        for field in ("#equipment", "#site"):
+        for field in ("#equipment", "#site", "#region"):
             self.query_one(field, Input).disabled = adding
         self.query_one("#kind", Choice).disabled = adding
         self.query_one("#level", Choice).disabled = (
@@ -270,6 +274,7 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         caller = self.query_one("#caller-info", Static)
         self._match = None
         self.query_one("#open-tickets", Static).update("")
+        self.query_one("#region", Input).placeholder = _("region (optional)")
         if not text.strip():
             info.update("")
             caller.update("")
@@ -298,9 +303,26 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         else:
             caller.update(_("Unknown caller: not in the directory (standard policy, grade C)."))
         policy = match.policy or DEFAULT_POLICY
+        self._region_hint(policy, match.region)
         levels = self._levels(policy)
         self.query_one("#level", Choice).set_options(level_options(levels))
         self.query_one("#intake-keys", Label).update(self._key_hints(levels))
+
+    def _region_hint(self, policy_name: str, region: str | None) -> None:
+        """What the region field says: the directory's region, or that on-site work
+        needs one (a policy whose on-site limits depend on the region)."""
+        field = self.query_one("#region", Input)
+        try:
+            policy = self.desk.sla.policy(policy_name)
+        except HotlineError:
+            field.placeholder = _("region (optional)")
+            return
+        if not policy.regions:
+            field.placeholder = _("region (optional)")
+        elif region and policy.zone_of(region) is not None:
+            field.placeholder = _("region: {region} (the directory's)").format(region=region)
+        else:
+            field.placeholder = _("region needed on site: city, district or county")
 
     def _show_open_tickets(self, match: CallerMatch) -> None:
         if match is not self._match or not self.is_current:
@@ -359,6 +381,7 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             site=self.query_one("#site", Input).value,
             caller_name=self.query_one("#caller-name", Input).value,
             new_contact_customer=self.query_one("#caller-customer", Input).value,
+            region=self.query_one("#region", Input).value,
             at=at,
             promise_callback=promise_callback,
         )

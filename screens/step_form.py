@@ -70,7 +70,8 @@ class StepForm(TranslatedModalScreen[bool]):
                  conditions: dict[str, str] | None = None,
                  current_conditions: tuple[str, ...] = (), subtitle: str = "",
                  key: str = "step", fault_categories: tuple[str, ...] = (),
-                 fault_report: tuple[str, str, str] = ("", "", "")) -> None:
+                 fault_report: tuple[str, str, str] = ("", "", ""),
+                 region: str = "", ask_region: bool = False) -> None:
         super().__init__()
         self.what = what
         self.submit = submit
@@ -85,6 +86,9 @@ class StepForm(TranslatedModalScreen[bool]):
         self.subtitle = subtitle
         self.fault_categories = fault_categories
         self.fault_report = fault_report  # category, cause, solution given before
+        self.site_region = region  # the ticket's region, as the form starts from
+        # the policy has regions: dispatching asks for it too (region_set always does)
+        self.ask_region = ask_region
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog step-form") as box:
@@ -102,6 +106,11 @@ class StepForm(TranslatedModalScreen[bool]):
                 yield from self._field(_("Engineer *"), Select(
                     self.roster, prompt=_("choose the engineer who goes"), compact=True,
                     id="engineer"))
+            if self.what == "region_set" or (self.what == "dispatched" and self.ask_region):
+                yield from self._field(_("Region") + (" *" if self.what == "region_set" else ""),
+                                       Input(self.site_region, compact=True, id="region",
+                                             placeholder=_("city, district or county of "
+                                                           "the site, e.g. 顺德")))
             if self.what in FAULT_REPORT_STEPS:
                 category, cause, solution = self.fault_report
                 yield from self._field(_("Category *"), Select(
@@ -182,6 +191,7 @@ class StepForm(TranslatedModalScreen[bool]):
                               engineer=self._value("#engineer"),
                               fault_category=self._value("#category"),
                               cause=self._value("#cause"), solution=self._value("#solution"),
+                              region=self._value("#region"),
                               level=int(level_text) if level_text else None,
                               conditions=tuple(str(box.name) for box in self.query(Checkbox)
                                                if box.value) if self.what == "conditions_set"

@@ -16,12 +16,19 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from hotline import display_names
-from hotline.desk.steps import GUARDED_STEPS, StepInput
+from hotline.desk.steps import GUARDED_STEPS, PaperworkDue, StepInput
 from hotline.desk.ticket_lifecycle import STEPS, step_label
 from hotline.errors import Conflict, HotlineError
 from hotline.i18n import N_, _, ngettext
+from hotline.sla.policy import Policy
 from hotline.timefmt import short_datetime
-from hotline.views.ticket import AttachmentView, TicketView, attachments_of, load_ticket
+from hotline.views.ticket import (
+    AttachmentView,
+    TicketView,
+    attachments_of,
+    load_ticket,
+    paperwork_text,
+)
 from screens.attachments import AttachmentViewer, newest_first
 from screens.context import DeskContext, DeskScreen
 from screens.dialogs import AskText, Confirm
@@ -77,10 +84,12 @@ STEP_KEYS: dict[str, str] = {
     "resolve": "S",
     "handling_form": "h",
     "analysis_report": "y",
+    "analysis_requested": "Y",
     "clock_paused": "z",
     "clock_resumed": "Z",
     "level_set": "l",
     "conditions_set": "k",
+    "region_set": "e",
     "ticket_closed": "C",
     "ticket_reopened": "O",
 }
@@ -271,6 +280,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         if v.conditions:
             head.append(" · " + ", ".join(display_names.condition(c) for c in v.conditions),
                         style="bold")
+        if self._region_needed(v):
+            head.append(" · " + _("region needed (e)"), style="bold #ffaf00")
         head.append("   " + _("opened {time} by {who}").format(
             time=short_datetime(v.opened_at, tz, now), who=v.opened_by), style="dim")
         if v.equipment or v.site:
@@ -337,7 +348,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         if not v.allowed:
             text.append(_("Nothing to do."), style="dim")
         main = [s for s in v.allowed if s not in ("note", "written_complaint",
-                                                   "unauthorised_operation", "thanks_letter")]
+                                                   "unauthorised_operation", "thanks_letter")
+                and self._worth_offering(v, s)]
         for step in main:
             key = STEP_KEYS.get(step)
             text.append(f" {key or ' '} ", style="bold reverse" if key else "")
@@ -356,6 +368,25 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             text.append(" A ", style="bold reverse")
             text.append(" " + _("attachments ({n})").format(n=len(v.attachments)))
         self.query_one("#ticket-next", Static).update(text, layout=False)  # fills its panel
+
+    def _region_needed(self, v: TicketView) -> bool:
+        """On-site limits that depend on a region the ticket does not have (the policy's
+        regions; none known means the strictest default is running)."""
+        policy = self.context.desk.sla.policy(v.policy)
+        return v.status != "closed" and policy.region_needed(
+            grade=v.grade, level=v.level, kind=v.kind, conditions=frozenset(v.conditions),
+            region=v.region)
+
+    def _worth_offering(self, v: TicketView, step: str) -> bool:
+        """Steps the panel lists only where they matter: the region when it is needed,
+        the request for an analysis report where the policy has a clock it starts (the
+        menu, m, offers both always)."""
+        if step == "region_set":
+            return self._region_needed(v)
+        if step == "analysis_requested":
+            policy = self.context.desk.sla.policy(v.policy)
+            return any(step in t.start for t in policy.targets)
+        return True
 
     def _show_timeline(self, v: TicketView) -> None:
         """Every event, oldest first; the cursor on the newest when new ones arrive."""
@@ -532,6 +563,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
                         timeout=8)
             return
 
+        still_due: list[str] = []  # after closing: the paperwork whose clocks run
+
         def submit(given: StepInput, at: datetime | None) -> None:  # in a worker
             current = self.view  # the ticket as this screen shows it (read again on a clash)
             assert current is not None
@@ -540,23 +573,52 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             except Conflict:
                 self.app.call_from_thread(self.reload)
                 raise
+            if what == "ticket_closed":
+                still_due.append(paperwork_text(desk.paperwork_due(v.id), desk.settings.tz,
+                                                desk.now()))
 
         def done(saved: bool | None) -> None:
             self.reload()
             self.post_message(DeskChanged())
             if saved:
-                self.notify(_("{step} recorded.").format(step=step_label(what)), timeout=3)
+                message = _("{step} recorded.").format(step=step_label(what))
+                if still_due and still_due[0]:
+                    self.notify(f"{message} {still_due[0]}", timeout=12)
+                else:
+                    self.notify(message, timeout=3)
 
         policy = desk.sla.policy(v.policy)
+        subtitle = f"{v.number} · {v.customer or ''}"
+        if what == "region_set" or (what == "dispatched" and policy.region_needed(
+                grade=v.grade, level=v.level, kind=v.kind, region=v.region,
+                conditions=frozenset(policy.dispatched(v.conditions)))):
+            subtitle += "\n" + _("On-site limits depend on the region of the site "
+                                 "({known}).").format(known=policy.region_list())
+        if what == "ticket_closed":
+            due = _paperwork_of(v, policy, desk.now())
+            if due:
+                subtitle += "\n" + paperwork_text(due, desk.settings.tz, desk.now())
         roster = self._roster if what == "dispatched" else []
         self.app.push_screen(StepForm(what, submit, tz=desk.settings.tz, now=desk.now,
                                       levels=list(policy.levels), roster=roster,
                                       conditions=dict(policy.conditions),
                                       current_conditions=v.conditions,
-                                      subtitle=f"{v.number} · {v.customer or ''}",
-                                      key=key, fault_categories=policy.fault_categories,
+                                      subtitle=subtitle, key=key, region=v.region or "",
+                                      ask_region=bool(policy.regions),
+                                      fault_categories=policy.fault_categories,
                                       fault_report=(v.fault_category or "", v.cause or "",
                                                     v.solution or "")), done)
+
+
+def _paperwork_of(v: TicketView, policy: Policy, now: datetime) -> list[PaperworkDue]:
+    """The ticket's running paperwork clocks that its policy keeps after closing."""
+    out = []
+    for c in v.clocks:
+        spec = policy.target(c.target)
+        if c.state in ("running", "paused") and spec is not None and spec.keep_on_close:
+            out.append(PaperworkDue(target=c.target, label=spec.shown_label(),
+                                    due_at=c.due_at, breached=c.due_at <= now))
+    return sorted(out, key=lambda d: d.due_at)
 
 
 def _links_text(v: TicketView) -> str:

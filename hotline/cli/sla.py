@@ -87,8 +87,8 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
                              .format(grade=grade, policy=policy.name,
                                      known=", ".join(policy.grades)))
     level = _level(args.level, policy, args.kind)
-    if args.region is not None and policy.regions and not policy.knows_region(args.region):
-        known = "; ".join(f"{r.zone}: {', '.join(r.cities)}" for r in policy.regions)
+    if args.region is not None and policy.regions and policy.zone_of(args.region) is None:
+        known = policy.region_list()
         raise UsageError(_("Unknown region {region!r} for policy {policy} (known: {known}).")
                          .format(region=args.region, policy=policy.name, known=known))
     for cond in args.condition:
@@ -120,6 +120,8 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
     if any(e.name == "dispatched" for e in events):
         conditions = policy.dispatched(conditions)
 
+    _require_region(policy, grade, level, args.kind, frozenset(conditions), args.region,
+                    events)
     facts = TicketFacts(policy=policy.name, grade=grade, level=level, kind=args.kind,
                         region=args.region, opened_at=opened,
                         conditions=frozenset(conditions))
@@ -129,6 +131,20 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
     else:
         print(render_evaluation(policy, facts, ev, tz))
     return 0
+
+
+def _require_region(policy: Policy, grade: str, level: int | None, kind: str,
+                    conditions: frozenset[str], region: str | None,
+                    events: list[SlaEvent]) -> None:
+    """On-site work whose limits depend on the region needs ``--region`` (exit 2, with the
+    policy's regions), as the desk asks for it, rather than the strictest default."""
+    levels = [level, *(e.level for e in events if e.name == "level_set")]
+    if any(policy.region_needed(grade=grade, level=lv, kind=kind, conditions=conditions,
+                                region=region) for lv in levels):
+        raise UsageError(_("--region is needed: on-site limits of policy {policy} depend on "
+                           "the region of the site. Give its city, district or county "
+                           "({known}).").format(policy=policy.name,
+                                                known=policy.region_list()))
 
 
 def _level(text: str | None, policy: Policy, kind: str) -> int | None:

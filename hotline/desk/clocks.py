@@ -38,6 +38,7 @@ SLA_EVENT_KINDS = {
     "resolve": "resolve",
     "handling_form": "handling_form",
     "analysis_report": "analysis_report",
+    "analysis_requested": "analysis_requested",
     "consultation_answered": "consultation_answered",
     "complaint_answered": "complaint_answered",
     "clock_paused": "pause",

@@ -20,6 +20,7 @@ from hotline.desk.call_states import CallState, LogRefusal, log_refusal
 from hotline.desk.calls import parse_caller_number
 from hotline.desk.clocks import evaluate_ticket
 from hotline.desk.escalation_raising import raise_complaint
+from hotline.desk.site_region import check_region
 from hotline.directory.callers import CallerMatch, match_number
 from hotline.errors import Conflict, InputError, NotFound
 from hotline.i18n import _
@@ -47,6 +48,9 @@ class Intake:
     promise_callback: bool = False
     #: For an unknown caller: add them to the directory under this customer (code or name).
     new_contact_customer: str = ""
+    #: The site's city, district or county, when it is not the directory's (on-site limits
+    #: of a policy with regions depend on it); empty: the contract's or site's city.
+    region: str = ""
 
 
 def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
@@ -74,12 +78,15 @@ def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
             caller = match_number(s, number.e164, local_day)
         policy, grade = policy_of(caller)
         level = check_level(seat.sla, policy, kind, form.level)
+        region = caller.region
+        if form.region.strip():
+            region = check_region(seat.sla.policy(policy), form.region)
         if call is None:
             call = desk_phone_call(tx, seat.sla, form.number, number, caller, when)
         assert call.id is not None
         ticket = Ticket(
             number=next_ticket_number(tx, when), kind=kind, level=level, initial_level=level,
-            policy=policy, grade=grade, region=caller.region,
+            policy=policy, grade=grade, region=region,
             customer_id=caller.customer_id, contact_id=caller.contact_id,
             contract_id=caller.contract_id, caller_number=number.e164,
             caller_name=form.caller_name.strip() or caller.contact_name,

@@ -125,6 +125,9 @@ class Desk(Seat):
     def why_not(self, ticket_id: int, what: str) -> str | None:
         return steps.why_not(self, ticket_id, what)
 
+    def paperwork_due(self, ticket_id: int) -> list[steps.PaperworkDue]:
+        return steps.paperwork_due(self, ticket_id)
+
     def promise_callback(self, ticket_id: int, *, at: datetime | None = None) -> str:
         return steps.promise_callback(self, ticket_id, at=at)
 

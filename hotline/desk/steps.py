@@ -18,8 +18,10 @@ from sqlmodel import Session, col, func, select
 
 from hotline.accounts.permissions import require
 from hotline.desk.clocks import evaluate_ticket, sla_events, sla_facts
+from hotline.desk.site_region import check_region, region_needed, region_refusal
 from hotline.desk.ticket_lifecycle import (
     APPROVAL_METHODS,
+    PAPERWORK_STEPS,
     STEPS,
     Progress,
     refusal,
@@ -55,6 +57,7 @@ class StepInput:
     cause: str = ""  # restore, resolve: what caused the fault
     solution: str = ""  # restore, resolve: what was done about it
     fault_category: str = ""  # restore, resolve: one of the policy's fault categories
+    region: str = ""  # dispatched, region_set: the site's city, district or county
 
 
 def history(s: Session, ticket_id: int) -> list[Event]:
@@ -66,7 +69,43 @@ def history(s: Session, ticket_id: int) -> list[Event]:
 
 def progress_of(s: Session, ticket: Ticket) -> Progress:
     assert ticket.id is not None
-    return replay(ticket.kind, [(e.kind, e.at) for e in history(s, ticket.id)])
+    progress = replay(ticket.kind, [(e.kind, e.at) for e in history(s, ticket.id)])
+    progress.paperwork = frozenset(s.exec(
+        select(SlaClock.target).where(SlaClock.ticket_id == ticket.id,
+                                      col(SlaClock.target).in_(sorted(PAPERWORK_STEPS)),
+                                      col(SlaClock.state).in_(("running", "paused")))).all())
+    return progress
+
+
+@dataclass(frozen=True)
+class PaperworkDue:
+    """A document still due on a ticket: its clock runs (also after the ticket is closed)."""
+
+    target: str
+    label: str
+    due_at: datetime
+    breached: bool
+
+
+def paperwork_due(seat: Seat, ticket_id: int) -> list[PaperworkDue]:
+    """The ticket's paperwork clocks that run (kept on close by the policy), soonest first."""
+    with seat.read() as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
+        policy = seat.sla.policy(ticket.policy)
+        rows = s.exec(select(SlaClock).where(SlaClock.ticket_id == ticket_id,
+                                             col(SlaClock.state).in_(("running", "paused")))
+                      .order_by(col(SlaClock.due_at), col(SlaClock.id))).all()
+        now = seat.now()
+        out = []
+        for row in rows:
+            spec = policy.target(row.target)
+            if spec is None or not spec.keep_on_close:
+                continue
+            out.append(PaperworkDue(target=row.target, label=spec.shown_label(),
+                                    due_at=row.due_at, breached=row.due_at <= now))
+        return out
 
 
 def read_command_log(path_text: str) -> tuple[str, str]:
@@ -141,6 +180,8 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
             values["level"] = given.level
         if "conditions" in data:
             values["conditions"] = ",".join(data["conditions"])
+        if "region" in data:
+            values["region"] = data["region"]
         if what in ("restore", "resolve"):
             values.update(fault_category=data["category"], cause=data["cause"],
                           solution=data["solution"])
@@ -328,11 +369,23 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
         out: dict[str, Any] = {"engineer": known.login, "engineer_name": known.name,
                                "text": _text(given.text, _("The remark"), required=False)}
         # Going on site makes the policy's on-site limits apply (counted from the report).
+        policy = sla.policy(ticket.policy)
         current = [c for c in ticket.conditions.split(",") if c]
-        after = sla.policy(ticket.policy).dispatched(current)
+        after = policy.dispatched(current)
         if after != current:
             out["conditions"] = after
+        if given.region.strip() and given.region.strip() != (ticket.region or ""):
+            out["region"] = check_region(policy, given.region)
+        if region_needed(policy, ticket, frozenset(after), out.get("region")):
+            raise InputError(region_refusal(policy))
         return out
+    if what == "region_set":
+        policy = sla.policy(ticket.policy)
+        region = check_region(policy, given.region)
+        if region == (ticket.region or ""):
+            raise InputError(_("Nothing changed."))
+        return {"region": region, "from": ticket.region, "zone": policy.zone_of(region),
+                "text": _text(given.text, _("The remark"), required=False)}
     if what == "conditions_set":
         known_conditions = sla.policy(ticket.policy).conditions
         chosen = list(dict.fromkeys(given.conditions or ()))

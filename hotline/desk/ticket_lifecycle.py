@@ -39,17 +39,25 @@ STEPS: dict[str, tuple[str, frozenset[str] | None]] = {
     "restore": (N_("Service restored"), frozenset({"fault"})),
     "resolve": (N_("Fault resolved"), frozenset({"fault"})),
     "handling_form": (N_("Handling form submitted"), frozenset({"fault"})),
+    "analysis_requested": (N_("Analysis report requested by the customer"),
+                           frozenset({"fault"})),
     "analysis_report": (N_("Analysis report submitted"), frozenset({"fault"})),
     "clock_paused": (N_("Clocks paused"), None),
     "clock_resumed": (N_("Clocks resumed"), None),
     "level_set": (N_("Level changed"), frozenset({"fault"})),
     "conditions_set": (N_("Handling conditions changed"), None),
+    "region_set": (N_("Region of the site set"), frozenset({"fault"})),
     "written_complaint": (N_("Verified written complaint"), None),
     "unauthorised_operation": (N_("Unauthorised operation"), None),
     "thanks_letter": (N_("Letter of thanks"), None),
     "ticket_closed": (N_("Ticket closed"), None),
     "ticket_reopened": (N_("Ticket reopened"), None),
 }
+
+#: Paperwork steps: still taken on a closed ticket while their clock runs (the policy
+#: keeps it on close); the customer's request for the analysis report is taken on a
+#: closed fault too (it starts that clock).
+PAPERWORK_STEPS = frozenset({"handling_form", "analysis_report"})
 
 APPROVAL_METHODS = {"written": N_("written form"), "email": N_("e-mail"), "fax": N_("fax")}
 
@@ -76,6 +84,9 @@ class Progress:
     callbacks_open: int = 0
     handling_form: bool = False
     analysis_report: bool = False
+    analysis_requested: bool = False
+    #: Paperwork steps whose clocks run (read from the ticket's clocks, not the history).
+    paperwork: frozenset[str] = frozenset()
     paused: bool = False
     merged: bool = False  # merged into another ticket: closed for good
     last_at: dict[str, datetime] = field(default_factory=dict)
@@ -133,6 +144,8 @@ def apply(p: Progress, what: str, at: datetime) -> None:
         p.handling_form = True
     elif what == "analysis_report":
         p.analysis_report = True
+    elif what == "analysis_requested":
+        p.analysis_requested = True
     elif what in ("consultation_answered", "complaint_answered"):
         p.answered = True
     elif what == "callback_promised":
@@ -173,7 +186,10 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
               "unauthorised_operation", "thanks_letter", "part_returned"}
     if p.merged:
         return _("The ticket was merged into another ticket: record steps there.")
-    if p.closed and what not in always:
+    if p.closed and what not in always and not _paperwork_after_close(p, what):
+        if what in PAPERWORK_STEPS and p.restored_at is not None:
+            return _("The ticket is closed and no {step} clock runs: reopen it first."
+                     ).format(step=step_label(what))
         return _("The ticket is closed: reopen it first.")
     order_msg = _("{step} ({time}) cannot be before {before} ({before_time}).")
 
@@ -252,6 +268,12 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
         if done:
             return _("{step} is already recorded.").format(step=step_label(what))
         return not_before("restore", p.restored_at)
+    if what == "analysis_requested":
+        if p.analysis_report:
+            return _("The analysis report is already submitted.")
+        if p.analysis_requested:
+            return _("{step} is already recorded.").format(step=step_label(what))
+        return None
     if what in ("consultation_answered", "complaint_answered") and p.answered:
         return _("It is already answered.")
     if what == "callback_made" and p.callbacks_open == 0:
@@ -265,6 +287,14 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
     if what == "ticket_reopened" and not p.closed:
         return _("The ticket is not closed.")
     return None
+
+
+def _paperwork_after_close(p: Progress, what: str) -> bool:
+    """Whether ``what`` is paperwork a closed ticket still takes: a document whose clock
+    runs, or the customer's request for the analysis report on a restored fault."""
+    if what in PAPERWORK_STEPS:
+        return what in p.paperwork
+    return what == "analysis_requested" and p.restored_at is not None and not p.merged
 
 
 def _close_refusal(p: Progress) -> str | None:

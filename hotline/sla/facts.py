@@ -21,6 +21,7 @@ FLOW_EVENTS: dict[str, str] = {
     "restore": N_("service restored"),
     "resolve": N_("fault resolved"),
     "handling_form": N_("handling form delivered"),
+    "analysis_requested": N_("the customer asked for the fault analysis report"),
     "analysis_report": N_("analysis report delivered"),
     "pause": N_("clock paused (key: one target; none: all pausable targets)"),
     "resume": N_("clock resumed"),

@@ -53,6 +53,10 @@ TARGET_LABELS: dict[str, str] = {
     "analysis_report": N_("Analysis report"),
 }
 
+#: Targets whose clocks are paperwork: their steps are still taken on a closed ticket
+#: while the clock runs (the policy keeps them on close).
+PAPERWORK_TARGETS: tuple[str, ...] = ("handling_form", "analysis_report")
+
 TIER_LABELS: dict[str, str] = {
     "engineer": N_("engineer"),
     "supervisor": N_("supervisor"),
@@ -105,6 +109,9 @@ class TargetSpec:
     stop: tuple[str, ...]
     limits: LimitTable
     variants: tuple[Variant, ...] = ()
+    #: Events that must have happened before the clock starts: a start event that comes
+    #: first is held, and the clock starts at the first of these instead.
+    after: tuple[str, ...] = ()
     kinds: frozenset[str] = frozenset(KINDS)
     when: frozenset[str] = frozenset()
     unless: frozenset[str] = frozenset()
@@ -142,22 +149,37 @@ class TargetSpec:
 
 @dataclass(frozen=True)
 class Region:
-    """A zone of the policy's area with the city names (Chinese and pinyin) it contains."""
+    """A zone of the policy's area with the city names (Chinese and pinyin) it contains,
+    and the county-level places (districts, counties, county-level cities) in it."""
 
     zone: str
     label: str
     cities: tuple[str, ...]
+    places: tuple[str, ...] = ()
+
+
+#: Suffixes of a place name that do not change the place (one is taken off).
+_PLACE_SUFFIXES = ("市区", "市", "区", "县", "city", "district", "county", "shi")
 
 
 @lru_cache(maxsize=4096)
 def normalise_city(text: str) -> str:
-    """``佛山市`` → ``佛山``, ``Foshan City`` / `` foshan `` → ``foshan``."""
+    """``佛山市`` → ``佛山``, ``顺德区`` → ``顺德``, ``江门市区`` → ``江门``,
+    ``Foshan City`` / `` foshan `` → ``foshan``."""
     s = re.sub(r"[\s\-_'’·]", "", text.strip().lower())
-    for suffix in ("市", "city", "shi"):
+    for suffix in _PLACE_SUFFIXES:
         if s.endswith(suffix) and len(s) > len(suffix) + 1:
             s = s[: -len(suffix)]
             break
     return s
+
+
+_ADMIN_PART = re.compile(r".+?(?:省|市|区|县|$)", re.DOTALL)
+
+
+def admin_parts(text: str) -> list[str]:
+    """``广东省佛山市顺德区`` → ``["广东省", "佛山市", "顺德区"]`` (most specific last)."""
+    return [p for p in _ADMIN_PART.findall(text.strip()) if p.strip()]
 
 
 @dataclass(frozen=True)
@@ -279,7 +301,8 @@ class Policy:
     _by_name: Mapping[str, TargetSpec] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        zones = {normalise_city(c): r.zone for r in self.regions for c in r.cities}
+        zones = {normalise_city(c): r.zone for r in self.regions
+                 for c in (*r.cities, *r.places)}
         object.__setattr__(self, "_zones", zones)
         object.__setattr__(self, "_by_name", {t.name: t for t in self.targets})
 
@@ -297,13 +320,52 @@ class Policy:
         return min(self.levels) if self.levels else None
 
     def zone_of(self, region: str | None) -> str | None:
-        """The zone a city belongs to; None if no region is given or it is not known."""
+        """The zone a place belongs to; None if no region is given or it is not known.
+
+        A city or county-level place of the policy's lists by its name (``顺德`` →
+        ``prd``); a full address by its most specific known part (``佛山市顺德区``,
+        ``江门市台山市`` → the zone of 台山, not that of 江门)."""
         if region is None:
             return None
-        return self._zones.get(normalise_city(region))
+        hit = self._zones.get(normalise_city(region))
+        if hit is not None:
+            return hit
+        for part in reversed(admin_parts(region)[:8]):
+            hit = self._zones.get(normalise_city(part))
+            if hit is not None:
+                return hit
+        return None
+
+    def zone_matters(self, *, grade: str, level: int | None, kind: str,
+                     conditions: frozenset[str]) -> bool:
+        """Whether a limit of this case depends on the region (a variant with zones that
+        has a cell for the grade and level and whose conditions hold)."""
+        for spec in self.targets:
+            if spec.scope != "ticket" or not spec.applies(kind, conditions):
+                continue
+            for variant in spec.variants:
+                if variant.zones is None or not variant.when <= conditions:
+                    continue
+                if variant.unless & conditions:
+                    continue
+                if lookup(variant.limits, grade, level) is not None:
+                    return True
+        return False
+
+    def region_needed(self, *, grade: str, level: int | None, kind: str,
+                      conditions: frozenset[str], region: str | None) -> bool:
+        """Whether this case's limits depend on a region the ticket does not have (none,
+        or a place the policy does not know): the desk asks for it."""
+        return (bool(self.regions) and self.zone_of(region) is None
+                and self.zone_matters(grade=grade, level=level, kind=kind,
+                                      conditions=conditions))
+
+    def region_list(self) -> str:
+        """The policy's regions in words: ``core: 广州, 深圳 …; prd: …``."""
+        return "; ".join(f"{r.zone}: {', '.join(r.cities)}" for r in self.regions)
 
     def knows_region(self, region: str) -> bool:
-        return normalise_city(region) in self._zones
+        return self.zone_of(region) is not None
 
     def limit(self, target: str, *, grade: str, level: int | None, kind: str,
               zone: str | None, conditions: frozenset[str]) -> Limit | None:

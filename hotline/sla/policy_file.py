@@ -9,9 +9,9 @@ File layout (see ``data/policies/standard.toml`` for a commented example)::
     [policy]        name, title, title_zh, description, grades, levels, kinds, warn_share,
                     fault_categories
     [conditions]    condition = "what it means"
-    [regions.ZONE]  label, cities = ["佛山", "Foshan", …]
+    [regions.ZONE]  label, cities = ["佛山", "Foshan", …], places = ["顺德", …]
     [escalation]    upgrade_on, tiers, ack_timeout
-    [targets.NAME]  start, stop, limit | limits, variants, kinds, when, unless,
+    [targets.NAME]  start, after, stop, limit | limits, variants, kinds, when, unless,
                     scope, pausable, repeat, restart_on_reopen, keep_on_close,
                     warn_share, label, label_zh
     [[scoring.breach]] / [[scoring.event]] / [[scoring.period]]
@@ -66,10 +66,10 @@ _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"policy", "conditions", "regions", "escalation", "targets", "scoring", "assurance"}
 _POLICY_KEYS = {"name", "title", "title_zh", "description", "grades", "levels", "kinds",
                 "warn_share", "fault_categories"}
-_REGION_KEYS = {"label", "cities"}
+_REGION_KEYS = {"label", "cities", "places"}
 _ESCALATION_KEYS = {"upgrade_on", "tiers", "ack_timeout"}
-_TARGET_KEYS = {"label", "label_zh", "scope", "kinds", "when", "unless", "start", "stop",
-                "limit", "limits", "variants", "pausable", "repeat", "restart_on_reopen",
+_TARGET_KEYS = {"label", "label_zh", "scope", "kinds", "when", "unless", "start", "after",
+                "stop", "limit", "limits", "variants", "pausable", "repeat", "restart_on_reopen",
                 "keep_on_close", "warn_share"}
 _VARIANT_KEYS = {"when", "unless", "zones", "limit", "limits"}
 _SCORING_KEYS = {"breach", "event", "period"}
@@ -346,7 +346,7 @@ class _Reader:
         events = set(EVENT_NAMES)
         events.update(rule.event for rule in scoring.event)
         for t in targets:
-            events.update(e for e in (*t.start, *t.stop) if e != OPENED)
+            events.update(e for e in (*t.start, *t.after, *t.stop) if e != OPENED)
         return Policy(
             name=name, title=title, title_zh=title_zh, description=description,
             grades=self.grades, levels=self.levels, kinds=self.kinds, warn_share=warn_share,
@@ -401,15 +401,20 @@ class _Reader:
             cities = self.str_list(f"{key}.cities", body.get("cities"))
             if not cities:
                 raise self.fail(f"{key}.cities", _("list at least one city"))
-            for city in cities:
-                norm = normalise_city(city)
-                if norm in seen and seen[norm] != zone:
-                    raise self.fail(f"{key}.cities", _(
-                        "{city!r} is already in region {other}").format(
-                            city=city, other=seen[norm]))
-                seen[norm] = zone
+            places = self.str_list(f"{key}.places", body.get("places", []))
+            for field_name, names in (("cities", cities), ("places", places)):
+                for city in names:
+                    norm = normalise_city(city)
+                    if not norm:
+                        raise self.fail(f"{key}.{field_name}", _(
+                            "{city!r} is not a place name").format(city=city))
+                    if norm in seen and seen[norm] != zone:
+                        raise self.fail(f"{key}.{field_name}", _(
+                            "{city!r} is already in region {other}").format(
+                                city=city, other=seen[norm]))
+                    seen[norm] = zone
             label = self.text(f"{key}.label", body.get("label")) or zone
-            out.append(Region(zone=zone, label=label, cities=cities))
+            out.append(Region(zone=zone, label=label, cities=cities, places=places))
             self.zones.add(zone)
         return tuple(out)
 
@@ -436,6 +441,11 @@ class _Reader:
                         "takes no {key!r}").format(key=k))
             start: tuple[str, ...] = ()
             stop: tuple[str, ...] = ()
+            if "after" in body:
+                raise self.fail(f"{key}.after", _(
+                    "a call target (scope = 'call') is timed by the telephony side and "
+                    "takes no {key!r}").format(key="after"))
+            after: tuple[str, ...] = ()
         else:
             start = self._events(f"{key}.start", body.get("start", OPENED), allow_opened=True)
             stop = self._events(f"{key}.stop", body.get("stop", name), allow_opened=False)
@@ -444,6 +454,14 @@ class _Reader:
                 raise self.fail(f"{key}.stop", _(
                     "{event!r} both starts and stops this target: it could never run").format(
                         event=both[0]))
+            after = ()
+            if "after" in body:
+                after = self._events(f"{key}.after", body["after"], allow_opened=False)
+                clash = [e for e in after if e in stop or e in start]
+                if clash:
+                    raise self.fail(f"{key}.after", _(
+                        "{event!r} is also a start or stop event of this target").format(
+                            event=clash[0]))
         limits = self._limit_field(key, body, required=True)
         variants = []
         raw_variants = body.get("variants", [])
@@ -468,11 +486,15 @@ class _Reader:
         if "warn_share" in body:
             warn_share = self.share(f"{key}.warn_share", body["warn_share"])
         repeat = self.boolean(f"{key}.repeat", body.get("repeat"), False)
+        if repeat and after:
+            raise self.fail(f"{key}.after", _(
+                "a repeating target starts at each start event; it takes no 'after'"))
         if repeat and start == (OPENED,):
             raise self.fail(f"{key}.repeat", _(
                 "a repeating target starts at an event (e.g. callback_promised), not 'opened'"))
         return TargetSpec(
-            name=name, start=start, stop=stop, limits=limits, variants=tuple(variants),
+            name=name, start=start, after=after, stop=stop, limits=limits,
+            variants=tuple(variants),
             kinds=frozenset(kinds), when=when, unless=unless,
             scope=cast(Any, scope),
             pausable=self.boolean(f"{key}.pausable", body.get("pausable"), False),

@@ -41,6 +41,10 @@ Rules, as the contracts and the desk expect them:
 * ``closed`` cancels every running clock except those kept on close
   (documents due after the fault); ``reopened`` starts a new instance of the
   clocks marked ``restart_on_reopen`` (``restore#2``).
+* A target with ``after`` starts on its start event only once one of its
+  ``after`` events has happened; a start event that comes first is held and
+  the clock starts at the first ``after`` event (an analysis report asked
+  for before the restoration is due 5 days after the restoration).
 """
 
 from __future__ import annotations
@@ -189,6 +193,8 @@ class _Run:
         self.early_stop: dict[str, datetime] = {}
         self.named: dict[tuple[str, str], _Clock] = {}
         self.closed = False
+        self.seen: set[str] = set()  # events that happened (for a target's ``after``)
+        self.held: set[str] = set()  # targets whose start waits for an ``after`` event
         self.pause_all = False
         self.pause_keys: set[str] = set()
         self.chains: list[_Chain] = []
@@ -264,11 +270,20 @@ class _Run:
             self._close(t)
         elif name == "reopened":
             self._reopen(t)
+        self.seen.add(name)
         for spec in self.specs:
             if name in spec.stop:
                 self._stop(spec, t, e.key)
             if name in spec.start:
-                self._start(spec, t, e.key)
+                if spec.after and not self.seen.intersection(spec.after):
+                    # requested before it can start (a report asked for before the
+                    # restoration): the clock starts at the first ``after`` event
+                    self.held.add(spec.name)
+                else:
+                    self._start(spec, t, e.key)
+            elif name in spec.after and spec.name in self.held:
+                self.held.discard(spec.name)
+                self._start(spec, t, None)
         for rule in self.policy.scoring.event:
             if rule.event == name:
                 ident = e.key or t.strftime("%Y%m%dT%H%M%S.%fZ")

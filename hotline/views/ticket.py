@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from hotline import display_names
-from hotline.desk.steps import progress_of
+from hotline.desk.steps import PaperworkDue, progress_of
 from hotline.desk.ticket_lifecycle import (
     APPROVAL_METHODS,
     STEPS,
@@ -37,7 +38,7 @@ from hotline.store.models import (
     SlaClock,
     Ticket,
 )
-from hotline.timefmt import span
+from hotline.timefmt import short_datetime, span
 
 OTHER_EVENTS = {
     "escalation_withdrawn": N_("Warning withdrawn"),
@@ -108,6 +109,11 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
         return text + (f" · {data['text']}" if data.get("text") else "")
     if kind == "dispatched":
         return str(data.get("engineer_name") or data.get("engineer", "")) + (
+            f" · {data['region']}" if data.get("region") else "") + (
+            f" · {data['text']}" if data.get("text") else "")
+    if kind == "region_set":
+        return str(data.get("region", "")) + (
+            f" ({data['zone']})" if data.get("zone") else "") + (
             f" · {data['text']}" if data.get("text") else "")
     if kind in ("restore", "resolve") and data.get("category"):
         parts = [display_names.fault_category(str(data["category"])),
@@ -339,3 +345,18 @@ def audit_lines(engine: Engine, ticket_id: int, tz: ZoneInfo) -> list[str]:
         detail = f" — {e.detail}" if e.detail else ""
         lines.append(f"{when}  {e.actor:<12} {e.label}{detail}{late}")
     return lines
+
+
+def paperwork_text(items: Sequence[PaperworkDue], tz: ZoneInfo, now: datetime) -> str:
+    """``Paperwork still due: Handling form by 11-27 12:00; …`` (empty when none is)."""
+    if not items:
+        return ""
+    parts = []
+    for item in items:
+        when = short_datetime(item.due_at, tz, now)
+        if item.breached:
+            parts.append(_("{document} overdue since {time}").format(document=item.label,
+                                                                     time=when))
+        else:
+            parts.append(_("{document} by {time}").format(document=item.label, time=when))
+    return _("Paperwork still due: {items}.").format(items="; ".join(parts))
