@@ -496,7 +496,16 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         desk = self.desk
         # Saved in a worker (the form stays on screen meanwhile); a call still being
         # answered is logged once that went through (the same key: refused until then).
-        if run_operation(self, lambda: desk.log_call(form, call_id), key=self._key(),
+        def log() -> int:
+            ticket_id = desk.log_call(form, call_id)
+            repeats = desk.repeat_of(ticket_id)
+            if repeats:
+                self.outcome = _("Ticket logged. The same equipment's fault {number} was "
+                                 "resolved within a year: linked, and that resolution did not "
+                                 "hold.").format(number=repeats)
+            return ticket_id
+
+        if run_operation(self, log, key=self._key(),
                          then=lambda ticket_id: self._saved(call_id, ticket_id),
                          failed=self._save_refused, notify_refusal=False):
             self._in_flight = True

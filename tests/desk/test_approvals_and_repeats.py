@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
 from hotline.clock import FixedClock
@@ -231,3 +234,35 @@ def test_guangdong_has_no_repeat_rule(any_desk: Desk) -> None:
     any_desk.record(old, "resolve", FIXED)
     new = fault(any_desk, GUANGDONG, equipment="OSN 7500")
     assert not load_ticket(any_desk.engine, new, any_desk.now(), TZ, any_desk.sla).links
+
+
+# -- hostile answers and reasons: refused in words, nothing else ---------------------------
+
+@pytest.fixture(scope="module")
+def sla():  # type: ignore[no-untyped-def]
+    from hotline.sla import SlaEngine
+
+    settings = make_settings()
+    return SlaEngine.load(settings.policy_dirs, settings.calendar_files, settings.tz)
+
+
+@given(st.lists(st.text(max_size=50), max_size=5), st.text(max_size=5000),
+       st.sampled_from([1, 2, 3, 4, 0, -1, 10**20]),
+       st.sampled_from(["standard", "guangdong-transmission", "fire-maintenance"]))
+@example(["\x00"], "\ud800", 1, "standard")
+@example(["service_interrupted"], "x" * 4001, 3, "guangdong-transmission")
+@example(["outage_1h", "outage_1h"], "", 1, "standard")
+@hsettings(max_examples=200, deadline=None)
+def test_hostile_level_answers_refuse_only_in_words(sla, answers: list[str],  # type: ignore[no-untyped-def]
+                                                    reason: str, level: int,
+                                                    policy: str) -> None:
+    from hotline.desk.intake import choose_level
+
+    try:
+        choice = choose_level(sla, policy, "fault", level, tuple(answers), reason)
+    except InputError:
+        return
+    questions = {q.id for q in sla.policy(policy).classification.questions}
+    assert set(choice.answers or ()) <= questions
+    assert choice.level == level
+    assert choice.proposed is None or choice.level == choice.proposed or choice.reason.strip()

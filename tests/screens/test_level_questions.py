@@ -130,3 +130,38 @@ async def test_escape_leaves_the_form_as_it_was(demo_desk: Desk, clock: FixedClo
         assert app.screen is intake
         assert intake.query_one("#level").value is None
         assert "Ctrl+L" in str(intake.query_one("#level-info").render())
+
+
+async def test_a_repeat_of_a_fault_resolved_within_a_year_is_said_on_logging(
+        demo_desk: Desk, clock: FixedClock) -> None:
+    from hotline.desk.intake import Intake
+    from hotline.desk.steps import StepInput
+
+    old = demo_desk.log_call(Intake(number="020-38881234", kind="fault", level=3,
+                                    description="port down", equipment="S5700"))
+    demo_desk.record(old, "resolve", StepInput(fault_category="hardware", cause="port",
+                                               solution="replaced"))
+    with Session(demo_desk.engine) as s:
+        old_ticket = s.get(Ticket, old)
+        assert old_ticket is not None
+        old_number = old_ticket.number
+    clock.advance(days=30)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        intake = app.screen
+        assert isinstance(intake, IntakeScreen)
+        await type_text(pilot, "020-38881234")
+        await settle(pilot)
+        intake.query_one("#level").focus()
+        await pilot.press("3")
+        intake.query_one("#equipment").focus()
+        await type_text(pilot, "s5700")
+        await describe(pilot, intake)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, IntakeScreen)
+        said = [n.message for n in app._notifications]
+        assert any(f"fault {old_number} was resolved within a year" in m for m in said), said

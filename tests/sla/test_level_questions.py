@@ -229,3 +229,16 @@ def test_the_proposal_is_the_most_severe_yes(answers: list[str]) -> None:
     c = POLICIES["guangdong-transmission"].classification
     levels = [q.level for q in c.questions if q.id in answers]
     assert propose_level(c, answers) == (min(levels) if levels else None)
+
+
+def test_policy_show_prints_the_questions_gates_and_repeat_rule() -> None:
+    from hotline.sla.render import render_policy
+
+    std = render_policy(POLICIES["standard"], TZ)
+    assert "None answered yes: level 3." in std and "outage_1h" in std
+    assert "the customer approves a technical plan before it is carried out" in std
+    assert "within 365 days of a resolution" in std
+    gd = render_policy(POLICIES["guangdong-transmission"], TZ)
+    assert "None answered yes: no level proposed." in gd and "overheated" in gd
+    assert "within 365 days" not in gd
+    assert "the customer approves a reinstall or restart before it is done" in gd
