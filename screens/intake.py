@@ -22,8 +22,10 @@ from hotline.directory.callers import CallerMatch
 from hotline.errors import HotlineError, InputError
 from hotline.i18n import _
 from hotline.phones import describe
+from hotline.sla.policy import Classification, propose_level
 from hotline.timefmt import parse_time
 from hotline.views.search import TicketHit, customer_names, open_tickets_of
+from screens.level_questions import LevelQuestions
 from screens.operations import refuse_while_pending, run_operation
 from screens.reused_screen import ReusedScreen
 from screens.translated_bindings import TranslatedModalScreen
@@ -81,6 +83,8 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         Binding("ctrl+b", "save(True)", "Save & promise callback", id="intake.save_callback",
                 priority=True),
         Binding("escape", "cancel", "Cancel", id="intake.cancel"),
+        Binding("ctrl+l", "level_questions", "Level questions", id="intake.level_questions",
+                priority=True),
         # Priority, so that keys typed ahead of the screen (a fast typist, a paste)
         # land in the field that Tab moved to, not in the one being left.
         Binding("tab", "app.focus_next", "Next field", id="intake.next", show=False,
@@ -101,6 +105,11 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         self._in_flight = False  # the form is being saved (in a worker)
         #: What the last save did, in words ("Ticket logged.", "Call added to …").
         self.outcome = ""
+        #: The level questions answered (ids answered yes; None: not asked) and what
+        #: they propose.
+        self._answers: tuple[str, ...] | None = None
+        self._proposed: int | None = None
+        self._asking = False  # the level questions are on top: coming back is no new call
 
     def prepare(self, *, call_id: int | None, number: str) -> None:
         """Use this (installed, kept) form for another call: every field starts afresh."""
@@ -122,6 +131,9 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
     def on_screen_resume(self) -> None:
         """Each time the form opens: the fields as for a new call, the focus on the first
         one to fill (at once: the keys typed ahead are waiting for it)."""
+        if self._asking:  # back from the level questions: the same call, as it was
+            self._asking = False
+            return
         self.query_one(".intake").border_title = self._title()
         for widget_id, value in (("number", self._number), ("caller-name", ""),
                                  ("caller-customer", ""), ("equipment", ""), ("site", ""),
@@ -142,6 +154,9 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         self.query_one("#kind", Choice).value = "fault"
         self.query_one("#level", Choice).value = None
         self.query_one("#level", Choice).disabled = False
+        with self.query_one("#level-reason", Input).prevent(Input.Changed):
+            self.query_one("#level-reason", Input).value = ""
+        self._forget_answers()
         self.query_one("#intake-error", Static).update("")
         self._refused_with = {}
         self._check_number(self._number)
@@ -194,6 +209,11 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             with Horizontal(classes="field"):
                 yield Label(_("Level"), classes="label")
                 yield Choice(level_options(self._levels(DEFAULT_POLICY)), None, id="level")
+            yield Static("", id="level-info", classes="info", markup=False)
+            with Horizontal(classes="field level-reason"):
+                yield Label(_("Why"), classes="label")
+                yield Input(compact=True, id="level-reason",
+                            placeholder=_("why not the proposed level (recorded)"))
             with Horizontal(classes="field"):
                 yield Label(_("Equipment"), classes="label")
                 yield Input(compact=True, id="equipment",
@@ -227,6 +247,68 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         keys += [("Ctrl+S", _("save")), ("Ctrl+B", _("save & promise callback")),
                  ("Esc", _("cancel"))]
         return key_hints(*keys)
+
+    def _policy_name(self) -> str:
+        return (self._match.policy if self._match else None) or DEFAULT_POLICY
+
+    def _classification(self) -> Classification:
+        try:
+            return self.desk.sla.policy(self._policy_name()).classification
+        except HotlineError:
+            return Classification()
+
+    def _forget_answers(self) -> None:
+        """The level questions not (or no longer) answered: the hint to ask them."""
+        self._answers = None
+        self._proposed = None
+        asks = bool(self._classification().questions)
+        self.query_one("#level-info", Static).update(
+            _("Ctrl+L: the contract's level questions propose the level.") if asks else "")
+        self.query_one(".level-reason").display = False
+
+    def _show_proposal(self) -> None:
+        info = self.query_one("#level-info", Static)
+        chosen = self.query_one("#level", Choice).value
+        if self._answers is None:
+            return
+        if self._proposed is None:
+            info.update(_("The answers propose no level (a fault the contract does not "
+                          "define): choose it."))
+            self.query_one(".level-reason").display = False
+            return
+        differs = chosen is not None and chosen != str(self._proposed)
+        info.update(_("The answers propose level {n}.").format(n=self._proposed) + " " + (
+            _("Another level needs the reason, below.") if differs
+            else _("Save to confirm it, or choose another level with a reason.")))
+        self.query_one(".level-reason").display = differs
+
+    def action_level_questions(self) -> None:
+        if self.query_one("#add-to", Choice).value or (
+                self.query_one("#kind", Choice).value != "fault"):
+            self._fail(_("The level questions are for a new fault."), None)
+            return
+        classification = self._classification()
+        if not classification.questions:
+            self._fail(_("Policy {policy} has no level questions: choose the level.").format(
+                policy=self._policy_name()), "level")
+            return
+        try:
+            title = self.desk.sla.policy(self._policy_name()).shown_title()
+        except HotlineError:
+            title = self._policy_name()
+        self._asking = True
+        self.app.push_screen(LevelQuestions(classification, title, self._answers or ()),
+                             self._answered)
+
+    def _answered(self, answers: tuple[str, ...] | None) -> None:
+        if answers is None:
+            return
+        self._answers = answers
+        self._proposed = propose_level(self._classification(), answers)
+        if self._proposed is not None:
+            self.query_one("#level", Choice).value = str(self._proposed)
+        self._show_proposal()
+        self.query_one("#level", Choice).focus()
 
     def _levels(self, policy: str) -> list[int]:
         try:
@@ -268,6 +350,8 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         if event.choice.id == "kind":
             level = self.query_one("#level", Choice)
             level.disabled = event.value != "fault"
+        if event.choice.id == "level":
+            self._show_proposal()
 
     def _check_number(self, text: str) -> None:
         info = self.query_one("#number-info", Static)
@@ -307,6 +391,7 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         levels = self._levels(policy)
         self.query_one("#level", Choice).set_options(level_options(levels))
         self.query_one("#intake-keys", Label).update(self._key_hints(levels))
+        self._forget_answers()  # another caller, perhaps another contract's questions
 
     def _region_hint(self, policy_name: str, region: str | None) -> None:
         """What the region field says: the directory's region, or that on-site work
@@ -384,6 +469,8 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
             region=self.query_one("#region", Input).value,
             at=at,
             promise_callback=promise_callback,
+            level_answers=self._answers if kind == "fault" else None,
+            level_reason=self.query_one("#level-reason", Input).value,
         )
 
     def _fail(self, message: str, field: str | None) -> None:
@@ -432,7 +519,16 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         desk = self.desk
         # Saved in a worker (the form stays on screen meanwhile); a call still being
         # answered is logged once that went through (the same key: refused until then).
-        if run_operation(self, lambda: desk.log_call(form, call_id), key=self._key(),
+        def log() -> int:
+            ticket_id = desk.log_call(form, call_id)
+            repeats = desk.repeat_of(ticket_id)
+            if repeats:
+                self.outcome = _("Ticket logged. The same equipment's fault {number} was "
+                                 "resolved within a year: linked, and that resolution did not "
+                                 "hold.").format(number=repeats)
+            return ticket_id
+
+        if run_operation(self, log, key=self._key(),
                          then=lambda ticket_id: self._saved(call_id, ticket_id),
                          failed=self._save_refused, notify_refusal=False):
             self._in_flight = True
@@ -475,7 +571,9 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
 
     def _save_refused(self, error: HotlineError) -> None:
         self._in_flight = False
-        self._fail(str(error), None)
+        reason = self.query_one("#level-reason", Input)
+        missing_reason = self.query_one(".level-reason").display and not reason.value.strip()
+        self._fail(str(error), "level-reason" if missing_reason else None)
 
     def action_cancel(self) -> None:
         # Not while the call is being logged: the ticket may be saved whatever the form

@@ -35,6 +35,8 @@ TEXT_LABELS = {
     "unauthorised_operation": (N_("What happened"), True),
     "thanks_letter": (N_("Reference"), True),
     "consultation_answered": (N_("Answer given"), True),
+    "plan_submitted": (N_("The plan"), True),
+    "restart_approved": (N_("What is restarted"), True),
     "complaint_answered": (N_("Answer given"), True),
 }
 
@@ -95,7 +97,7 @@ class StepForm(TranslatedModalScreen[bool]):
             box.border_title = step_label(self.what)
             if self.subtitle:
                 yield Static(self.subtitle, classes="info", markup=False)
-            if self.what == "remote_approved":
+            if self.what in ("remote_approved", "plan_approved", "restart_approved"):
                 yield from self._field(_("Approved by"), Input(
                     compact=True, id="approver", placeholder=_("name of the customer's person")))
                 with Horizontal(classes="field"):

@@ -73,6 +73,11 @@ STEP_KEYS: dict[str, str] = {
     "remote_approved": "p",
     "remote_response": "i",
     "remote_logout": "o",
+    "plan_submitted": "P",
+    "plan_approved": "j",
+    "plan_carried_out": "x",
+    "restart_approved": "u",
+    "restart_done": "X",
     "dispatched": "s",
     "depart": "t",
     "onsite_arrival": "v",
@@ -228,7 +233,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
     def _load(self, ticket_id: int) -> None:
         desk = self.context.desk
         try:
-            view = load_ticket(desk.engine, ticket_id, desk.now(), desk.settings.tz)
+            view = load_ticket(desk.engine, ticket_id, desk.now(), desk.settings.tz, desk.sla)
             roster = self.context.roster_choices()  # dispatch chooses from it
         except HotlineError as exc:
             self.post_message(TicketLoaded(ticket_id, None, str(exc)))

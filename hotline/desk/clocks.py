@@ -29,6 +29,8 @@ SLA_EVENT_KINDS = {
     "written_complaint": "written_complaint",
     "unauthorised_operation": "unauthorised_operation",
     "thanks_letter": "thanks_letter",
+    # the same fault again within the policy's repeat_within (hotline.desk.repeat_faults)
+    "repeat_fault": "repeat_fault",
     "callback_promised": "callback_promised",
     "callback_made": "callback_made",
     "remote_response": "remote_response",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, func, select
@@ -20,6 +21,7 @@ from hotline.desk.call_states import CallState, LogRefusal, log_refusal
 from hotline.desk.calls import parse_caller_number
 from hotline.desk.clocks import evaluate_ticket
 from hotline.desk.escalation_raising import raise_complaint
+from hotline.desk.repeat_faults import link_repeat
 from hotline.desk.site_region import check_region
 from hotline.directory.callers import CallerMatch, match_number
 from hotline.errors import Conflict, InputError, NotFound
@@ -27,6 +29,7 @@ from hotline.i18n import _
 from hotline.phones import PhoneNumber
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
+from hotline.sla.policy import propose_level
 from hotline.store.models import Call, Contact, ContactNumber, Customer, Engineer, Ticket
 from hotline.store.transaction import Transaction
 
@@ -51,6 +54,61 @@ class Intake:
     #: The site's city, district or county, when it is not the directory's (on-site limits
     #: of a policy with regions depend on it); empty: the contract's or site's city.
     region: str = ""
+    #: A fault's level questions (the policy's [classification]): the ids answered "yes";
+    #: None when they were not asked.
+    level_answers: tuple[str, ...] | None = None
+    #: Why the level differs from the one the answers propose (required then).
+    level_reason: str = ""
+
+
+#: The longest reason for a level other than the proposed one.
+MAX_LEVEL_REASON = 4000
+
+
+@dataclass(frozen=True)
+class LevelChoice:
+    """The level of a new fault and how it was chosen (recorded with its opening)."""
+
+    level: int | None
+    proposed: int | None = None
+    answers: tuple[str, ...] | None = None
+    reason: str = ""
+
+    def event_data(self) -> dict[str, Any]:
+        if self.answers is None:
+            return {}
+        out: dict[str, Any] = {"answers": list(self.answers), "proposed_level": self.proposed}
+        if self.reason:
+            out["level_reason"] = self.reason
+        return out
+
+
+def choose_level(sla: SlaEngine, policy: str, kind: str, level: int | None,
+                 answers: tuple[str, ...] | None, reason: str) -> LevelChoice:
+    """The fault's level checked against what the answers to the policy's level questions
+    propose: the proposal confirmed, or another level with a reason (refused without)."""
+    level = check_level(sla, policy, kind, level)
+    if kind != "fault" or answers is None:
+        return LevelChoice(level)
+    classification = sla.policy(policy).classification
+    chosen = tuple(dict.fromkeys(answers))
+    try:
+        proposed = propose_level(classification, chosen)
+    except ValueError as exc:
+        known = ", ".join(q.id for q in classification.questions) or _("none")
+        raise InputError(_("Policy {policy} asks no level question {id!r} (it asks: {known})."
+                           ).format(policy=policy, id=str(exc)[:60], known=known)) from None
+    why = reason.strip()
+    if len(why) > MAX_LEVEL_REASON:
+        raise InputError(_("The reason for the level is too long ({n} characters; at most "
+                           "{max}).").format(n=len(why), max=MAX_LEVEL_REASON))
+    if proposed is not None and level != proposed and not why:
+        raise InputError(_("The answers propose level {proposed}; to open the fault at level "
+                           "{level} instead, give the reason.").format(
+                               proposed=proposed, level=level))
+    if proposed is not None and level == proposed:
+        why = ""
+    return LevelChoice(level, proposed, chosen, why)
 
 
 def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
@@ -77,7 +135,9 @@ def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
             _add_caller(tx, form, number, when)
             caller = match_number(s, number.e164, local_day)
         policy, grade = policy_of(caller)
-        level = check_level(seat.sla, policy, kind, form.level)
+        choice = choose_level(seat.sla, policy, kind, form.level, form.level_answers,
+                              form.level_reason)
+        level = choice.level
         region = caller.region
         if form.region.strip():
             region = check_region(seat.sla.policy(policy), form.region)
@@ -101,11 +161,14 @@ def log_call(seat: Seat, form: Intake, call_id: int | None = None) -> int:
         s.add(call)
         tx.record_event("ticket_opened", when, call_id=call.id, ticket_id=ticket.id,
                         number=ticket.number, kind=kind, level=level, policy=policy,
-                        grade=grade, caller=number.e164, description=description)
+                        grade=grade, caller=number.e164, description=description,
+                        **choice.event_data())
         if form.promise_callback:
             tx.record_event("callback_promised", when, ticket_id=ticket.id, key="callback#1")
         if kind == "complaint":
             raise_complaint(tx, ticket, when)
+        if kind == "fault":
+            link_repeat(tx, seat.sla, ticket, when)
         if kind == "fault" and level == 1:
             outbox.enqueue(tx, f"ticket:{ticket.id}:opened", kind=outbox.LEVEL1_FAULT, at=when,
                            ticket_id=ticket.id, call_id=call.id)

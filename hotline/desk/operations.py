@@ -18,7 +18,16 @@ from sqlalchemy.engine import Engine
 from hotline.accounts import accounts, permissions
 from hotline.clock import Clock
 from hotline.config import Settings
-from hotline.desk import calls, escalations, intake, missed_calls, roster, steps, ticket_links
+from hotline.desk import (
+    calls,
+    escalations,
+    intake,
+    missed_calls,
+    repeat_faults,
+    roster,
+    steps,
+    ticket_links,
+)
 from hotline.desk.calls import RingResult
 from hotline.desk.intake import Intake
 from hotline.desk.monitor import Monitor
@@ -101,6 +110,11 @@ class Desk(Seat):
 
     def log_call(self, form: Intake, call_id: int | None = None) -> int:
         return intake.log_call(self, form, call_id)
+
+    def repeat_of(self, ticket_id: int) -> str | None:
+        """The earlier fault (its number) this one repeats within the policy's time."""
+        with self.read() as s:
+            return repeat_faults.repeat_note(s, ticket_id)
 
     def add_call(self, ticket_id: int, *, number: str, call_id: int | None = None,
                  note: str = "", at: datetime | None = None) -> int:

@@ -67,9 +67,18 @@ def history(s: Session, ticket_id: int) -> list[Event]:
                        .order_by(col(Event.id))).all())
 
 
-def progress_of(s: Session, ticket: Ticket) -> Progress:
+def gates_of(sla: SlaEngine | None, ticket: Ticket) -> frozenset[str]:
+    """The approvals the ticket's policy requires before work (none without a policy)."""
+    if sla is None or ticket.policy not in sla.policy_names():
+        return frozenset()
+    return sla.policy(ticket.policy).procedure.gates
+
+
+def progress_of(s: Session, ticket: Ticket, sla: SlaEngine | None = None) -> Progress:
+    """Where the ticket stands; with ``sla``, the approvals its policy requires count."""
     assert ticket.id is not None
-    progress = replay(ticket.kind, [(e.kind, e.at) for e in history(s, ticket.id)])
+    progress = replay(ticket.kind, [(e.kind, e.at) for e in history(s, ticket.id)],
+                      gates_of(sla, ticket))
     progress.paperwork = frozenset(s.exec(
         select(SlaClock.target).where(SlaClock.ticket_id == ticket.id,
                                       col(SlaClock.target).in_(sorted(PAPERWORK_STEPS)),
@@ -159,7 +168,7 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
         if expected_version is not None and ticket.version != expected_version:
             raise _stale(tx, ticket)
         when = tx.when(at, not_before=ticket.opened_at, what=_("the ticket was opened"))
-        progress = progress_of(s, ticket)
+        progress = progress_of(s, ticket, seat.sla)
         refused = refusal(progress, what, when, tx.tz)
         if refused:
             raise InputError(refused)
@@ -234,7 +243,7 @@ def why_not(seat: Seat, ticket_id: int, what: str) -> str | None:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
-        return refusal(progress_of(s, ticket), what, seat.now(), seat.settings.tz)
+        return refusal(progress_of(s, ticket, seat.sla), what, seat.now(), seat.settings.tz)
 
 
 def promise_callback(seat: Seat, ticket_id: int, *, at: datetime | None = None) -> str:
@@ -342,6 +351,16 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
     assert ticket.id is not None
     if what in ("note", "guidance_note"):
         return {"text": _text(given.text, _("The note"), required=True)}
+    if what in ("plan_approved", "restart_approved"):
+        approver = _text(given.approver, _("Who approved"), required=True)
+        if given.method not in APPROVAL_METHODS:
+            raise InputError(_("Say how the customer approved: written form, e-mail or fax."))
+        what_text = (_("The remark") if what == "plan_approved"
+                     else _("What is reinstalled or restarted"))
+        return {"approver": approver, "method": given.method,
+                "text": _text(given.text, what_text, required=what == "restart_approved")}
+    if what == "plan_submitted":
+        return {"text": _text(given.text, _("The plan (what will be done)"), required=True)}
     if what == "remote_approved":
         approver = _text(given.approver, _("Who approved"), required=True)
         if given.method not in APPROVAL_METHODS:

@@ -8,7 +8,7 @@ database, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -29,6 +29,11 @@ STEPS: dict[str, tuple[str, frozenset[str] | None]] = {
     "remote_approved": (N_("Customer approved remote access"), frozenset({"fault"})),
     "remote_response": (N_("Remote login"), frozenset({"fault"})),
     "remote_logout": (N_("Remote logout (command log attached)"), frozenset({"fault"})),
+    "plan_submitted": (N_("Technical plan submitted to the customer"), frozenset({"fault"})),
+    "plan_approved": (N_("Customer approved the technical plan"), frozenset({"fault"})),
+    "plan_carried_out": (N_("Technical plan carried out"), frozenset({"fault"})),
+    "restart_approved": (N_("Customer approved a reinstall or restart"), frozenset({"fault"})),
+    "restart_done": (N_("System reinstalled or restarted"), frozenset({"fault"})),
     "dispatched": (N_("Engineer dispatched on site"), frozenset({"fault"})),
     "depart": (N_("Engineer departed"), frozenset({"fault"})),
     "onsite_arrival": (N_("Engineer arrived on site"), frozenset({"fault"})),
@@ -89,6 +94,12 @@ class Progress:
     paperwork: frozenset[str] = frozenset()
     paused: bool = False
     merged: bool = False  # merged into another ticket: closed for good
+    plan: str = "none"  # none | submitted | approved (carried out: none again)
+    plan_at: datetime | None = None
+    restart: str = "none"  # none | approved (done: none again)
+    restart_at: datetime | None = None
+    #: The approvals the ticket's policy requires ([procedure] gates).
+    gates: frozenset[str] = frozenset()
     last_at: dict[str, datetime] = field(default_factory=dict)
 
     @property
@@ -103,9 +114,11 @@ class Progress:
         return "open"
 
 
-def replay(kind: str, history: Iterable[tuple[str, datetime]]) -> Progress:
-    """Replay (event kind, time) pairs in recorded order."""
-    p = Progress(kind=kind)
+def replay(kind: str, history: Iterable[tuple[str, datetime]],
+           gates: frozenset[str] = frozenset()) -> Progress:
+    """Replay (event kind, time) pairs in recorded order; ``gates``: the approvals the
+    ticket's policy requires before work (``plan_approval``, ``restart_approval``)."""
+    p = Progress(kind=kind, gates=gates)
     for what, at in history:
         apply(p, what, at)
     return p
@@ -121,6 +134,16 @@ def apply(p: Progress, what: str, at: datetime) -> None:
         p.remote, p.remote_at = "logged_in", at
     elif what == "remote_logout":
         p.remote, p.remote_at = "none", at
+    elif what == "plan_submitted":
+        p.plan, p.plan_at = "submitted", at
+    elif what == "plan_approved":
+        p.plan, p.plan_at = "approved", at
+    elif what == "plan_carried_out":
+        p.plan, p.plan_at = "none", at
+    elif what == "restart_approved":
+        p.restart, p.restart_at = "approved", at
+    elif what == "restart_done":
+        p.restart, p.restart_at = "none", at
     elif what == "dispatched":
         p.onsite, p.onsite_at, p.signed = "dispatched", at, False
     elif what == "depart":
@@ -225,6 +248,9 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
         if p.remote != "logged_in":
             return _("No remote session is open.")
         return not_before("remote_response", p.remote_at)
+    if what in ("plan_submitted", "plan_approved", "plan_carried_out", "restart_approved",
+                "restart_done"):
+        return _gate_refusal(p, what, not_before)
     if what == "dispatched":
         if p.onsite in ("dispatched", "departed", "arrived"):
             return _("An engineer is already dispatched; record that they left the site first.")
@@ -295,6 +321,47 @@ def _paperwork_after_close(p: Progress, what: str) -> bool:
     if what in PAPERWORK_STEPS:
         return what in p.paperwork
     return what == "analysis_requested" and p.restored_at is not None and not p.merged
+
+
+def _gate_refusal(p: Progress, what: str,
+                  not_before: Callable[[str, datetime | None], str | None]) -> str | None:
+    """The technical plan and the reinstall/restart: approved first where the policy says."""
+    if what == "plan_submitted":
+        if p.plan != "none":
+            return _("A technical plan is already submitted: record that it was carried out "
+                     "first.")
+        return None
+    if what == "plan_approved":
+        if p.plan == "none":
+            return _("Record the technical plan submitted to the customer first.")
+        if p.plan == "approved":
+            return _("The customer's approval of the plan is already recorded.")
+        return not_before("plan_submitted", p.plan_at)
+    if what == "plan_carried_out":
+        if "plan_approval" in p.gates and p.plan != "approved":
+            if p.plan == "none":
+                return _("Carrying out refused: the contract requires a technical plan "
+                         "approved by the customer first. Record the plan submitted and the "
+                         "customer's approval of it (who, how, when) first.")
+            return _("Carrying out refused: the customer has not approved the technical plan "
+                     "yet. Record who approved it, how (written form, e-mail or fax) and "
+                     "when, first.")
+        if p.plan == "none":
+            return _("Record the technical plan submitted to the customer first.")
+        return not_before("plan_approved" if p.plan == "approved" else "plan_submitted",
+                          p.plan_at)
+    if what == "restart_approved":
+        if p.restart == "approved":
+            return _("A reinstall or restart is already approved: record it done first.")
+        return None
+    # restart_done
+    if p.restart != "approved":
+        if "restart_approval" in p.gates:
+            return _("Reinstall or restart refused: the contract requires the approval of the "
+                     "customer's maintenance department first. Record who approved it, how "
+                     "(written form, e-mail or fax) and when, first.")
+        return None
+    return not_before("restart_approved", p.restart_at)
 
 
 def _close_refusal(p: Progress) -> str | None:

@@ -40,6 +40,7 @@ SCORED_EVENTS: dict[str, str] = {
     "written_complaint": N_("verified formal written complaint"),
     "unauthorised_operation": N_("unauthorised operation that interrupted service"),
     "thanks_letter": N_("written letter of thanks"),
+    "repeat_fault": N_("the same fault again within a year of the resolution"),
 }
 
 EVENT_NAMES = frozenset(FLOW_EVENTS) | frozenset(SCORED_EVENTS)

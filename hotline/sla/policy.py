@@ -13,7 +13,7 @@ reads and validates the files.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -276,6 +276,73 @@ class AssurancePeriod:
 
 
 @dataclass(frozen=True)
+class LevelQuestion:
+    """A yes/no question of the contract's fault-level definitions: "yes" proposes ``level``."""
+
+    id: str
+    level: int
+    text: str
+    text_zh: str | None = None
+
+    def shown_text(self) -> str:
+        if current_language() == "zh_CN" and self.text_zh:
+            return self.text_zh
+        return self.text
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The questions that classify a fault (``[classification]``), in the policy's order.
+
+    ``default``: the level proposed when no answer is "yes" (None: nothing is proposed,
+    the engineer chooses — a fault the contract does not define).
+    """
+
+    questions: tuple[LevelQuestion, ...] = ()
+    default: int | None = None
+
+    def question(self, qid: str) -> LevelQuestion | None:
+        return next((q for q in self.questions if q.id == qid), None)
+
+
+def propose_level(classification: Classification, yes: Iterable[str]) -> int | None:
+    """The level the answers propose: the most severe level of a question answered "yes",
+    else the classification's default (None when it has none).
+
+    ``yes``: ids of the questions answered "yes"; an id the policy does not ask is a
+    :class:`ValueError` naming it.
+    """
+    levels = []
+    for qid in yes:
+        question = classification.question(qid)
+        if question is None:
+            raise ValueError(qid)
+        levels.append(question.level)
+    if levels:
+        return min(levels)
+    return classification.default
+
+
+#: The approvals a policy may require before work (``[procedure] gates``).
+GATES: dict[str, str] = {
+    "plan_approval": N_("the customer approves a technical plan before it is carried out"),
+    "restart_approval": N_("the customer approves a reinstall or restart before it is done"),
+}
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """Rules on how work is done (``[procedure]``): approvals required, repeat faults.
+
+    ``repeat_within``: a fault on the same equipment within this time of an earlier
+    fault's resolution means that resolution did not hold (None: no such rule).
+    """
+
+    gates: frozenset[str] = frozenset()
+    repeat_within: timedelta | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     """A contract type's SLA rules."""
 
@@ -297,6 +364,10 @@ class Policy:
     file: Path | None = None
     #: What a fault may be put down to when it is restored or resolved (for the reports).
     fault_categories: tuple[str, ...] = DEFAULT_FAULT_CATEGORIES
+    #: The questions that propose a fault's level (the contract's level definitions).
+    classification: Classification = field(default_factory=Classification)
+    #: Approvals before work, and the repeat-fault rule.
+    procedure: Procedure = field(default_factory=Procedure)
     _zones: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     _by_name: Mapping[str, TargetSpec] = field(default_factory=dict, repr=False, compare=False)
 

@@ -16,6 +16,8 @@ File layout (see ``data/policies/standard.toml`` for a commented example)::
                     warn_share, label, label_zh
     [[scoring.breach]] / [[scoring.event]] / [[scoring.period]]
     [[assurance]]   name, start, end, factor, limits, targets, standby, note
+    [classification] default, [[classification.questions]] id, level, text, text_zh
+    [procedure]     gates, repeat_within
 """
 
 from __future__ import annotations
@@ -36,17 +38,21 @@ from hotline.sla.limits import Limit, parse_limit
 from hotline.sla.policy import (
     ANY,
     DEFAULT_FAULT_CATEGORIES,
+    GATES,
     KINDS,
     TIERS,
     AssuranceEffect,
     AssurancePeriod,
     BreachRule,
+    Classification,
     EscalationSpec,
     EventRule,
     LevelKey,
+    LevelQuestion,
     LimitTable,
     PeriodRule,
     Policy,
+    Procedure,
     Region,
     Scoring,
     TargetSpec,
@@ -63,7 +69,8 @@ MAX_FAULT_CATEGORY_LENGTH = 40
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_TOP_KEYS = {"policy", "conditions", "regions", "escalation", "targets", "scoring", "assurance"}
+_TOP_KEYS = {"policy", "conditions", "regions", "escalation", "targets", "scoring", "assurance",
+             "classification", "procedure"}
 _POLICY_KEYS = {"name", "title", "title_zh", "description", "grades", "levels", "kinds",
                 "warn_share", "fault_categories"}
 _REGION_KEYS = {"label", "cities", "places"}
@@ -78,6 +85,16 @@ _EVENT_RULE_KEYS = {"id", "event", "points", "description"}
 _PERIOD_KEYS = {"id", "metric", "points", "each", "below", "above", "require", "period",
                 "description"}
 _ASSURANCE_KEYS = {"name", "start", "end", "factor", "limits", "targets", "standby", "note"}
+_CLASSIFICATION_KEYS = {"default", "questions"}
+_QUESTION_KEYS = {"id", "level", "text", "text_zh"}
+_PROCEDURE_KEYS = {"gates", "repeat_within"}
+
+#: How many level questions a policy may ask (they fit one screen), and how long each is.
+MAX_QUESTIONS = 12
+MAX_QUESTION_ID = 40
+MAX_QUESTION_TEXT = 200
+#: The longest repeat-fault window (a year; a limit is at most 366 days anyway).
+MAX_REPEAT_WITHIN = timedelta(days=366)
 
 
 #: The largest policy file read (the shipped ones are a few kilobytes).
@@ -342,6 +359,8 @@ class _Reader:
                                       target_names)
         scoring = self._scoring(self.table("scoring", data.get("scoring", {})), target_names)
         assurance = self._assurance(data.get("assurance", []), name, target_names)
+        classification = self._classification(data.get("classification"))
+        procedure = self._procedure(data.get("procedure"))
 
         events = set(EVENT_NAMES)
         events.update(rule.event for rule in scoring.event)
@@ -353,7 +372,77 @@ class _Reader:
             conditions=self.conditions, regions=regions, targets=targets,
             escalation=escalation, scoring=scoring, assurance=assurance,
             events=frozenset(events), file=self.path, fault_categories=fault_categories,
+            classification=classification, procedure=procedure,
         )
+
+    def _classification(self, value: Any) -> Classification:
+        """``[classification]``: yes/no questions, each proposing a level when answered yes."""
+        if value is None:
+            return Classification()
+        body = self.table("classification", value)
+        self.keys("classification", body, _CLASSIFICATION_KEYS)
+        if not self.levels:
+            raise self.fail("classification", _(
+                "a policy without fault levels (policy.levels) has no level questions"))
+        default = None
+        if "default" in body:
+            default = self._level("classification.default", body["default"])
+        raw = self._list_of_tables("classification.questions", body.get("questions", []))
+        if not raw:
+            raise self.fail("classification.questions", _(
+                "ask at least one question ([[classification.questions]])"))
+        if len(raw) > MAX_QUESTIONS:
+            raise self.fail("classification.questions", _(
+                "at most {n} questions (they are asked on one screen)").format(n=MAX_QUESTIONS))
+        questions: list[LevelQuestion] = []
+        for i, item in enumerate(raw):
+            key = f"classification.questions[{i}]"
+            self.keys(key, item, _QUESTION_KEYS)
+            qid = self.text(f"{key}.id", item.get("id"), required=True)
+            if not _IDENT.match(qid) or len(qid) > MAX_QUESTION_ID:
+                raise self.fail(f"{key}.id", _(
+                    "use lower-case letters, digits, _ (at most {n} characters)").format(
+                        n=MAX_QUESTION_ID))
+            if any(q.id == qid for q in questions):
+                raise self.fail(f"{key}.id", _("{id!r} is used twice").format(id=qid))
+            texts = []
+            for field_name in ("text", "text_zh"):
+                text = self.text(f"{key}.{field_name}", item.get(field_name),
+                                 required=field_name == "text")
+                if len(text) > MAX_QUESTION_TEXT or not text.isprintable():
+                    raise self.fail(f"{key}.{field_name}", _(
+                        "one line of at most {n} printable characters").format(
+                            n=MAX_QUESTION_TEXT))
+                texts.append(text)
+            if "level" not in item:
+                raise self.fail(f"{key}.level", _("the level a 'yes' proposes is missing"))
+            questions.append(LevelQuestion(
+                id=qid, level=self._level(f"{key}.level", item["level"]), text=texts[0],
+                text_zh=texts[1] or None))
+        return Classification(questions=tuple(questions), default=default)
+
+    def _level(self, key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value not in self.levels:
+            raise self.fail(key, _("one of the policy's levels: {levels}").format(
+                levels=", ".join(map(str, self.levels))))
+        return value
+
+    def _procedure(self, value: Any) -> Procedure:
+        """``[procedure]``: the approvals required before work, the repeat-fault window."""
+        if value is None:
+            return Procedure()
+        body = self.table("procedure", value)
+        self.keys("procedure", body, _PROCEDURE_KEYS)
+        gates = frozenset(self.str_list("procedure.gates", body.get("gates", []),
+                                        allowed=list(GATES), what=_("gate")))
+        within = None
+        if "repeat_within" in body:
+            within = self.wall_clock("procedure.repeat_within", body["repeat_within"])
+            if not timedelta(0) < within <= MAX_REPEAT_WITHIN:
+                raise self.fail("procedure.repeat_within", _(
+                    "a time above zero and at most {n} days, such as 365d").format(
+                        n=MAX_REPEAT_WITHIN.days))
+        return Procedure(gates=gates, repeat_within=within)
 
     def _fault_categories(self, value: Any) -> tuple[str, ...]:
         if value is None:

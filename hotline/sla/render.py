@@ -12,7 +12,15 @@ from hotline.humane import count
 from hotline.i18n import N_, _, pgettext
 from hotline.sla.facts import TicketFacts
 from hotline.sla.limits import Limit
-from hotline.sla.policy import ANY, TIER_LABELS, LimitTable, Policy, TargetSpec, lookup
+from hotline.sla.policy import (
+    ANY,
+    GATES,
+    TIER_LABELS,
+    LimitTable,
+    Policy,
+    TargetSpec,
+    lookup,
+)
 from hotline.sla.results import EscalationStep, Evaluation, PenaltyEntry, TargetState
 from hotline.sla.workdays import WorkCalendar
 from hotline.timefmt import iso_local
@@ -96,6 +104,29 @@ def _table_rows(policy: Policy, tables: Sequence[LimitTable]) -> list[list[str]]
     return rows
 
 
+def _render_contract_duties(policy: Policy) -> list[str]:
+    """The level questions, the approvals before work and the repeat-fault rule."""
+    lines: list[str] = []
+    c = policy.classification
+    if c.questions:
+        lines += ["", _("Level questions (the most severe level answered yes is proposed)")]
+        lines.append(table([_("Level"), _("Question"), "id"],
+                           [[str(q.level), q.shown_text(), q.id] for q in c.questions]))
+        lines.append("  " + (_("None answered yes: level {n}.").format(n=c.default)
+                             if c.default is not None
+                             else _("None answered yes: no level proposed.")))
+    proc = policy.procedure
+    if proc.gates or proc.repeat_within is not None:
+        lines += ["", _("Procedure")]
+        lines.extend("  " + _(GATES[g]) for g in sorted(proc.gates))
+        if proc.repeat_within is not None:
+            days = proc.repeat_within.total_seconds() / 86400
+            lines.append("  " + _("The same fault on the same equipment within {days} days of "
+                                  "a resolution: that resolution did not hold (repeat_fault)."
+                                  ).format(days=f"{days:g}"))
+    return lines
+
+
 def render_policy(policy: Policy, tz: ZoneInfo) -> str:
     lines = [f"{policy.name} — {policy.shown_title()}"]
     if policy.file is not None:
@@ -176,6 +207,7 @@ def render_policy(policy: Policy, tz: ZoneInfo) -> str:
         lines.append(_("Regions"))
         for r in policy.regions:
             lines.append(f"  {r.zone} — {r.label}: {', '.join(r.cities)}")
+    lines.extend(_render_contract_duties(policy))
     esc = policy.escalation
     lines.append("")
     lines.append(_("Escalation"))

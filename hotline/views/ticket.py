@@ -27,6 +27,7 @@ from hotline.errors import NotFound
 from hotline.humane import count
 from hotline.i18n import N_, _, ngettext
 from hotline.phones import known_form, try_parse_number
+from hotline.sla import SlaEngine
 from hotline.sla.limits import shown_limit
 from hotline.store.models import (
     Attachment,
@@ -55,6 +56,7 @@ OTHER_EVENTS = {
     "penalty_scored": N_("Penalty points"),
     "call_added": N_("Repeat call added"),
     "ticket_linked": N_("Ticket linked"),
+    "repeat_fault": N_("Same fault again within a year: resolution did not hold"),
     "ticket_merged": N_("Closed as a duplicate"),
     "ticket_merged_in": N_("Duplicate merged in"),
 }
@@ -64,6 +66,19 @@ def event_label(kind: str) -> str:
     if kind in STEPS:
         return step_label(kind)
     return _(OTHER_EVENTS[kind]) if kind in OTHER_EVENTS else kind.replace("_", " ")
+
+
+def level_answers_detail(data: dict[str, Any]) -> str:
+    """What the level questions proposed at intake, and the reason for another level."""
+    proposed = data.get("proposed_level")
+    if "answers" not in data:
+        return ""
+    if proposed is None:
+        return " · " + _("level questions: no level proposed")
+    if data.get("level_reason"):
+        return " · " + _("level {proposed} proposed, {level} chosen: {reason}").format(
+            proposed=proposed, level=data.get("level"), reason=data["level_reason"])
+    return " · " + _("level {proposed} proposed and confirmed").format(proposed=proposed)
 
 
 def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
@@ -79,8 +94,9 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
     if kind == "ticket_opened":
         lv = f" L{data['level']}" if data.get("level") else ""
         return (f"{display_names.kind(str(data.get('kind', '')))}{lv} · {data.get('policy', '')}/"
-                f"{data.get('grade', '')} · {data.get('description', '')}")
-    if kind == "remote_approved":
+                f"{data.get('grade', '')} · {data.get('description', '')}"
+                + level_answers_detail(data))
+    if kind in ("remote_approved", "plan_approved", "restart_approved"):
         method = data.get("method", "")
         how = _(APPROVAL_METHODS[method]) if method in APPROVAL_METHODS else method
         text = _("by {who}, {how}").format(who=data.get("approver", ""), how=how)
@@ -95,6 +111,14 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
         number = try_parse_number(str(data.get("caller", "")))
         shown = number.display if number else str(data.get("caller", ""))
         return shown + (f" · {data['text']}" if data.get("text") else "")
+    if kind == "ticket_linked" and data.get("repeat"):
+        if data.get("resolved_at"):
+            return _("repeats {number}: the same equipment's fault resolved within a year"
+                     ).format(number=data.get("other", ""))
+        return _("repeated by {number}: the same equipment failed again within a year"
+                 ).format(number=data.get("other", ""))
+    if kind == "repeat_fault":
+        return _("by {number}").format(number=data.get("by", ""))
     if kind == "ticket_linked":
         return _("linked to {number}").format(number=data.get("other", "")) + (
             f" · {data['text']}" if data.get("text") else "")
@@ -260,7 +284,10 @@ def timeline(s: Session, ticket_id: int, tz: ZoneInfo) -> list[TimelineEntry]:
     return out
 
 
-def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> TicketView:
+def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo,
+                sla: SlaEngine | None = None) -> TicketView:
+    """The ticket as the screen shows it; with ``sla``, the steps its policy's approvals
+    allow (a plan carried out, a restart) are those the desk would accept."""
     with Session(engine) as s:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
@@ -273,7 +300,7 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo) -> 
         entries = timeline(s, ticket_id, tz)
         attachments = s.exec(select(Attachment.id, Attachment.kind, Attachment.name)
                              .where(Attachment.ticket_id == ticket_id)).all()
-        progress = progress_of(s, ticket)
+        progress = progress_of(s, ticket, sla)
         number = known_form(ticket.caller_number) if ticket.caller_number else None
         return TicketView(
             id=ticket_id, number=ticket.number, kind=ticket.kind, level=ticket.level,
