@@ -243,7 +243,13 @@ def why_not(seat: Seat, ticket_id: int, what: str) -> str | None:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(_("There is no ticket {id}.").format(id=ticket_id))
-        return refusal(progress_of(s, ticket, seat.sla), what, seat.now(), seat.settings.tz)
+        refused = refusal(progress_of(s, ticket, seat.sla), what, seat.now(), seat.settings.tz)
+        if refused is None and what == "clock_paused":
+            try:
+                _pausable_now(s, seat.sla, ticket, seat.now())
+            except InputError as exc:
+                return str(exc)
+        return refused
 
 
 def promise_callback(seat: Seat, ticket_id: int, *, at: datetime | None = None) -> str:

@@ -71,6 +71,7 @@ def test_pausing_is_refused_where_the_contract_gives_no_such_right(desk: Desk, n
     with pytest.raises(InputError) as refused:
         desk.record(t, "clock_paused", StepInput(text="customer site closed"))
     words = str(refused.value)
+    assert desk.why_not(t, "clock_paused") == words
     assert f"Policy {policy} gives no right to pause these clocks" in words
     assert "Nothing was saved" in words
     if number == GUANGDONG:                              # level 1, remote: restore runs
@@ -85,6 +86,7 @@ def test_pausing_is_refused_where_the_contract_gives_no_such_right(desk: Desk, n
 def test_pausing_a_standard_fault_is_accepted(desk: Desk, clock: FixedClock) -> None:
     t = open_ticket(desk, STANDARD_A)                    # A level 1: restore 4 h
     clock.advance(minutes=30)
+    assert desk.why_not(t, "clock_paused") is None
     desk.record(t, "clock_paused", StepInput(text="customer holds the site"))
     clock.advance(hours=2)
     desk.record(t, "clock_resumed")
