@@ -169,3 +169,19 @@ def test_a_closed_ticket_without_paperwork_clocks_refuses_the_documents(
     assert gd_desk.paperwork_due(t) == []
     with pytest.raises(InputError, match="no Handling form submitted clock runs"):
         gd_desk.record(t, "handling_form")
+
+
+def test_the_work_list_keeps_a_closed_tickets_paperwork_until_it_is_in(
+        gd_desk: Desk, clock: FixedClock) -> None:
+    from hotline.views.dashboard import load_work
+
+    t = _closed_fault(gd_desk, clock)
+    with Session(gd_desk.engine) as s:
+        work = [(w.ticket_id, w.target) for w in load_work(s)[0]]
+    assert (t, "handling_form") in work
+    gd_desk.record(t, "handling_form")
+    with Session(gd_desk.engine) as s:
+        assert t not in [w.ticket_id for w in load_work(s)[0]]
+    level2 = _closed_fault(gd_desk, clock, level=2)  # no paperwork: off the list at once
+    with Session(gd_desk.engine) as s:
+        assert level2 not in [w.ticket_id for w in load_work(s)[0]]
