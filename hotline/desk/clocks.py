@@ -230,8 +230,10 @@ def evaluate_ticket(tx: Transaction, sla: SlaEngine, ticket: Ticket) -> None:
         ticket.level = plan.level
     ticket.next_check_at = plan.next_check_at
     nxt = plan.next_deadline()
-    ticket.next_due_at = nxt.due_at if nxt and ticket.status != "closed" else None
-    ticket.next_clock = nxt.key if nxt and ticket.status != "closed" else None
+    # A closed ticket's clocks are over but for its paperwork (kept on close): the work
+    # list shows a document still due until it is in.
+    ticket.next_due_at = nxt.due_at if nxt else None
+    ticket.next_clock = nxt.key if nxt else None
     s.add(ticket)
 
 

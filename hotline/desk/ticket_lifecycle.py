@@ -211,8 +211,8 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
         return _("The ticket was merged into another ticket: record steps there.")
     if p.closed and what not in always and not _paperwork_after_close(p, what):
         if what in PAPERWORK_STEPS and p.restored_at is not None:
-            return _("The ticket is closed and no {step} clock runs: reopen it first."
-                     ).format(step=step_label(what))
+            return _("The ticket is closed and no {document} is due (its clock does not "
+                     "run): reopen it first.").format(document=display_names.target(what))
         return _("The ticket is closed: reopen it first.")
     order_msg = _("{step} ({time}) cannot be before {before} ({before_time}).")
 

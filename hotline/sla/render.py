@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.humane import count
-from hotline.i18n import N_, _, pgettext
+from hotline.i18n import N_, _, ngettext, pgettext
 from hotline.sla.facts import TicketFacts
 from hotline.sla.limits import Limit
 from hotline.sla.policy import (
@@ -174,7 +174,10 @@ def render_policy(policy: Policy, tz: ZoneInfo) -> str:
             flags.append(_("restarts on reopen"))
         if s.name in policy.escalation.upgrade_on:
             flags.append(_("breach escalates"))
-        rows.append([s.shown_label(), " / ".join(s.start), " / ".join(s.stop), ", ".join(flags)])
+        starts = " / ".join(s.start)
+        if s.after:
+            starts += " " + _("(not before {events})").format(events=" / ".join(s.after))
+        rows.append([s.shown_label(), starts, " / ".join(s.stop), ", ".join(flags)])
     lines.append(table([_("Target"), _("Starts at"), _("Stops at"), _("Rules")], rows))
     variants = [(s, v) for s in policy.targets for v in s.variants]
     if variants:
@@ -206,7 +209,11 @@ def render_policy(policy: Policy, tz: ZoneInfo) -> str:
         lines.append("")
         lines.append(_("Regions"))
         for r in policy.regions:
-            lines.append(f"  {r.zone} — {r.label}: {', '.join(r.cities)}")
+            places = (" " + ngettext("(and {n} more place name)",
+                                     "(and {n} more place names)",
+                                     len(r.places)).format(n=len(r.places))
+                      if r.places else "")
+            lines.append(f"  {r.zone} — {r.label}: {', '.join(r.cities)}{places}")
     lines.extend(_render_contract_duties(policy))
     esc = policy.escalation
     lines.append("")

@@ -123,7 +123,7 @@ def test_a_closed_ticket_takes_its_paperwork_while_the_clocks_run(
     assert "dispatched" not in view.allowed and "restore" not in view.allowed
     with pytest.raises(InputError, match="closed: reopen it first"):
         gd_desk.record(t, "dispatched", StepInput(engineer="chenhao"))
-    with pytest.raises(InputError, match="no Analysis report submitted clock runs"):
+    with pytest.raises(InputError, match="no Analysis report is due"):
         gd_desk.record(t, "analysis_report")
 
     # the customer asks for the report after the closing: 5 days from the request
@@ -167,5 +167,21 @@ def test_a_closed_ticket_without_paperwork_clocks_refuses_the_documents(
     # level 2: the contract asks for no handling form, so no clock runs after closing
     t = _closed_fault(gd_desk, clock, level=2)
     assert gd_desk.paperwork_due(t) == []
-    with pytest.raises(InputError, match="no Handling form submitted clock runs"):
+    with pytest.raises(InputError, match="no Handling form is due"):
         gd_desk.record(t, "handling_form")
+
+
+def test_the_work_list_keeps_a_closed_tickets_paperwork_until_it_is_in(
+        gd_desk: Desk, clock: FixedClock) -> None:
+    from hotline.views.dashboard import load_work
+
+    t = _closed_fault(gd_desk, clock)
+    with Session(gd_desk.engine) as s:
+        work = [(w.ticket_id, w.target) for w in load_work(s)[0]]
+    assert (t, "handling_form") in work
+    gd_desk.record(t, "handling_form")
+    with Session(gd_desk.engine) as s:
+        assert t not in [w.ticket_id for w in load_work(s)[0]]
+    level2 = _closed_fault(gd_desk, clock, level=2)  # no paperwork: off the list at once
+    with Session(gd_desk.engine) as s:
+        assert level2 not in [w.ticket_id for w in load_work(s)[0]]
