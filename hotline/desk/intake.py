@@ -30,6 +30,7 @@ from hotline.phones import PhoneNumber
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
 from hotline.sla.policy import propose_level
+from hotline.store.limits import check_text
 from hotline.store.models import Call, Contact, ContactNumber, Customer, Engineer, Ticket
 from hotline.store.transaction import Transaction
 
@@ -102,6 +103,7 @@ def choose_level(sla: SlaEngine, policy: str, kind: str, level: int | None,
     if len(why) > MAX_LEVEL_REASON:
         raise InputError(_("The reason for the level is too long ({n} characters; at most "
                            "{max}).").format(n=len(why), max=MAX_LEVEL_REASON))
+    check_text(_("The reason for the level"), why)
     if proposed is not None and level != proposed and not why:
         raise InputError(_("The answers propose level {proposed}; to open the fault at level "
                            "{level} instead, give the reason.").format(

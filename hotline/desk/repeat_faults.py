@@ -49,10 +49,14 @@ def earlier_fault(s: Session, sla: SlaEngine, ticket: Ticket, when: datetime
     if within is None or ticket.kind != "fault" or ticket.customer_id is None or not equipment:
         return None
     site = equipment_key(ticket.site)
+    # only faults with a resolution inside the window (the events bound the search)
+    resolved_in_window = select(Event.ticket_id).where(
+        Event.kind == "resolve", col(Event.at) >= when - within, col(Event.at) <= when)
     candidates = s.exec(select(Ticket).where(
         Ticket.customer_id == ticket.customer_id, Ticket.kind == "fault",
         Ticket.id != ticket.id, col(Ticket.status).in_(("resolved", "closed")),
-        col(Ticket.equipment).is_not(None))).all()
+        col(Ticket.equipment).is_not(None),
+        col(Ticket.id).in_(resolved_in_window))).all()
     best: tuple[Ticket, datetime] | None = None
     for old in candidates:
         assert old.id is not None

@@ -105,6 +105,16 @@ def test_unknown_answers_are_refused(any_desk: Desk, answers: tuple[str, ...],
         fault(any_desk, level=2, level_answers=answers)
 
 
+@pytest.mark.parametrize(("reason", "message"), [
+    ("\x00", "NUL character"), ("\ud800", "lone surrogate"), ("x" * 4001, "too long")])
+def test_a_reason_no_database_can_keep_is_refused(any_desk: Desk, reason: str,
+                                                  message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        fault(any_desk, level=3, level_answers=("service_interrupted",), level_reason=reason)
+    with Session(any_desk.engine) as s:
+        assert s.exec(select(Ticket)).all() == []
+
+
 def test_a_standard_fault_of_an_hours_outage_is_level_1(any_desk: Desk) -> None:
     with pytest.raises(InputError, match="propose level 1"):
         fault(any_desk, STANDARD, level=3, level_answers=("outage_1h",))
@@ -252,6 +262,7 @@ def sla():  # type: ignore[no-untyped-def]
 @example(["\x00"], "\ud800", 1, "standard")
 @example(["service_interrupted"], "x" * 4001, 3, "guangdong-transmission")
 @example(["outage_1h", "outage_1h"], "", 1, "standard")
+@example(["outage_1h"], "\x00", 3, "standard")
 @hsettings(max_examples=200, deadline=None)
 def test_hostile_level_answers_refuse_only_in_words(sla, answers: list[str],  # type: ignore[no-untyped-def]
                                                     reason: str, level: int,
@@ -262,6 +273,8 @@ def test_hostile_level_answers_refuse_only_in_words(sla, answers: list[str],  # 
         choice = choose_level(sla, policy, "fault", level, tuple(answers), reason)
     except InputError:
         return
+    assert "\x00" not in choice.reason
+    choice.reason.encode("utf-8")  # a lone surrogate is refused before the database sees it
     questions = {q.id for q in sla.policy(policy).classification.questions}
     assert set(choice.answers or ()) <= questions
     assert choice.level == level

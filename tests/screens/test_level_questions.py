@@ -165,3 +165,44 @@ async def test_a_repeat_of_a_fault_resolved_within_a_year_is_said_on_logging(
         assert not isinstance(app.screen, IntakeScreen)
         said = [n.message for n in app._notifications]
         assert any(f"fault {old_number} was resolved within a year" in m for m in said), said
+
+
+async def test_the_ticket_screen_refuses_a_restart_before_its_approval(
+        demo_desk: Desk, clock: FixedClock) -> None:
+    from hotline.desk.intake import Intake
+    from screens.step_form import StepForm
+    from screens.ticket import TicketScreen
+    from tests.screens.test_dashboard import SIZE as WIDE
+
+    t = demo_desk.log_call(Intake(number=GUANGDONG, kind="fault", level=2,
+                                  description="fans stopped"))
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")  # the work list, its first row
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+        await pilot.press("X")  # restart done: refused, saying which approval is missing
+        await settle(pilot)
+        assert not isinstance(app.screen, StepForm)
+        said = [str(n.message) for n in app._notifications]
+        assert any("approval of the customer's maintenance department" in m for m in said)
+        await pilot.press("u")  # the approval: who, how, what
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, StepForm)
+        await type_text(pilot, "Liang")
+        await pilot.press("tab", "f", "tab")
+        await type_text(pilot, "SCC board")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("X", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+    with Session(demo_desk.engine) as s:
+        kinds = [e.kind for e in s.exec(select(Event).where(Event.ticket_id == t)
+                                        .order_by(Event.id)).all()]
+        assert kinds[-2:] == ["restart_approved", "restart_done"]
+        approved = s.exec(select(Event).where(Event.kind == "restart_approved")).one()
+        assert '"method": "fax"' in approved.data and "SCC board" in approved.data
