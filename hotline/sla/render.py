@@ -39,6 +39,12 @@ KIND_LABELS = {
     "fault": N_("fault"),
     "consultation": N_("consultation"),
     "complaint": N_("complaint"),
+    "inspection": N_("inspection"),
+    "upgrade_request": N_("upgrade request"),
+    "document_request": N_("document request"),
+    "meeting": N_("meeting"),
+    "service_report": N_("service report"),
+    "number_change": N_("number change"),
 }
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
@@ -172,6 +178,12 @@ def render_policy(policy: Policy, tz: ZoneInfo) -> str:
             flags.append(_("due after closing"))
         if s.restart_on_reopen:
             flags.append(_("restarts on reopen"))
+        if s.anchor == "planned":
+            flags.append(_("counts from the planned date"))
+        elif s.anchor == "before_planned":
+            flags.append(_("due that long before the planned date"))
+        if s.optional:
+            flags.append(_("only if it happens (late is the breach)"))
         if s.name in policy.escalation.upgrade_on:
             flags.append(_("breach escalates"))
         starts = " / ".join(s.start)
@@ -331,6 +343,9 @@ def render_evaluation(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zo
     lines = [" · ".join(head)]
     lines.append(_("Opened {opened} · as of {at}").format(opened=when(facts.opened_at, tz),
                                                          at=when(ev.at, tz)))
+    if facts.planned_at is not None:
+        lines.append(_("Planned for {planned} (as first planned)").format(
+            planned=when(facts.planned_at, tz)))
     if facts.level is not None and ev.level != facts.level:
         lines.append(_("Level {a} → {b} after escalation or reclassification").format(
             a=facts.level, b=ev.level))
@@ -362,7 +377,10 @@ def render_evaluation(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zo
         if retimed:
             headings.append(_("Re-timed at"))
         lines.append(table([*headings, _("Due"), _("State"), _("Met / breached")], rows))
-        if retimed:
+        if retimed and facts.planned_at is not None:
+            lines.append(_("A re-timed clock counts from the new planned date (or its new "
+                           "level's limit from the re-timing), not from its start."))
+        elif retimed:
             lines.append(_("A re-timed clock counts its new level's limit from the re-timing, "
                            "not from its start."))
     else:
@@ -494,6 +512,7 @@ def evaluation_json(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zone
         "zone": policy.zone_of(facts.region),
         "conditions": sorted(facts.conditions),
         "opened": t(facts.opened_at),
+        "planned": t(facts.planned_at) if facts.planned_at is not None else None,
         "at": t(ev.at),
         "level": ev.level,
         "targets": [{

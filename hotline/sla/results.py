@@ -42,6 +42,7 @@ class TargetState:
     #: The part of ``paused_for`` that moved the due time: all of it for a wall-clock
     #: limit, only the working days' part for a limit in working days.
     paused_counted: timedelta = timedelta(0)
+    optional: bool = False  # a deadline for something that may not happen (not work owed)
 
 
 @dataclass(frozen=True)

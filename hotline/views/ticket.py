@@ -59,6 +59,7 @@ OTHER_EVENTS = {
     "repeat_fault": N_("Same fault again within a year: resolution did not hold"),
     "ticket_merged": N_("Closed as a duplicate"),
     "ticket_merged_in": N_("Duplicate merged in"),
+    "duty_planned": N_("Planned with the year's duties"),
 }
 
 
@@ -79,6 +80,19 @@ def level_answers_detail(data: dict[str, Any]) -> str:
         return " · " + _("level {proposed} proposed, {level} chosen: {reason}").format(
             proposed=proposed, level=data.get("level"), reason=data["level_reason"])
     return " · " + _("level {proposed} proposed and confirmed").format(proposed=proposed)
+
+
+def _planned_text(value: object, tz: ZoneInfo) -> str:
+    """A planned time as an event keeps it (ISO text), in the desk's zone; "—" without."""
+    if not isinstance(value, str):
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
@@ -151,6 +165,9 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
                          for c in data.get("conditions", [])) or "—"
     if kind == "level_changed":
         return f"L{data.get('from_level')} → L{data.get('to_level')}"
+    if kind == "rescheduled":
+        moved = " → ".join(_planned_text(data.get(k), tz) for k in ("from", "planned"))
+        return moved + (f" · {data['text']}" if data.get("text") else "")
     if kind == "escalation_raised":
         what = display_names.escalation(str(data.get("kind", "")))
         tier = display_names.tier(data.get("tier")) if data.get("tier") else ""
