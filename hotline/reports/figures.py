@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -64,6 +64,14 @@ SYSTEM = "system"
 ANSWER_BINS = (10, 20, 30, 60, 120)
 
 _ALL = "__all__"  # the key of an ungrouped result
+
+#: The kinds of ticket that are contract duties, and the targets that are duties' (a part
+#: lent on a fault is a duty of the fault's ticket: ``part_return``).
+DUTY_KINDS: frozenset[str] = frozenset({"inspection", "upgrade_request", "document_request",
+                                        "meeting"})
+DUTY_TARGETS: frozenset[str] = frozenset({
+    "inspection", "inspection_change_notice", "inspection_report", "upgrade_response",
+    "upgrade_applied", "document_delivery", "meeting_reply", "part_return"})
 
 
 # --- the figures -----------------------------------------------------------------------
@@ -181,6 +189,33 @@ class PenaltyFigures:
 
 
 @dataclass(frozen=True)
+class DutyFigures:
+    """The contract's duties (inspections, upgrades, documents, meetings, parts lent…):
+    their targets met and breached in the period, and the points they scored."""
+
+    targets: Mapping[str, TargetFigures] = field(default_factory=dict)
+    points: Mapping[str, float] = field(default_factory=dict)  # by rule
+    #: Technical-exchange days given in the period (None: not counted for this scope).
+    exchange_days: float | None = None
+
+    @property
+    def met(self) -> int:
+        return sum(t.met for t in self.targets.values())
+
+    @property
+    def breached(self) -> int:
+        return sum(t.breached for t in self.targets.values())
+
+    @property
+    def total_points(self) -> float:
+        return sum(self.points.values())
+
+    @property
+    def empty(self) -> bool:
+        return not self.targets and not self.points and not self.exchange_days
+
+
+@dataclass(frozen=True)
 class Block:
     """Every figure of one scope (all contracts, one contract, one shift)."""
 
@@ -191,6 +226,7 @@ class Block:
     targets: Mapping[str, TargetFigures] = field(default_factory=dict)
     escalations: EscalationFigures = EscalationFigures()
     penalties: PenaltyFigures = PenaltyFigures()
+    duties: DutyFigures = DutyFigures()
 
 
 @dataclass(frozen=True)
@@ -588,6 +624,34 @@ def _stored_penalties(q: _Scope, grouped: bool) -> dict[Key, dict[str, float]]:
     return out
 
 
+def _duty_points(q: _Scope, grouped: bool, duty_rules: Collection[str]
+                 ) -> dict[Key, dict[str, float]]:
+    """Points scored in the period by the contract's duties, by group and rule: the rules
+    on duty targets (an inspection report late…), and any rule scored on a duty's ticket."""
+    is_duty: sa.ColumnElement[bool] = col(Ticket.kind).in_(sorted(DUTY_KINDS))
+    if duty_rules:
+        is_duty = sa.or_(col(Penalty.rule).in_(sorted(duty_rules)), is_duty)
+    rows = q.grouped([func.sum(col(Penalty.points))], col(Penalty.contract_id),
+                     col(Penalty.at), grouped, where=[q.within(col(Penalty.at)), is_duty],
+                     froms=lambda st: st.select_from(Penalty).outerjoin(
+                         Ticket, col(Ticket.id) == col(Penalty.ticket_id)),
+                     extra_group=[col(Penalty.rule)])
+    out: dict[Key, dict[str, float]] = defaultdict(dict)
+    for k, (rule, points) in rows:
+        out[k][str(rule)] = float(points or 0)
+    return out
+
+
+def duty_rules(sla: SlaEngine) -> set[str]:
+    """The breach rules of the desk's policies that score duty targets only."""
+    out: set[str] = set()
+    for name in sla.policy_names():
+        for rule in sla.policy(name).scoring.breach:
+            if rule.targets and rule.targets <= DUTY_TARGETS:
+                out.add(rule.id)
+    return out
+
+
 def _hours(q: _Scope, start: datetime) -> list[tuple[int, int, int, int]]:
     """(hour index since ``start``, offered, answered, answered in time)."""
     hour = floor_int(seconds_between(col(Call.offered_at), utc(start)) / 3600.0)
@@ -657,13 +721,14 @@ class _Tally:
     targets: dict[Key, dict[str, list[int]]]
     escalations: dict[Key, dict[str, tuple[Any, ...]]]
     penalties: dict[Key, dict[str, float]]
+    duty_points: dict[Key, dict[str, float]] = field(default_factory=dict)
     call_p90: dict[Key, float] = field(default_factory=dict)
     ack_p90: dict[Key, float] = field(default_factory=dict)
 
     def groups(self) -> set[Key]:
         out: set[Key] = set()
         for d in (self.calls, self.clocks, self.faults, self.targets, self.escalations,
-                  self.penalties):
+                  self.penalties, self.duty_points):
             out.update(d)
         return out
 
@@ -710,6 +775,7 @@ class _Tally:
         targets: dict[str, list[int]] = {}
         kinds: dict[str, list[Any]] = {}
         stored: dict[str, float] = defaultdict(float)
+        duty_points: dict[str, float] = defaultdict(float)
         for k in keys:
             for target, (met, breached) in self.targets.get(k, {}).items():
                 tf = targets.setdefault(target, [0, 0])
@@ -721,6 +787,11 @@ class _Tally:
                     e[i] += v
             for rule, points in self.penalties.get(k, {}).items():
                 stored[rule] += points
+            for rule, points in self.duty_points.get(k, {}).items():
+                duty_points[rule] += points
+        duties = DutyFigures({name: TargetFigures(met, breached)
+                              for name, (met, breached) in sorted(targets.items())
+                              if name in DUTY_TARGETS}, dict(sorted(duty_points.items())))
         met_or_breached = {name: TargetFigures(met, breached)
                            for name, (met, breached) in targets.items()}
         if c.offered:
@@ -734,13 +805,14 @@ class _Tally:
             escalations=EscalationFigures(
                 raised, {kind: int(e[0]) for kind, e in sorted(kinds.items())}, acked,
                 withdrawn, unacked, ack_total / acked if acked else None, ack_p90),
-            penalties=PenaltyFigures(dict(sorted(stored.items()))))
+            penalties=PenaltyFigures(dict(sorted(stored.items()))), duties=duties)
 
 
-def _tally(q: _Scope, grouped: bool) -> _Tally:
+def _tally(q: _Scope, grouped: bool, duty_rules: Collection[str] = ()) -> _Tally:
     """Every figure of the scope, by contract (``grouped``) or as one group (_ALL)."""
     t = _Tally(_calls(q, grouped), _clock_outcomes(q, grouped), _faults(q, grouped),
-               _targets(q, grouped), _escalations(q, grouped), _stored_penalties(q, grouped))
+               _targets(q, grouped), _escalations(q, grouped), _stored_penalties(q, grouped),
+               _duty_points(q, grouped, duty_rules))
     t.call_p90 = _call_p90(q, grouped, t.answered())
     t.ack_p90 = _ack_p90(q, grouped, t.acknowledged())
     return t
@@ -917,7 +989,8 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             if match is None:
                 raise InputError(_("Unknown contract {code!r} in a metric.").format(code=code))
             extra[match] = dict(values)
-        tally = _tally(q, True)
+        rules = duty_rules(sla)
+        tally = _tally(q, True, rules)
         per_contract = _blocks(tally)
         keys = wanted if only else wanted | set(per_contract)
         if period.shift is None:
@@ -951,13 +1024,14 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             labelled = _disjoint([(iv, n) for n, sp in enumerate(shifts)
                                   for iv in sp.intervals])
             if labelled:  # every shift in one pass, grouped by shift
-                st = _tally(_Scope(s, (), now, contract_id, only, shifts=labelled), True)
+                st = _tally(_Scope(s, (), now, contract_id, only, shifts=labelled), True,
+                            rules)
                 by_spec = [st.block([n], call_p90=st.call_p90.get(n), ack_p90=st.ack_p90.get(n))
                            for n in range(len(specs))]
             else:  # shifts overlapping in time (boundaries inside a clock change): one by one
                 by_spec = []
                 for sp in shifts:
-                    st = _tally(_Scope(s, sp.intervals, now, contract_id, only), False)
+                    st = _tally(_Scope(s, sp.intervals, now, contract_id, only), False, rules)
                     by_spec.append(st.block([_ALL], call_p90=st.call_p90.get(_ALL),
                                             ack_p90=st.ack_p90.get(_ALL)))
             for spec, block in zip(specs, by_spec, strict=True):
