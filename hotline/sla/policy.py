@@ -32,6 +32,19 @@ TIERS: tuple[Tier, ...] = ("engineer", "supervisor", "manager")
 
 KINDS = ("fault", "consultation", "complaint")
 
+#: The contract's other duties, each a kind of ticket with its own clocks (issue 16; what
+#: each means: :mod:`hotline.duties.kinds`). A policy lists those it tracks in its kinds.
+DUTY_KINDS = ("inspection", "upgrade_request", "document_request", "meeting",
+              "service_report", "number_change")
+
+#: Every kind of ticket a policy may name.
+ALL_KINDS = KINDS + DUTY_KINDS
+
+#: Where a target counts from: its start (the default), the ticket's planned time, or back
+#: from the planned time (a notice due so long before it).
+Anchor = Literal["start", "planned", "before_planned"]
+ANCHORS: tuple[Anchor, ...] = ("start", "planned", "before_planned")
+
 #: The condition that dispatching an engineer sets (see :meth:`Policy.dispatched`).
 ONSITE = "onsite"
 
@@ -51,6 +64,19 @@ TARGET_LABELS: dict[str, str] = {
     "resolve": N_("Resolve fault"),
     "handling_form": N_("Handling form"),
     "analysis_report": N_("Analysis report"),
+    "part_return": N_("Spare part returned"),
+    "inspection": N_("Inspection"),
+    "inspection_on_request": N_("Inspection on request"),
+    "inspection_change_notice": N_("Inspection change notice"),
+    "inspection_report": N_("Inspection report"),
+    "upgrade_response": N_("Upgrade response"),
+    "upgrade_applied": N_("Upgrade application"),
+    "spares_upgraded": N_("Spare parts upgraded"),
+    "document_delivery": N_("Document delivery"),
+    "meeting": N_("Meeting held"),
+    "meeting_reply": N_("Meeting item reply"),
+    "service_report": N_("Monthly service report"),
+    "number_change_notice": N_("Number change notice"),
 }
 
 TIER_LABELS: dict[str, str] = {
@@ -116,6 +142,11 @@ class TargetSpec:
     warn_share: float | None = None
     label: str | None = None
     label_zh: str | None = None
+    #: Where the limit counts from (see :data:`Anchor`).
+    anchor: Anchor = "start"
+    #: A deadline for something that may not happen (a change of plan): passing it
+    #: ends the clock without a breach; the stop event after it is the breach.
+    optional: bool = False
 
     def shown_label(self) -> str:
         if current_language() == "zh_CN" and self.label_zh:

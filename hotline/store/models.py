@@ -226,7 +226,8 @@ class Ticket(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, index=True, max_length=24)
-    kind: str = Field(max_length=16)  # fault | consultation | complaint
+    #: fault | consultation | complaint, or a contract duty (hotline.duties.kinds.DUTY_KINDS)
+    kind: str = Field(max_length=16)
     level: int | None = None  # current level, 1 most severe
     initial_level: int | None = None  # as classified at intake (the SLA replay starts here)
     status: str = Field(default="open", max_length=20, index=True)
@@ -255,6 +256,9 @@ class Ticket(SQLModel, table=True):
     fault_category: str | None = Field(default=None, max_length=40, index=True)
     cause: str | None = Field(default=None, max_length=4000)
     solution: str | None = Field(default=None, max_length=4000)
+    #: A duty's planned time (an inspection's date, a meeting, a number change): targets
+    #: anchored to it count from it or back from it (migration 0018).
+    planned_at: datetime | None = utc_field(index=True)
     version: int = 1
 
 
@@ -371,6 +375,26 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=60)
     value: str = Field(default="", max_length=2000)
+
+
+class ExchangeDay(SQLModel, table=True):
+    """Days of technical exchange given under a contract (a yearly counter, issue 16).
+
+    Each row is one exchange (a training, a seminar) of ``days`` days on ``day``; the
+    year's total is read against the policy's target. Rows are only added; a mistake is
+    corrected by a row with negative days, so the record keeps what was said.
+    """
+
+    __tablename__ = "exchange_day"
+    __table_args__ = (sa.Index("ix_exchange_day_contract_day", "contract_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id")
+    day: date
+    days: float
+    subject: str = Field(default="", max_length=300)
+    recorded_at: datetime = utc_field(nullable=False)
+    recorded_by: str = Field(max_length=64)
 
 
 # --- telephony (issue 6) ----------------------------------------------------
