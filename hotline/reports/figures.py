@@ -36,6 +36,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from hotline.desk.call_states import CallState
+from hotline.duties.kinds import DUTY_KINDS
+from hotline.duties.kinds import DUTY_TARGETS as DUTY_TARGET_NAMES
 from hotline.errors import InputError, NotFound
 from hotline.i18n import _
 from hotline.reports.engineers import EngineerFigures, engineer_figures
@@ -65,13 +67,10 @@ ANSWER_BINS = (10, 20, 30, 60, 120)
 
 _ALL = "__all__"  # the key of an ungrouped result
 
-#: The kinds of ticket that are contract duties, and the targets that are duties' (a part
-#: lent on a fault is a duty of the fault's ticket: ``part_return``).
-DUTY_KINDS: frozenset[str] = frozenset({"inspection", "upgrade_request", "document_request",
-                                        "meeting"})
-DUTY_TARGETS: frozenset[str] = frozenset({
-    "inspection", "inspection_change_notice", "inspection_report", "upgrade_response",
-    "upgrade_applied", "document_delivery", "meeting_reply", "part_return"})
+#: The targets that are duties': every duty kind's, and the return of a part lent on a
+#: fault (a duty of the fault's ticket).
+DUTY_TARGETS: frozenset[str] = frozenset(
+    {target for targets in DUTY_TARGET_NAMES.values() for target in targets} | {"part_return"})
 
 
 # --- the figures -----------------------------------------------------------------------

@@ -1,0 +1,241 @@
+"""The Duties screen driven by keyboard on a fake clock: open, order, colours, Enter to
+the ticket, the contract filter, recording a duty and bad input refused in words."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, func, select
+
+from hotline.clock import FixedClock
+from hotline.desk.operations import Desk
+from hotline.errors import InputError
+from hotline.store.models import Contract, SlaClock, Ticket
+from screens.app import HotlineApp
+from screens.duties import DutiesScreen, DutyForm, read_new_duty
+from screens.ticket import TicketScreen
+from screens.widgets.live_table import BREACH_STYLE, OK_STYLE, WARN_STYLE, Countdown, LiveTable
+from tests.screens.test_dashboard import cell_text, settle, type_text
+from tests.support import START, TZ
+
+SIZE = (120, 35)
+GD1 = "GD-TX-2026-001"
+GD2 = "GD-TX-2026-002"
+STD = "STD-2026-010"
+
+
+def add_duty(desk: Desk, number: str, kind: str, contract: str, subject: str, *,
+             due: datetime | None, warn: datetime | None = None, target: str = "",
+             planned: datetime | None = None) -> int:
+    """A duty as the SLA evaluation leaves it: its next clock and due time on the ticket."""
+    with Session(desk.engine) as s:
+        c = s.exec(select(Contract).where(Contract.code == contract)).one()
+        t = Ticket(number=number, kind=kind, policy=c.policy, grade=c.grade,
+                   customer_id=c.customer_id, contract_id=c.id, opened_at=START - timedelta(
+                       days=3), opened_by="zhangwei", description=subject, planned_at=planned,
+                   next_due_at=due, next_clock=target if due else None)
+        s.add(t)
+        s.flush()
+        assert t.id is not None
+        if due is not None:
+            s.add(SlaClock(ticket_id=t.id, key=target, target=target.split("#")[0],
+                           started_at=START - timedelta(days=3), due_at=due,
+                           warn_at=warn or due, state="running"))
+        s.commit()
+        return t.id
+
+
+def duty_desk(desk: Desk) -> dict[str, int]:
+    h = timedelta(hours=1)
+    return {
+        "inspection": add_duty(desk, "DT-0001", "inspection", GD1, "福田机房半年巡检",
+                               due=START + 2 * h, warn=START + h, target="inspection",
+                               planned=START + 2 * h),
+        "document": add_duty(desk, "DT-0002", "document_request", GD2, "设备手册 V3",
+                             due=START + h / 2, warn=START - h / 6, target="document_delivery"),
+        "meeting": add_duty(desk, "DT-0003", "meeting", STD, "月度生产例会",
+                            due=START - h, warn=START - 2 * h, target="meeting_reply#2"),
+        "upgrade": add_duty(desk, "DT-0004", "upgrade_request", GD1, "网管软件升级",
+                            due=None),
+    }
+
+
+def duty_rows(app: HotlineApp) -> list[list[str]]:
+    table = app.screen.query_one("#duties", LiveTable)
+    return [[cell_text(c) for c in table.get_row(k)] for k in table.keys]
+
+
+def countdown(app: HotlineApp, number: str) -> Countdown:
+    table = app.screen.query_one("#duties", LiveTable)
+    for key in table.keys:
+        if cell_text(table.get_cell(key, "ticket")) == number:
+            cell = table.get_cell(key, "left")
+            value = getattr(cell, "value", cell)
+            assert isinstance(value, Countdown)
+            return value
+    raise AssertionError(number)
+
+
+async def open_duties(pilot, key: str = "f7") -> DutiesScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DutiesScreen)
+    return screen
+
+
+async def test_duties_listed_soonest_due_first_coloured_as_the_work_list(
+        demo_desk: Desk, clock: FixedClock) -> None:
+    duty_desk(demo_desk)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_duties(pilot)
+        rows = duty_rows(app)
+        # breached first, then by due time; the duty with nothing due comes last
+        assert [r[6] for r in rows] == ["DT-0003", "DT-0002", "DT-0001", "DT-0004"]
+        assert [r[0] for r in rows] == ["-1:00:00", "30:00", "2:00:00", "—"]
+        assert rows[0][2] == "Meeting" and rows[0][4] == STD
+        assert rows[0][3] == "meeting reply 2"
+        assert rows[3][3] == "nothing due"
+        assert countdown(app, "DT-0003").style() == BREACH_STYLE
+        assert countdown(app, "DT-0002").style() == WARN_STYLE
+        assert countdown(app, "DT-0001").style() == OK_STYLE
+        title = app.screen.query_one("#duties-title").render()
+        assert "4 duties" in str(title) and "1 past due" in str(title)
+        # an hour and a half later the inspection is warned and the document breached
+        clock.advance(minutes=90)
+        app.refresh_now()
+        await settle(pilot)
+        assert countdown(app, "DT-0001").style() == WARN_STYLE
+        assert countdown(app, "DT-0002").style() == BREACH_STYLE
+        assert duty_rows(app)[2][0] == "30:00"
+
+
+async def test_enter_opens_the_duty_ticket_and_esc_comes_back(demo_desk: Desk) -> None:
+    ids = duty_desk(demo_desk)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_duties(pilot, "U")
+        await pilot.press("down")  # the document request
+        await pilot.press("enter")
+        await settle(pilot)
+        ticket = app.screen
+        assert isinstance(ticket, TicketScreen)
+        assert ticket.ticket_id == ids["document"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("o")  # o opens it too (the cursor stayed)
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.ticket_id == ids["document"]
+
+
+async def test_f_shows_one_contract_at_a_time(demo_desk: Desk) -> None:
+    duty_desk(demo_desk)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_duties(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert [r[6] for r in duty_rows(app)] == ["DT-0001", "DT-0004"]  # GD1's
+        assert GD1 in str(app.screen.query_one("#duties-title").render())
+        await pilot.press("F")
+        await settle(pilot)
+        assert len(duty_rows(app)) == 4  # back to all contracts
+
+
+async def test_the_palette_and_the_help_know_the_duties(demo_desk: Desk) -> None:
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.dashboard)}
+        assert "Duties" in titles
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "Duties")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DutiesScreen)
+        # with the screen open, the palette offers its own actions
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"New duty", "Open ticket", "Contract"} <= titles
+        await pilot.press("f1")
+        await settle(pilot)
+        rows = app.screen.key_rows  # type: ignore[attr-defined]
+        assert ("Everywhere", "F7, U", "Duties", "app.duties") in rows
+        assert any(r[0] == "Duties" and r[3] == "duties.new" for r in rows)
+
+
+def ticket_count(desk: Desk) -> int:
+    with Session(desk.engine) as s:
+        return int(s.exec(select(func.count()).select_from(Ticket)).one())
+
+
+async def test_bad_input_is_refused_in_words_and_nothing_is_written(demo_desk: Desk) -> None:
+    app = HotlineApp(demo_desk, live=False)
+    before = ticket_count(demo_desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_duties(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DutyForm)
+
+        def error() -> str:
+            return str(form.query_one("#duty-error").render())
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error() == "Choose the kind of duty."
+        form.query_one("#duty-kind").value = "inspection"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error() == "Choose the contract the duty is under."
+        form.query_one("#duty-contract").value = GD1  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error() == "Say what the duty is about (the subject)."
+        form.query_one("#duty-subject").value = "半年巡检"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error() == "Inspection: give its planned date and time (YYYY-MM-DD HH:MM)."
+        form.query_one("#duty-when").value = "2026-13-40 25:00"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "2026-13-40 25:00" in error() and app.screen is form
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DutiesScreen)
+    assert ticket_count(demo_desk) == before
+
+
+@settings(max_examples=200, deadline=None)
+@given(kind=st.sampled_from(["inspection", "meeting", "document_request", "", "fault",
+                             "inspection\x00"]),
+       contract=st.sampled_from([GD1, "", "\x00"]),
+       subject=st.text(max_size=300), when=st.text(max_size=40))
+def test_the_form_reader_refuses_only_in_its_own_words(kind: str, contract: str,
+                                                       subject: str, when: str) -> None:
+    now = START
+    try:
+        duty = read_new_duty(kind, contract, subject, when, tz=TZ, now=now)
+    except InputError as exc:
+        assert str(exc)
+        return
+    assert duty.subject == subject.strip() and 0 < len(duty.subject) <= 200
+    assert "\x00" not in duty.subject and duty.when.tzinfo is not None
+
+
+def test_the_form_reader_takes_the_years_the_desk_takes() -> None:
+    for text in ("0001-01-01 00:00", "9999-12-31 23:59", "99999-01-01 00:00"):
+        try:
+            read_new_duty("inspection", GD1, "x", text, tz=TZ, now=START)
+        except InputError as exc:
+            assert text in str(exc) or "year" in str(exc).lower()
+    duty = read_new_duty("document_request", GD1, " 手册 ", "", tz=TZ, now=START)
+    assert duty.when == START and duty.subject == "手册"
