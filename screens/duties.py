@@ -100,9 +100,9 @@ class DutiesScreen(DeskScreen):
         with Vertical(id="duties-panel", classes="panel"):
             yield LiveTable([
                 ("left", _("Time left"), 9), ("due", _("Due"), 11),
-                ("duty", _("Duty"), 14), ("next", _("Next"), 16),
-                ("contract", _("Contract"), 16), ("planned", _("Planned"), 11),
-                ("ticket", _("Ticket"), 14), ("subject", _("Subject"), None),
+                ("duty", _("Duty"), 16), ("next", _("Next"), 18),
+                ("contract", _("Contract"), 14), ("planned", _("Planned"), 11),
+                ("ticket", _("Ticket"), 12), ("subject", _("Subject"), None),
             ], countdown_column="left", drop_first=("planned", "ticket", "due"),
                 id="duties")
         yield KeyBar()

@@ -28,37 +28,43 @@ STD = "STD-2026-010"
 
 def add_duty(desk: Desk, number: str, kind: str, contract: str, subject: str, *,
              due: datetime | None, warn: datetime | None = None, target: str = "",
-             planned: datetime | None = None) -> int:
+             planned: datetime | None = None, opened: datetime = START - timedelta(days=3)
+             ) -> int:
     """A duty as the SLA evaluation leaves it: its next clock and due time on the ticket."""
     with Session(desk.engine) as s:
         c = s.exec(select(Contract).where(Contract.code == contract)).one()
         t = Ticket(number=number, kind=kind, policy=c.policy, grade=c.grade,
-                   customer_id=c.customer_id, contract_id=c.id, opened_at=START - timedelta(
-                       days=3), opened_by="zhangwei", description=subject, planned_at=planned,
+                   customer_id=c.customer_id, contract_id=c.id, opened_at=opened,
+                   opened_by="zhangwei", description=subject, planned_at=planned,
                    next_due_at=due, next_clock=target if due else None)
         s.add(t)
         s.flush()
         assert t.id is not None
         if due is not None:
             s.add(SlaClock(ticket_id=t.id, key=target, target=target.split("#")[0],
-                           started_at=START - timedelta(days=3), due_at=due,
+                           started_at=opened, due_at=due,
                            warn_at=warn or due, state="running"))
         s.commit()
         return t.id
 
 
-def duty_desk(desk: Desk) -> dict[str, int]:
+def duty_desk(desk: Desk, now: datetime = START) -> dict[str, int]:
+    """Four duties around ``now``: one breached, one warned, one in time, one with
+    nothing due."""
     h = timedelta(hours=1)
+    opened = now - timedelta(days=3)
     return {
         "inspection": add_duty(desk, "DT-0001", "inspection", GD1, "福田机房半年巡检",
-                               due=START + 2 * h, warn=START + h, target="inspection",
-                               planned=START + 2 * h),
+                               due=now + 2 * h, warn=now + h, target="inspection",
+                               planned=now + 2 * h, opened=opened),
         "document": add_duty(desk, "DT-0002", "document_request", GD2, "设备手册 V3",
-                             due=START + h / 2, warn=START - h / 6, target="document_delivery"),
+                             due=now + h / 2, warn=now - h / 6, target="document_delivery",
+                             opened=opened),
         "meeting": add_duty(desk, "DT-0003", "meeting", STD, "月度生产例会",
-                            due=START - h, warn=START - 2 * h, target="meeting_reply#2"),
+                            due=now - h, warn=now - 2 * h, target="meeting_reply#2",
+                            opened=opened),
         "upgrade": add_duty(desk, "DT-0004", "upgrade_request", GD1, "网管软件升级",
-                            due=None),
+                            due=None, opened=opened),
     }
 
 
