@@ -12,7 +12,7 @@ is kept in step by key, never rebuilt: each second only the countdowns are drawn
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -39,6 +39,9 @@ from screens.widgets.save_request import SaveRequested, request_save
 if TYPE_CHECKING:
     from hotline.desk.operations import Desk
     from hotline.views.duties import DutyRow
+
+#: Sorts after any due or planned time.
+LAST = datetime.max.replace(tzinfo=UTC)
 
 #: The longest subject a duty takes (the ticket's description holds more; the list
 #: shows its first line).
@@ -93,7 +96,8 @@ class DutiesScreen(DeskScreen):
         #: The contract shown (its code), None: all of them.
         self.contract: str | None = None
         self.contract_choices: list[tuple[str, str]] = []  # (shown, code), read with the rows
-        self._built: dict[DutyRow, RowSpec] = {}
+        self._built: dict[DutyRow, RowSpec] = {}  # each duty's row, kept while it is the same
+        self._built_day: object = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="duties-title", classes="screen-title")
@@ -150,22 +154,25 @@ class DutiesScreen(DeskScreen):
         return [r for r in self.rows if self.contract is None or r.contract == self.contract]
 
     def _show_rows(self) -> None:
+        """Set the table's rows by key: a duty whose row did not change keeps its row,
+        and the table skips it (only what changed is drawn again)."""
         built: dict[DutyRow, RowSpec] = {}
-        specs = []
-        for order, row in enumerate(self._shown()):
-            spec = self._built.get(row)
-            if spec is None or spec.sort_key[1] != order:
-                spec = self._row_spec(row, order)
-            built[row] = spec
-            specs.append(spec)
+        for row in self._shown():
+            built[row] = self._built.get(row) or self._row_spec(row)
+        if self._built_day != self._today():  # dates are shown relative to today
+            built = {row: self._row_spec(row) for row in built}
+            self._built_day = self._today()
         self._built = built
-        self.query_one("#duties", LiveTable).set_rows(specs)
+        self.query_one("#duties", LiveTable).set_rows(list(built.values()))
         self._show_title()
+
+    def _today(self) -> object:
+        return self.context.now_ref.at.astimezone(self.context.desk.settings.tz).date()
 
     def tick(self) -> None:
         self.query_one("#duties", LiveTable).tick()
 
-    def _row_spec(self, r: DutyRow, order: int) -> RowSpec:
+    def _row_spec(self, r: DutyRow) -> RowSpec:
         tz = self.context.desk.settings.tz
         now_ref = self.context.now_ref
         left: Countdown | Text
@@ -182,11 +189,12 @@ class DutiesScreen(DeskScreen):
             nxt += " · " + ngettext("{n} missed", "{n} missed", r.breaches).format(
                 n=r.breaches)
         planned = short_datetime(r.planned_at, tz, now_ref.at) if r.planned_at else ""
-        # the reader's order: soonest due first, then what has nothing due (the view's)
+        # the view's order: soonest due first, then what has nothing due by planned time
         return RowSpec(f"duty:{r.ticket_id}", (
             left, due, Text(duty_label(r.kind), style="bold"), nxt,
             r.contract or _("no contract"), planned, r.ticket_number, r.subject,
-        ), (r.due_at is None, order))
+        ), (r.due_at is None, r.due_at or LAST, r.planned_at is None, r.planned_at or LAST,
+            r.ticket_id))
 
     def _show_title(self) -> None:
         shown = self._shown()

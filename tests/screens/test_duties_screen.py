@@ -120,6 +120,28 @@ async def test_duties_listed_soonest_due_first_coloured_as_the_work_list(
         assert duty_rows(app)[2][0] == "30:00"
 
 
+async def test_rows_are_kept_by_key_and_only_what_changed_is_new(demo_desk: Desk,
+                                                                  clock: FixedClock) -> None:
+    duty_desk(demo_desk)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_duties(pilot)
+        table = screen.query_one("#duties", LiveTable)
+        before = {key: table.get_row(key) for key in table.keys}
+        app.tick()  # a second: the countdowns are drawn again, the rows stay
+        await settle(pilot)
+        assert all(table.get_row(k)[0] is before[k][0] for k in before)
+        h = timedelta(hours=1)
+        add_duty(demo_desk, "DT-0005", "document_request", STD, "接口文档",
+                 due=START + 3 * h, warn=START + 2 * h, target="document_delivery")
+        screen.refresh_data()
+        await settle(pilot)
+        assert [cell_text(table.get_cell(k, "ticket")) for k in table.keys] == [
+            "DT-0003", "DT-0002", "DT-0001", "DT-0005", "DT-0004"]
+        # the rows that did not change are the very same cells
+        assert all(table.get_row(k)[0] is before[k][0] for k in before)
+
+
 async def test_enter_opens_the_duty_ticket_and_esc_comes_back(demo_desk: Desk) -> None:
     ids = duty_desk(demo_desk)
     app = HotlineApp(demo_desk, live=False)
