@@ -53,7 +53,16 @@ from hotline.reports.sql import (
     within,
 )
 from hotline.sla import SlaEngine
-from hotline.store.models import Call, Contract, Customer, Escalation, Penalty, SlaClock, Ticket
+from hotline.store.models import (
+    Call,
+    Contract,
+    Customer,
+    Escalation,
+    ExchangeDay,
+    Penalty,
+    SlaClock,
+    Ticket,
+)
 from hotline.supervision.rota import Rota
 from hotline.views import service_level
 from hotline.views.service_level import share
@@ -194,8 +203,10 @@ class DutyFigures:
 
     targets: Mapping[str, TargetFigures] = field(default_factory=dict)
     points: Mapping[str, float] = field(default_factory=dict)  # by rule
-    #: Technical-exchange days given in the period (None: not counted for this scope).
-    exchange_days: float | None = None
+    #: Technical-exchange days given under the contract(s): in the period, and in the
+    #: period's last year up to its last day, against the policies' yearly target
+    #: (None: not counted for this scope — a shift — or no target and no days).
+    exchange: ExchangeDays | None = None
 
     @property
     def met(self) -> int:
@@ -211,7 +222,21 @@ class DutyFigures:
 
     @property
     def empty(self) -> bool:
-        return not self.targets and not self.points and not self.exchange_days
+        return not self.targets and not self.points and self.exchange is None
+
+
+@dataclass(frozen=True)
+class ExchangeDays:
+    """The technical-exchange days counter of one scope."""
+
+    days: float = 0.0  # given in the period
+    year: float = 0.0  # given in the year of the period's last day, up to that day
+    target: float | None = None  # the year's target (the policies'; summed over contracts)
+
+    def add(self, other: ExchangeDays) -> ExchangeDays:
+        target = (None if self.target is None and other.target is None
+                  else (self.target or 0.0) + (other.target or 0.0))
+        return ExchangeDays(self.days + other.days, self.year + other.year, target)
 
 
 @dataclass(frozen=True)
@@ -651,6 +676,52 @@ def duty_rules(sla: SlaEngine) -> set[str]:
     return out
 
 
+def exchange_target(sla: SlaEngine, policy: str | None) -> float | None:
+    """The yearly technical-exchange target of a policy (None: it sets none)."""
+    if policy is None:
+        return None
+    try:
+        duties = getattr(sla.policy(policy), "duties", None)
+    except NotFound:
+        return None
+    value = getattr(duties, "exchange_days", None)
+    return None if value is None else float(value)
+
+
+def _exchange(s: Session, period: Period, sla: SlaEngine, infos: Mapping[Key, ContractInfo],
+              keys: Iterable[Key]) -> dict[Key, ExchangeDays]:
+    """The exchange-days counter of each contract in ``keys``: days given in the period, in
+    its last day's year up to that day, and the policy's target for the year."""
+    year_start = date(period.last_day.year, 1, 1)
+    first = min(period.first_day, year_start)
+    in_period = sa.and_(col(ExchangeDay.day) >= period.first_day,
+                        col(ExchangeDay.day) <= period.last_day)
+    in_year = col(ExchangeDay.day) >= year_start
+    rows = s.execute(
+        sa.select(col(ExchangeDay.contract_id),
+                  func.coalesce(func.sum(sa.case((in_period, col(ExchangeDay.days)),
+                                                 else_=0.0)), 0.0),
+                  func.coalesce(func.sum(sa.case((in_year, col(ExchangeDay.days)),
+                                                 else_=0.0)), 0.0))
+        .where(col(ExchangeDay.day) >= first, col(ExchangeDay.day) <= period.last_day)
+        .group_by(col(ExchangeDay.contract_id))).all()
+    given = {cid: (float(days), float(year)) for cid, days, year in rows}
+    out: dict[Key, ExchangeDays] = {}
+    for k in keys:
+        info = infos.get(k)
+        target = exchange_target(sla, info.policy) if info is not None else None
+        days, year = given.get(k, (0.0, 0.0))
+        if target is not None or k in given:
+            out[k] = ExchangeDays(days, year, target)
+    return out
+
+
+def _with_exchange(block: Block, exchange: ExchangeDays | None) -> Block:
+    if exchange is None:
+        return block
+    return replace(block, duties=replace(block.duties, exchange=exchange))
+
+
 def _hours(q: _Scope, start: datetime) -> list[tuple[int, int, int, int]]:
     """(hour index since ``start``, offered, answered, answered in time)."""
     hour = floor_int(seconds_between(col(Call.offered_at), utc(start)) / 3600.0)
@@ -1001,16 +1072,25 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
                            "whole days only, not on one shift."))
         per_contract = {k: _with_period_penalties(b, penalties.get(k, ()))
                         for k, b in per_contract.items()}
+        exchange = (_exchange(s, period, sla, infos, keys) if period.shift is None else {})
+        per_contract = {k: _with_exchange(b, exchange.get(k)) for k, b in per_contract.items()}
         if only:
-            overall = per_contract.get(contract_id, Block())
+            overall = per_contract.get(
+                contract_id, _with_exchange(Block(), exchange.get(contract_id)))
         else:
             overall = _with_period_penalties(
                 _overall(q, tally), [p for k in sorted(penalties, key=str) for p in penalties[k]])
+            if exchange:
+                total = ExchangeDays()
+                for k in sorted(exchange, key=str):
+                    total = total.add(exchange[k])
+                overall = _with_exchange(overall, total)
         blocks = []
         for k in sorted(keys, key=lambda k: (k is None, infos[k].code if k in infos else "")):
             info = infos.get(k, NO_CONTRACT) if k is not None else NO_CONTRACT
             blocks.append(ContractBlock(info, per_contract.get(
-                k, _with_period_penalties(Block(), penalties.get(k, ())))))
+                k, _with_exchange(_with_period_penalties(Block(), penalties.get(k, ())),
+                                  exchange.get(k)))))
         series = _series(q, period)
         engineers = engineer_figures(s, period.intervals, contract_id=contract_id,
                                      only_contract=only)

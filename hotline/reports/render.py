@@ -127,7 +127,9 @@ def duties_json(d: DutyFigures) -> dict[str, Any]:
                     for name, t in d.targets.items()},
         "points": _points(d.total_points),
         "points_by_rule": {rule: _points(v) for rule, v in d.points.items()},
-        "exchange_days": None if d.exchange_days is None else _points(d.exchange_days),
+        "exchange_days": None if d.exchange is None else {
+            "days": _points(d.exchange.days), "year": _points(d.exchange.year),
+            "target": None if d.exchange.target is None else _points(d.exchange.target)},
     }
 
 
@@ -299,8 +301,12 @@ def _duty_rows(data: dict[str, Any]) -> list[Row]:
     for rule, points in rules.items():
         out.append(Row("duties", f"duties.points_by_rule.{rule}", "  " + rule, points, "p"))
     if exchange is not None:
-        out.append(Row("duties", "duties.exchange_days", _("Technical exchange days"),
-                       exchange, "d"))
+        out.append(Row("duties", "duties.exchange_days.days", _("Technical exchange days"),
+                       exchange["days"], "d"))
+        out.append(Row("duties", "duties.exchange_days.year",
+                       "  " + _("this year so far"), exchange["year"], "d"))
+        out.append(Row("duties", "duties.exchange_days.target",
+                       "  " + _("the year's target"), exchange["target"], "d"))
     return out
 
 

@@ -32,9 +32,12 @@ from sqlmodel import Session, select
 
 from hotline import reports
 from hotline.desk.operations import Desk
+from hotline.paths import shipped_data_dir
 from hotline.reports import periods
+from hotline.reports.figures import exchange_target
 from hotline.reports.render import figure_rows, render_csv, render_md, render_table, write_xlsx
-from hotline.store.models import Contract, Penalty, SlaClock, Ticket
+from hotline.store.models import Contract, ExchangeDay, Penalty, SlaClock, Ticket
+from hotline.supervision.rota import load_rota
 from tests.support import TZ, build_desk, make_settings
 
 GD1 = "GD-TX-2026-001"
@@ -95,6 +98,13 @@ def duty_scene(db_url: str = "sqlite://") -> Desk:
         _clock(s, m1, "meeting_reply#1", at(11, 11), at(11, 18), met=at(11, 12, 9))
         _clock(s, m1, "meeting_reply#2", at(11, 25), at(12, 2), breached=at(12, 2))
         _penalty(s, m1, "meeting_reply_late", -1, at(12, 2))
+        for code, day, days in ((GD1, date(2025, 12, 20), 1.0), (GD1, date(2026, 3, 10), 2.0),
+                                (GD1, date(2026, 11, 15), 1.5), (GD2, date(2026, 11, 2), 1.0),
+                                (GD2, date(2026, 12, 1), 0.5)):
+            c = s.exec(select(Contract).where(Contract.code == code)).one()
+            assert c.id is not None
+            s.add(ExchangeDay(contract_id=c.id, day=day, days=days, subject="技术交流",
+                              recorded_at=REPORT_AT, recorded_by="wangqiang"))
         f1 = _ticket(s, "D-F1", "fault", GD1, at(11, 3))
         _clock(s, f1, "restore", at(11, 3), at(11, 3, 3), breached=at(11, 3, 3))
         _penalty(s, f1, "overdue_ticket", -5, at(11, 3, 3))
@@ -118,7 +128,28 @@ def contract(d: dict[str, Any], code: str) -> dict[str, Any]:
     return next(c for c in d["contracts"] if c["code"] == code)
 
 
-NOVEMBER_OVERALL = {
+def gd_target(desk: Desk) -> float | int | None:
+    """The Guangdong policy's yearly exchange-days target, as the report writes it."""
+    target = exchange_target(desk.sla, "guangdong-transmission")
+    return None if target is None else int(target) if target.is_integer() else target
+
+
+def exchange(desk: Desk, days: float, year: float, contracts: int = 1) -> dict[str, Any]:
+    target = gd_target(desk)
+    return {"days": days, "year": year,
+            "target": None if target is None else target * contracts}
+
+
+def november_overall(desk: Desk) -> dict[str, Any]:
+    """The whole desk's duties in November: GD1's 1.5 exchange days and GD2's 1; in the
+    year to 30 November, GD1 3.5 (not the day of December 2025) and GD2 1."""
+    out = dict(NOVEMBER_OVERALL)
+    overall = exchange(desk, 2.5, 4.5, contracts=3)  # three Guangdong contracts in force
+    out["exchange_days"] = overall
+    return out
+
+
+NOVEMBER_OVERALL: dict[str, Any] = {
     # I1's inspection, D2's delivery, M1's first reply; I1's report (breached 11-20)
     "met": 3, "breached": 1,
     "targets": {"document_delivery": {"met": 1, "breached": 0},
@@ -133,19 +164,22 @@ NOVEMBER_OVERALL = {
 
 def test_november_duties_overall_and_per_contract(scene: Desk) -> None:
     d = doc(scene, reports.month(2026, 11, TZ))
-    assert d["duties"] == NOVEMBER_OVERALL
+    assert d["duties"] == november_overall(scene)
     assert contract(d, GD1)["duties"] == {
         "met": 1, "breached": 1,
         "targets": {"inspection": {"met": 1, "breached": 0},
                     "inspection_report": {"met": 0, "breached": 1}},
         "points": 0, "points_by_rule": {"inspection_report_late": -1, "thanks_letter": 1},
-        "exchange_days": None}
+        "exchange_days": exchange(scene, 1.5, 3.5)}
+    assert contract(d, GD2)["duties"]["exchange_days"] == exchange(scene, 1, 1)
     assert contract(d, GD2)["duties"]["targets"] == {
         "document_delivery": {"met": 1, "breached": 0}}
     assert contract(d, GD2)["duties"]["points"] == 0
     assert contract(d, STD)["duties"] == {
         "met": 1, "breached": 0, "targets": {"meeting_reply": {"met": 1, "breached": 0}},
-        "points": 0, "points_by_rule": {}, "exchange_days": None}
+        "points": 0, "points_by_rule": {},
+        "exchange_days": None if exchange_target(scene.sla, "standard") is None else {
+            "days": 0, "year": 0, "target": int(exchange_target(scene.sla, "standard") or 0)}}
     # the fault's restore is a target, not a duty; its points are not a duty's
     assert "restore" in d["targets"] and "restore" not in d["duties"]["targets"]
     assert d["penalties"]["by_rule"]["overdue_ticket"] == -5
@@ -157,6 +191,13 @@ def test_each_period_counts_what_fell_in_it(scene: Desk) -> None:
     assert october["points_by_rule"] == {"document_late": -1}
     december = doc(scene, reports.month(2026, 12, TZ))
     assert december["duties"]["targets"] == {"meeting_reply": {"met": 0, "breached": 1}}
+    # GD2's half day on 1 December; the year so far is up to the end of the period
+    assert contract(december, GD2)["duties"]["exchange_days"] == exchange(scene, 0.5, 1.5)
+    # a report of one shift counts no exchange days (they are given by the day)
+    rota = load_rota(shipped_data_dir() / "shifts.toml", TZ)
+    shift = doc(scene, reports.days(date(2026, 11, 15), date(2026, 11, 15), TZ, rota=rota,
+                                    shift="day"))
+    assert shift["duties"]["exchange_days"] is None
     assert contract(december, STD)["duties"]["points"] == -1
     # a range across the three months adds up
     fourth = doc(scene, reports.quarter(2026, 4, TZ))["duties"]
@@ -169,9 +210,11 @@ def test_each_period_counts_what_fell_in_it(scene: Desk) -> None:
                                                "thanks_letter": 1}
     assert (one["duties"]["met"], one["duties"]["breached"]) == (1, 2)
     # a day without duties says nothing of them
-    quiet = doc(scene, reports.days(date(2026, 11, 1), date(2026, 11, 1), TZ))
-    assert quiet["duties"]["targets"] == {} and not [
-        r for r in figure_rows(quiet) if r.section == "duties"]
+    quiet = doc(scene, reports.days(date(2026, 11, 1), date(2026, 11, 1), TZ),
+                contract=reports.find_contract(scene.engine, STD))
+    assert quiet["duties"]["targets"] == {}
+    if exchange_target(scene.sla, "standard") is None:  # nor an exchange target
+        assert not [r for r in figure_rows(quiet) if r.section == "duties"]
 
 
 def test_every_format_shows_the_duties(scene: Desk, tmp_path: Any) -> None:
@@ -180,6 +223,8 @@ def test_every_format_shows_the_duties(scene: Desk, tmp_path: Any) -> None:
     assert rows["duties.met"].value == 3 and rows["duties.breached"].value == 1
     assert rows["duties.targets.inspection_report.breached"].value == 1
     assert rows["duties.points_by_rule.inspection_report_late"].value == -1
+    assert rows["duties.exchange_days.days"].value == 2.5
+    assert rows["duties.exchange_days.year"].value == 4.5
     table = render_table(d)
     assert "Contract duties" in table
     lines = table.splitlines()
@@ -191,6 +236,7 @@ def test_every_format_shows_the_duties(scene: Desk, tmp_path: Any) -> None:
     assert "overall,,duties.breached,1" in csv
     assert f"contract,{GD1},duties.targets.inspection_report.breached,1" in csv
     assert f"contract,{STD},duties.targets.meeting_reply.met,1" in csv
+    assert f"contract,{GD1},duties.exchange_days.year,3.5" in csv
     md = render_md(d)
     assert "## Contract duties" in md and "| Duties met in time | 3 |" in md
     path = tmp_path / "r.xlsx"
@@ -199,6 +245,7 @@ def test_every_format_shows_the_duties(scene: Desk, tmp_path: Any) -> None:
     assert values["Duties breached"][0] == "1"  # overall
     assert values["Duty points"][0] == "0"
     assert values["Duties met in time"][0] == "3"
+    assert values["Technical exchange days"][0] == "2.5"
 
 
 def _summary_cells(path: Any) -> dict[str, list[str]]:
@@ -225,6 +272,6 @@ def test_the_same_duty_figures_on_postgresql(pg_url: str, scene: Desk) -> None:
             assert pg["duties"] == lite["duties"]
             assert [c["duties"] for c in pg["contracts"]] == [
                 c["duties"] for c in lite["contracts"]]
-        assert doc(desk, reports.month(2026, 11, TZ))["duties"] == NOVEMBER_OVERALL
+        assert doc(desk, reports.month(2026, 11, TZ))["duties"] == november_overall(desk)
     finally:
         desk.engine.dispose()
