@@ -17,12 +17,33 @@ TARGETS = {
     "resolve": N_("Resolve"),
     "handling_form": N_("Handling form"),
     "analysis_report": N_("Analysis report"),
+    "part_return": N_("Spare part returned"),
+    "inspection": N_("Inspection"),
+    "inspection_on_request": N_("Inspection on request"),
+    "inspection_change_notice": N_("Inspection change notice"),
+    "inspection_report": N_("Inspection report"),
+    "upgrade_response": N_("Upgrade response"),
+    "upgrade_applied": N_("Upgrade application"),
+    "spares_upgraded": N_("Spare parts upgraded"),
+    "document_delivery": N_("Document delivery"),
+    "meeting": N_("Meeting held"),
+    "meeting_response": N_("Meeting response"),
+    "meeting_reply": N_("Meeting item reply"),
+    "service_report": N_("Monthly service report"),
+    "number_change_notice": N_("Number change notice"),
 }
 
 KINDS = {
     "fault": N_("Fault"),
     "consultation": N_("Consultation"),
     "complaint": N_("Complaint"),
+    # contract duties (hotline.duties.kinds)
+    "inspection": N_("Inspection"),
+    "upgrade_request": N_("Upgrade request"),
+    "document_request": N_("Document request"),
+    "meeting": N_("Meeting"),
+    "service_report": N_("Service report"),
+    "number_change": N_("Number change"),
 }
 
 ESCALATIONS = {
@@ -57,6 +78,7 @@ CONDITIONS = {
     "manufacturer": N_("with the manufacturer"),
     "impaired": N_("service impaired"),
     "nms_crash": N_("network management down"),
+    "on_request": N_("inspection on request"),
 }
 
 #: The fault categories a policy offers unless it lists its own (restore and resolve ask

@@ -59,6 +59,8 @@ PERMISSIONS: dict[str, Rule] = {
     "unlock_account": Rule(N_("unlock an account"), SUPERVISORS),
     "manage_accounts": Rule(N_("add accounts, change their roles or disable them"), MANAGERS),
     "manage_policies": Rule(N_("change the contract policies"), MANAGERS),
+    "plan_duties": Rule(N_("plan a year's contract duties"), SUPERVISORS),
+    "record_exchange": Rule(N_("record technical-exchange days"), SUPERVISORS),
 }
 
 

@@ -48,6 +48,24 @@ SLA_EVENT_KINDS = {
     # a duplicate merged into another ticket: its clocks stop as on a close
     "ticket_merged": "closed",
     "ticket_reopened": "reopened",
+    # contract duties (hotline.duties)
+    "part_lent": "part_lent",
+    "part_returned": "part_returned",
+    "rescheduled": "rescheduled",
+    "inspected": "inspected",
+    "inspection_report": "inspection_report",
+    "upgrade_responded": "upgrade_responded",
+    "upgrade_applied": "upgrade_applied",
+    "upgrade_done": "upgrade_done",
+    "spares_upgraded": "spares_upgraded",
+    "document_delivered": "document_delivered",
+    "meeting_notice": "meeting_notice",
+    "meeting_confirmed": "meeting_confirmed",
+    "meeting_held": "meeting_held",
+    "item_raised": "item_raised",
+    "item_replied": "item_replied",
+    "service_report_sent": "service_report_sent",
+    "number_change_notified": "number_change_notified",
 }
 
 BREACH_KIND = {"callback": "callback_overdue"}
@@ -62,11 +80,33 @@ def warning_key(clock_key: str, due_at: datetime) -> str:
     return f"warn:{clock_key}:{due_at.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def sla_facts(ticket: Ticket) -> TicketFacts:
+def sla_facts(ticket: Ticket, first_planned: datetime | None = None) -> TicketFacts:
+    """The ticket's facts; ``first_planned``: its planned time before any ``rescheduled``
+    (the events move it on from there); None: the ticket's own."""
     conditions = frozenset(c for c in ticket.conditions.split(",") if c)
     return TicketFacts(policy=ticket.policy, grade=ticket.grade, level=_initial_level(ticket),
                        kind=ticket.kind, region=ticket.region, opened_at=ticket.opened_at,
-                       conditions=conditions)
+                       conditions=conditions,
+                       planned_at=first_planned if first_planned else ticket.planned_at)
+
+
+def first_planned(s: Session, ticket_id: int) -> datetime | None:
+    """The planned time the ticket had before its first ``rescheduled`` (None: never moved)."""
+    ev = s.exec(select(Event).where(Event.ticket_id == ticket_id, Event.kind == "rescheduled")
+                .order_by(col(Event.at), col(Event.id)).limit(1)).first()
+    if ev is None:
+        return None
+    return _instant(json.loads(ev.data or "{}").get("from"))
+
+
+def _instant(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _initial_level(ticket: Ticket) -> int | None:
@@ -81,7 +121,7 @@ def sla_events(s: Session, ticket_id: int) -> list[SlaEvent]:
     for ev in rows:
         data = json.loads(ev.data or "{}")
         out.append(SlaEvent(name=SLA_EVENT_KINDS[ev.kind], at=ev.at, key=data.get("key"),
-                            level=data.get("level")))
+                            level=data.get("level"), planned=_instant(data.get("planned"))))
     return out
 
 
@@ -98,6 +138,7 @@ class ClockPlan:
     breached_at: datetime | None
     paused_s: int
     state: str
+    optional: bool = False  # a deadline for something that may not happen
 
 
 @dataclass(frozen=True)
@@ -128,7 +169,8 @@ class Plan:
     def next_deadline(self) -> ClockPlan | None:
         """The soonest running deadline other than a callback (the work list's row)."""
         running = [c for c in self.clocks
-                   if c.state in ("running", "paused") and c.target != "callback"]
+                   if c.state in ("running", "paused") and c.target != "callback"
+                   and not c.optional]
         return min(running, key=lambda c: (c.due_at, c.key)) if running else None
 
 
@@ -146,7 +188,7 @@ def plan_rows(evaluation: Evaluation) -> Plan:
             started_at=t.started_at, due_at=t.due_at, warn_at=t.warn_at,
             met_at=t.done_at,  # when its event happened, in time or late
             breached_at=t.breached_at, paused_s=int(t.paused_for.total_seconds()),
-            state=_row_state(t)))
+            state=_row_state(t), optional=t.optional))
         if t.state == "warning" and t.name not in NO_WARNING_TARGETS:
             escalations.append(EscalationPlan(
                 key=warning_key(t.key, t.due_at), kind="warning", tier="engineer",
@@ -178,7 +220,8 @@ def evaluate_ticket(tx: Transaction, sla: SlaEngine, ticket: Ticket) -> None:
     s = tx.session
     now = tx.now
     s.flush()
-    plan = plan_rows(sla.evaluate(sla_facts(ticket), sla_events(s, ticket.id), now))
+    facts = sla_facts(ticket, first_planned(s, ticket.id))
+    plan = plan_rows(sla.evaluate(facts, sla_events(s, ticket.id), now))
     clocks = {c.key: c for c in s.exec(
         select(SlaClock).where(SlaClock.ticket_id == ticket.id)).all()}
     for c in plan.clocks:

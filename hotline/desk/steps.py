@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class StepInput:
     cause: str = ""  # restore, resolve: what caused the fault
     solution: str = ""  # restore, resolve: what was done about it
     fault_category: str = ""  # restore, resolve: one of the policy's fault categories
+    planned: datetime | None = None  # rescheduled: the new planned time (aware)
 
 
 def history(s: Session, ticket_id: int) -> list[Event]:
@@ -144,6 +145,8 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
         if what in ("restore", "resolve"):
             values.update(fault_category=data["category"], cause=data["cause"],
                           solution=data["solution"])
+        if what == "rescheduled":
+            values["planned_at"] = given.planned
         if tx.update(sa.update(Ticket)
                      .where(col(Ticket.id) == ticket.id, col(Ticket.version) == version)
                      .values(**values)) != 1:
@@ -271,6 +274,25 @@ def _fault_report(sla: SlaEngine, ticket: Ticket, given: StepInput) -> dict[str,
             "text": _text(given.text, _("The remark"), required=False)}
 
 
+def _rescheduled(tx: Transaction, ticket: Ticket, given: StepInput) -> dict[str, Any]:
+    """The new planned time of a duty (its anchored clocks count from it)."""
+    new = given.planned
+    if new is None:
+        raise InputError(_("Give the new planned date."))
+    if new.tzinfo is None:
+        raise InputError(_("The new planned date needs a time zone."))
+    new = new.astimezone(UTC)
+    if ticket.planned_at is not None and new == ticket.planned_at:
+        raise InputError(_("The ticket is already planned for {time}.").format(
+            time=tx.show(new)))
+    if new < ticket.opened_at:
+        raise InputError(_("The new planned date cannot be before the ticket was opened "
+                           "({time}).").format(time=tx.show(ticket.opened_at)))
+    return {"planned": new.isoformat(),
+            "from": ticket.planned_at.isoformat() if ticket.planned_at else None,
+            "text": _text(given.text, _("The reason for the change"), required=True)}
+
+
 def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: StepInput,
              when: datetime) -> dict[str, Any]:
     """Check what the step needs and return the event's data."""
@@ -342,6 +364,28 @@ def _details(tx: Transaction, sla: SlaEngine, ticket: Ticket, what: str, given: 
         n = s.exec(select(func.count()).select_from(Event).where(
             Event.ticket_id == ticket.id, Event.kind == "callback_promised")).one() + 1
         return {"key": f"callback#{n}"}
+    if what == "rescheduled":
+        return _rescheduled(tx, ticket, given)
+    if what == "item_raised":
+        n = s.exec(select(func.count()).select_from(Event).where(
+            Event.ticket_id == ticket.id, Event.kind == "item_raised")).one() + 1
+        return {"key": f"meeting_reply#{n}",
+                "text": _text(given.text, _("The item raised"), required=True)}
+    if what == "item_replied":
+        q = select(SlaClock).where(SlaClock.ticket_id == ticket.id,
+                                   SlaClock.target == "meeting_reply",
+                                   col(SlaClock.state).in_(("running", "paused")))
+        if given.key:
+            q = q.where(SlaClock.key == given.key)
+        item = s.exec(q.order_by(col(SlaClock.due_at))).first()
+        if item is None:
+            raise InputError(_("Ticket {number} has no meeting item {key} waiting.").format(
+                number=ticket.number, key=given.key or ""))
+        if when < item.started_at:
+            raise InputError(_("The item cannot be answered before it was raised ({time}).")
+                             .format(time=tx.show(item.started_at)))
+        return {"key": item.key, "text": _text(given.text, _("The answer given"),
+                                               required=False)}
     if what == "callback_made":
         q = select(SlaClock).where(SlaClock.ticket_id == ticket.id, SlaClock.target == "callback",
                                 col(SlaClock.state).in_(("running", "paused")))

@@ -49,7 +49,50 @@ STEPS: dict[str, tuple[str, frozenset[str] | None]] = {
     "thanks_letter": (N_("Letter of thanks"), None),
     "ticket_closed": (N_("Ticket closed"), None),
     "ticket_reopened": (N_("Ticket reopened"), None),
+    # contract duties (hotline.duties.kinds)
+    "rescheduled": (N_("Rescheduled (new planned date)"),
+                    frozenset({"inspection", "meeting", "number_change"})),
+    "inspected": (N_("Inspection carried out"), frozenset({"inspection"})),
+    "inspection_report": (N_("Inspection report sent"), frozenset({"inspection"})),
+    "upgrade_responded": (N_("Upgrade request confirmed"), frozenset({"upgrade_request"})),
+    "upgrade_applied": (N_("Upgrade application submitted"), frozenset({"upgrade_request"})),
+    "upgrade_done": (N_("Upgrade carried out"), frozenset({"upgrade_request"})),
+    "spares_upgraded": (N_("Spare parts upgraded"), frozenset({"upgrade_request"})),
+    "document_delivered": (N_("Documents delivered"), frozenset({"document_request"})),
+    "meeting_notice": (N_("Meeting notice received"), frozenset({"meeting"})),
+    "meeting_confirmed": (N_("Meeting arrangements confirmed"), frozenset({"meeting"})),
+    "meeting_held": (N_("Meeting held"), frozenset({"meeting"})),
+    "item_raised": (N_("Item raised at the meeting"), frozenset({"meeting"})),
+    "item_replied": (N_("Meeting item answered"), frozenset({"meeting"})),
+    "service_report_sent": (N_("Service report sent"), frozenset({"service_report"})),
+    "number_change_notified": (N_("Number change notified in writing"),
+                               frozenset({"number_change"})),
 }
+
+#: Duty steps recorded once each, and the step each needs first (None: nothing).
+DUTY_ONCE: dict[str, str | None] = {
+    "inspected": None,
+    "inspection_report": "inspected",
+    "upgrade_responded": None,
+    "upgrade_applied": "upgrade_responded",
+    "upgrade_done": "upgrade_applied",
+    "spares_upgraded": "upgrade_done",
+    "document_delivered": None,
+    "meeting_notice": None,
+    "meeting_confirmed": None,
+    "meeting_held": None,
+    "service_report_sent": None,
+    "number_change_notified": None,
+}
+
+#: What a duty needs before it is closed: the step that does the duty.
+DUTY_DONE = {"inspection": "inspected", "upgrade_request": "upgrade_responded",
+             "document_request": "document_delivered", "meeting": "meeting_held",
+             "service_report": "service_report_sent", "number_change": "number_change_notified"}
+
+#: The step that does the work a reschedule moves (no moving it once done).
+_RESCHEDULE_ENDS = {"inspection": "inspected", "meeting": "meeting_held",
+                    "number_change": "number_change_notified"}
 
 APPROVAL_METHODS = {"written": N_("written form"), "email": N_("e-mail"), "fax": N_("fax")}
 
@@ -77,6 +120,8 @@ class Progress:
     handling_form: bool = False
     analysis_report: bool = False
     paused: bool = False
+    duty_done: set[str] = field(default_factory=set)  # duty steps recorded (once each)
+    items_open: int = 0  # meeting items raised and not yet answered
     merged: bool = False  # merged into another ticket: closed for good
     last_at: dict[str, datetime] = field(default_factory=dict)
 
@@ -139,6 +184,12 @@ def apply(p: Progress, what: str, at: datetime) -> None:
         p.callbacks_open += 1
     elif what == "callback_made":
         p.callbacks_open = max(0, p.callbacks_open - 1)
+    elif what in DUTY_ONCE:
+        p.duty_done.add(what)
+    elif what == "item_raised":
+        p.items_open += 1
+    elif what == "item_replied":
+        p.items_open = max(0, p.items_open - 1)
     elif what == "clock_paused":
         p.paused = True
     elif what == "clock_resumed":
@@ -169,8 +220,10 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
     if kinds is not None and p.kind not in kinds:
         return _("“{step}” does not apply to a {kind} ticket.").format(
             step=step_label(what), kind=display_names.kind(p.kind).lower())
+    # Paperwork due after a duty is done is recorded on the closed ticket too.
     always = {"note", "guidance_note", "ticket_reopened", "written_complaint",
-              "unauthorised_operation", "thanks_letter", "part_returned"}
+              "unauthorised_operation", "thanks_letter", "part_returned",
+              "inspection_report", "spares_upgraded", "item_replied"}
     if p.merged:
         return _("The ticket was merged into another ticket: record steps there.")
     if p.closed and what not in always:
@@ -234,6 +287,9 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
         if p.onsite != "arrived":
             return _("The engineer is not on site: record the arrival first.")
         return not_before("onsite_arrival", p.onsite_at)
+    duty = _duty_refusal(p, what, at, tz)
+    if duty is not None:
+        return duty
     if what == "part_returned" and p.parts_out == 0:
         return _("No spare part is out on loan for this ticket.")
     if what == "restore":
@@ -267,7 +323,37 @@ def refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
     return None
 
 
+def _duty_refusal(p: Progress, what: str, at: datetime, tz: ZoneInfo) -> str | None:
+    if what in DUTY_ONCE:
+        if what in p.duty_done:
+            return _("{step} is already recorded.").format(step=step_label(what))
+        first = DUTY_ONCE[what]
+        if first is not None and first not in p.duty_done:
+            return _("Record “{first}” first.").format(first=step_label(first))
+        if first is not None:
+            before = p.last_at.get(first)
+            if before is not None and at < before:
+                return _("{step} ({time}) cannot be before {before} ({before_time}).").format(
+                    step=step_label(what), time=_hm(at, tz), before=step_label(first),
+                    before_time=_hm(before, tz))
+        return None
+    if what == "rescheduled":
+        ends = _RESCHEDULE_ENDS.get(p.kind)
+        if ends is not None and ends in p.duty_done:
+            return _("“{step}” is already recorded: there is nothing left to reschedule."
+                     ).format(step=step_label(ends))
+        return None
+    if what == "item_raised" and "meeting_held" not in p.duty_done:
+        return _("Items are raised at the meeting: record that it was held first.")
+    if what == "item_replied" and p.items_open == 0:
+        return _("No item raised at the meeting is waiting for an answer.")
+    return None
+
+
 def _close_refusal(p: Progress) -> str | None:
+    done = DUTY_DONE.get(p.kind)
+    if done is not None and done not in p.duty_done:
+        return _("Record “{step}” before closing.").format(step=step_label(done))
     if p.kind == "fault" and p.resolved_at is None:
         return _("A fault is closed once resolved: record the resolution first.")
     if p.kind == "consultation" and not p.answered:

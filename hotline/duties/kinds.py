@@ -29,7 +29,7 @@ DUTY_TARGETS: dict[str, tuple[str, ...]] = {
                    "inspection_report"),
     "upgrade_request": ("upgrade_response", "upgrade_applied", "spares_upgraded"),
     "document_request": ("document_delivery",),
-    "meeting": ("meeting", "meeting_reply"),
+    "meeting": ("meeting_response", "meeting", "meeting_reply"),
     "service_report": ("service_report",),
     "number_change": ("number_change_notice",),
 }
@@ -40,7 +40,8 @@ DUTY_STEPS: dict[str, tuple[str, ...]] = {
     "upgrade_request": ("upgrade_responded", "upgrade_applied", "upgrade_done",
                         "spares_upgraded"),
     "document_request": ("document_delivered",),
-    "meeting": ("meeting_held", "item_raised", "item_replied"),
+    "meeting": ("meeting_notice", "meeting_confirmed", "meeting_held", "item_raised",
+                "item_replied"),
     "service_report": ("service_report_sent",),
     "number_change": ("number_change_notified",),
 }

@@ -126,6 +126,21 @@ class SlaEngine:
             self._working_ends[key] = end
         return end + paused if paused else end
 
+    def due_before(self, limit: Limit, planned: datetime) -> datetime:
+        """The latest time for something due ``limit`` ahead of ``planned``.
+
+        Wall-clock limits: ``planned − limit``. ``N`` working days: 24:00 local time of
+        the N-th working day before the planned day (the planned day never counts) — the
+        mirror of :meth:`due`.
+        """
+        planned = as_utc(planned)
+        if limit.duration is not None:
+            return planned - limit.duration
+        assert limit.working_days is not None
+        day = planned.astimezone(self.tz).date()
+        last = self.calendar.subtract_working_days(day, limit.working_days)
+        return datetime.combine(last + timedelta(days=1), time(0), self.tz).astimezone(UTC)
+
     def warn_at(self, limit: Limit, start: datetime, due: datetime, warn_share: float
                 ) -> datetime:
         """When the warning begins: once ``warn_share`` of the limit has run.
@@ -169,7 +184,7 @@ class SlaEngine:
                                  facts.conditions, t)
 
         result = replay(policy, facts, events, at, resolve=resolve, due=self.due,
-                        warn=self.warn_at, tz=self.tz)
+                        warn=self.warn_at, tz=self.tz, due_before=self.due_before)
         if notes:
             result.notes[:0] = notes
         return result

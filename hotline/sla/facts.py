@@ -30,6 +30,24 @@ FLOW_EVENTS: dict[str, str] = {
     "consultation_answered": N_("consultation answered"),
     "complaint_answered": N_("complaint answered"),
     "level_set": N_("level reclassified by hand (needs a level)"),
+    # contract duties (issue 16)
+    "part_lent": N_("spare part lent on a fault"),
+    "part_returned": N_("spare part returned"),
+    "rescheduled": N_("planned time changed (needs the new time)"),
+    "inspected": N_("inspection carried out"),
+    "inspection_report": N_("inspection record and report delivered"),
+    "upgrade_responded": N_("upgrade request answered and confirmed"),
+    "upgrade_applied": N_("upgrade application submitted"),
+    "upgrade_done": N_("upgrade carried out"),
+    "spares_upgraded": N_("spare parts upgraded to match"),
+    "document_delivered": N_("requested documents delivered"),
+    "meeting_notice": N_("notice of a meeting received"),
+    "meeting_confirmed": N_("meeting arrangements confirmed"),
+    "meeting_held": N_("meeting held"),
+    "item_raised": N_("item raised at a meeting (key: the item)"),
+    "item_replied": N_("meeting item answered (key: the item)"),
+    "service_report_sent": N_("monthly service report delivered"),
+    "number_change_notified": N_("hotline-number change notified in writing"),
     "closed": N_("ticket closed"),
     "reopened": N_("ticket reopened"),
 }
@@ -55,9 +73,13 @@ class TicketFacts:
     region: str | None
     opened_at: datetime
     conditions: frozenset[str] = field(default_factory=frozenset)
+    #: A duty's planned time as first planned (``rescheduled`` events move it).
+    planned_at: datetime | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "opened_at", as_utc(self.opened_at))
+        if self.planned_at is not None:
+            object.__setattr__(self, "planned_at", as_utc(self.planned_at))
         if not isinstance(self.conditions, frozenset):
             object.__setattr__(self, "conditions", frozenset(self.conditions))
 
@@ -70,13 +92,16 @@ class SlaEvent:
     ``acknowledge`` acknowledges, the callback instance, the target a
     ``pause`` stops, or a stable id of a scored event (so that a penalty
     keeps its key even if earlier events are entered later). ``level`` is the
-    new level of a ``level_set``.
+    new level of a ``level_set``; ``planned`` the new planned time of a ``rescheduled``.
     """
 
     name: str
     at: datetime
     key: str | None = None
     level: int | None = None
+    planned: datetime | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "at", as_utc(self.at))
+        if self.planned is not None:
+            object.__setattr__(self, "planned", as_utc(self.planned))

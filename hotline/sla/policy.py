@@ -74,6 +74,7 @@ TARGET_LABELS: dict[str, str] = {
     "spares_upgraded": N_("Spare parts upgraded"),
     "document_delivery": N_("Document delivery"),
     "meeting": N_("Meeting held"),
+    "meeting_response": N_("Meeting response"),
     "meeting_reply": N_("Meeting item reply"),
     "service_report": N_("Monthly service report"),
     "number_change_notice": N_("Number change notice"),
@@ -243,6 +244,27 @@ class Scoring:
     period: tuple[PeriodRule, ...] = ()
 
 
+#: How often a scheduled duty comes: the periods a year divides into.
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "half-year": 2, "year": 1}
+
+
+@dataclass(frozen=True)
+class DutySchedule:
+    """What a year of the contract's duties holds (the ``[duties]`` table).
+
+    ``inspections_per_year``: routine inspections of each site (each trunk) a year;
+    ``meetings``: a meeting's name and how often it is held (``month``, ``quarter``…);
+    ``service_report_day``: the monthly service report is due by 24:00 of this day of
+    the next month (None: no monthly report); ``exchange_days``: days of technical
+    exchange a year (None: no target).
+    """
+
+    inspections_per_year: int = 0
+    meetings: Mapping[str, str] = field(default_factory=dict)
+    service_report_day: int | None = None
+    exchange_days: float | None = None
+
+
 @dataclass(frozen=True)
 class AssuranceEffect:
     """How an assurance period changes limits.
@@ -306,6 +328,8 @@ class Policy:
     file: Path | None = None
     #: What a fault may be put down to when it is restored or resolved (for the reports).
     fault_categories: tuple[str, ...] = DEFAULT_FAULT_CATEGORIES
+    #: The year's scheduled duties (inspections, meetings, reports, exchange days).
+    duties: DutySchedule = field(default_factory=DutySchedule)
     _zones: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     _by_name: Mapping[str, TargetSpec] = field(default_factory=dict, repr=False, compare=False)
 

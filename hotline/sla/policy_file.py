@@ -16,6 +16,11 @@ File layout (see ``data/policies/standard.toml`` for a commented example)::
                     warn_share, label, label_zh
     [[scoring.breach]] / [[scoring.event]] / [[scoring.period]]
     [[assurance]]   name, start, end, factor, limits, targets, standby, note
+    [duties]        inspections_per_year, meetings, service_report_day, exchange_days
+
+A target of a duty may count from the ticket's planned time (``anchor = "planned"``)
+or back from it (``anchor = "before_planned"``), and be ``optional`` (a deadline for
+something that may not happen, such as a change of plan).
 """
 
 from __future__ import annotations
@@ -34,13 +39,17 @@ from hotline.sla.errors import PolicyError
 from hotline.sla.facts import EVENT_NAMES, FLOW_EVENTS, OPENED
 from hotline.sla.limits import Limit, parse_limit
 from hotline.sla.policy import (
+    ALL_KINDS,
+    ANCHORS,
     ANY,
     DEFAULT_FAULT_CATEGORIES,
     KINDS,
+    PERIODS_PER_YEAR,
     TIERS,
     AssuranceEffect,
     AssurancePeriod,
     BreachRule,
+    DutySchedule,
     EscalationSpec,
     EventRule,
     LevelKey,
@@ -63,14 +72,16 @@ MAX_FAULT_CATEGORY_LENGTH = 40
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_TOP_KEYS = {"policy", "conditions", "regions", "escalation", "targets", "scoring", "assurance"}
+_TOP_KEYS = {"policy", "conditions", "regions", "escalation", "targets", "scoring", "assurance",
+             "duties"}
+_DUTIES_KEYS = {"inspections_per_year", "meetings", "service_report_day", "exchange_days"}
 _POLICY_KEYS = {"name", "title", "title_zh", "description", "grades", "levels", "kinds",
                 "warn_share", "fault_categories"}
 _REGION_KEYS = {"label", "cities"}
 _ESCALATION_KEYS = {"upgrade_on", "tiers", "ack_timeout"}
 _TARGET_KEYS = {"label", "label_zh", "scope", "kinds", "when", "unless", "start", "stop",
                 "limit", "limits", "variants", "pausable", "repeat", "restart_on_reopen",
-                "keep_on_close", "warn_share"}
+                "keep_on_close", "warn_share", "anchor", "optional"}
 _VARIANT_KEYS = {"when", "unless", "zones", "limit", "limits"}
 _SCORING_KEYS = {"breach", "event", "period"}
 _BREACH_KEYS = {"id", "targets", "points", "per", "description"}
@@ -317,7 +328,7 @@ class _Reader:
             raise self.fail("policy.grades", _("'*' is not a grade"))
         self.levels = self._levels(head.get("levels", []))
         self.kinds = self.str_list("policy.kinds", head.get("kinds", list(KINDS)),
-                                   allowed=KINDS, what=_("kind"))
+                                   allowed=ALL_KINDS, what=_("kind"))
         warn_share = 0.8
         if "warn_share" in head:
             warn_share = self.share("policy.warn_share", head["warn_share"])
@@ -342,6 +353,7 @@ class _Reader:
                                       target_names)
         scoring = self._scoring(self.table("scoring", data.get("scoring", {})), target_names)
         assurance = self._assurance(data.get("assurance", []), name, target_names)
+        duties = self._duties(self.table("duties", data.get("duties", {})))
 
         events = set(EVENT_NAMES)
         events.update(rule.event for rule in scoring.event)
@@ -353,7 +365,44 @@ class _Reader:
             conditions=self.conditions, regions=regions, targets=targets,
             escalation=escalation, scoring=scoring, assurance=assurance,
             events=frozenset(events), file=self.path, fault_categories=fault_categories,
+            duties=duties,
         )
+
+    def _duties(self, body: dict[str, Any]) -> DutySchedule:
+        self.keys("duties", body, _DUTIES_KEYS)
+        inspections = body.get("inspections_per_year", 0)
+        if isinstance(inspections, bool) or not isinstance(inspections, int) or not (
+                0 <= inspections <= 12):
+            raise self.fail("duties.inspections_per_year",
+                            _("a whole number from 0 to 12 is expected"))
+        if inspections and 12 % inspections:
+            raise self.fail("duties.inspections_per_year",
+                            _("the year must divide evenly: 1, 2, 3, 4, 6 or 12"))
+        meetings: dict[str, str] = {}
+        for mname, every in self.table("duties.meetings", body.get("meetings", {})).items():
+            mkey = f"duties.meetings.{mname}"
+            if not _IDENT.match(mname) or len(mname) > 40:
+                raise self.fail(mkey, _("use lower-case letters, digits, _"))
+            if every not in PERIODS_PER_YEAR:
+                raise self.fail(mkey, _("how often: {known}").format(
+                    known=", ".join(PERIODS_PER_YEAR)))
+            meetings[mname] = every
+        day = body.get("service_report_day")
+        if day is not None and (isinstance(day, bool) or not isinstance(day, int)
+                                or not 1 <= day <= 28):
+            raise self.fail("duties.service_report_day",
+                            _("a day of the month from 1 to 28 is expected"))
+        exchange = self._number("duties.exchange_days", body.get("exchange_days"))
+        if exchange is not None and not 0 < exchange <= 366:
+            raise self.fail("duties.exchange_days",
+                            _("a number of days above 0 and at most 366 is expected"))
+        for kind, needed in (("inspection", inspections), ("meeting", meetings),
+                             ("service_report", day)):
+            if needed and kind not in self.kinds:
+                raise self.fail("duties", _("the policy schedules {kind} duties but its "
+                                            "kinds do not list {kind!r}").format(kind=kind))
+        return DutySchedule(inspections_per_year=inspections, meetings=meetings,
+                            service_report_day=day, exchange_days=exchange)
 
     def _fault_categories(self, value: Any) -> tuple[str, ...]:
         if value is None:
@@ -422,7 +471,10 @@ class _Reader:
         scope = body.get("scope", "ticket")
         if scope not in ("ticket", "call"):
             raise self.fail(f"{key}.scope", _("'ticket' or 'call'"))
-        kinds = self.str_list(f"{key}.kinds", body.get("kinds", list(self.kinds)),
+        # Without kinds, a target applies to faults, consultations and complaints; a
+        # duty's targets name their kind.
+        kinds = self.str_list(f"{key}.kinds",
+                              body.get("kinds", [k for k in self.kinds if k in KINDS]),
                               allowed=self.kinds, what=_("kind"))
         when = self._conditions(f"{key}.when", body.get("when", []))
         unless = self._conditions(f"{key}.unless", body.get("unless", []))
@@ -467,6 +519,12 @@ class _Reader:
         warn_share = None
         if "warn_share" in body:
             warn_share = self.share(f"{key}.warn_share", body["warn_share"])
+        anchor = body.get("anchor", "start")
+        if anchor not in ANCHORS:
+            raise self.fail(f"{key}.anchor", _("one of: {known}").format(
+                known=", ".join(ANCHORS)))
+        if anchor != "start" and scope == "call":
+            raise self.fail(f"{key}.anchor", _("a call target counts from the call"))
         repeat = self.boolean(f"{key}.repeat", body.get("repeat"), False)
         if repeat and start == (OPENED,):
             raise self.fail(f"{key}.repeat", _(
@@ -483,6 +541,8 @@ class _Reader:
             warn_share=warn_share,
             label=self.text(f"{key}.label", body.get("label")) or None,
             label_zh=self.text(f"{key}.label_zh", body.get("label_zh")) or None,
+            anchor=anchor,
+            optional=self.boolean(f"{key}.optional", body.get("optional"), False),
         )
 
     def _conditions(self, key: str, value: Any) -> frozenset[str]:

@@ -39,6 +39,7 @@ class TargetState:
     paused_for: timedelta = timedelta(0)
     breaches: int = 0
     retimed_at: datetime | None = None  # the latest re-timing (level change): due counts from it
+    optional: bool = False  # a deadline for something that may not happen (not work owed)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,13 @@ Rules, as the contracts and the desk expect them:
   tier (supervisor); each alert not acknowledged within the acknowledgement
   timeout alerts the next tier (then the last tier again), until
   acknowledged, the clock's stop event comes, or the ticket is closed.
+* Duties (issue 16): a target anchored to the ticket's planned time counts its limit
+  from that time (``anchor = "planned"``: an inspection due by the end of its planned
+  day) or back from it (``"before_planned"``: a change notified 10 working days ahead).
+  ``rescheduled`` (with the new time) re-times the running anchored clocks and starts
+  the back-counted ones again for the new time. An ``optional`` target is a deadline
+  for something that may not happen: passing it ends the clock quietly, and its stop
+  event after that is the breach (a change notified too late).
 * ``closed`` cancels every running clock except those kept on close
   (documents due after the fault); ``reopened`` starts a new instance of the
   clocks marked ``restart_on_reopen`` (``restore#2``).
@@ -57,6 +64,9 @@ from hotline.sla.results import (
 _TICK = timedelta(microseconds=1)
 _ZERO = timedelta(0)
 
+#: (limit, planned) -> the latest time for something due that long before ``planned``.
+DueBeforeFn = Callable[[Limit, datetime], datetime]
+
 #: (spec, level, at) -> the limit, assurance periods applied.
 Resolver = Callable[[TargetSpec, "int | None", datetime], "Limit | None"]
 DueFn = Callable[[Limit, datetime], datetime]
@@ -66,7 +76,8 @@ class _Clock:
     """One instance of a target, as the replay moves it."""
 
     __slots__ = ("base", "breached_at", "breaches", "cancelled_at", "done_at", "had_limit",
-                 "in_breach", "instance", "key", "level", "limit", "met", "nominal_due",
+                 "in_breach", "instance", "key", "lapsed", "level", "limit", "met",
+                 "nominal_due",
                  "pause_start", "paused_since_base", "paused_total", "retimed_at", "spec",
                  "started_at")
 
@@ -90,6 +101,7 @@ class _Clock:
         self.cancelled_at: datetime | None = None
         self.had_limit = False
         self.retimed_at: datetime | None = None
+        self.lapsed = False  # an optional deadline passed with nothing to do
 
     @property
     def open(self) -> bool:
@@ -141,8 +153,10 @@ class _Run:
 
     def __init__(self, policy: Policy, facts: TicketFacts, at: datetime, resolve: Resolver,
                  due: DueFn, warn: Callable[[Limit, datetime, datetime, float], datetime],
-                 tz: ZoneInfo) -> None:
+                 tz: ZoneInfo, due_before: DueBeforeFn | None = None) -> None:
         self.policy = policy
+        self.planned = facts.planned_at
+        self.due_before = due_before
         self.tz = tz  # the desk's zone, for the times its notes name
         self.facts = facts
         self.at = at
@@ -236,6 +250,8 @@ class _Run:
                 self._stop(spec, t, e.key)
             if name in spec.start:
                 self._start(spec, t, e.key)
+        if name == "rescheduled":
+            self._reschedule(t, e.planned)
         for rule in self.policy.scoring.event:
             if rule.event == name:
                 ident = e.key or t.strftime("%Y%m%dT%H%M%S.%fZ")
@@ -293,6 +309,12 @@ class _Run:
         clock.end_pause(t)
         if was_paused or self._paused(clock):
             clock.pause_start = t
+        anchor = clock.spec.anchor
+        if limit is not None and anchor != "start" and (
+                self.planned is None or self.due_before is None):
+            self.notes.append(_("{target} counts from the planned time, and the ticket has "
+                                "none").format(target=clock.spec.name))
+            limit = None
         clock.limit = limit
         clock.level = self.level
         clock.base = t
@@ -300,7 +322,14 @@ class _Run:
         clock.in_breach = False
         if limit is not None:
             clock.had_limit = True
-            clock.nominal_due = self.due_of(limit, t)
+            if anchor == "planned":
+                assert self.planned is not None
+                clock.nominal_due = self.due_of(limit, self.planned)
+            elif anchor == "before_planned":
+                assert self.planned is not None and self.due_before is not None
+                clock.nominal_due = self.due_before(limit, self.planned)
+            else:
+                clock.nominal_due = self.due_of(limit, t)
 
     def _stop(self, spec: TargetSpec, t: datetime, key: str | None) -> None:
         clock: _Clock | None = None
@@ -318,6 +347,14 @@ class _Run:
             clock = self.current.get(spec.name)
             if clock is None:
                 self.early_stop.setdefault(spec.name, t)
+                return
+            if clock.lapsed and clock.done_at is None:
+                # What an optional deadline was for happened after it: the breach.
+                clock.cancelled_at = None
+                clock.lapsed = False
+                self._mark_breach(clock, t)
+                clock.done_at = t
+                clock.met = False
                 return
             if not clock.open:
                 return
@@ -364,19 +401,12 @@ class _Run:
         if first not in due_now:
             due_now.insert(0, first)
         for clock in due_now:
-            clock.in_breach = True
-            clock.breaches += 1
-            clock.breached_at = t
-            for rule in self.policy.scoring.breach:
-                if clock.spec.name not in rule.targets:
-                    continue
-                if rule.per == "ticket":
-                    key = rule.id
-                elif rule.per == "target":
-                    key = f"{rule.id}:{clock.key}"
-                else:
-                    key = f"{rule.id}:{clock.key}:{clock.breaches}"
-                self._score(key, rule.id, rule.points, t, clock.key, rule.description)
+            if clock.spec.optional:
+                clock.lapsed = True
+                clock.cancelled_at = t
+                continue
+            self._mark_breach(clock, t)
+        due_now = [c for c in due_now if not c.lapsed]
         escalating = [c for c in due_now if c.spec.name in self.policy.escalation.upgrade_on]
         if not escalating:
             return
@@ -393,6 +423,43 @@ class _Run:
             chain = _Chain(clock)
             self.chains.append(chain)
             self._alert(chain, t, clock.spec.name)
+
+    def _mark_breach(self, clock: _Clock, t: datetime) -> None:
+        clock.in_breach = True
+        clock.breaches += 1
+        clock.breached_at = t
+        for rule in self.policy.scoring.breach:
+            if clock.spec.name not in rule.targets:
+                continue
+            if rule.per == "ticket":
+                key = rule.id
+            elif rule.per == "target":
+                key = f"{rule.id}:{clock.key}"
+            else:
+                key = f"{rule.id}:{clock.key}:{clock.breaches}"
+            self._score(key, rule.id, rule.points, t, clock.key, rule.description)
+
+    def _reschedule(self, t: datetime, planned: datetime | None) -> None:
+        """The planned time moves: anchored clocks count from the new one."""
+        if planned is None:
+            self.notes.append(_("rescheduled at {t} without a new planned time; "
+                                "ignored").format(t=self._show(t)))
+            return
+        self.planned = planned
+        for clock in self.clocks:
+            if clock.open and clock.spec.anchor != "start":
+                self._stop_chains(clock)
+                clock.retimed_at = t
+                self._assign(clock, t)
+        if self.closed:
+            return
+        for spec in self.specs:
+            if spec.anchor != "before_planned" or spec.repeat:
+                continue
+            ended = self.current.get(spec.name)
+            if ended is not None and not ended.open:
+                self.current.pop(spec.name, None)
+                self._start(spec, t, None)
 
     def _alert(self, chain: _Chain, t: datetime, reason: str) -> None:
         tiers = self.policy.escalation.tiers
@@ -553,7 +620,13 @@ class _Run:
         if limit is not None:
             due_at = clock.due() + paused_now
             share = clock.spec.warn_share or self.policy.warn_share
-            warn_at = self.warn_of(limit, clock.base, due_at, share)
+            if clock.spec.optional:
+                warn_at = due_at  # nothing is owed: no warning
+            elif clock.spec.anchor != "start":
+                span = max(_ZERO, due_at - clock.base)
+                warn_at = due_at - span * (1 - share)
+            else:
+                warn_at = self.warn_of(limit, clock.base, due_at, share)
         state: TargetStateName
         if clock.done_at is not None:
             state = "met" if clock.met else "breached"
@@ -579,6 +652,7 @@ class _Run:
             paused_for=clock.paused_total + paused_now,
             breaches=clock.breaches,
             retimed_at=clock.retimed_at,
+            optional=clock.spec.optional,
         )
 
 
@@ -589,9 +663,9 @@ def _bind(fn: Callable[..., None], obj: object) -> Callable[[datetime], None]:
 def replay(policy: Policy, facts: TicketFacts, events: Sequence[SlaEvent], at: datetime,
            *, resolve: Resolver, due: DueFn,
            warn: Callable[[Limit, datetime, datetime, float], datetime],
-           tz: ZoneInfo) -> Evaluation:
+           tz: ZoneInfo, due_before: DueBeforeFn | None = None) -> Evaluation:
     """Evaluate one ticket as of ``at`` (see the module docstring for the rules).
 
     ``tz``: the desk's zone, in which the evaluation's notes name their times.
     """
-    return _Run(policy, facts, at, resolve, due, warn, tz).run(events)
+    return _Run(policy, facts, at, resolve, due, warn, tz, due_before).run(events)

@@ -130,6 +130,21 @@ class WorkCalendar:
                 return date.fromordinal(self._ordinals[target])
             self._cover(self._hi + 1 + n // 200)
 
+    def subtract_working_days(self, day: date, n: int) -> date:
+        """The ``n``-th working day strictly before ``day`` (``day`` itself never counts).
+
+        ``n = 0`` returns ``day``. Counts back for deadlines set ahead of a planned date
+        (a change notified 10 working days before the inspection).
+        """
+        if n < 0:
+            raise ValueError("n must not be negative")
+        found = 0
+        while found < n:
+            day = date.fromordinal(day.toordinal() - 1)
+            if self.is_working_day(day):
+                found += 1
+        return day
+
     def working_days_between(self, first: date, last: date) -> int:
         """Working days in ``first .. last``, both included (0 if ``last < first``)."""
         if last < first:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from hotline.clock import FixedClock
 from hotline.desk.intake import Intake
 from hotline.desk.operations import Desk
 from hotline.desk.steps import StepInput
+from hotline.duties import operations as duties
 from hotline.errors import HotlineError, InputError
 from hotline.store.models import Engineer, Event, Ticket
 from hotline.supervision.crew import set_crew
@@ -267,6 +268,9 @@ def test_an_engineer_is_refused_every_supervisor_action(demo_seat: Desk, clock: 
         "manage_accounts": lambda: accounts.add_account(desk, "x1", "X", "manager",
                                                         "a-secret-1"),
         "unlock_account": lambda: accounts.unlock(desk, "chenhao"),
+        "plan_duties": lambda: duties.plan_year(desk, 2026),
+        "record_exchange": lambda: duties.record_exchange(desk, "GD-TX-2026-001",
+                                                          date(2026, 5, 12), 1, "seminar"),
     }
     for permission, attempt in attempts.items():
         with pytest.raises(PermissionRefused) as refused:

@@ -46,12 +46,13 @@ def test_a_monthly_rule_is_not_applied_to_a_quarter(engine: SlaEngine) -> None:
 
 def test_counted_items_score_each(engine: SlaEngine) -> None:
     entries = engine.period_penalties("guangdong-transmission", NOV, DEC,
-                                      {"inspections_missed": 2, "meetings_unprepared": 1,
+                                      {"inspection_faults_major": 2, "meetings_unprepared": 1,
                                        "documents_mismatched": 0})
-    assert {(e.rule, e.points) for e in entries} == {("inspection_missed", -10),
+    assert {(e.rule, e.points) for e in entries} == {("inspection_fault_major", -8),
                                                      ("meeting_unprepared", -1)}
     with pytest.raises(InputError, match="whole number"):
-        engine.period_penalties("guangdong-transmission", NOV, DEC, {"inspections_missed": 1.5})
+        engine.period_penalties("guangdong-transmission", NOV, DEC,
+                                {"inspection_faults_major": 1.5})
     with pytest.raises(InputError, match="not a number"):
         engine.period_penalties("standard", NOV, DEC, {"answer_rate_offered": float("nan")})
     with pytest.raises(InputError, match="ends before"):

@@ -180,7 +180,7 @@ def test_the_issue_example_message_for_a_shipped_file(tmp_path: Path,
     path = write(tmp_path / "policies", bad, "standard.toml")
     with pytest.raises(PolicyError) as info:
         load_policy_file(path, TZ)
-    assert str(info.value) == ('standard.toml:116: targets.restore.limits.A.2: "12 hours" is '
+    assert str(info.value) == ('standard.toml:117: targets.restore.limits.A.2: "12 hours" is '
                                'not a duration — write 12h, 30min, 3d or "2 working days"')
 
 

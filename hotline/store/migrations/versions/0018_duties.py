@@ -27,9 +27,10 @@ def _text(n: int) -> sqlmodel.sql.sqltypes.AutoString:
 
 def upgrade() -> None:
     # Inspections, meetings and notices are planned: their clocks count from that time.
-    with op.batch_alter_table("ticket") as batch:
-        batch.add_column(sa.Column("planned_at", UTC(timezone=True), nullable=True))
-        batch.create_index("ix_ticket_planned_at", ["planned_at"])
+    # Plain ALTER TABLE on both backends (a batch copy of the ticket table would trip
+    # over the tables that refer to it, on SQLite).
+    op.add_column("ticket", sa.Column("planned_at", UTC(timezone=True), nullable=True))
+    op.create_index("ix_ticket_planned_at", "ticket", ["planned_at"], unique=False)
     op.create_table(
         "exchange_day",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -48,6 +49,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_exchange_day_contract_day", table_name="exchange_day")
     op.drop_table("exchange_day")
-    with op.batch_alter_table("ticket") as batch:
-        batch.drop_index("ix_ticket_planned_at")
-        batch.drop_column("planned_at")
+    op.drop_index("ix_ticket_planned_at", table_name="ticket")
+    op.execute("ALTER TABLE ticket DROP COLUMN planned_at")
