@@ -309,10 +309,15 @@ def read_new_duty(kind: str, contract: str, subject: str, when: str, *, tz: obje
 Submit = Callable[[NewDuty], object]
 
 
-def record_duty(desk: Desk, duty: NewDuty) -> object:
+def record_duty(desk: Desk, duty: NewDuty) -> int:
     """Record ``duty`` through the duties core (one transaction, with its audit event);
-    run in a worker. The core refuses what it does not accept, in words."""
-    raise NotImplementedError
+    run in a worker. The core refuses what it does not accept, in words. Returns the
+    duty's ticket id."""
+    from hotline.duties.operations import open_duty
+
+    if duty.kind in PLANNED_KINDS:
+        return open_duty(desk, duty.kind, duty.contract, duty.subject, planned=duty.when)
+    return open_duty(desk, duty.kind, duty.contract, duty.subject, at=duty.when)
 
 
 class DutyForm(TranslatedModalScreen[bool]):

@@ -104,7 +104,7 @@ async def test_duties_listed_soonest_due_first_coloured_as_the_work_list(
         assert [r[6] for r in rows] == ["DT-0003", "DT-0002", "DT-0001", "DT-0004"]
         assert [r[0] for r in rows] == ["-1:00:00", "30:00", "2:00:00", "—"]
         assert rows[0][2] == "Meeting" and rows[0][4] == STD
-        assert rows[0][3] == "meeting reply 2"
+        assert rows[0][3] == "Meeting item reply 2"
         assert rows[3][3] == "nothing due"
         assert countdown(app, "DT-0003").style() == BREACH_STYLE
         assert countdown(app, "DT-0002").style() == WARN_STYLE
@@ -197,6 +197,51 @@ async def test_the_palette_and_the_help_know_the_duties(demo_desk: Desk) -> None
         rows = app.screen.key_rows  # type: ignore[attr-defined]
         assert ("Everywhere", "F7, U", "Duties", "app.duties") in rows
         assert any(r[0] == "Duties" and r[3] == "duties.new" for r in rows)
+
+
+async def test_a_duty_recorded_from_the_screen_is_listed_with_its_clock(
+        demo_desk: Desk) -> None:
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_duties(pilot)
+        assert duty_rows(app) == []
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DutyForm)
+        form.query_one("#duty-kind").value = "document_request"  # type: ignore[attr-defined]
+        form.query_one("#duty-contract").value = GD1  # type: ignore[attr-defined]
+        form.query_one("#duty-subject").focus()
+        await type_text(pilot, "SDH manual V3")
+        await pilot.press("ctrl+s")  # requested now: Wed 2026-11-25 10:00
+        await settle(pilot)
+        assert app.screen is screen
+        with Session(demo_desk.engine) as s:
+            duty = s.exec(select(Ticket).where(Ticket.kind == "document_request")).one()
+            assert duty.description == "SDH manual V3" and duty.planned_at is None
+            # 5 working days after the request: Thu 26, Fri 27, Mon 30, Tue 1, Wed 2 —
+            # due at 24:00 of Wednesday 2 December
+            assert duty.next_clock == "document_delivery"
+            assert duty.next_due_at == datetime(2026, 12, 3, 0, 0, tzinfo=TZ)
+        [row] = duty_rows(app)
+        assert row[2] == "Document request" and row[4] == GD1 and row[7] == "SDH manual V3"
+        assert row[6] == duty.number
+        # a planned inspection takes its planned time
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DutyForm)
+        form.query_one("#duty-kind").value = "inspection"  # type: ignore[attr-defined]
+        form.query_one("#duty-contract").value = GD2  # type: ignore[attr-defined]
+        form.query_one("#duty-subject").value = "禅城汇聚机房巡检"  # type: ignore[attr-defined]
+        form.query_one("#duty-when").value = "2026-12-31 09:00"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        with Session(demo_desk.engine) as s:
+            inspection = s.exec(select(Ticket).where(Ticket.kind == "inspection")).one()
+            assert inspection.planned_at == datetime(2026, 12, 31, 9, 0, tzinfo=TZ)
+        assert len(duty_rows(app)) == 2
 
 
 def ticket_count(desk: Desk) -> int:
