@@ -16,6 +16,8 @@ D2     document_request       GD2       document_delivery met 11-05 10:00       
 M1     meeting                STD       meeting_reply#1 met 11-12 09:00            —
                                         meeting_reply#2 breached 12-02 00:00       −1 (12-02)
 F1     fault                  GD1       restore breached 11-03 (not a duty)        −5 (11-03)
+                                        part_return breached 11-18 (a part lent    — (no rule)
+                                        on the fault: a duty)
 =====  =====================  ========  =========================================  ==========
 """
 
@@ -34,7 +36,7 @@ from hotline import reports
 from hotline.desk.operations import Desk
 from hotline.paths import shipped_data_dir
 from hotline.reports import periods
-from hotline.reports.figures import exchange_target
+from hotline.reports.figures import duty_rules, exchange_target
 from hotline.reports.render import figure_rows, render_csv, render_md, render_table, write_xlsx
 from hotline.store.models import Contract, ExchangeDay, Penalty, SlaClock, Ticket
 from hotline.supervision.rota import load_rota
@@ -91,13 +93,13 @@ def duty_scene(db_url: str = "sqlite://") -> Desk:
         _penalty(s, i1, "thanks_letter", 1, at(11, 22))
         d1 = _ticket(s, "D-D1", "document_request", GD1, at(10, 20))
         _clock(s, d1, "document_delivery", at(10, 20), at(10, 31), breached=at(10, 31))
-        _penalty(s, d1, "document_late", -1, at(10, 31))
+        _penalty(s, d1, "document_request_late", -1, at(10, 31))
         d2 = _ticket(s, "D-D2", "document_request", GD2, at(11, 2))
         _clock(s, d2, "document_delivery", at(11, 2), at(11, 9), met=at(11, 5, 10))
         m1 = _ticket(s, "D-M1", "meeting", STD, at(11, 11))
         _clock(s, m1, "meeting_reply#1", at(11, 11), at(11, 18), met=at(11, 12, 9))
         _clock(s, m1, "meeting_reply#2", at(11, 25), at(12, 2), breached=at(12, 2))
-        _penalty(s, m1, "meeting_reply_late", -1, at(12, 2))
+        _penalty(s, m1, "meeting_followup_late", -1, at(12, 2))
         for code, day, days in ((GD1, date(2025, 12, 20), 1.0), (GD1, date(2026, 3, 10), 2.0),
                                 (GD1, date(2026, 11, 15), 1.5), (GD2, date(2026, 11, 2), 1.0),
                                 (GD2, date(2026, 12, 1), 0.5)):
@@ -108,6 +110,7 @@ def duty_scene(db_url: str = "sqlite://") -> Desk:
         f1 = _ticket(s, "D-F1", "fault", GD1, at(11, 3))
         _clock(s, f1, "restore", at(11, 3), at(11, 3, 3), breached=at(11, 3, 3))
         _penalty(s, f1, "overdue_ticket", -5, at(11, 3, 3))
+        _clock(s, f1, "part_return", at(11, 3, 10), at(11, 18), breached=at(11, 18))
         s.commit()
     return desk
 
@@ -150,12 +153,14 @@ def november_overall(desk: Desk) -> dict[str, Any]:
 
 
 NOVEMBER_OVERALL: dict[str, Any] = {
-    # I1's inspection, D2's delivery, M1's first reply; I1's report (breached 11-20)
-    "met": 3, "breached": 1,
+    # I1's inspection, D2's delivery, M1's first reply; I1's report (breached 11-20) and
+    # F1's part not returned (11-18)
+    "met": 3, "breached": 2,
     "targets": {"document_delivery": {"met": 1, "breached": 0},
                 "inspection": {"met": 1, "breached": 0},
                 "inspection_report": {"met": 0, "breached": 1},
-                "meeting_reply": {"met": 1, "breached": 0}},
+                "meeting_reply": {"met": 1, "breached": 0},
+                "part_return": {"met": 0, "breached": 1}},
     "points": 0,  # −1 for the late report, +1 for the letter of thanks on a duty
     "points_by_rule": {"inspection_report_late": -1, "thanks_letter": 1},
     "exchange_days": None,
@@ -166,9 +171,10 @@ def test_november_duties_overall_and_per_contract(scene: Desk) -> None:
     d = doc(scene, reports.month(2026, 11, TZ))
     assert d["duties"] == november_overall(scene)
     assert contract(d, GD1)["duties"] == {
-        "met": 1, "breached": 1,
+        "met": 1, "breached": 2,
         "targets": {"inspection": {"met": 1, "breached": 0},
-                    "inspection_report": {"met": 0, "breached": 1}},
+                    "inspection_report": {"met": 0, "breached": 1},
+                    "part_return": {"met": 0, "breached": 1}},
         "points": 0, "points_by_rule": {"inspection_report_late": -1, "thanks_letter": 1},
         "exchange_days": exchange(scene, 1.5, 3.5)}
     assert contract(d, GD2)["duties"]["exchange_days"] == exchange(scene, 1, 1)
@@ -185,10 +191,17 @@ def test_november_duties_overall_and_per_contract(scene: Desk) -> None:
     assert d["penalties"]["by_rule"]["overdue_ticket"] == -5
 
 
+def test_duty_rules_are_the_policies_rules_on_duty_targets(scene: Desk) -> None:
+    rules = duty_rules(scene.sla)
+    assert {"inspection_report_late", "document_request_late", "meeting_followup_late",
+            "inspection_missed"} <= rules
+    assert not {"overdue_ticket", "late_document", "consultation_late"} & rules
+
+
 def test_each_period_counts_what_fell_in_it(scene: Desk) -> None:
     october = doc(scene, reports.month(2026, 10, TZ))["duties"]
     assert october["targets"] == {"document_delivery": {"met": 0, "breached": 1}}
-    assert october["points_by_rule"] == {"document_late": -1}
+    assert october["points_by_rule"] == {"document_request_late": -1}
     december = doc(scene, reports.month(2026, 12, TZ))
     assert december["duties"]["targets"] == {"meeting_reply": {"met": 0, "breached": 1}}
     # GD2's half day on 1 December; the year so far is up to the end of the period
@@ -201,14 +214,14 @@ def test_each_period_counts_what_fell_in_it(scene: Desk) -> None:
     assert contract(december, STD)["duties"]["points"] == -1
     # a range across the three months adds up
     fourth = doc(scene, reports.quarter(2026, 4, TZ))["duties"]
-    assert (fourth["met"], fourth["breached"], fourth["points"]) == (3, 3, -2)
+    assert (fourth["met"], fourth["breached"], fourth["points"]) == (3, 4, -2)
     # one contract's report
     info = reports.find_contract(scene.engine, GD1)
     one = doc(scene, reports.quarter(2026, 4, TZ), contract=info)
-    assert one["duties"]["points_by_rule"] == {"document_late": -1,
+    assert one["duties"]["points_by_rule"] == {"document_request_late": -1,
                                                "inspection_report_late": -1,
                                                "thanks_letter": 1}
-    assert (one["duties"]["met"], one["duties"]["breached"]) == (1, 2)
+    assert (one["duties"]["met"], one["duties"]["breached"]) == (1, 3)
     # a day without duties says nothing of them
     quiet = doc(scene, reports.days(date(2026, 11, 1), date(2026, 11, 1), TZ),
                 contract=reports.find_contract(scene.engine, STD))
@@ -220,7 +233,7 @@ def test_each_period_counts_what_fell_in_it(scene: Desk) -> None:
 def test_every_format_shows_the_duties(scene: Desk, tmp_path: Any) -> None:
     d = doc(scene, reports.month(2026, 11, TZ))
     rows = {r.figure: r for r in figure_rows(d)}
-    assert rows["duties.met"].value == 3 and rows["duties.breached"].value == 1
+    assert rows["duties.met"].value == 3 and rows["duties.breached"].value == 2
     assert rows["duties.targets.inspection_report.breached"].value == 1
     assert rows["duties.points_by_rule.inspection_report_late"].value == -1
     assert rows["duties.exchange_days.days"].value == 2.5
@@ -231,9 +244,9 @@ def test_every_format_shows_the_duties(scene: Desk, tmp_path: Any) -> None:
     columns = lines[2].split()  # Overall, then each contract in force, in code order
     line = next(x for x in lines if x.strip().startswith("Duties breached"))
     shown = dict(zip(columns, line.split()[2:], strict=True))
-    assert (shown["Overall"], shown[GD1], shown[GD2], shown[STD]) == ("1", "1", "0", "0")
+    assert (shown["Overall"], shown[GD1], shown[GD2], shown[STD]) == ("2", "2", "0", "0")
     csv = render_csv(d)
-    assert "overall,,duties.breached,1" in csv
+    assert "overall,,duties.breached,2" in csv
     assert f"contract,{GD1},duties.targets.inspection_report.breached,1" in csv
     assert f"contract,{STD},duties.targets.meeting_reply.met,1" in csv
     assert f"contract,{GD1},duties.exchange_days.year,3.5" in csv
@@ -242,7 +255,7 @@ def test_every_format_shows_the_duties(scene: Desk, tmp_path: Any) -> None:
     path = tmp_path / "r.xlsx"
     write_xlsx(d, path)
     values = _summary_cells(path)
-    assert values["Duties breached"][0] == "1"  # overall
+    assert values["Duties breached"][0] == "2"  # overall
     assert values["Duty points"][0] == "0"
     assert values["Duties met in time"][0] == "3"
     assert values["Technical exchange days"][0] == "2.5"
