@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "hotline.cli.policy",
     "hotline.cli.calendar",
     "hotline.cli.sla",
+    "hotline.cli.duties",
     "hotline.cli.report",
     "hotline.cli.shift",
     "hotline.cli.import_group",

@@ -18,7 +18,7 @@ from hotline.cli.usage import UsageError
 from hotline.errors import InputError
 from hotline.i18n import _
 from hotline.sla.facts import FLOW_EVENTS, SCORED_EVENTS, SlaEvent, TicketFacts
-from hotline.sla.policy import KINDS, Policy
+from hotline.sla.policy import ALL_KINDS, DUTY_KINDS, Policy
 from hotline.sla.render import evaluation_json, render_evaluation, when
 from hotline.timefmt import MAX_YEAR, MIN_YEAR, parse_time
 
@@ -41,8 +41,9 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
                       "the command line, as of --at (default: now)."),
         epilog=_("Events: {events}. Write NAME=TIME, or NAME:KEY=TIME for an event about one "
                  "thing (acknowledge:KEY, pause:TARGET, callback_made:2); level_set:LEVEL=TIME "
-                 "reclassifies. TIME: HH:MM, 'YYYY-MM-DD HH:MM' or ISO 8601, in the desk's "
-                 "time zone unless it has an offset, in the years {lo}–{hi}; a bare HH:MM "
+                 "reclassifies; rescheduled:NEW_DATE=TIME moves a duty's planned date. TIME: "
+                 "HH:MM, 'YYYY-MM-DD HH:MM' or ISO 8601, in the desk's time zone unless it "
+                 "has an offset, in the years {lo}–{hi}; a bare HH:MM "
                  "(in --event and --at) is the first such moment at or after --opened. Events "
                  "fall between --opened and --at, which is at most {days} days later.").format(
                      lo=MIN_YEAR, hi=MAX_YEAR, days=MAX_SPAN.days,
@@ -51,7 +52,13 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     explain.add_argument("--grade", metavar="GRADE", help=_("service grade, e.g. A"))
     explain.add_argument("--level", metavar="N", help=_("fault level (1 is the most severe)"))
     explain.add_argument("--kind", default="fault", metavar="KIND",
-                         help=_("fault, consultation or complaint (default fault)"))
+                         help=_("fault, consultation, complaint or a duty: inspection, "
+                                "upgrade_request, document_request, meeting, service_report, "
+                                "number_change (default fault)"))
+    explain.add_argument("--planned", metavar="TIME",
+                         help=_("a duty's planned date ('YYYY-MM-DD' is 00:00 of that day): "
+                                "an inspection, meeting, monthly report or number change "
+                                "counts from it or back from it"))
     explain.add_argument("--region", metavar="CITY", help=_("city, in Chinese or pinyin"))
     explain.add_argument("--condition", action="append", default=[], metavar="NAME",
                          help=_("a policy condition, e.g. onsite (repeatable)"))
@@ -71,10 +78,12 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
     engine = load_engine(ctx)
     policy = find_policy(engine, args.policy)
 
-    if args.kind not in KINDS or args.kind not in policy.kinds:
+    if args.kind not in ALL_KINDS or args.kind not in policy.kinds:
         raise UsageError(_("Unknown kind {kind!r} for policy {policy} (known: {known}).").format(
             kind=args.kind, policy=policy.name, known=", ".join(policy.kinds)))
     grade = args.grade or ""
+    if not grade and policy.grades and args.kind in DUTY_KINDS:
+        grade = policy.grades[0]  # a duty's limits hold for every grade
     if grade and not policy.grades:
         raise UsageError(_("Policy {policy} has no grades: leave out --grade.").format(
             policy=policy.name))
@@ -97,6 +106,7 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
                                ).format(name=cond, policy=policy.name,
                                         known=", ".join(policy.conditions) or _("none")))
     opened = _time("--opened", args.opened, tz, now)
+    planned = _planned(args.planned, policy, args.kind, frozenset(args.condition), tz, now)
     at = _time("--at", args.at, tz, now, after=opened) if args.at else now
     if at < opened:
         raise UsageError(_("--at {at} is before --opened {opened}.").format(
@@ -122,13 +132,35 @@ def sla_explain(args: argparse.Namespace, ctx: CliContext) -> int:
 
     facts = TicketFacts(policy=policy.name, grade=grade, level=level, kind=args.kind,
                         region=args.region, opened_at=opened,
-                        conditions=frozenset(conditions))
+                        conditions=frozenset(conditions), planned_at=planned)
     ev = engine.evaluate(facts, events, at)
     if args.json:
         print(json.dumps(evaluation_json(policy, facts, ev, tz), ensure_ascii=False, indent=2))
     else:
         print(render_evaluation(policy, facts, ev, tz))
     return 0
+
+
+def _anchored(policy: Policy, kind: str, conditions: frozenset[str]) -> list[str]:
+    """The targets of this case that count from (or back from) the planned time."""
+    return [t.name for t in policy.targets
+            if t.anchor != "start" and t.scope == "ticket" and t.applies(kind, conditions)]
+
+
+def _planned(text: str | None, policy: Policy, kind: str, conditions: frozenset[str],
+             tz: ZoneInfo, now: datetime) -> datetime | None:
+    anchored = _anchored(policy, kind, conditions)
+    if text is None:
+        if anchored:
+            raise UsageError(_("--planned is required: {targets} count from the planned date "
+                               "of a {kind} duty.").format(targets=", ".join(anchored),
+                                                           kind=kind))
+        return None
+    if not anchored:
+        raise UsageError(_("--planned: no target of a {kind} ticket under policy {policy} "
+                           "counts from a planned date; leave it out.").format(
+                               kind=kind, policy=policy.name))
+    return _time("--planned", text, tz, now)
 
 
 def _level(text: str | None, policy: Policy, kind: str) -> int | None:
@@ -200,6 +232,13 @@ def _event(text: str, policy: Policy, tz: ZoneInfo, now: datetime,
             raise UsageError(_("--event {text!r}: {key!r} is not a clock that can be paused "
                                "(pausable: {known}; no key pauses them all).").format(
                                    text=text, key=key, known=", ".join(pausable) or _("none")))
+    planned = None
+    if name == "rescheduled":
+        if not key.strip():
+            raise UsageError(_("--event {text!r}: write rescheduled:NEW_DATE=TIME, e.g. "
+                               "rescheduled:2026-10-30=2026-09-30T10:00").format(text=text))
+        planned = _time("--event rescheduled", key, tz, now)
+        key = ""
     if name == "level_set":
         if not _small_number(key) or int(key) not in policy.levels:
             raise UsageError(_("--event {text!r}: write level_set:LEVEL=TIME with a level of "
@@ -207,4 +246,4 @@ def _event(text: str, policy: Policy, tz: ZoneInfo, now: datetime,
                                    text=text, known=", ".join(map(str, policy.levels))))
         level = int(key)
         key = ""
-    return SlaEvent(name=name, at=at, key=key or None, level=level)
+    return SlaEvent(name=name, at=at, key=key or None, level=level, planned=planned)

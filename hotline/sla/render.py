@@ -31,6 +31,12 @@ KIND_LABELS = {
     "fault": N_("fault"),
     "consultation": N_("consultation"),
     "complaint": N_("complaint"),
+    "inspection": N_("inspection"),
+    "upgrade_request": N_("upgrade request"),
+    "document_request": N_("document request"),
+    "meeting": N_("meeting"),
+    "service_report": N_("service report"),
+    "number_change": N_("number change"),
 }
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
@@ -292,6 +298,9 @@ def render_evaluation(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zo
     lines = [" · ".join(head)]
     lines.append(_("Opened {opened} · as of {at}").format(opened=when(facts.opened_at, tz),
                                                          at=when(ev.at, tz)))
+    if facts.planned_at is not None:
+        lines.append(_("Planned for {planned} (as first planned)").format(
+            planned=when(facts.planned_at, tz)))
     if facts.level is not None and ev.level != facts.level:
         lines.append(_("Level {a} → {b} after escalation or reclassification").format(
             a=facts.level, b=ev.level))
@@ -320,7 +329,10 @@ def render_evaluation(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zo
         if retimed:
             headings.append(_("Re-timed at"))
         lines.append(table([*headings, _("Due"), _("State"), _("Met / breached")], rows))
-        if retimed:
+        if retimed and facts.planned_at is not None:
+            lines.append(_("A re-timed clock counts from the new planned date (or its new "
+                           "level's limit from the re-timing), not from its start."))
+        elif retimed:
             lines.append(_("A re-timed clock counts its new level's limit from the re-timing, "
                            "not from its start."))
     else:
@@ -452,6 +464,7 @@ def evaluation_json(policy: Policy, facts: TicketFacts, ev: Evaluation, tz: Zone
         "zone": policy.zone_of(facts.region),
         "conditions": sorted(facts.conditions),
         "opened": t(facts.opened_at),
+        "planned": t(facts.planned_at) if facts.planned_at is not None else None,
         "at": t(ev.at),
         "level": ev.level,
         "targets": [{

@@ -13,7 +13,7 @@ from hotline.cli.main import COMMAND_MODULES, build_parser
 CLI = Path(hotline.cli.main.__file__).resolve().parent
 
 COMMANDS = ["desk", "demo", "ring", "audit", "ticket", "db", "policy", "calendar", "sla",
-            "report", "shift", "import", "directory", "feed", "agent",
+            "duties", "report", "shift", "import", "directory", "feed", "agent",
             "wall", "serve", "notify", "user"]
 IMPORT_KINDS = ["customers", "contacts", "contracts", "queue-log"]
 

@@ -157,7 +157,7 @@ def test_policy_check(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
         encoding="utf-8").replace('B = { 1 = "6h"', 'B = { 1 = "six hours"'), encoding="utf-8")
     assert run("policy", "check", str(bad)) == 1
     err = capsys.readouterr().err
-    assert 'bad.toml:117: targets.restore.limits.B.1: "six hours" is not a duration' in err
+    assert 'bad.toml:118: targets.restore.limits.B.1: "six hours" is not a duration' in err
 
 
 def test_policy_show_and_list(capsys: pytest.CaptureFixture[str]) -> None:
