@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
@@ -287,7 +287,36 @@ async def test_bad_input_is_refused_in_words_and_nothing_is_written(demo_desk: D
     assert ticket_count(demo_desk) == before
 
 
+async def test_the_reports_screen_shows_the_duties_of_the_month() -> None:
+    from textual.widgets import DataTable
+
+    from tests.reports.test_duty_figures import duty_scene
+
+    desk = duty_scene()  # its clock: 2026-12-03, so F5 shows December
+    try:
+        app = HotlineApp(desk, live=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("f5")
+            await settle(pilot)
+            table = app.screen.query_one("#rep-figures", DataTable)
+            shown = {str(k.value): [cell_text(c).strip() for c in table.get_row(k)]
+                     for k in table.rows}
+            assert shown["section:duties"][0] == "Contract duties"
+            # M1's second reply, breached on 2 December, and its point
+            assert shown["duties.breached"] == ["Duties breached", "1"]
+            assert shown["duties.points_by_rule.meeting_followup_late"][1] == "-1"
+    finally:
+        desk.engine.dispose()
+
+
 @settings(max_examples=200, deadline=None)
+@example(kind="inspection", contract=GD1, subject="\ud800", when="2026-12-01 09:00")
+@example(kind="inspection", contract=GD1, subject="a\x00b", when="2026-12-01 09:00")
+@example(kind="meeting", contract=GD1, subject="x", when="0001-01-01 00:00")
+@example(kind="meeting", contract=GD1, subject="x", when="9999-12-31 23:59")
+@example(kind="document_request", contract=GD1, subject="x" * 201, when="")
+@example(kind="document_request", contract=GD1, subject="x", when="99999999999999999999:00")
 @given(kind=st.sampled_from(["inspection", "meeting", "document_request", "", "fault",
                              "inspection\x00"]),
        contract=st.sampled_from([GD1, "", "\x00"]),
