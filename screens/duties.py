@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from hotline import display_names
 from hotline.duties.kinds import DUTY_KINDS, DUTY_LABELS, PLANNED_KINDS
@@ -277,15 +277,22 @@ class DutiesScreen(DeskScreen):
 class NewDuty:
     """A duty as the form gives it: checked, not yet recorded."""
 
-    def __init__(self, kind: str, contract: str, subject: str, when: datetime) -> None:
+    def __init__(self, kind: str, contract: str, subject: str, when: datetime, *,
+                 on_request: bool = False) -> None:
         self.kind = kind
         self.contract = contract
         self.subject = subject
         self.when = when  # planned time (planned kinds) or when it was requested
+        self.on_request = on_request  # an inspection the customer asked for
+
+    @property
+    def planned(self) -> bool:
+        """Its time is a planned time (else the time it was requested)."""
+        return self.kind in PLANNED_KINDS and not self.on_request
 
 
 def read_new_duty(kind: str, contract: str, subject: str, when: str, *, tz: object,
-                  now: datetime) -> NewDuty:
+                  now: datetime, on_request: bool = False) -> NewDuty:
     """The form's fields as a duty, or an :class:`InputError` saying what is wrong."""
     if kind not in DUTY_KINDS:
         raise InputError(_("Choose the kind of duty."))
@@ -299,11 +306,13 @@ def read_new_duty(kind: str, contract: str, subject: str, when: str, *, tz: obje
             n=SUBJECT_MAX))
     if "\x00" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
         raise InputError(_("The subject holds characters that cannot be stored."))
-    if kind in PLANNED_KINDS and not when.strip():
+    if on_request and kind != "inspection":
+        raise InputError(_("Only an inspection is asked for on request."))
+    if kind in PLANNED_KINDS and not on_request and not when.strip():
         raise InputError(_("{duty}: give its planned date and time (YYYY-MM-DD HH:MM).").format(
             duty=duty_label(kind)))
     at = parse_time(when.strip() or "now", tz, now)  # type: ignore[arg-type]
-    return NewDuty(kind, contract, text, at)
+    return NewDuty(kind, contract, text, at, on_request=on_request)
 
 
 Submit = Callable[[NewDuty], object]
@@ -315,9 +324,10 @@ def record_duty(desk: Desk, duty: NewDuty) -> int:
     duty's ticket id."""
     from hotline.duties.operations import open_duty
 
-    if duty.kind in PLANNED_KINDS:
+    if duty.planned:
         return open_duty(desk, duty.kind, duty.contract, duty.subject, planned=duty.when)
-    return open_duty(desk, duty.kind, duty.contract, duty.subject, at=duty.when)
+    return open_duty(desk, duty.kind, duty.contract, duty.subject, at=duty.when,
+                     on_request=duty.on_request)
 
 
 class DutyForm(TranslatedModalScreen[bool]):
@@ -365,9 +375,11 @@ class DutyForm(TranslatedModalScreen[bool]):
             yield from self._field(_("When"), Input(
                 compact=True, id="duty-when",
                 placeholder=_("planned, or when requested: YYYY-MM-DD HH:MM")))
+            yield Checkbox(_("An inspection the customer asked for (on request)"),
+                           id="duty-on-request")
             yield Static(_("Inspections, meetings, service reports and number changes take "
-                           "their planned time; requests the time they were made (empty: "
-                           "now)."), classes="info", markup=False)
+                           "their planned time; requests, and an inspection on request, the "
+                           "time they were made (empty: now)."), classes="info", markup=False)
             yield Static("", id="duty-error", classes="error")
             yield Label(key_hints(("Tab", _("next field")), ("Ctrl+S", _("save")),
                                   ("Esc", _("cancel"))), classes="keys")
@@ -397,7 +409,8 @@ class DutyForm(TranslatedModalScreen[bool]):
             duty = read_new_duty(self._select("#duty-kind"), self._select("#duty-contract"),
                                  self.query_one("#duty-subject", Input).value,
                                  self.query_one("#duty-when", Input).value, tz=self.tz,
-                                 now=self.now())
+                                 now=self.now(),
+                                 on_request=self.query_one("#duty-on-request", Checkbox).value)
         except HotlineError as exc:
             error.update(Text(str(exc), style="bold red"))
             return

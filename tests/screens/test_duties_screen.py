@@ -242,6 +242,23 @@ async def test_a_duty_recorded_from_the_screen_is_listed_with_its_clock(
             inspection = s.exec(select(Ticket).where(Ticket.kind == "inspection")).one()
             assert inspection.planned_at == datetime(2026, 12, 31, 9, 0, tzinfo=TZ)
         assert len(duty_rows(app)) == 2
+        # an inspection the customer asked for counts from the request (now)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DutyForm)
+        form.query_one("#duty-kind").value = "inspection"  # type: ignore[attr-defined]
+        form.query_one("#duty-contract").value = GD1  # type: ignore[attr-defined]
+        form.query_one("#duty-subject").value = "光缆割接后巡检"  # type: ignore[attr-defined]
+        form.query_one("#duty-on-request").value = True  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        with Session(demo_desk.engine) as s:
+            asked = s.exec(select(Ticket).where(Ticket.description == "光缆割接后巡检")).one()
+            assert asked.planned_at is None and "on_request" in asked.conditions
+            assert asked.opened_at == START
+        assert len(duty_rows(app)) == 3
 
 
 def ticket_count(desk: Desk) -> int:
@@ -340,4 +357,12 @@ def test_the_form_reader_takes_the_years_the_desk_takes() -> None:
         except InputError as exc:
             assert text in str(exc) or "year" in str(exc).lower()
     duty = read_new_duty("document_request", GD1, " 手册 ", "", tz=TZ, now=START)
-    assert duty.when == START and duty.subject == "手册"
+    assert duty.when == START and duty.subject == "手册" and not duty.planned
+    asked = read_new_duty("inspection", GD1, "x", "", tz=TZ, now=START, on_request=True)
+    assert asked.when == START and not asked.planned
+    try:
+        read_new_duty("meeting", GD1, "x", "", tz=TZ, now=START, on_request=True)
+    except InputError as exc:
+        assert str(exc) == "Only an inspection is asked for on request."
+    else:
+        raise AssertionError("a meeting on request was taken")
