@@ -142,6 +142,19 @@ async def test_rows_are_kept_by_key_and_only_what_changed_is_new(demo_desk: Desk
         assert all(table.get_row(k)[0] is before[k][0] for k in before)
 
 
+async def test_a_change_at_the_desk_brings_the_list_up_to_date(demo_desk: Desk) -> None:
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_duties(pilot)
+        assert duty_rows(app) == []
+        # another seat records a duty: the desk reads itself again, and so does the list
+        add_duty(demo_desk, "DT-0009", "document_request", GD1, "资料",
+                 due=START + timedelta(days=2), target="document_delivery")
+        app.reload()
+        await settle(pilot)
+        assert [r[6] for r in duty_rows(app)] == ["DT-0009"]
+
+
 async def test_enter_opens_the_duty_ticket_and_esc_comes_back(demo_desk: Desk) -> None:
     ids = duty_desk(demo_desk)
     app = HotlineApp(demo_desk, live=False)
