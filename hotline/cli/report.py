@@ -43,7 +43,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help=_("write to FILE (xlsx needs it)"))
     p.add_argument("--metric", action="append", default=[], metavar="[CODE:]NAME=VALUE",
                    help=_("a figure the desk cannot count, for the policy's period rules "
-                          "(e.g. GD-TX-2026-001:inspections_missed=1); repeatable"))
+                          "(e.g. GD-TX-2026-001:inspection_faults_major=1); repeatable"))
     p.add_argument("--send", metavar="CHANNEL",
                    help=_("also send the report on this notification channel (a robot gets "
                           "its beginning; e-mail the whole text)"))

@@ -147,6 +147,12 @@ def render_policy(policy: Policy, tz: ZoneInfo) -> str:
             flags.append(_("due after closing"))
         if s.restart_on_reopen:
             flags.append(_("restarts on reopen"))
+        if s.anchor == "planned":
+            flags.append(_("counts from the planned date"))
+        elif s.anchor == "before_planned":
+            flags.append(_("due that long before the planned date"))
+        if s.optional:
+            flags.append(_("only if it happens (late is the breach)"))
         if s.name in policy.escalation.upgrade_on:
             flags.append(_("breach escalates"))
         rows.append([s.shown_label(), " / ".join(s.start), " / ".join(s.stop), ", ".join(flags)])

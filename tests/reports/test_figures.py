@@ -219,10 +219,10 @@ def test_the_quarter_assesses_each_month(scene) -> None:  # type: ignore[no-unty
 
 
 def test_figures_the_desk_cannot_count_are_given_per_contract(scene) -> None:  # type: ignore[no-untyped-def]
-    d = doc(scene, reports.month(2026, 11, TZ), metrics={GD: {"inspections_missed": 1}})
-    assert contract(d, GD)["penalties"]["by_rule"] == {"inspection_missed": -5,
+    d = doc(scene, reports.month(2026, 11, TZ), metrics={GD: {"inspection_faults_major": 1}})
+    assert contract(d, GD)["penalties"]["by_rule"] == {"inspection_fault_major": -4,
                                                         "overdue_ticket": -5}
-    assert d["penalties"]["total"] == -13
+    assert d["penalties"]["total"] == -12
 
 
 def test_a_range_of_months_adds_up_its_months(scene) -> None:  # type: ignore[no-untyped-def]

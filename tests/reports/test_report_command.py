@@ -94,9 +94,9 @@ def test_shift_option(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_metric_option(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    d = report_json(capsys, "--month", "2026-11", "--metric", f"{GD}:inspections_missed=2")
+    d = report_json(capsys, "--month", "2026-11", "--metric", f"{GD}:inspection_faults_major=2")
     gd = next(c for c in d["contracts"] if c["code"] == GD)
-    assert gd["penalties"]["by_rule"]["inspection_missed"] == -10
+    assert gd["penalties"]["by_rule"]["inspection_fault_major"] == -8
 
 
 def test_table_md_and_csv(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,7 +149,7 @@ def test_files_and_the_spreadsheet(env: Path, capsys: pytest.CaptureFixture[str]
     (["--month", "2026-11", "--from", "2026-11-01", "--to", "2026-11-02"], "not both"),
     (["--month", "2026-11", "--shift", "lunch"], "Unknown shift 'lunch'"),
     (["--month", "2026-11", "--metric", "inspections"], "write NAME=VALUE"),
-    (["--month", "2026-11", "--metric", "inspections_missed=many"], "is not a number"),
+    (["--month", "2026-11", "--metric", "inspection_faults_major=many"], "is not a number"),
     (["--month", "2026-11", "--metric", "coffee_breaks=2"], "no period rule"),
     (["--month", "2026-11", "--metric", "calls_offered=2"], "counts this itself"),
 ])
