@@ -98,6 +98,7 @@ class DutiesScreen(DeskScreen):
         self.contract_choices: list[tuple[str, str]] = []  # (shown, code), read with the rows
         self._built: dict[DutyRow, RowSpec] = {}  # each duty's row, kept while it is the same
         self._built_day: object = None
+        self._late = 0  # duties past due, as the title says
 
     def compose(self) -> ComposeResult:
         yield Static(id="duties-title", classes="screen-title")
@@ -171,6 +172,12 @@ class DutiesScreen(DeskScreen):
 
     def tick(self) -> None:
         self.query_one("#duties", LiveTable).tick()
+        if self._late_count() != self._late:  # a duty fell due this second
+            self._show_title()
+
+    def _late_count(self) -> int:
+        now = self.context.now_ref.at
+        return sum(1 for r in self._shown() if r.due_at is not None and r.due_at < now)
 
     def _row_spec(self, r: DutyRow) -> RowSpec:
         tz = self.context.desk.settings.tz
@@ -198,8 +205,7 @@ class DutiesScreen(DeskScreen):
 
     def _show_title(self) -> None:
         shown = self._shown()
-        now = self.context.now_ref.at
-        late = sum(1 for r in shown if r.due_at is not None and r.due_at < now)
+        late = self._late = self._late_count()
         t = Text()
         t.append(" " + _("Duties") + " ", style="bold reverse")
         t.append("  " + ngettext("{n} duty", "{n} duties", len(shown)).format(n=len(shown)))

@@ -117,6 +117,7 @@ async def test_duties_listed_soonest_due_first_coloured_as_the_work_list(
         await settle(pilot)
         assert countdown(app, "DT-0001").style() == WARN_STYLE
         assert countdown(app, "DT-0002").style() == BREACH_STYLE
+        assert "2 past due" in str(app.screen.query_one("#duties-title").render())
         assert duty_rows(app)[2][0] == "30:00"
 
 
