@@ -380,3 +380,24 @@ def test_the_form_reader_takes_the_years_the_desk_takes() -> None:
         assert str(exc) == "Only an inspection is asked for on request."
     else:
         raise AssertionError("a meeting on request was taken")
+
+
+async def test_readable_at_80_by_24_in_chinese_too(demo_desk: Desk) -> None:
+    from rich.cells import cell_len
+
+    from hotline.i18n import set_language
+
+    duty_desk(demo_desk)
+    for lang in ("en", "zh_CN"):
+        set_language(lang)
+        app = HotlineApp(demo_desk, live=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_duties(pilot)
+            table = screen.query_one("#duties", LiveTable)
+            # the least needed columns give way; the countdown, duty, next and contract stay
+            assert table.hidden_columns == ["due", "planned", "ticket"]
+            assert table.virtual_size.width <= table.size.width
+            title = str(screen.query_one("#duties-title").render())
+            assert cell_len(title) <= 80 and ("4" in title)
+            assert table.row_count == 4
+    set_language("en")
