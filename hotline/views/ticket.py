@@ -56,6 +56,7 @@ OTHER_EVENTS = {
     "ticket_linked": N_("Ticket linked"),
     "ticket_merged": N_("Closed as a duplicate"),
     "ticket_merged_in": N_("Duplicate merged in"),
+    "duty_planned": N_("Planned with the year's duties"),
 }
 
 
@@ -63,6 +64,19 @@ def event_label(kind: str) -> str:
     if kind in STEPS:
         return step_label(kind)
     return _(OTHER_EVENTS[kind]) if kind in OTHER_EVENTS else kind.replace("_", " ")
+
+
+def _planned_text(value: object, tz: ZoneInfo) -> str:
+    """A planned time as an event keeps it (ISO text), in the desk's zone; "—" without."""
+    if not isinstance(value, str):
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
@@ -121,6 +135,9 @@ def event_detail(kind: str, data: dict[str, Any], tz: ZoneInfo) -> str:
                          for c in data.get("conditions", [])) or "—"
     if kind == "level_changed":
         return f"L{data.get('from_level')} → L{data.get('to_level')}"
+    if kind == "rescheduled":
+        moved = " → ".join(_planned_text(data.get(k), tz) for k in ("from", "planned"))
+        return moved + (f" · {data['text']}" if data.get("text") else "")
     if kind == "escalation_raised":
         what = display_names.escalation(str(data.get("kind", "")))
         tier = display_names.tier(data.get("tier")) if data.get("tier") else ""

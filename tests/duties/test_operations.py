@@ -117,6 +117,10 @@ def test_an_inspection_moved_late_is_breached_and_its_clock_moves(gd, clock) -> 
         assert ticket is not None and ticket.planned_at == local("2026-10-30T00:00")
         assert [(p.rule, p.points) for p in s.exec(select(Penalty).where(
             Penalty.ticket_id == tid)).all()] == [("inspection_change_late", -1)]
+    from hotline.views.ticket import audit_lines
+
+    trail = "\n".join(audit_lines(gd.engine, tid, TZ))
+    assert "2026-10-16 00:00 → 2026-10-30 00:00 · customer's cut-over" in trail
     clock.set(local("2026-10-30T11:00"))
     gd.record(tid, "inspected")
     with pytest.raises(InputError, match="nothing left to reschedule"):
