@@ -681,10 +681,9 @@ def exchange_target(sla: SlaEngine, policy: str | None) -> float | None:
     if policy is None:
         return None
     try:
-        duties = getattr(sla.policy(policy), "duties", None)
+        value = sla.policy(policy).duties.exchange_days
     except NotFound:
         return None
-    value = getattr(duties, "exchange_days", None)
     return None if value is None else float(value)
 
 
