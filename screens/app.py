@@ -75,6 +75,7 @@ class HotlineApp(App[None]):
         Binding("f5,R", "reports", "Reports", id="app.reports"),
         # not on the key bar (F1 and the palette list it): the bar is full at 80 columns
         Binding("f6,W", "wall", "Wallboard", id="app.wall", show=False),
+        Binding("f7,U", "duties", "Duties", id="app.duties", show=False),
     ]
 
     #: How often the screen checks for other seats' changes, and re-evaluates clocks.
@@ -640,6 +641,7 @@ class HotlineApp(App[None]):
     @on(SnapshotLoaded)
     def _supervision_changed(self, message: SnapshotLoaded) -> None:
         """Something changed at the desk: ring for re-alerts, refresh the supervisor's screens."""
+        from screens.duties import DutiesScreen
         from screens.escalations import EscalationQueueScreen
         from screens.handover import HandoverScreen
         from screens.wall import WallScreen
@@ -649,7 +651,7 @@ class HotlineApp(App[None]):
                 self.screen.refresh_data(message.snapshot)
             return
         self.check_alerts()
-        if isinstance(self.screen, EscalationQueueScreen | HandoverScreen):
+        if isinstance(self.screen, EscalationQueueScreen | HandoverScreen | DutiesScreen):
             self.screen.refresh_data()
         elif isinstance(self.screen, WallScreen):
             self.screen.refresh_data(message.snapshot)
@@ -751,8 +753,14 @@ class HotlineApp(App[None]):
 
         self._open_supervision(WallScreen)
 
+    def action_duties(self) -> None:
+        from screens.duties import DutiesScreen
+
+        self._open_supervision(DutiesScreen)
+
     def _supervision_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The supervisor's screens in the palette, and their actions when one is open."""
+        from screens.duties import DutiesScreen
         from screens.escalations import EscalationQueueScreen
         from screens.handover import HandoverScreen
         from screens.reports import ReportsScreen
@@ -761,11 +769,13 @@ class HotlineApp(App[None]):
         for binding_id, action in (("app.escalations", self.action_escalations),
                                    ("app.handover", self.action_handover),
                                    ("app.reports", self.action_reports),
-                                   ("app.wall", self.action_wall)):
+                                   ("app.wall", self.action_wall),
+                                   ("app.duties", self.action_duties)):
             binding = next(b for b in app_bindings if b.id == binding_id)
             yield SystemCommand(translated(binding).description,
                                 _("Key: {key}").format(key=self.keys_shown(binding)), action)
-        if isinstance(screen, EscalationQueueScreen | HandoverScreen | ReportsScreen):
+        if isinstance(screen, EscalationQueueScreen | HandoverScreen | ReportsScreen
+                      | DutiesScreen):
             seen: set[str] = set()
             for binding in declared_actions(type(screen)):
                 if binding.id in seen or binding.action == "close":

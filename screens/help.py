@@ -36,6 +36,7 @@ def screen_sections() -> list[tuple[str, type[DOMNode]]]:
     from screens.dialogs import Confirm
     from screens.directory import DirectoryScreen
     from screens.directory_forms import DirectoryForm
+    from screens.duties import DutiesScreen, DutyForm
     from screens.escalations import EscalationQueueScreen
     from screens.handover import HandoverScreen
     from screens.intake import IntakeScreen
@@ -55,6 +56,8 @@ def screen_sections() -> list[tuple[str, type[DOMNode]]]:
         (N_("Escalation queue"), EscalationQueueScreen),
         (N_("Shift handover"), HandoverScreen),
         (N_("Reports"), ReportsScreen),
+        (N_("Duties"), DutiesScreen),
+        (N_("Duty form"), DutyForm),
         (N_("Questions"), Confirm),
     ]
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -36,6 +36,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from hotline.desk.call_states import CallState
+from hotline.duties.kinds import DUTY_KINDS
+from hotline.duties.kinds import DUTY_TARGETS as DUTY_TARGET_NAMES
 from hotline.errors import InputError, NotFound
 from hotline.i18n import _
 from hotline.reports.engineers import EngineerFigures, engineer_figures
@@ -51,7 +53,16 @@ from hotline.reports.sql import (
     within,
 )
 from hotline.sla import SlaEngine
-from hotline.store.models import Call, Contract, Customer, Escalation, Penalty, SlaClock, Ticket
+from hotline.store.models import (
+    Call,
+    Contract,
+    Customer,
+    Escalation,
+    ExchangeDay,
+    Penalty,
+    SlaClock,
+    Ticket,
+)
 from hotline.supervision.rota import Rota
 from hotline.views import service_level
 from hotline.views.service_level import share
@@ -64,6 +75,11 @@ SYSTEM = "system"
 ANSWER_BINS = (10, 20, 30, 60, 120)
 
 _ALL = "__all__"  # the key of an ungrouped result
+
+#: The targets that are duties': every duty kind's, and the return of a part lent on a
+#: fault (a duty of the fault's ticket).
+DUTY_TARGETS: frozenset[str] = frozenset(
+    {target for targets in DUTY_TARGET_NAMES.values() for target in targets} | {"part_return"})
 
 
 # --- the figures -----------------------------------------------------------------------
@@ -181,6 +197,49 @@ class PenaltyFigures:
 
 
 @dataclass(frozen=True)
+class DutyFigures:
+    """The contract's duties (inspections, upgrades, documents, meetings, parts lent…):
+    their targets met and breached in the period, and the points they scored."""
+
+    targets: Mapping[str, TargetFigures] = field(default_factory=dict)
+    points: Mapping[str, float] = field(default_factory=dict)  # by rule
+    #: Technical-exchange days given under the contract(s): in the period, and in the
+    #: period's last year up to its last day, against the policies' yearly target
+    #: (None: not counted for this scope — a shift — or no target and no days).
+    exchange: ExchangeDays | None = None
+
+    @property
+    def met(self) -> int:
+        return sum(t.met for t in self.targets.values())
+
+    @property
+    def breached(self) -> int:
+        return sum(t.breached for t in self.targets.values())
+
+    @property
+    def total_points(self) -> float:
+        return sum(self.points.values())
+
+    @property
+    def empty(self) -> bool:
+        return not self.targets and not self.points and self.exchange is None
+
+
+@dataclass(frozen=True)
+class ExchangeDays:
+    """The technical-exchange days counter of one scope."""
+
+    days: float = 0.0  # given in the period
+    year: float = 0.0  # given in the year of the period's last day, up to that day
+    target: float | None = None  # the year's target (the policies'; summed over contracts)
+
+    def add(self, other: ExchangeDays) -> ExchangeDays:
+        target = (None if self.target is None and other.target is None
+                  else (self.target or 0.0) + (other.target or 0.0))
+        return ExchangeDays(self.days + other.days, self.year + other.year, target)
+
+
+@dataclass(frozen=True)
 class Block:
     """Every figure of one scope (all contracts, one contract, one shift)."""
 
@@ -191,6 +250,7 @@ class Block:
     targets: Mapping[str, TargetFigures] = field(default_factory=dict)
     escalations: EscalationFigures = EscalationFigures()
     penalties: PenaltyFigures = PenaltyFigures()
+    duties: DutyFigures = DutyFigures()
 
 
 @dataclass(frozen=True)
@@ -588,6 +648,79 @@ def _stored_penalties(q: _Scope, grouped: bool) -> dict[Key, dict[str, float]]:
     return out
 
 
+def _duty_points(q: _Scope, grouped: bool, duty_rules: Collection[str]
+                 ) -> dict[Key, dict[str, float]]:
+    """Points scored in the period by the contract's duties, by group and rule: the rules
+    on duty targets (an inspection report late…), and any rule scored on a duty's ticket."""
+    is_duty: sa.ColumnElement[bool] = col(Ticket.kind).in_(sorted(DUTY_KINDS))
+    if duty_rules:
+        is_duty = sa.or_(col(Penalty.rule).in_(sorted(duty_rules)), is_duty)
+    rows = q.grouped([func.sum(col(Penalty.points))], col(Penalty.contract_id),
+                     col(Penalty.at), grouped, where=[q.within(col(Penalty.at)), is_duty],
+                     froms=lambda st: st.select_from(Penalty).outerjoin(
+                         Ticket, col(Ticket.id) == col(Penalty.ticket_id)),
+                     extra_group=[col(Penalty.rule)])
+    out: dict[Key, dict[str, float]] = defaultdict(dict)
+    for k, (rule, points) in rows:
+        out[k][str(rule)] = float(points or 0)
+    return out
+
+
+def duty_rules(sla: SlaEngine) -> set[str]:
+    """The breach rules of the desk's policies that score duty targets only."""
+    out: set[str] = set()
+    for name in sla.policy_names():
+        for rule in sla.policy(name).scoring.breach:
+            if rule.targets and rule.targets <= DUTY_TARGETS:
+                out.add(rule.id)
+    return out
+
+
+def exchange_target(sla: SlaEngine, policy: str | None) -> float | None:
+    """The yearly technical-exchange target of a policy (None: it sets none)."""
+    if policy is None:
+        return None
+    try:
+        value = sla.policy(policy).duties.exchange_days
+    except NotFound:
+        return None
+    return None if value is None else float(value)
+
+
+def _exchange(s: Session, period: Period, sla: SlaEngine, infos: Mapping[Key, ContractInfo],
+              keys: Iterable[Key]) -> dict[Key, ExchangeDays]:
+    """The exchange-days counter of each contract in ``keys``: days given in the period, in
+    its last day's year up to that day, and the policy's target for the year."""
+    year_start = date(period.last_day.year, 1, 1)
+    first = min(period.first_day, year_start)
+    in_period = sa.and_(col(ExchangeDay.day) >= period.first_day,
+                        col(ExchangeDay.day) <= period.last_day)
+    in_year = col(ExchangeDay.day) >= year_start
+    rows = s.execute(
+        sa.select(col(ExchangeDay.contract_id),
+                  func.coalesce(func.sum(sa.case((in_period, col(ExchangeDay.days)),
+                                                 else_=0.0)), 0.0),
+                  func.coalesce(func.sum(sa.case((in_year, col(ExchangeDay.days)),
+                                                 else_=0.0)), 0.0))
+        .where(col(ExchangeDay.day) >= first, col(ExchangeDay.day) <= period.last_day)
+        .group_by(col(ExchangeDay.contract_id))).all()
+    given = {cid: (float(days), float(year)) for cid, days, year in rows}
+    out: dict[Key, ExchangeDays] = {}
+    for k in keys:
+        info = infos.get(k)
+        target = exchange_target(sla, info.policy) if info is not None else None
+        days, year = given.get(k, (0.0, 0.0))
+        if target is not None or k in given:
+            out[k] = ExchangeDays(days, year, target)
+    return out
+
+
+def _with_exchange(block: Block, exchange: ExchangeDays | None) -> Block:
+    if exchange is None:
+        return block
+    return replace(block, duties=replace(block.duties, exchange=exchange))
+
+
 def _hours(q: _Scope, start: datetime) -> list[tuple[int, int, int, int]]:
     """(hour index since ``start``, offered, answered, answered in time)."""
     hour = floor_int(seconds_between(col(Call.offered_at), utc(start)) / 3600.0)
@@ -657,13 +790,14 @@ class _Tally:
     targets: dict[Key, dict[str, list[int]]]
     escalations: dict[Key, dict[str, tuple[Any, ...]]]
     penalties: dict[Key, dict[str, float]]
+    duty_points: dict[Key, dict[str, float]] = field(default_factory=dict)
     call_p90: dict[Key, float] = field(default_factory=dict)
     ack_p90: dict[Key, float] = field(default_factory=dict)
 
     def groups(self) -> set[Key]:
         out: set[Key] = set()
         for d in (self.calls, self.clocks, self.faults, self.targets, self.escalations,
-                  self.penalties):
+                  self.penalties, self.duty_points):
             out.update(d)
         return out
 
@@ -710,6 +844,7 @@ class _Tally:
         targets: dict[str, list[int]] = {}
         kinds: dict[str, list[Any]] = {}
         stored: dict[str, float] = defaultdict(float)
+        duty_points: dict[str, float] = defaultdict(float)
         for k in keys:
             for target, (met, breached) in self.targets.get(k, {}).items():
                 tf = targets.setdefault(target, [0, 0])
@@ -721,6 +856,11 @@ class _Tally:
                     e[i] += v
             for rule, points in self.penalties.get(k, {}).items():
                 stored[rule] += points
+            for rule, points in self.duty_points.get(k, {}).items():
+                duty_points[rule] += points
+        duties = DutyFigures({name: TargetFigures(met, breached)
+                              for name, (met, breached) in sorted(targets.items())
+                              if name in DUTY_TARGETS}, dict(sorted(duty_points.items())))
         met_or_breached = {name: TargetFigures(met, breached)
                            for name, (met, breached) in targets.items()}
         if c.offered:
@@ -734,13 +874,14 @@ class _Tally:
             escalations=EscalationFigures(
                 raised, {kind: int(e[0]) for kind, e in sorted(kinds.items())}, acked,
                 withdrawn, unacked, ack_total / acked if acked else None, ack_p90),
-            penalties=PenaltyFigures(dict(sorted(stored.items()))))
+            penalties=PenaltyFigures(dict(sorted(stored.items()))), duties=duties)
 
 
-def _tally(q: _Scope, grouped: bool) -> _Tally:
+def _tally(q: _Scope, grouped: bool, duty_rules: Collection[str] = ()) -> _Tally:
     """Every figure of the scope, by contract (``grouped``) or as one group (_ALL)."""
     t = _Tally(_calls(q, grouped), _clock_outcomes(q, grouped), _faults(q, grouped),
-               _targets(q, grouped), _escalations(q, grouped), _stored_penalties(q, grouped))
+               _targets(q, grouped), _escalations(q, grouped), _stored_penalties(q, grouped),
+               _duty_points(q, grouped, duty_rules))
     t.call_p90 = _call_p90(q, grouped, t.answered())
     t.ack_p90 = _ack_p90(q, grouped, t.acknowledged())
     return t
@@ -917,7 +1058,8 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             if match is None:
                 raise InputError(_("Unknown contract {code!r} in a metric.").format(code=code))
             extra[match] = dict(values)
-        tally = _tally(q, True)
+        rules = duty_rules(sla)
+        tally = _tally(q, True, rules)
         per_contract = _blocks(tally)
         keys = wanted if only else wanted | set(per_contract)
         if period.shift is None:
@@ -929,16 +1071,25 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
                            "whole days only, not on one shift."))
         per_contract = {k: _with_period_penalties(b, penalties.get(k, ()))
                         for k, b in per_contract.items()}
+        exchange = (_exchange(s, period, sla, infos, keys) if period.shift is None else {})
+        per_contract = {k: _with_exchange(b, exchange.get(k)) for k, b in per_contract.items()}
         if only:
-            overall = per_contract.get(contract_id, Block())
+            overall = per_contract.get(
+                contract_id, _with_exchange(Block(), exchange.get(contract_id)))
         else:
             overall = _with_period_penalties(
                 _overall(q, tally), [p for k in sorted(penalties, key=str) for p in penalties[k]])
+            if exchange:
+                total = ExchangeDays()
+                for k in sorted(exchange, key=str):
+                    total = total.add(exchange[k])
+                overall = _with_exchange(overall, total)
         blocks = []
         for k in sorted(keys, key=lambda k: (k is None, infos[k].code if k in infos else "")):
             info = infos.get(k, NO_CONTRACT) if k is not None else NO_CONTRACT
             blocks.append(ContractBlock(info, per_contract.get(
-                k, _with_period_penalties(Block(), penalties.get(k, ())))))
+                k, _with_exchange(_with_period_penalties(Block(), penalties.get(k, ())),
+                                  exchange.get(k)))))
         series = _series(q, period)
         engineers = engineer_figures(s, period.intervals, contract_id=contract_id,
                                      only_contract=only)
@@ -951,13 +1102,14 @@ def build_report(engine: Engine, sla: SlaEngine, period: Period, now: datetime, 
             labelled = _disjoint([(iv, n) for n, sp in enumerate(shifts)
                                   for iv in sp.intervals])
             if labelled:  # every shift in one pass, grouped by shift
-                st = _tally(_Scope(s, (), now, contract_id, only, shifts=labelled), True)
+                st = _tally(_Scope(s, (), now, contract_id, only, shifts=labelled), True,
+                            rules)
                 by_spec = [st.block([n], call_p90=st.call_p90.get(n), ack_p90=st.ack_p90.get(n))
                            for n in range(len(specs))]
             else:  # shifts overlapping in time (boundaries inside a clock change): one by one
                 by_spec = []
                 for sp in shifts:
-                    st = _tally(_Scope(s, sp.intervals, now, contract_id, only), False)
+                    st = _tally(_Scope(s, sp.intervals, now, contract_id, only), False, rules)
                     by_spec.append(st.block([_ALL], call_p90=st.call_p90.get(_ALL),
                                             ack_p90=st.ack_p90.get(_ALL)))
             for spec, block in zip(specs, by_spec, strict=True):

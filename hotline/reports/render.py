@@ -22,6 +22,7 @@ from hotline.reports.engineers import EngineerFigures
 from hotline.reports.figures import (
     Block,
     ContractInfo,
+    DutyFigures,
     PeriodPenalty,
     Report,
 )
@@ -114,6 +115,21 @@ def block_json(b: Block) -> dict[str, Any]:
             "stored": {rule: _points(v) for rule, v in p.stored.items()},
             "period_rules": [_period_penalty(x) for x in p.period],
         },
+        "duties": duties_json(b.duties),
+    }
+
+
+def duties_json(d: DutyFigures) -> dict[str, Any]:
+    """The duties of one scope: each duty target met and breached, the points by rule."""
+    return {
+        "met": d.met, "breached": d.breached,
+        "targets": {name: {"met": t.met, "breached": t.breached}
+                    for name, t in d.targets.items()},
+        "points": _points(d.total_points),
+        "points_by_rule": {rule: _points(v) for rule, v in d.points.items()},
+        "exchange_days": None if d.exchange is None else {
+            "days": _points(d.exchange.days), "year": _points(d.exchange.year),
+            "target": None if d.exchange.target is None else _points(d.exchange.target)},
     }
 
 
@@ -174,7 +190,7 @@ class Row:
     figure: str  # dotted path in the JSON, e.g. "calls.offered"
     label: str
     value: Any
-    fmt: str  # n (count) | % (share) | s (seconds) | p (points)
+    fmt: str  # n (count) | % (share) | s (seconds) | p (points) | d (days)
 
 
 SECTIONS: list[tuple[str, str, list[tuple[str, str, str]]]] = [
@@ -228,6 +244,8 @@ SECTIONS: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("total", N_("Total"), "p"),
         ("by_rule", "{key}", "p"),
     ]),
+    # rows only for a scope that has duties (see _duty_rows)
+    ("duties", N_("Contract duties"), []),
 ]
 
 
@@ -236,6 +254,9 @@ def figure_rows(block: dict[str, Any]) -> list[Row]:
     out: list[Row] = []
     for section, _title, figures in SECTIONS:
         data = block.get(section, {})
+        if section == "duties":
+            out.extend(_duty_rows(data))
+            continue
         if section == "targets":
             for name, t in data.items():
                 target = display_names.target(name)
@@ -259,6 +280,36 @@ def figure_rows(block: dict[str, Any]) -> list[Row]:
     return out
 
 
+def _duty_rows(data: dict[str, Any]) -> list[Row]:
+    """The duties section of one scope: nothing when it had no duty in the period."""
+    targets = data.get("targets") or {}
+    rules = data.get("points_by_rule") or {}
+    exchange = data.get("exchange_days")
+    if not targets and not rules and not exchange:
+        return []
+    out = [Row("duties", "duties.met", _("Duties met in time"), data.get("met", 0), "n"),
+           Row("duties", "duties.breached", _("Duties breached"), data.get("breached", 0),
+               "n")]
+    for name, t in targets.items():
+        target = display_names.target(name)
+        out.append(Row("duties", f"duties.targets.{name}.met",
+                       "  " + _("{target}: met").format(target=target), t["met"], "n"))
+        out.append(Row("duties", f"duties.targets.{name}.breached",
+                       "  " + _("{target}: breached").format(target=target), t["breached"],
+                       "n"))
+    out.append(Row("duties", "duties.points", _("Duty points"), data.get("points", 0), "p"))
+    for rule, points in rules.items():
+        out.append(Row("duties", f"duties.points_by_rule.{rule}", "  " + rule, points, "p"))
+    if exchange is not None:
+        out.append(Row("duties", "duties.exchange_days.days", _("Technical exchange days"),
+                       exchange["days"], "d"))
+        out.append(Row("duties", "duties.exchange_days.year",
+                       "  " + _("this year so far"), exchange["year"], "d"))
+        out.append(Row("duties", "duties.exchange_days.target",
+                       "  " + _("the year's target"), exchange["target"], "d"))
+    return out
+
+
 def section_title(section: str) -> str:
     for sid, title, _figures in SECTIONS:
         if sid == section:
@@ -273,6 +324,9 @@ def format_value(value: Any, fmt: str) -> str:
         return f"{float(value) * 100:.1f}%"
     if fmt == "s":  # a span read by people: whole seconds, in minutes and hours when long
         return span(float(value))
+    if fmt == "d":  # days, whole or in halves
+        v = float(value)
+        return str(int(v)) if v.is_integer() else f"{v:g}"
     if fmt == "p":
         v = float(value)
         text = str(int(v)) if v.is_integer() else f"{v:.2f}"
@@ -317,7 +371,7 @@ def _matrix(doc: dict[str, Any]) -> tuple[list[str], list[tuple[str, str, str, l
         cells = []
         for v in values:
             value = v.get(figure)
-            if value is None and figure not in v and fmt in ("n", "p"):
+            if value is None and figure not in v and fmt in ("n", "p", "d"):
                 value = 0  # a rule, level or kind that did not occur in this scope
             cells.append(format_value(value, fmt))
         out.append((section, figure, label, cells))

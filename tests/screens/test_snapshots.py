@@ -270,6 +270,14 @@ def test_sign_in(snap_compare, shift_end: Desk) -> None:  # type: ignore[no-unty
     assert snap_compare(app, terminal_size=SIZE, run_before=_keys())
 
 
+def test_duties(snap_compare, shift_end: Desk) -> None:  # type: ignore[no-untyped-def]
+    from tests.screens.test_duties_screen import duty_desk
+
+    duty_desk(shift_end, SHIFT_END)
+    app = HotlineApp(shift_end, live=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_keys(("f7",)))
+
+
 # --- the wallboard (issue 18), at the end of the day shift ---------------------------------
 
 
