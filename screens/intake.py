@@ -405,9 +405,9 @@ class IntakeScreen(TranslatedModalScreen[int | None], ReusedScreen[int | None]):
         if not policy.regions:
             field.placeholder = _("region (optional)")
         elif region and policy.zone_of(region) is not None:
-            field.placeholder = _("region: {region} (the directory's)").format(region=region)
+            field.placeholder = _("region: {region} (directory)").format(region=region)
         else:
-            field.placeholder = _("region needed on site: city, district or county")
+            field.placeholder = _("region needed on site")
 
     def _show_open_tickets(self, match: CallerMatch) -> None:
         if match is not self._match or not self.is_current:

@@ -384,13 +384,21 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
 
     def _worth_offering(self, v: TicketView, step: str) -> bool:
         """Steps the panel lists only where they matter: the region when it is needed,
-        the request for an analysis report where the policy has a clock it starts (the
-        menu, m, offers both always)."""
+        the request for an analysis report once service is restored, where the policy
+        has a clock it starts; a
+        technical plan or a reinstall/restart only once one is under way (submitted or
+        approved: its next step is listed then) — most faults need neither, and their
+        first steps would push the usual ones out of the panel. The menu, m, offers every
+        step always."""
+        if step in ("plan_submitted", "restart_approved"):
+            return False
         if step == "region_set":
             return self._region_needed(v)
         if step == "analysis_requested":
+            # customers ask for it once service is back; before that the menu has it
             policy = self.context.desk.sla.policy(v.policy)
-            return any(step in t.start for t in policy.targets)
+            restored = any(e.kind in ("restore", "resolve") for e in v.timeline)
+            return restored and any(step in t.start for t in policy.targets)
         return True
 
     def _show_timeline(self, v: TicketView) -> None:

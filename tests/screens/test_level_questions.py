@@ -169,6 +169,8 @@ async def test_a_repeat_of_a_fault_resolved_within_a_year_is_said_on_logging(
 
 async def test_the_ticket_screen_refuses_a_restart_before_its_approval(
         demo_desk: Desk, clock: FixedClock) -> None:
+    from textual.widgets import Static
+
     from hotline.desk.intake import Intake
     from screens.step_form import StepForm
     from screens.ticket import TicketScreen
@@ -182,6 +184,10 @@ async def test_the_ticket_screen_refuses_a_restart_before_its_approval(
         await pilot.press("2", "enter")  # the work list, its first row
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == t
+        panel = str(app.screen.query_one("#ticket-next", Static).render())
+        # the first steps of a plan or a restart are in the menu (m), not the panel
+        assert "Customer approved a reinstall" not in panel
+        assert "Technical plan submitted" not in panel and "Service restored" in panel
         await pilot.press("X")  # restart done: refused, saying which approval is missing
         await settle(pilot)
         assert not isinstance(app.screen, StepForm)
@@ -197,6 +203,8 @@ async def test_the_ticket_screen_refuses_a_restart_before_its_approval(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
+        panel = str(app.screen.query_one("#ticket-next", Static).render())
+        assert "System reinstalled or restarted" in panel  # under way: its next step shows
         await pilot.press("X", "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
