@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from hotline import display_names
 from hotline.desk.steps import GUARDED_STEPS, PaperworkDue, StepInput
-from hotline.desk.ticket_lifecycle import STEPS, step_label
+from hotline.desk.ticket_lifecycle import DUTY_DONE, STEPS, step_label
 from hotline.errors import Conflict, HotlineError
 from hotline.i18n import N_, _, ngettext
 from hotline.sla.policy import Policy
@@ -97,7 +97,31 @@ STEP_KEYS: dict[str, str] = {
     "region_set": "e",
     "ticket_closed": "C",
     "ticket_reopened": "O",
+    # D: the step that does a duty, whichever its kind (see DUTY_KEY_STEP)
+    "inspected": "D",
+    "upgrade_responded": "D",
+    "document_delivered": "D",
+    "meeting_held": "D",
+    "service_report_sent": "D",
+    "number_change_notified": "D",
 }
+
+#: Keys shared by several steps, each taken by one kind of ticket: the action's name.
+_SHARED_KEYS = {"a": "answered", "D": "duty_done"}
+
+#: Steps a duty's ticket does not list among its next steps (the menu, m, has them):
+#: they belong to calls about faults, not to an inspection or a document.
+_NOT_FOR_DUTIES = frozenset({"guidance_note", "callback_promised", "clock_paused",
+                             "conditions_set"})
+
+
+def _shared_step(what: str, kind: str) -> str:
+    """The step a shared key stands for on a ticket of ``kind``."""
+    if what == "answered":
+        return "complaint_answered" if kind == "complaint" else "consultation_answered"
+    if what == "duty_done":
+        return DUTY_DONE.get(kind, what)
+    return what
 
 
 def _ticket_bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
@@ -109,8 +133,9 @@ def _ticket_bindings() -> list[Binding | tuple[str, str] | tuple[str, str, str]]
         if key in seen:
             continue
         seen.add(key)
-        what = "answered" if key == "a" else step
-        description = "Answered" if key == "a" else untranslated_step_label(step)
+        what = _SHARED_KEYS.get(key, step)
+        description = {"a": N_("Answered"), "D": N_("Duty done")}.get(
+            key, untranslated_step_label(step))
         out.append(Binding(key, f"step('{what}')", description, id=f"ticket.{what}",
                            show=step in ("note", "restore", "resolve", "ticket_closed")))
         # Taken when the step cannot apply to the ticket (check_action): the key says so
@@ -355,6 +380,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         main = [s for s in v.allowed if s not in ("note", "written_complaint",
                                                    "unauthorised_operation", "thanks_letter")
                 and self._worth_offering(v, s)]
+        main.sort(key=lambda st: STEP_KEYS.get(st) != "D")  # a duty's own step first
         for step in main:
             key = STEP_KEYS.get(step)
             text.append(f" {key or ' '} ", style="bold reverse" if key else "")
@@ -392,6 +418,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         step always."""
         if step in ("plan_submitted", "restart_approved"):
             return False
+        if v.kind in DUTY_DONE and step in _NOT_FOR_DUTIES:
+            return False
         if step == "region_set":
             return self._region_needed(v)
         if step == "analysis_requested":
@@ -426,10 +454,11 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         if action != "step" or not parameters or v is None:
             return True
         what = str(parameters[0])
-        if what == "answered":
-            if v.kind not in ("consultation", "complaint"):
-                return False
-            what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
+        if what == "answered" and v.kind not in ("consultation", "complaint"):
+            return False
+        if what == "duty_done" and v.kind not in DUTY_DONE:
+            return False
+        what = _shared_step(what, v.kind)
         if what not in STEPS:
             return True
         if what in GUARDED_STEPS and not self.context.may(GUARDED_STEPS[what]):
@@ -451,8 +480,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         v = self.view
         if v is None:
             return
-        if what == "answered":
-            what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
+        what = _shared_step(what, v.kind)
         try:
             message = self.context.desk.why_not(v.id, what)
         except HotlineError as exc:
@@ -563,8 +591,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         if self._loading or v is None:
             self._queued_step = what  # taken once the ticket is read (on_ticket_loaded)
             return
-        if what == "answered":
-            what = "complaint_answered" if v.kind == "complaint" else "consultation_answered"
+        what = _shared_step(what, v.kind)
         desk = self.context.desk
         key = f"ticket:{v.id}"
         if refuse_while_pending(self, key):
