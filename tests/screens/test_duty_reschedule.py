@@ -117,3 +117,27 @@ def test_parse_planned_raises_only_its_own_error(text: str) -> None:
         assert 2000 <= value.year <= 2098
     else:
         assert not text.strip()
+
+
+def header_text(screen: TicketScreen) -> str:
+    return " ".join(str(w.render()) for w in screen.query("Static"))
+
+
+async def test_the_ticket_screen_shows_the_planned_date_and_the_new_one(
+        demo_desk: Desk) -> None:
+    ids = duty_desk(demo_desk)
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_reschedule(pilot, app, ids["inspection"])
+        ticket = app.screen_stack[-2]
+        assert isinstance(ticket, TicketScreen)
+        # the inspection is planned two hours after START (10:00 in the desk's zone)
+        assert "planned 12:00" in header_text(ticket)
+        form.query_one("#planned").value = "2026-12-20 09:30"  # type: ignore[attr-defined]
+        form.query_one("#text").value = "customer asked"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is ticket, str(form.query_one("#step-error").render())
+        shown = header_text(ticket)
+        assert "planned 12-20 09:30" in shown
+        assert "planned 12:00" not in shown
