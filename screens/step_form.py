@@ -39,6 +39,10 @@ TEXT_LABELS = {
     "plan_submitted": (N_("The plan"), True),
     "restart_approved": (N_("What is restarted"), True),
     "complaint_answered": (N_("Answer given"), True),
+    # contract duties
+    "rescheduled": (N_("Reason"), True),
+    "item_raised": (N_("Item raised at the meeting"), True),
+    "item_replied": (N_("Answer given"), False),
 }
 
 #: What the text field of any other step is called.

@@ -141,3 +141,25 @@ async def test_the_ticket_screen_shows_the_planned_date_and_the_new_one(
         shown = header_text(ticket)
         assert "planned 12-20 09:30" in shown
         assert "planned 12:00" not in shown
+
+
+@pytest.mark.parametrize(("what", "lang", "want"), [
+    ("item_raised", "en", "Item raised at the meeting *"),
+    ("item_raised", "zh_CN", "会上提出事项 *"),
+    ("item_replied", "en", "Answer given"),
+    ("item_replied", "zh_CN", "答复内容"),
+    ("rescheduled", "en", "Reason *"),
+    ("rescheduled", "zh_CN", "原因 *"),
+])
+def test_duty_steps_name_their_text_field(what: str, lang: str, want: str) -> None:
+    from hotline.i18n import _, current_language, set_language
+    from screens.step_form import REMARK, TEXT_LABELS
+
+    label, required = TEXT_LABELS[what]
+    assert label != REMARK
+    before = current_language()
+    set_language(lang)
+    try:
+        assert _(label) + (" *" if required else "") == want
+    finally:
+        set_language(before)
