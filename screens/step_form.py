@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -38,6 +39,10 @@ TEXT_LABELS = {
     "plan_submitted": (N_("The plan"), True),
     "restart_approved": (N_("What is restarted"), True),
     "complaint_answered": (N_("Answer given"), True),
+    # contract duties
+    "rescheduled": (N_("Reason"), True),
+    "item_raised": (N_("Item raised at the meeting"), True),
+    "item_replied": (N_("Answer given"), False),
 }
 
 #: What the text field of any other step is called.
@@ -47,6 +52,18 @@ REMARK = N_("Remark")
 FAULT_REPORT_STEPS = ("restore", "resolve")
 
 Submit = Callable[[StepInput, datetime | None], None]
+
+
+def parse_planned(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The new planned date a person typed (``YYYY-MM-DD`` is 00:00 of that day, or
+    ``YYYY-MM-DD HH:MM``, in the desk's zone); ``None`` when blank (the core then
+    asks for it). Only :class:`InputError`, naming the field."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        return parse_time(text, tz, now)
+    except InputError as exc:
+        raise InputError(_("New planned date: {error}").format(error=exc)) from None
 
 
 class StepForm(TranslatedModalScreen[bool]):
@@ -141,6 +158,9 @@ class StepForm(TranslatedModalScreen[bool]):
                 yield TextArea(id="command-log", soft_wrap=False)
                 yield from self._field(_("Log file"), Input(
                     compact=True, id="log-file", placeholder=_("path of the session log file")))
+            if self.what == "rescheduled":
+                yield from self._field(_("New planned date *"), Input(
+                    compact=True, id="planned", placeholder=_("YYYY-MM-DD or YYYY-MM-DD HH:MM")))
             label, required = TEXT_LABELS.get(self.what, (REMARK, False))
             yield from self._field(_(label) + (" *" if required else ""), Input(
                 compact=True, id="text", placeholder="" if required else _("optional")))
@@ -186,6 +206,7 @@ class StepForm(TranslatedModalScreen[bool]):
         try:
             at = parse_time(self._value("#time") or "now", self.tz, self.now())  # type: ignore[arg-type]
             level_text = self._value("#level")
+            planned = parse_planned(self._value("#planned"), self.tz, self.now())  # type: ignore[arg-type]
             given = StepInput(text=self._value("#text"), approver=self._value("#approver"),
                               method=self._value("#method"),
                               command_log=self._value("#command-log"),
@@ -195,6 +216,7 @@ class StepForm(TranslatedModalScreen[bool]):
                               cause=self._value("#cause"), solution=self._value("#solution"),
                               region=self._value("#region"),
                               level=int(level_text) if level_text else None,
+                              planned=planned,
                               conditions=tuple(str(box.name) for box in self.query(Checkbox)
                                                if box.value) if self.what == "conditions_set"
                               else None)

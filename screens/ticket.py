@@ -314,6 +314,9 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             head.append(" · " + _("region needed (e)"), style="bold #ffaf00")
         head.append("   " + _("opened {time} by {who}").format(
             time=short_datetime(v.opened_at, tz, now), who=v.opened_by), style="dim")
+        if v.planned_at is not None:
+            head.append("   " + _("planned {time}").format(
+                time=short_datetime(v.planned_at, tz, now)), style="bold")
         if v.equipment or v.site:
             head.append("   " + " · ".join(x for x in (v.equipment, v.site) if x), style="dim")
         # the description's line begins with what the ticket is tied to (a line of its

@@ -244,6 +244,7 @@ class TicketView:
     fault_category: str | None = None  # as given when restored or resolved
     cause: str | None = None
     solution: str | None = None
+    planned_at: datetime | None = None  # a duty's planned time (the latest reschedule's)
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,7 @@ def load_ticket(engine: Engine, ticket_id: int, now: datetime, tz: ZoneInfo,
             attachments=[(a_id, kind, name) for a_id, kind, name in attachments if a_id],
             links=tuple(links_of(s, ticket_id)),
             fault_category=ticket.fault_category, cause=ticket.cause, solution=ticket.solution,
+            planned_at=ticket.planned_at,
         )
 
 
