@@ -92,6 +92,14 @@ class KeepsDialogs(App[AppResult]):
             screen = self._kept_dialog(screen)
         return super().push_screen(screen, *args, **kwargs)
 
+    def build_dialogs_ahead(self) -> None:
+        """Build the kept dialogs while the desk is quiet, not on the first question."""
+        from screens.reused_screen import build_ahead
+
+        for blank in (Confirm("", ""), AskText("", "", required=False), ChooseOne("", "", [])):
+            if self._kept_dialogs is None or type(blank) not in self._kept_dialogs:
+                build_ahead(self, self._kept_dialog(blank))  # installed: it is kept
+
     def _kept_dialog(self, fresh: Dialog[Any]) -> Dialog[Any]:
         if self._kept_dialogs is None:
             self._kept_dialogs = {}

@@ -11,6 +11,7 @@ from hotline.clock import FixedClock
 from hotline.desk.operations import Desk
 from hotline.store.models import Call
 from screens.app import HotlineApp
+from screens.dashboard import DashboardScreen
 from screens.dialogs import AskText, Confirm, Dialog
 from screens.intake import IntakeScreen
 from tests.screens.test_dashboard import SIZE, settle, typed_ahead
@@ -153,3 +154,41 @@ async def test_a_question_asked_over_the_same_kind_gets_its_own_dialog(
         await pilot.press("n")
         await settle(pilot)
         assert answers == [True, False]
+
+
+async def test_the_intake_form_and_dialogs_are_built_before_the_first_call(
+        demo_desk: Desk) -> None:
+    """Built while the desk is quiet (after its first snapshot), shown on the first
+    answer and the first question with what they are about."""
+    call = demo_desk.ring("13902251234")
+    app = HotlineApp(demo_desk, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.dashboard.build_intake_ahead()
+        app.build_dialogs_ahead()
+        await settle(pilot)
+        form = app.get_screen("intake")
+        assert isinstance(form, IntakeScreen) and form.is_running
+        assert form.query_one("#number", Input).value == ""  # composed, not shown
+        built = [s for s in app._installed_screens.values() if isinstance(s, Dialog)]
+        assert sorted(type(s).__name__ for s in built) == ["AskText", "ChooseOne", "Confirm"]
+        assert all(s.is_running and s not in app.screen_stack for s in built)
+        assert isinstance(app.screen, DashboardScreen)
+
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen is form and form.call_id == call.call_id
+        assert "".join(ch for ch in form.query_one("#number", Input).value
+                       if ch.isdigit()) == "13902251234"
+        await pilot.press("escape")
+        await settle(pilot)
+        answers: list[bool | None] = []
+        app.push_screen(Confirm("Quit?", "Quit anyway?"), answers.append)
+        typed_ahead(app, "y")  # before it is drawn: not an answer
+        await settle(pilot)
+        [confirm] = [s for s in built if isinstance(s, Confirm)]
+        assert app.screen is confirm and confirm.drawn and answers == []
+        assert _shown(confirm, ".question") == "Quit anyway?"
+        await pilot.press("y")
+        await settle(pilot)
+        assert answers == [True]
