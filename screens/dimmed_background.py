@@ -3,8 +3,9 @@
 A modal screen with a translucent background (every dialog, the intake form)
 shows the screen below it tinted: the toolkit renders that screen and, for
 every piece of text on it, works out the tinted colours anew. On the desk's
-dashboard that was thousands of pieces and a third of the time from the key
-to a dialog on screen, though the dashboard uses a few dozen styles. Here each
+dashboard that was thousands of pieces and a quarter to two fifths of the
+time from the key to a dialog on screen (profiled), though the dashboard uses
+a few dozen styles. Here each
 style is tinted once and looked up after that, with the toolkit's own tinting,
 so the picture is the same.
 """
