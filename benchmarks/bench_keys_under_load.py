@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_keys import p95, settle, timed  # noqa: E402
+from bench_keys import give_account, p95, settle, sign_in, timed  # noqa: E402
 from tmux_probe import server, tmux  # noqa: E402
 
 from hotline.store.engine import make_engine  # noqa: E402
@@ -90,10 +90,12 @@ def main() -> int:
         numbers = ["".join(ch for ch in (h.caller or "") if ch.isdigit())
                    for h in search_tickets(engine, "state:active", limit=args.rounds)]
         engine.dispose()
+        give_account(copy, "eng00", args.now)
         env = {"HOTLINE_NOW": args.now, "HOTLINE_LANG": "en", "XDG_CONFIG_HOME": tmp,
                "TERM": "xterm-256color", "PYTHONPATH": str(ROOT)}
         command = f"{sys.executable} -m screens.main --db {copy} --as eng00"
         with tmux(command, env) as (pane, _):
+            sign_in(pane)
             settle(pane, "Incoming calls ·")
             time.sleep(2)  # the first snapshot, the forms imported behind it
             with hogs(count):

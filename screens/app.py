@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
@@ -19,7 +19,7 @@ from hotline.errors import ConfigError, HotlineError
 from hotline.i18n import _
 from screens.context import DeskContext, DeskScreen
 from screens.dashboard import DashboardScreen
-from screens.dialogs import Confirm
+from screens.dialogs import Confirm, KeepsDialogs
 from screens.garbage_collection import IdleCollector
 from screens.messages import (
     AlertsRaised,
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 _NOT_YET = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-class HotlineApp(App[None]):
+class HotlineApp(KeepsDialogs[None]):
     """The desk. Every figure on screen comes from the database through ``desk``.
 
     The screens are handed ``context`` (the open desk, the time reference, the rota,
@@ -423,6 +423,10 @@ class HotlineApp(App[None]):
         import screens.search
         import screens.ticket  # noqa: F401
 
+        # and the intake form and the dialogs built, which the first answer or
+        # question used to build (two to four times the next ones' time)
+        self.dashboard.build_intake_ahead()
+        self.build_dialogs_ahead()
         self.collector.start()
 
     def on_key(self, event: events.Key) -> None:

@@ -441,6 +441,16 @@ class DashboardScreen(DeskScreen):
         if intake is not None and intake.is_current and intake.call_id == call_id:
             intake.dismiss(None)
 
+    def build_intake_ahead(self) -> None:
+        """Build the intake form while the desk is quiet, not on the first answer."""
+        from screens.intake import IntakeScreen
+        from screens.reused_screen import build_ahead
+
+        if self._intake is None:
+            self._intake = IntakeScreen(self.context.desk)
+            self.app.install_screen(self._intake, "intake")
+            build_ahead(self.app, self._intake)
+
     async def _open_intake(self, call_id: int | None, number: str = "") -> None:
         """The intake form (one, kept: building it anew for every call costs a keystroke).
 

@@ -3,39 +3,69 @@
 A dialog takes its answer only once it is on screen: keys typed before it was
 drawn (behind the key that opened it, while the machine was slow) were typed
 without seeing the question, and are not taken as an answer to it.
+
+The desk keeps one of each kind (:class:`KeepsDialogs`): building and styling
+a dialog anew for every question cost more than half of the time from the key
+to the question on screen. A kept dialog is filled with the new question's
+words each time it is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import events
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from hotline.i18n import _
+from screens.reused_screen import ReusedScreen
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
 
 Answer = TypeVar("Answer")
+AppResult = TypeVar("AppResult")
 
 
-class Dialog(TranslatedModalScreen[Answer]):
+class Dialog(TranslatedModalScreen[Answer], ReusedScreen[Answer]):
     """A modal question that takes its answer only once it has been drawn."""
+
+    #: One of this kind is kept and shown again for the next question (it implements
+    #: :meth:`take_content` and :meth:`show_content`).
+    KEPT: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
-        #: The dialog has been drawn: from now on a key answers it.
+        #: The dialog has been drawn (this time it is shown): from now on a key answers it.
         self.drawn = False
 
     def on_mount(self) -> None:
+        """Nothing: every time it is shown, the first one included, starts on resume."""
+
+    def on_screen_resume(self) -> None:
+        # Reset before the keys typed behind the one that opened it are handled: they
+        # come after this message in the dialog's queue.
+        self.drawn = False
+        self.show_content()
         self.call_after_refresh(self._on_screen)
 
+    def on_screen_suspend(self) -> None:
+        self.drawn = False
+
     def _on_screen(self) -> None:
-        self.drawn = True
+        if self.is_current:
+            self.drawn = True
+
+    def show_content(self) -> None:
+        """Put the question into the widgets (each time the dialog is shown)."""
+
+    def take_content(self, other: Any) -> None:
+        """Ask ``other``'s question (a dialog of the same kind, never shown) next time."""
+        raise NotImplementedError
 
     def answer_once_drawn(self, value: Answer) -> None:
         """Close with ``value``, or ring the bell for a key typed before the question
@@ -46,9 +76,49 @@ class Dialog(TranslatedModalScreen[Answer]):
         self.dismiss(value)
 
 
+class KeepsDialogs(App[AppResult]):
+    """An app that shows one kept dialog of each kind (``Dialog.KEPT``) for every question.
+
+    ``push_screen(AskText(…), callback)`` is written as for a new dialog: the new
+    one, never mounted, only carries the question to the kept one. A second dialog
+    of a kind already on screen (a question asked over another) is shown as it
+    comes, and not kept.
+    """
+
+    _kept_dialogs: dict[type[Dialog[Any]], Dialog[Any]] | None = None
+
+    def push_screen(self, screen: Screen[Any] | str, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(screen, Dialog) and screen.KEPT:
+            screen = self._kept_dialog(screen)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def build_dialogs_ahead(self) -> None:
+        """Build the kept dialogs while the desk is quiet, not on the first question."""
+        from screens.reused_screen import build_ahead
+
+        for blank in (Confirm("", ""), AskText("", "", required=False), ChooseOne("", "", [])):
+            if self._kept_dialogs is None or type(blank) not in self._kept_dialogs:
+                build_ahead(self, self._kept_dialog(blank))  # installed: it is kept
+
+    def _kept_dialog(self, fresh: Dialog[Any]) -> Dialog[Any]:
+        if self._kept_dialogs is None:
+            self._kept_dialogs = {}
+        kind = type(fresh)
+        kept = self._kept_dialogs.get(kind)
+        if kept is None:
+            self.install_screen(fresh, f"dialog:{kind.__module__}.{kind.__qualname__}")
+            self._kept_dialogs[kind] = fresh
+            return fresh
+        if kept in self.screen_stack:
+            return fresh
+        kept.take_content(fresh)
+        return kept
+
+
 class Confirm(Dialog[bool]):
     """A question answered with y / n (Esc is no)."""
 
+    KEPT = True
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
@@ -58,11 +128,21 @@ class Confirm(Dialog[bool]):
         super().__init__()
         self._title = title
         self._question = question
+
+    def take_content(self, other: Confirm) -> None:
+        self._title = other._title
+        self._question = other._question
+
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as box:
-            box.border_title = self._title
-            yield Static(self._question, classes="question")
-            yield Label(key_hints(("y", _("yes")), ("n / Esc", _("no"))), classes="keys")
+        with Vertical(classes="dialog"):
+            yield Static(classes="question")
+            yield Label(classes="keys")
+
+    def show_content(self) -> None:
+        self.query_one(".dialog").border_title = self._title
+        self.query_one(".question", Static).update(self._question)
+        self.query_one(".keys", Label).update(key_hints(("y", _("yes")),
+                                                        ("n / Esc", _("no"))))
 
     def action_answer(self, value: bool) -> None:
         self.answer_once_drawn(value)
@@ -71,6 +151,7 @@ class Confirm(Dialog[bool]):
 class AskText(Dialog[str | None]):
     """Ask for one line of text (Enter confirms, Esc cancels)."""
 
+    KEPT = True
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
     def __init__(self, title: str, prompt: str, *, required: bool,
@@ -83,14 +164,33 @@ class AskText(Dialog[str | None]):
         self._prompt = prompt
         self._required = required
         self._placeholder = placeholder
+
+    def take_content(self, other: AskText) -> None:
+        self._value = other._value
+        self._title = other._title
+        self._prompt = other._prompt
+        self._required = other._required
+        self._placeholder = other._placeholder
+
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as box:
-            box.border_title = self._title
-            yield Static(self._prompt, classes="question")
-            yield Input(self._value, placeholder=self._placeholder, id="ask-text",
-                        compact=True)
+        with Vertical(classes="dialog"):
+            yield Static(classes="question")
+            yield Input(id="ask-text", compact=True)
             yield Static("", id="ask-error", classes="error", markup=False)
-            yield Label(key_hints(("Enter", _("confirm")), ("Esc", _("cancel"))), classes="keys")
+            yield Label(classes="keys")
+
+    def show_content(self) -> None:
+        self.query_one(".dialog").border_title = self._title
+        self.query_one(".question", Static).update(self._prompt)
+        field = self.query_one("#ask-text", Input)
+        with field.prevent(Input.Changed):
+            field.value = self._value
+        field.cursor_position = len(self._value)
+        field.placeholder = self._placeholder
+        self.query_one("#ask-error", Static).update("")
+        self.query_one(".keys", Label).update(key_hints(("Enter", _("confirm")),
+                                                        ("Esc", _("cancel"))))
+        self.set_focus(field)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if not self.drawn:  # typed before the question was to be seen
@@ -109,6 +209,7 @@ class AskText(Dialog[str | None]):
 class ChooseOne(Dialog[str | None]):
     """Choose one of a few answers by its key (Esc cancels)."""
 
+    KEPT = True
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
 
     def __init__(self, title: str, question: str,
@@ -118,12 +219,22 @@ class ChooseOne(Dialog[str | None]):
         self._title = title
         self._question = question
         self._choices = list(choices)
+
+    def take_content(self, other: ChooseOne) -> None:
+        self._title = other._title
+        self._question = other._question
+        self._choices = other._choices
+
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as box:
-            box.border_title = self._title
-            yield Static(self._question, classes="question")
-            yield Label(key_hints(*((key, label) for key, label, _value in self._choices),
-                                  ("Esc", _("cancel"))), classes="keys")
+        with Vertical(classes="dialog"):
+            yield Static(classes="question")
+            yield Label(classes="keys")
+
+    def show_content(self) -> None:
+        self.query_one(".dialog").border_title = self._title
+        self.query_one(".question", Static).update(self._question)
+        self.query_one(".keys", Label).update(key_hints(
+            *((key, label) for key, label, _value in self._choices), ("Esc", _("cancel"))))
 
     def on_key(self, event: events.Key) -> None:
         for key, _label, value in self._choices:

@@ -28,9 +28,10 @@ from typing import TypeVar
 
 from textual.binding import ActiveBinding, Binding, BindingsMap
 from textual.dom import DOMNode
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 
 from hotline.i18n import _, current_language
+from screens.dimmed_background import DimmedModalScreen
 
 ScreenResult = TypeVar("ScreenResult")
 
@@ -67,8 +68,9 @@ class TranslatedScreen(Screen[ScreenResult]):
         return translated_active(super().active_bindings)
 
 
-class TranslatedModalScreen(ModalScreen[ScreenResult]):
-    """A modal screen whose keys are described in the desk's language."""
+class TranslatedModalScreen(DimmedModalScreen[ScreenResult]):
+    """A modal screen whose keys are described in the desk's language (and the screen
+    below dimmed at less cost: screens.dimmed_background)."""
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
