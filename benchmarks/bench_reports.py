@@ -14,7 +14,19 @@ The reports need the indexes of migration 0008. A database behind the
 program's schema is refused (the command run last would migrate it, so the
 figures before it would be measured without the indexes): ``--migrate``
 brings it up to date first and says how long that took. ``--queries N`` lists
-each report's N slowest queries. ``--db`` also takes a PostgreSQL URL.
+each report's N slowest queries. ``--db`` also takes a PostgreSQL URL:
+
+    createdb -h 127.0.0.1 -U postgres desk10m
+    uv run python benchmarks/generate.py --calls 10000000 --tickets 1000000 --years 10 \
+        --db postgresql+psycopg://postgres@127.0.0.1:5432/desk10m
+    uv run python benchmarks/bench_reports.py --start \
+        --db postgresql+psycopg://postgres@127.0.0.1:5432/desk10m
+
+``--start`` first times what a seat does as it starts, the desk's own code: open
+the desk (schema check, policies), read the dashboard's snapshot (calls, open
+work, escalations, KPIs, feeds, notices: ``load_snapshot`` and what the app reads
+with it) the first time and then again (median), and the first evaluation of
+what fell due (which writes what it raises, as a seat would).
 """
 
 from __future__ import annotations
@@ -64,6 +76,41 @@ class QueryLog:
             self.entries.append((time.perf_counter() - conn.info["bench_t0"], statement))
 
 
+def measure_start(url: str, now: datetime, runs: int) -> None:
+    """The desk's start: open, first snapshot, later snapshots, first evaluation."""
+    from hotline.clock import FixedClock
+    from hotline.config import load_settings
+    from hotline.desk.operations import open_desk
+    from hotline.views.dashboard import load_snapshot
+    from hotline.views.feeds import load_feed_statuses
+    from hotline.views.notifications import failing_since
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(db=url, tz="Asia/Shanghai", lang="en", login="eng00",
+                                 environ={"XDG_CONFIG_HOME": tmp})
+        start = time.perf_counter()
+        desk = open_desk(settings, FixedClock(now))
+        opened = time.perf_counter() - start
+
+        def read() -> tuple[float, int, int]:
+            t0 = time.perf_counter()
+            snap = load_snapshot(desk.engine, desk.now(), desk.settings.tz)
+            load_feed_statuses(desk.engine)
+            failing_since(desk.engine, desk.now())
+            return time.perf_counter() - t0, len(snap.calls), snap.work_total
+
+        first, calls, work = read()
+        again = [read()[0] for _ in range(runs)]
+        start = time.perf_counter()
+        raised = desk.evaluate()
+        evaluated = time.perf_counter() - start
+        desk.engine.dispose()
+    print(f"start: open the desk {opened:.2f} s   first snapshot {first:.2f} s "
+          f"({calls} calls shown, {work:,} open work items)   snapshot again "
+          f"{statistics.median(again):.2f} s (median of {runs})   first evaluation "
+          f"{evaluated:.2f} s ({raised} raised)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", required=True, help="SQLite file or database URL")
@@ -73,6 +120,8 @@ def main() -> int:
                     help="bring the schema up to date first (timed)")
     ap.add_argument("--queries", type=int, default=0, metavar="N",
                     help="list each report's N slowest queries (last run)")
+    ap.add_argument("--start", action="store_true",
+                    help="first time the desk's start (open, snapshot, evaluation)")
     args = ap.parse_args()
     url = args.db if "://" in args.db else f"sqlite:///{Path(args.db).resolve()}"
     engine = make_engine(url)
@@ -88,6 +137,8 @@ def main() -> int:
               f"{time.perf_counter() - start:.1f} s")
     sla = SlaEngine.load([shipped_data_dir() / "policies"], [], TZ)
     now = datetime.fromisoformat(args.now)
+    if args.start:
+        measure_start(url, now, args.runs)
     log = QueryLog(engine)
     cases = [
         ("month 2026-10", periods.month(2026, 10, TZ), 1.0,
