@@ -170,7 +170,8 @@ def test_postgresql_seats_listen_and_fall_back_to_polling(pg_url: str, clock: Fi
         # an idle seat costs no query: only the socket is read
         assert watcher.changed() is False
         # the listening connection is cut (a server restart, a network blip)
-        pid = watcher._listen.info.backend_pid
+        assert watcher.listener is not None
+        pid = watcher.listener.backend_pid
         with admin.begin() as conn:
             conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         wait_for(watcher.changed)  # it says "changed": something may have been missed
