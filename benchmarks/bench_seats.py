@@ -4,7 +4,7 @@ Run from the repository root (PostgreSQL at --server, trust authentication)::
 
     uv run python benchmarks/bench_seats.py [--seats 50] [--procs 5] [--rate 10]
         [--answerers 25] [--talk 1.5] [--seconds 60] [--warmup 10]
-        [--pgbouncer {no,poll,listen}]
+        [--pgbouncer {no,poll,listen}] [--own-listener]
 
 It creates a database of its own (``hotline_seats_<pid>``, dropped at the end
 unless ``--keep``) with the demo directory, and starts:
@@ -38,6 +38,9 @@ Measured over ``--seconds`` after ``--warmup``:
   ``/proc/PID/stat``, sampled every 2 s (a backend that ends loses its last
   interval), as a percentage of one core;
 * the desk's CPU per seat: each seat process's own CPU time over the window.
+
+``--own-listener`` gives each seat a listening connection of its own, as when
+every seat runs on its own machine (and counts two connections).
 
 ``--pgbouncer poll|listen`` starts PgBouncer (``pool_mode = transaction``) on a
 free port of 127.0.0.1 and points the seats at it with ``db_pooler = true``:
@@ -137,7 +140,7 @@ class SeatLog:
     errors: list[str] = field(default_factory=list)
 
 
-def run_seat(index: int, settings: Any, answerer: bool, talk: float, ready: Any, go: Any,
+def run_seat(index: int, settings: Any, answerers: int, talk: float, ready: Any, go: Any,
              stop: Any, log: SeatLog) -> None:
     from hotline.desk.intake import Intake
     from hotline.errors import Conflict, HotlineError
@@ -184,7 +187,7 @@ def run_seat(index: int, settings: Any, answerer: bool, talk: float, ready: Any,
                     del known[cid]
             else:
                 snap = None
-            if not answerer:
+            if index >= answerers:
                 continue
             if mine is not None and time.monotonic() >= mine[2]:
                 cid, number, _at = mine
@@ -196,9 +199,14 @@ def run_seat(index: int, settings: Any, answerer: bool, talk: float, ready: Any,
                     log.errors.append(f"log: {exc}")
                 mine = None
             if mine is None and snap is not None:
+                # as a phone system's queue offers each call to one agent: this seat's
+                # share of the calls, or any call left ringing for three seconds
                 ringing = [c for c in snap.calls if c.state == "ringing"]
+                waited = snap.taken_at.timestamp() - 3.0
+                ringing = ([c for c in ringing if c.call_id % answerers == index]
+                           or [c for c in ringing if c.offered_at.timestamp() < waited])
                 if ringing:
-                    pick = rng.choice(ringing[:5])
+                    pick = rng.choice(ringing[:3])
                     try:
                         desk.answer(pick.call_id)
                         log.commits.append(("answer", pick.call_id, time.time()))
@@ -213,13 +221,19 @@ def run_seat(index: int, settings: Any, answerer: bool, talk: float, ready: Any,
 
 
 def seat_process(proc: int, seats: list[int], url: str, pooler: bool, listen: str | None,
-                 answerers: int, talk: float, start_evt: Any, stop_evt: Any,
+                 own_listener: bool, answerers: int, talk: float, start_evt: Any, stop_evt: Any,
                  window: Any, out: Any) -> None:
-    settings = settings_for(with_app(url, f"{PREFIX}p{proc}"), pooler=pooler, listen=listen)
+    def settings_of(i: int) -> Any:
+        # one application_name per process: its seats share one listening connection;
+        # with --own-listener one per seat, as when each seat runs on its own machine
+        app = f"{PREFIX}s{i}" if own_listener else f"{PREFIX}p{proc}"
+        return settings_for(with_app(url, app), pooler=pooler,
+                            listen=with_app(listen, app) if listen else None)
+
     stop, go, ready = threading.Event(), threading.Event(), threading.Semaphore(0)
     logs = [SeatLog(i) for i in seats]
-    threads = [threading.Thread(target=run_seat, args=(i, settings, i < answerers, talk, ready,
-                                                       go, stop, logs[k]), daemon=True)
+    threads = [threading.Thread(target=run_seat, args=(i, settings_of(i), answerers, talk,
+                                                       ready, go, stop, logs[k]), daemon=True)
                for k, i in enumerate(seats)]
     for t in threads:
         t.start()
@@ -241,28 +255,42 @@ def seat_process(proc: int, seats: list[int], url: str, pooler: bool, listen: st
 
 
 def ringer_process(url: str, rate: float, start_evt: Any, stop_evt: Any, out: Any) -> None:
+    """The phone system: ``rate`` calls a second, from two threads (each call is one
+    transaction that waits for the audit chain's lock: one thread falls behind when
+    the machine is busy)."""
     from hotline import demo
 
-    desk = open_seat(settings_for(with_app(url, RING_APP)), "pbx")
-    known, unknown, _service = demo.simulator_numbers(desk)
+    settings = settings_for(with_app(url, RING_APP))
+    desks = [open_seat(settings, "pbx") for _ in range(2)]
+    known, unknown, _service = demo.simulator_numbers(desks[0])
     numbers = [n for n in known if n] + list(unknown)
-    rng = random.Random(7)
     commits: list[tuple[str, int, float]] = []
     out.put(("ready", "ring"))
     start_evt.wait()
-    n = 0
-    t_next = time.monotonic()
     cpu0 = time.process_time()
-    while not stop_evt.is_set():
-        delay = t_next - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        t_next += 1.0 / rate
-        n += 1
-        result = desk.ring(rng.choice(numbers), call_key=f"bench-{n}", source="jsonl")
-        commits.append(("ring", result.call_id, time.time()))
+
+    def ring(k: int) -> None:
+        rng = random.Random(7 + k)
+        n = 0
+        t_next = time.monotonic() + k / rate
+        while not stop_evt.is_set():
+            delay = t_next - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            t_next += 2.0 / rate
+            n += 1
+            result = desks[k].ring(rng.choice(numbers), call_key=f"bench-{k}-{n}",
+                                   source="jsonl")
+            commits.append(("ring", result.call_id, time.time()))
+
+    threads = [threading.Thread(target=ring, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     out.put(("ring", time.process_time() - cpu0, commits))
-    desk.engine.dispose()
+    for d in desks:
+        d.engine.dispose()
 
 
 # --- the server side ------------------------------------------------------------------
@@ -391,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--warmup", type=float, default=10.0)
     p.add_argument("--pgbouncer", choices=("no", "poll", "listen"), default="no")
+    p.add_argument("--own-listener", action="store_true",
+                   help="each seat listens on a connection of its own (one seat per machine)")
     p.add_argument("--keep", action="store_true", help="keep the database")
     args = p.parse_args(argv)
     procs = args.procs or min(args.seats, 2 * (os.cpu_count() or 1))
@@ -420,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seats {args.seats} in {procs} processes, {args.answerers} answering "
               f"(talk {args.talk} s), calls ring at {args.rate}/s; warm-up {args.warmup} s, "
               f"measured {args.seconds} s; pgbouncer: {args.pgbouncer}; "
+              f"listening: {'one per seat' if args.own_listener else 'one per process'}; "
               f"server max_connections {max_conn} ({in_use} in use before the run); "
               f"nproc {os.cpu_count()}", flush=True)
         print(f"load average at start: {loadavg()}", flush=True)
@@ -430,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
         out: Any = ctx.Queue()
         groups = [list(range(args.seats))[k::procs] for k in range(procs)]
         workers = [ctx.Process(target=seat_process, args=(k, g, seat_url, pooler, listen,
-                                                          args.answerers, args.talk,
+                                                          args.own_listener, args.answerers,
+                                                          args.talk,
                                                           start_evt, stop_evt, window, out))
                    for k, g in enumerate(groups) if g]
         ringer = ctx.Process(target=ringer_process, args=(direct, args.rate, start_evt,
