@@ -14,6 +14,8 @@ policy folder  ``--policy-dir``       ``HOTLINE_POLICY_DIR``  ``policy_dir``
 signed-in as   ``--as``               ``HOTLINE_AS``      ``login``
 idle lock      —                      —                   ``idle_lock_minutes``
 secret cost    —                      —                   ``secret_cost``
+connections    —                      —                   ``db_pool``
+pooler         —                      —                   ``db_pooler``, ``db_listen``
 =============  =====================  ==================  ===========================
 """
 
@@ -50,6 +52,9 @@ _CONFIG_KEYS = {
     "notify",
     "idle_lock_minutes",
     "secret_cost",
+    "db_pool",
+    "db_pooler",
+    "db_listen",
 }
 
 #: Minutes without a key before the desk locks (``idle_lock_minutes``; 0: never).
@@ -58,6 +63,11 @@ DEFAULT_IDLE_LOCK_MINUTES = 10
 #: about a tenth of a second per try, the level OWASP recommends for scrypt; 14 is the
 #: least a config file may choose (tests choose less, through Settings).
 DEFAULT_SECRET_COST = 15
+#: PostgreSQL connections a seat keeps open between uses (``db_pool``; see
+#: hotline.store.engine): the server's ``max_connections`` is shared by every seat.
+DEFAULT_POOL = 1
+#: The most connections a seat may keep open (``db_pool``).
+MAX_POOL = 20
 MIN_SECRET_COST = 14
 MAX_SECRET_COST = 20
 
@@ -84,6 +94,22 @@ class Settings:
     notify: Mapping[str, Any] = field(default_factory=dict)
     idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
     secret_cost: int = DEFAULT_SECRET_COST
+    #: PostgreSQL connections the seat keeps open between uses (``db_pool``).
+    db_pool: int = DEFAULT_POOL
+    #: ``db`` leads to a pooler in transaction mode such as PgBouncer (``db_pooler``):
+    #: no prepared statements, and no ``LISTEN`` through it.
+    db_pooler: bool = False
+    #: Where the seat listens for other seats' changes (``db_listen``): None, the ``db``
+    #: database (polling behind a pooler); a URL, that server (the one behind the
+    #: pooler); ``"poll"``: never listen, look twice a second instead.
+    db_listen: str | None = None
+
+    @property
+    def listen_url(self) -> str | None:
+        """What :class:`hotline.store.changes.ChangeWatcher` is given as ``listen_url``."""
+        if self.db_listen:
+            return self.db_listen
+        return "poll" if self.db_pooler else None
 
     @property
     def is_default_sqlite(self) -> bool:
@@ -209,6 +235,18 @@ def load_settings(
             or not MIN_SECRET_COST <= cost <= MAX_SECRET_COST):
         raise ConfigError(_("Config key 'secret_cost' must be a whole number from {low} to "
                             "{high}.").format(low=MIN_SECRET_COST, high=MAX_SECRET_COST))
+    pool = file_values.get("db_pool", DEFAULT_POOL)
+    if isinstance(pool, bool) or not isinstance(pool, int) or not 1 <= pool <= MAX_POOL:
+        raise ConfigError(_("Config key 'db_pool' must be a whole number of connections "
+                            "from 1 to {high}.").format(high=MAX_POOL))
+    pooler = file_values.get("db_pooler", False)
+    if not isinstance(pooler, bool):
+        raise ConfigError(_("Config key 'db_pooler' must be true or false."))
+    listen = file_values.get("db_listen")
+    if listen is not None and (not isinstance(listen, str) or not (
+            listen == "poll" or listen.startswith(("postgresql://", "postgresql+")))):
+        raise ConfigError(_("Config key 'db_listen' must be \"poll\" or a PostgreSQL URL "
+                            "(postgresql+psycopg://…)."))
 
     return Settings(
         db_url=db_url,
@@ -226,6 +264,9 @@ def load_settings(
         notify=notify,
         idle_lock_minutes=idle,
         secret_cost=cost,
+        db_pool=pool,
+        db_pooler=pooler,
+        db_listen=listen,
     )
 
 

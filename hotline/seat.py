@@ -64,4 +64,4 @@ class Seat:
 
     def watch_changes(self) -> ChangeWatcher:
         """A watcher that tells whether any seat committed since it last looked."""
-        return ChangeWatcher(self.engine)
+        return ChangeWatcher(self.engine, listen_url=self.settings.listen_url)

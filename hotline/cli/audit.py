@@ -49,7 +49,7 @@ def audit_command(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.ticket is None:
         raise UsageError(_("Give a ticket number, or --verify to check the whole audit "
                            "trail."))
-    engine = make_engine(ctx.settings.db_url)
+    engine = make_engine(ctx.settings.db_url, pooler=ctx.settings.db_pooler)
     upgrade(engine)
     ticket_id = find_ticket_id(engine, args.ticket)
     tz = ctx.settings.tz
@@ -80,7 +80,7 @@ def verify_command(args: argparse.Namespace, ctx: CliContext) -> int:
                                or any(ch not in "0123456789abcdef" for ch in expect)):
         raise UsageError(_("--expect: {hash!r} is not a hash (64 hexadecimal digits).").format(
             hash=args.expect))
-    engine = make_engine(ctx.settings.db_url)
+    engine = make_engine(ctx.settings.db_url, pooler=ctx.settings.db_pooler)
     upgrade(engine)
     report = verify_chain(engine, expect=expect)
     tz = ctx.settings.tz

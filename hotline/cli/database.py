@@ -44,7 +44,7 @@ def db_upgrade_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from hotline.store.guards import restore_guards
     from hotline.store.schema import current_revision, upgrade
 
-    engine = make_engine(ctx.settings.db_url)
+    engine = make_engine(ctx.settings.db_url, pooler=ctx.settings.db_pooler)
     before = current_revision(engine)
     changed = upgrade(engine)
     after = current_revision(engine)
@@ -70,7 +70,7 @@ def db_check_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from hotline.store.schema import current_revisions, head_revisions
     from hotline.views.audit_trail import describe_break
 
-    engine = make_engine(ctx.settings.db_url)
+    engine = make_engine(ctx.settings.db_url, pooler=ctx.settings.db_pooler)
     url = engine.url.render_as_string(hide_password=True)
     bad = 0
     if current_revisions(engine) != head_revisions(engine):
@@ -108,7 +108,7 @@ def db_grants_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from hotline.store.engine import make_engine
     from hotline.store.roles import seat_grants
 
-    engine = make_engine(ctx.settings.db_url)
+    engine = make_engine(ctx.settings.db_url, pooler=ctx.settings.db_pooler)
     if engine.dialect.name != "postgresql":
         raise UsageError(_("Database roles are PostgreSQL's: a SQLite file is protected by "
                            "the permissions of the file and its folder."))

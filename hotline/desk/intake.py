@@ -30,6 +30,7 @@ from hotline.phones import PhoneNumber
 from hotline.seat import Seat
 from hotline.sla import SlaEngine
 from hotline.sla.policy import propose_level
+from hotline.store.audit_chain import take_append_lock
 from hotline.store.limits import check_text
 from hotline.store.models import Call, Contact, ContactNumber, Customer, Engineer, Ticket
 from hotline.store.transaction import Transaction
@@ -262,8 +263,14 @@ def check_level(sla: SlaEngine, policy: str, kind: str, level: int | None) -> in
 
 
 def next_ticket_number(tx: Transaction, when: datetime) -> str:
-    """``YYMMDD-NNNN`` by the desk's local day, counting that day's tickets."""
+    """``YYMMDD-NNNN`` by the desk's local day, counting that day's tickets.
+
+    Counted under the audit chain's append lock, which the transaction takes for its
+    events anyway and holds until it commits: two seats logging calls at the same
+    moment would otherwise both count the same tickets and take the same number.
+    """
     s = tx.session
+    take_append_lock(s.connection())
     prefix = when.astimezone(tx.tz).strftime("%y%m%d") + "-"
     count = s.exec(select(func.count()).select_from(Ticket)
                    .where(col(Ticket.number).startswith(prefix))).one()

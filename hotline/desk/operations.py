@@ -177,7 +177,7 @@ def open_desk(settings: Settings, clock: Clock, *, migrate: bool = True) -> Desk
     where nobody has a secret yet (before its first manager) signs ``--as`` in
     without one; until then the desk refuses nobody (there is nobody to check).
     """
-    engine = make_engine(settings.db_url)
+    engine = make_engine(settings.db_url, pool=settings.db_pool, pooler=settings.db_pooler)
     if migrate:
         upgrade(engine)
     sla = SlaEngine.load(settings.policy_dirs, settings.calendar_files, settings.tz)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from hotline.config import DEFAULT_POOL
 from hotline.errors import StorageError
 from hotline.i18n import _
 
@@ -25,6 +26,8 @@ from hotline.i18n import _
 #: refused ("The database is busy…; nothing was saved"). The screens run writes in
 #: worker threads: the wait never holds the screen.
 BUSY_TIMEOUT_MS = 10_000
+#: Connections a seat may open beyond its pool at one moment (closed after use).
+POOL_OVERFLOW = 10
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
@@ -47,10 +50,16 @@ def _set_wal(engine: Engine) -> None:
                 .format(url=engine.url, mode=mode))
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, pool: int = DEFAULT_POOL,
+                pooler: bool = False) -> Engine:
     """Build an engine for ``url``; for a SQLite file, create its folder and check it opens.
 
     ``busy_timeout_ms``: how long a SQLite write waits for another program's lock.
+    ``pool``: PostgreSQL connections kept open between uses; more are opened while
+    several threads of the seat read or write at once, and closed when they are done
+    (the server's ``max_connections`` is shared by every seat). ``pooler``: the URL leads
+    to a pooler in transaction mode (PgBouncer): statements are never prepared on the
+    server, since the next transaction may run on another server connection.
     Raises :class:`StorageError` with a message naming the path and the cause.
     """
     # every event written through any engine is linked into the audit chain as it is
@@ -87,7 +96,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
             raise StorageError(describe_sqlite_error(database, exc)) from exc
         return engine
     try:
-        engine = sa.create_engine(parsed, pool_pre_ping=True)
+        connect_args: dict[str, Any] = {"prepare_threshold": None} if pooler else {}
+        engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=max(1, pool),
+                                  max_overflow=POOL_OVERFLOW, connect_args=connect_args)
         with engine.connect():
             pass
     except sa.exc.NoSuchModuleError as exc:

@@ -170,7 +170,8 @@ def test_postgresql_seats_listen_and_fall_back_to_polling(pg_url: str, clock: Fi
         # an idle seat costs no query: only the socket is read
         assert watcher.changed() is False
         # the listening connection is cut (a server restart, a network blip)
-        pid = watcher._listen.info.backend_pid
+        assert watcher.listener is not None
+        pid = watcher.listener.backend_pid
         with admin.begin() as conn:
             conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         wait_for(watcher.changed)  # it says "changed": something may have been missed
@@ -244,3 +245,32 @@ def test_every_dashboard_shows_the_feed_state(desk: Desk, clock: FixedClock) -> 
                             "hotline")
     clock.advance(timedelta(days=2))
     assert not any("feed" in n for n in notices())  # long stopped: no longer shown
+
+
+def test_seats_logging_calls_at_once_each_get_a_ticket_number(shared_url: str,
+                                                              clock: FixedClock) -> None:
+    """Each ticket's number counts the day's tickets: two seats logging at the same
+    moment must not both take the next one (on PostgreSQL one of them failed)."""
+    from hotline.desk.intake import Intake
+    from hotline.store.models import Ticket
+
+    desks = seats(shared_url, clock, 4)
+    try:
+        for i in range(10):
+            calls = []
+            for k, d in enumerate(desks):
+                cid = d.ring("13800138000", call_key=f"log-{i}-{k}", source="ami",
+                             strict=False).call_id
+                d.answer(cid)
+                calls.append(cid)
+            form = Intake(number="13800138000", kind="consultation", level=None,
+                          description="Asked about the bill")
+            results = race([partial(d.log_call, form, cid) for d, cid in zip(desks, calls,
+                                                                       strict=True)])
+            assert all(isinstance(r, int) for r in results), results
+        with Session(desks[0].engine) as s:
+            numbers = s.exec(select(Ticket.number)).all()
+        assert len(numbers) == len(set(numbers)) == 40
+    finally:
+        for d in desks:
+            d.engine.dispose()
