@@ -424,9 +424,12 @@ class HotlineApp(KeepsDialogs[None]):
         import screens.ticket  # noqa: F401
 
         # and the intake form and the dialogs built, which the first answer or
-        # question used to build (two to four times the next ones' time)
-        self.dashboard.build_intake_ahead()
-        self.build_dialogs_ahead()
+        # question used to build (two to four times the next ones' time) — not on the
+        # wallboard alone, which takes no call and asks nothing: building them there
+        # made its tables lay out again, narrower, after they were first drawn
+        if not self.wall_only:
+            self.dashboard.build_intake_ahead()
+            self.build_dialogs_ahead()
         self.collector.start()
 
     def on_key(self, event: events.Key) -> None:

@@ -55,7 +55,12 @@ async def _quiet(pilot: Pilot[None]) -> None:
     for field in app.screen.query("Input, TextArea"):
         assert isinstance(field, Input | TextArea)
         field.cursor_blink = False
-    await pilot.pause()
+    # Screens built ahead while the desk is quiet, and tables sizing their columns to the
+    # rows just read, finish on later refreshes: let those run before the picture (a busy
+    # machine once caught the wallboard's tables before their columns were sized).
+    await pilot.wait_for_scheduled_animations()
+    for _ in range(3):
+        await pilot.pause()
 
 
 async def _type(pilot: Pilot[None], text: str) -> None:
