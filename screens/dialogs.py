@@ -13,7 +13,7 @@ words each time it is shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -33,10 +33,6 @@ AppResult = TypeVar("AppResult")
 
 class Dialog(TranslatedModalScreen[Answer], ReusedScreen[Answer]):
     """A modal question that takes its answer only once it has been drawn."""
-
-    #: One of this kind is kept and shown again for the next question (it implements
-    #: :meth:`take_content` and :meth:`show_content`).
-    KEPT: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,10 +59,6 @@ class Dialog(TranslatedModalScreen[Answer], ReusedScreen[Answer]):
     def show_content(self) -> None:
         """Put the question into the widgets (each time the dialog is shown)."""
 
-    def take_content(self, other: Any) -> None:
-        """Ask ``other``'s question (a dialog of the same kind, never shown) next time."""
-        raise NotImplementedError
-
     def answer_once_drawn(self, value: Answer) -> None:
         """Close with ``value``, or ring the bell for a key typed before the question
         was to be seen."""
@@ -76,8 +68,25 @@ class Dialog(TranslatedModalScreen[Answer], ReusedScreen[Answer]):
         self.dismiss(value)
 
 
+class KeptDialog(Dialog[Answer]):
+    """A dialog of which the desk keeps one and shows it again for the next question.
+
+    Each kind says how it takes another's question (:meth:`take_content`) and puts
+    it into its widgets (:meth:`show_content`); a kind that does not define
+    ``take_content`` is refused when its class is made, not on its first question.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "take_content" not in cls.__dict__:
+            raise TypeError(f"{cls.__qualname__} is a kept dialog and must define take_content")
+
+    def take_content(self, other: Any) -> None:
+        """Ask ``other``'s question (a dialog of the same kind, never shown) next time."""
+
+
 class KeepsDialogs(App[AppResult]):
-    """An app that shows one kept dialog of each kind (``Dialog.KEPT``) for every question.
+    """An app that shows one kept dialog of each kind (:class:`KeptDialog`) for every question.
 
     ``push_screen(AskText(…), callback)`` is written as for a new dialog: the new
     one, never mounted, only carries the question to the kept one. A second dialog
@@ -85,10 +94,10 @@ class KeepsDialogs(App[AppResult]):
     comes, and not kept.
     """
 
-    _kept_dialogs: dict[type[Dialog[Any]], Dialog[Any]] | None = None
+    _kept_dialogs: dict[type[KeptDialog[Any]], KeptDialog[Any]] | None = None
 
     def push_screen(self, screen: Screen[Any] | str, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(screen, Dialog) and screen.KEPT:
+        if isinstance(screen, KeptDialog):
             screen = self._kept_dialog(screen)
         return super().push_screen(screen, *args, **kwargs)
 
@@ -100,7 +109,7 @@ class KeepsDialogs(App[AppResult]):
             if self._kept_dialogs is None or type(blank) not in self._kept_dialogs:
                 build_ahead(self, self._kept_dialog(blank))  # installed: it is kept
 
-    def _kept_dialog(self, fresh: Dialog[Any]) -> Dialog[Any]:
+    def _kept_dialog(self, fresh: KeptDialog[Any]) -> KeptDialog[Any]:
         if self._kept_dialogs is None:
             self._kept_dialogs = {}
         kind = type(fresh)
@@ -115,10 +124,9 @@ class KeepsDialogs(App[AppResult]):
         return kept
 
 
-class Confirm(Dialog[bool]):
+class Confirm(KeptDialog[bool]):
     """A question answered with y / n (Esc is no)."""
 
-    KEPT = True
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
@@ -148,10 +156,9 @@ class Confirm(Dialog[bool]):
         self.answer_once_drawn(value)
 
 
-class AskText(Dialog[str | None]):
+class AskText(KeptDialog[str | None]):
     """Ask for one line of text (Enter confirms, Esc cancels)."""
 
-    KEPT = True
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
     def __init__(self, title: str, prompt: str, *, required: bool,
@@ -206,10 +213,9 @@ class AskText(Dialog[str | None]):
         self.answer_once_drawn(None)
 
 
-class ChooseOne(Dialog[str | None]):
+class ChooseOne(KeptDialog[str | None]):
     """Choose one of a few answers by its key (Esc cancels)."""
 
-    KEPT = True
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
 
     def __init__(self, title: str, question: str,

@@ -12,7 +12,7 @@ from hotline.desk.operations import Desk
 from hotline.store.models import Call
 from screens.app import HotlineApp
 from screens.dashboard import DashboardScreen
-from screens.dialogs import AskText, Confirm, Dialog
+from screens.dialogs import AskText, Confirm, Dialog, KeptDialog
 from screens.intake import IntakeScreen
 from tests.screens.test_dashboard import SIZE, settle, typed_ahead
 
@@ -192,3 +192,20 @@ async def test_the_intake_form_and_dialogs_are_built_before_the_first_call(
         await pilot.press("y")
         await settle(pilot)
         assert answers == [True]
+
+
+def test_a_kept_dialog_kind_without_take_content_is_refused_when_made() -> None:
+    """A kind the desk keeps must say how it takes the next question: one that does not
+    fails when its class is made, not on the first question at the desk."""
+    import pytest
+
+    with pytest.raises(TypeError, match="take_content"):
+
+        class Forgetful(KeptDialog[bool]):
+            pass
+
+    class Remembers(KeptDialog[bool]):
+        def take_content(self, other: Remembers) -> None:
+            pass
+
+    assert issubclass(Remembers, Dialog)
