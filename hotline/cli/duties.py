@@ -173,6 +173,18 @@ def plan_command(args: argparse.Namespace, ctx: CliContext) -> int:
     year = parse_year(args.year)
     desk = ctx.desk()
     result = plan_year(desk, year, contract=args.contract)
+    if result.in_force == 0:
+        # Say why nothing was opened rather than a bare "0 opened".
+        if args.contract is not None:
+            print(_("Contract {code} is not in force in {year}: no duties to plan.").format(
+                code=args.contract, year=year))
+        elif result.not_in_force:
+            print(_("None of the {n} contracts is in force in {year} (see their valid "
+                    "from/to dates): no duties to plan.").format(n=result.not_in_force,
+                                                                  year=year))
+        else:
+            print(_("There are no contracts yet: no duties to plan."))
+        return 0
     print(_("{opened} duties opened for {year}; {already} planned before; {past} left out "
             "(their day had passed).").format(opened=len(result.opened), year=year,
                                                already=result.already, past=result.past))

@@ -200,6 +200,8 @@ class PlanResult:
     opened: list[int]  # ticket ids of the duties opened now
     already: int  # duties of the plan opened before
     past: int = 0  # duties of the plan whose day had passed when it was made (not opened)
+    in_force: int = 0  # contracts in force in the year (planned)
+    not_in_force: int = 0  # contracts looked at and left out: not valid in the year
 
 
 def plan_year(seat: Seat, year: int, *, contract: str | None = None) -> PlanResult:
@@ -210,7 +212,7 @@ def plan_year(seat: Seat, year: int, *, contract: str | None = None) -> PlanResu
         raise InputError(_("Plan a year from {lo} to {hi}.").format(lo=MIN_YEAR, hi=MAX_YEAR))
     require(seat, "plan_duties", year=year, contract=contract)
     opened: list[int] = []
-    already = past = 0
+    already = past = in_force = not_in_force = 0
     with seat.write() as tx:
         today = tx.now.astimezone(seat.settings.tz).date()
         s = tx.session
@@ -220,7 +222,9 @@ def plan_year(seat: Seat, year: int, *, contract: str | None = None) -> PlanResu
             contracts = list(s.exec(select(Contract).order_by(col(Contract.code))).all())
         for c in contracts:
             if not _valid_in(c, year):
+                not_in_force += 1
                 continue
+            in_force += 1
             schedule = seat.sla.policy(c.policy).duties
             sites = [site.name for site in s.exec(
                 select(Site).where(Site.customer_id == c.customer_id)
@@ -241,7 +245,8 @@ def plan_year(seat: Seat, year: int, *, contract: str | None = None) -> PlanResu
                                     on_request=False, when=tx.now, site=duty.site,
                                     plan_key=duty.key))
                 s.flush()
-    return PlanResult(opened=opened, already=already, past=past)
+    return PlanResult(opened=opened, already=already, past=past, in_force=in_force,
+                      not_in_force=not_in_force)
 
 
 def _valid_in(contract: Contract, year: int) -> bool:

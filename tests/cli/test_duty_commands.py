@@ -182,3 +182,25 @@ def test_hostile_days_and_planned_dates_write_nothing(directory: Path, text: str
     assert code in (0, 1, 2) and code2 in (0, 1, 2)
     assert after[0] - before[0] == (1 if code2 == 0 else 0)
     assert after[1] - before[1] == (1 if code == 0 else 0)
+
+
+def test_plan_says_why_nothing_was_opened(capsys: pytest.CaptureFixture[str],
+                                          directory: Path) -> None:
+    assert run("duties", "plan", "--year", "2000") == 0
+    out = capsys.readouterr().out
+    assert "is in force in 2000" in out and "no duties to plan" in out
+    assert "0 duties opened" not in out
+    assert run("duties", "plan", "--year", "2000", "--contract", GD) == 0
+    assert f"Contract {GD} is not in force in 2000" in capsys.readouterr().out
+    assert _count(directory, Ticket) == 0
+
+
+def test_plan_on_a_desk_without_contracts_says_so(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    from tests.support import build_desk, give_role, make_settings
+
+    desk = build_desk(make_settings(f"sqlite:///{tmp_path / 'desk.db'}"), FixedClock(NOW))
+    give_role(desk, desk.actor, "manager")
+    desk.engine.dispose()
+    assert run("duties", "plan", "--year", "2026") == 0
+    assert "There are no contracts yet" in capsys.readouterr().out
