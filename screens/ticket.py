@@ -413,6 +413,7 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
 
     def _worth_offering(self, v: TicketView, step: str) -> bool:
         """Steps the panel lists only where they matter: the region when it is needed,
+        a pause only where the policy lets some clock pause,
         the request for an analysis report once service is restored, where the policy
         has a clock it starts; a
         technical plan or a reinstall/restart only once one is under way (submitted or
@@ -425,6 +426,9 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             return False
         if step == "region_set":
             return self._region_needed(v)
+        if step == "clock_paused":
+            # a policy that gives no right to pause (Guangdong, fire) would only refuse it
+            return any(t.pausable for t in self.context.desk.sla.policy(v.policy).targets)
         if step == "analysis_requested":
             # customers ask for it once service is back; before that the menu has it
             policy = self.context.desk.sla.policy(v.policy)

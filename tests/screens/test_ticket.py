@@ -406,3 +406,32 @@ async def test_the_action_menu_leaves_out_the_steps_the_role_may_not_take(
         assert "note" in as_engineer
         assert not as_engineer & {"level_set", "clock_paused", "clock_resumed"}
         assert as_supervisor - as_engineer == {"level_set", "clock_paused"}
+
+
+async def test_the_panel_offers_a_pause_only_where_the_policy_allows_one(
+        demo_desk: Desk) -> None:
+    """Guangdong's clocks may not be paused: its ticket's panel does not offer z (the menu
+    still lists it, and it is refused in words); a standard contract's ticket does."""
+    from textual.widgets import Static
+
+    from screens.ticket import show_ticket
+
+    demo_desk.role = "supervisor"
+    guangdong = demo_desk.log_call(Intake(number="0757-83301234", kind="fault", level=2,
+                                          description="ring down"))
+    standard = demo_desk.log_call(Intake(number="020-38881234", kind="fault", level=2,
+                                         description="core switch down"))
+    app = HotlineApp(demo_desk, live=False)
+    panels: dict[int, str] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for ticket in (guangdong, standard):
+            show_ticket(app.screen, ticket)  # type: ignore[arg-type]
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, TicketScreen) and screen.ticket_id == ticket
+            panels[ticket] = str(screen.query_one("#ticket-next", Static).content)
+            await pilot.press("escape")
+            await settle(pilot)
+    assert " z " not in panels[guangdong] and " l " in panels[guangdong]
+    assert " z " in panels[standard]
