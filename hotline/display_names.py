@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from hotline.i18n import N_, _
 
-TARGETS = {
-    "answer": N_("Answer"),
-    "callback": N_("Callback"),
-    "missed_call": N_("Missed call"),
+#: Target names that read the same in a list and in a policy's explanation
+#: (``hotline.sla.policy.TARGET_LABELS`` takes them as they are).
+TARGETS_NAMED_ALIKE = {
     "consultation_reply": N_("Consultation reply"),
     "complaint_reply": N_("Complaint reply"),
     "remote_response": N_("Remote response"),
-    "depart": N_("Depart"),
     "onsite_arrival": N_("On-site arrival"),
-    "restore": N_("Restore"),
-    "resolve": N_("Resolve"),
     "handling_form": N_("Handling form"),
     "analysis_report": N_("Analysis report"),
     "part_return": N_("Spare part returned"),
@@ -31,6 +27,17 @@ TARGETS = {
     "meeting_reply": N_("Meeting item reply"),
     "service_report": N_("Monthly service report"),
     "number_change_notice": N_("Number change notice"),
+}
+
+#: Short target names, for lists and tables.
+TARGETS = {
+    "answer": N_("Answer"),
+    "callback": N_("Callback"),
+    "missed_call": N_("Missed call"),
+    "depart": N_("Depart"),
+    "restore": N_("Restore"),
+    "resolve": N_("Resolve"),
+    **TARGETS_NAMED_ALIKE,
 }
 
 KINDS = {

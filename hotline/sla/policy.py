@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from hotline.display_names import FAULT_CATEGORIES
+from hotline.display_names import FAULT_CATEGORIES, TARGETS_NAMED_ALIKE
 from hotline.i18n import N_, _, current_language
 from hotline.sla.limits import Limit
 
@@ -55,29 +55,10 @@ DEFAULT_FAULT_CATEGORIES: tuple[str, ...] = tuple(FAULT_CATEGORIES)
 TARGET_LABELS: dict[str, str] = {
     "answer": N_("Answer call"),
     "callback": N_("Call back"),
-    "consultation_reply": N_("Consultation reply"),
-    "complaint_reply": N_("Complaint reply"),
-    "remote_response": N_("Remote response"),
     "depart": N_("Depart for site"),
-    "onsite_arrival": N_("On-site arrival"),
     "restore": N_("Restore service"),
     "resolve": N_("Resolve fault"),
-    "handling_form": N_("Handling form"),
-    "analysis_report": N_("Analysis report"),
-    "part_return": N_("Spare part returned"),
-    "inspection": N_("Inspection"),
-    "inspection_on_request": N_("Inspection on request"),
-    "inspection_change_notice": N_("Inspection change notice"),
-    "inspection_report": N_("Inspection report"),
-    "upgrade_response": N_("Upgrade response"),
-    "upgrade_applied": N_("Upgrade application"),
-    "spares_upgraded": N_("Spare parts upgraded"),
-    "document_delivery": N_("Document delivery"),
-    "meeting": N_("Meeting held"),
-    "meeting_response": N_("Meeting response"),
-    "meeting_reply": N_("Meeting item reply"),
-    "service_report": N_("Monthly service report"),
-    "number_change_notice": N_("Number change notice"),
+    **TARGETS_NAMED_ALIKE,
 }
 
 #: Targets whose clocks are paperwork: their steps are still taken on a closed ticket
