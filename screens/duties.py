@@ -29,8 +29,8 @@ from hotline.errors import HotlineError, InputError
 from hotline.i18n import _, ngettext
 from hotline.timefmt import parse_time, short_datetime
 from screens.context import DeskContext, DeskScreen
-from screens.operations import refuse_while_pending, run_operation
-from screens.translated_bindings import TranslatedModalScreen
+from screens.operations import refuse_while_pending
+from screens.saving_form import SavingForm
 from screens.widgets.hints import key_hints
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
@@ -336,7 +336,7 @@ def record_duty(desk: Desk, duty: NewDuty) -> int:
                      on_request=duty.on_request)
 
 
-class DutyForm(TranslatedModalScreen[bool]):
+class DutyForm(SavingForm):
     """Record a duty: its kind, contract, subject and planned (or request) time.
 
     The duty is recorded in a worker through the duties core; a refusal is said in the
@@ -356,13 +356,12 @@ class DutyForm(TranslatedModalScreen[bool]):
 
     def __init__(self, submit: Submit, *, contracts: Sequence[tuple[str, str]], tz: object,
                  now: Callable[[], datetime], contract: str | None = None) -> None:
-        super().__init__()
+        super().__init__(key=self.KEY, error_id="duty-error")
         self.submit = submit
         self.contracts = list(contracts)
         self.tz = tz
         self.now = now
         self.contract = contract
-        self._in_flight = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog duty-form") as box:
@@ -410,7 +409,6 @@ class DutyForm(TranslatedModalScreen[bool]):
         self._save()
 
     def _save(self) -> None:
-        error = self.query_one("#duty-error", Static)
         try:
             duty = read_new_duty(self._select("#duty-kind"), self._select("#duty-contract"),
                                  self.query_one("#duty-subject", Input).value,
@@ -418,23 +416,6 @@ class DutyForm(TranslatedModalScreen[bool]):
                                  now=self.now(),
                                  on_request=self.query_one("#duty-on-request", Checkbox).value)
         except HotlineError as exc:
-            error.update(Text(str(exc), style="bold red"))
+            self.show_error(str(exc))
             return
-        if run_operation(self, lambda: self.submit(duty), key=self.KEY, then=self._saved,
-                         failed=self._refused, notify_refusal=False):
-            self._in_flight = True
-            error.update(Text(_("Saving…"), style="dim"))
-
-    def _saved(self, _result: object) -> None:
-        self._in_flight = False
-        if self.is_current:
-            self.dismiss(True)
-
-    def _refused(self, error: HotlineError) -> None:
-        self._in_flight = False
-        self.query_one("#duty-error", Static).update(Text(str(error), style="bold red"))
-
-    def action_cancel(self) -> None:
-        if self._in_flight and refuse_while_pending(self, self.KEY):
-            return
-        self.dismiss(False)
+        self.save_with(lambda: self.submit(duty))

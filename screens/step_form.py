@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,8 +17,7 @@ from hotline.desk.ticket_lifecycle import APPROVAL_METHODS, step_label
 from hotline.errors import HotlineError, InputError
 from hotline.i18n import N_, _
 from hotline.timefmt import parse_time
-from screens.operations import refuse_while_pending, run_operation
-from screens.translated_bindings import TranslatedModalScreen
+from screens.saving_form import SavingForm
 from screens.widgets.choice import Choice, Option
 from screens.widgets.hints import key_hints
 from screens.widgets.save_request import SaveRequested, request_save
@@ -66,7 +64,7 @@ def parse_planned(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
         raise InputError(_("New planned date: {error}").format(error=exc)) from None
 
 
-class StepForm(TranslatedModalScreen[bool]):
+class StepForm(SavingForm):
     """Ask for a step's time and details; ``submit`` records it or raises with a message.
 
     ``submit`` runs in a worker (the form stays on screen, the clocks go on); ``key``
@@ -91,11 +89,9 @@ class StepForm(TranslatedModalScreen[bool]):
                  key: str = "step", fault_categories: tuple[str, ...] = (),
                  fault_report: tuple[str, str, str] = ("", "", ""),
                  region: str = "", ask_region: bool = False) -> None:
-        super().__init__()
+        super().__init__(key=key, error_id="step-error")
         self.what = what
         self.submit = submit
-        self.key = key
-        self._in_flight = False  # being saved, in a worker
         self.tz = tz
         self.now = now
         self.levels = levels or []
@@ -202,7 +198,6 @@ class StepForm(TranslatedModalScreen[bool]):
         self._save()
 
     def _save(self) -> None:
-        error = self.query_one("#step-error", Static)
         try:
             at = parse_time(self._value("#time") or "now", self.tz, self.now())  # type: ignore[arg-type]
             level_text = self._value("#level")
@@ -225,23 +220,6 @@ class StepForm(TranslatedModalScreen[bool]):
             if self.what == "dispatched" and not given.engineer:
                 raise InputError(_("Choose the engineer who goes on site."))
         except HotlineError as exc:
-            error.update(Text(str(exc), style="bold red"))
+            self.show_error(str(exc))
             return
-        if run_operation(self, lambda: self.submit(given, at), key=self.key,
-                         then=self._saved, failed=self._refused, notify_refusal=False):
-            self._in_flight = True
-            error.update(Text(_("Saving…"), style="dim"))
-
-    def _saved(self, _result: object) -> None:
-        self._in_flight = False
-        if self.is_current:
-            self.dismiss(True)
-
-    def _refused(self, error: HotlineError) -> None:
-        self._in_flight = False
-        self.query_one("#step-error", Static).update(Text(str(error), style="bold red"))
-
-    def action_cancel(self) -> None:
-        if self._in_flight and refuse_while_pending(self, self.key):
-            return  # the step may be recorded whatever the form says: wait for it
-        self.dismiss(False)
+        self.save_with(lambda: self.submit(given, at))
