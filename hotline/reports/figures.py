@@ -400,7 +400,10 @@ class _Scope:
         head = [key.label("k")] if grouped else [sa.literal_column("0").label("k")]
         stmt = froms(sa.select(*head, *extra_group, *columns)).where(*where)
         stmt = self.filtered(stmt, contract)
-        group_by = ([key] if grouped else []) + list(extra_group)
+        # One shift's label is a constant, which SQL would read as a column's position
+        # ("GROUP BY 0"): every row is in that one group, so it is not grouped by.
+        by_key = grouped and len(self.shift_starts) != 1
+        group_by = ([key] if by_key else []) + list(extra_group)
         if group_by:
             stmt = stmt.group_by(*group_by)
         out = []

@@ -250,7 +250,9 @@ def test_the_shifts_in_one_pass_as_one_at_a_time(scene, monkeypatch) -> None:  #
         (reports.month(2026, 11, TZ), {}),
         (reports.days(date(2026, 11, 29), date(2026, 12, 2), TZ), {}),
         (reports.month(2026, 11, TZ), {"contract": reports.find_contract(scene.engine, STD)}),
-        (reports.days(date(2026, 11, 30), date(2026, 12, 1), TZ, rota=ROTA, shift="day"), {})]
+        (reports.days(date(2026, 11, 30), date(2026, 12, 1), TZ, rota=ROTA, shift="day"), {}),
+        # one shift of one day: a single labelled interval, its label a constant
+        (reports.days(date(2026, 11, 30), date(2026, 11, 30), TZ, rota=ROTA, shift="day"), {})]
     grouped = [doc(scene, period, by_shift=True, **kw) for period, kw in cases]
     # shifts overlapping in time (boundaries inside a clock change) are read one by one
     monkeypatch.setattr(figures, "_disjoint", lambda labelled: [])
@@ -260,6 +262,9 @@ def test_the_shifts_in_one_pass_as_one_at_a_time(scene, monkeypatch) -> None:  #
     assert [(s["shift"], s["calls"]["offered"]) for s in grouped[1]["shifts"]] == [
         ("night", 2), ("day", 3), ("evening", 2)]
     assert [s["shift"] for s in grouped[3]["shifts"]] == ["day"]
+    assert [(s["shift"], s["calls"]) for s in grouped[4]["shifts"]] == [
+        ("day", grouped[4]["calls"])]
+    assert grouped[4]["calls"]["offered"] == 3
 
 
 def test_period_sql_pieces_against_python() -> None:
