@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func
 
-from hotline.reports.sql import Interval, count_if, seconds_between, within
+from hotline.reports.sql import Interval, count_if, nearest_rank_p90, seconds_between, within
 from hotline.store.models import Call, Engineer, Escalation, Event, SlaClock, Ticket
 
 #: Call sources whose hang-up after the answer a phone system reports.
@@ -90,13 +90,13 @@ def engineer_figures(s: Session, intervals: Sequence[Interval], *,
     if values:
         # nearest rank: the smallest wait whose share of the engineer's waits not above it
         # reaches 90 %, one sort for every engineer
-        ranked = (sa.select(col(Call.answered_by).label("k"), wait.label("v"),
-                            func.cume_dist().over(partition_by=col(Call.answered_by),
-                                                  order_by=wait).label("c"))
-                  .where(*answered_where).subquery())
-        for login, p90 in s.execute(sa.select(ranked.c.k, func.min(ranked.c.v))
-                                    .where(ranked.c.c >= 0.9).group_by(ranked.c.k)).all():
-            values[login]["p90_answer_s"] = _f(p90)
+        if s.get_bind().dialect.name == "postgresql":
+            for login, p90 in s.execute(
+                    sa.select(col(Call.answered_by), nearest_rank_p90(wait))
+                    .where(*answered_where).group_by(col(Call.answered_by))).all():
+                values[login]["p90_answer_s"] = _f(p90)
+        else:
+            _window_p90(s, values, wait, answered_where)
 
     # callbacks promised on their tickets, kept on time
     owner = _owner()
@@ -161,3 +161,16 @@ def engineer_figures(s: Session, intervals: Sequence[Interval], *,
 
 def _f(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _window_p90(s: Session, values: dict[str, dict[str, Any]], wait: Any,
+                answered_where: list[Any]) -> None:
+    """The nearest-rank 90th percentile of each engineer's waits by a window over the
+    waits (SQLite has no ordered-set aggregates)."""
+    ranked = (sa.select(col(Call.answered_by).label("k"), wait.label("v"),
+                        func.cume_dist().over(partition_by=col(Call.answered_by),
+                                              order_by=wait).label("c"))
+              .where(*answered_where).subquery())
+    for login, p90 in s.execute(sa.select(ranked.c.k, func.min(ranked.c.v))
+                                .where(ranked.c.c >= 0.9).group_by(ranked.c.k)).all():
+        values[login]["p90_answer_s"] = _f(p90)

@@ -48,6 +48,7 @@ from hotline.reports.sql import (
     count_if,
     floor_int,
     label_of,
+    nearest_rank_p90,
     seconds_between,
     utc,
     within,
@@ -431,6 +432,14 @@ class _Scope:
             v = self.s.execute(stmt).scalar()
             return {} if v is None else {k: float(v)}
         key = self.key(contract, when)
+        if self.s.get_bind().dialect.name == "postgresql":
+            # the same nearest rank as an ordered-set aggregate: a sort per group instead of
+            # a window over every row (a third of the time on a year of calls)
+            stmt = froms(sa.select(key.label("k"), nearest_rank_p90(value))).where(*where)
+            stmt = self.filtered(stmt, contract)
+            if len(self.shift_starts) != 1:  # see grouped(): one shift's label is a constant
+                stmt = stmt.group_by(key)
+            return {k: float(v) for k, v in self.s.execute(stmt).all() if v is not None}
         inner = froms(sa.select(
             key.label("k"), value.label("v"),
             func.cume_dist().over(partition_by=key, order_by=value).label("c"),

@@ -145,3 +145,10 @@ def bucket(column: Any, bounds: Sequence[datetime]) -> sa.ColumnElement[int]:
 def count_if(condition: Any) -> sa.ColumnElement[int]:
     """How many rows of the group meet ``condition`` (0, never NULL)."""
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def nearest_rank_p90(value: Any) -> sa.ColumnElement[Any]:
+    """PostgreSQL: the nearest-rank 90th percentile of ``value`` in each group, the first
+    value whose position in the group's order reaches 90 % — the same value as the
+    smallest one whose cumulative distribution reaches 0.9, by a sort per group."""
+    return sa.func.percentile_disc(0.9).within_group(value)

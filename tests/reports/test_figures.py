@@ -13,6 +13,8 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hotline import reports
 from hotline.paths import shipped_data_dir
@@ -358,6 +360,9 @@ def test_the_same_figures_on_postgresql(pg_url: str) -> None:
          {}),
         (reports.quarter(2026, 4, TZ), {"by_shift": True}),
         (reports.days(date(2026, 11, 15), date(2026, 12, 31), TZ), {"contract": info}),
+        (reports.days(date(2026, 11, 30), date(2026, 11, 30), TZ, rota=ROTA, shift="day"),
+         {"by_shift": True}),
+        (reports.month(2026, 11, TZ), {"by_shift": True}),
     ]
     try:
         lite_desk = month_end()
@@ -400,3 +405,38 @@ def test_faults_by_category_in_the_report_text(scene) -> None:  # type: ignore[n
         assert "| 故障类别:电源 | 1 | 0 | 1 |" in reports.render_text(d, "md")
     finally:
         set_language("en")
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0.0, 1.5, 2.0, 2.0, 7.25, 30.0])
+                          | st.floats(0, 600, allow_nan=False)), min_size=1, max_size=40))
+def test_the_nearest_rank_on_postgresql_is_the_window_s(pg_url: str,
+                                                          rows: list[tuple[int, float]]) -> None:
+    """PostgreSQL's ordered-set percentile (the reports' form there) and the window form
+    (SQLite's) give the same value per group — ties included — and both the nearest
+    rank: the ⌈0.9 n⌉-th smallest."""
+    import sqlalchemy as sa
+
+    from hotline.reports.sql import nearest_rank_p90
+
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TEMPORARY TABLE w (k integer, v double precision)")
+            conn.execute(sa.text("INSERT INTO w VALUES (:k, :v)"),
+                         [{"k": k, "v": v} for k, v in rows])
+            w = sa.table("w", sa.column("k"), sa.column("v"))
+            ordered = dict(conn.execute(sa.select(w.c.k, nearest_rank_p90(w.c.v))
+                                        .group_by(w.c.k)).all())
+            ranked = sa.select(w.c.k, w.c.v, sa.func.cume_dist().over(
+                partition_by=w.c.k, order_by=w.c.v).label("c")).subquery()
+            window = dict(conn.execute(sa.select(ranked.c.k, sa.func.min(ranked.c.v))
+                                       .where(ranked.c.c >= 0.9).group_by(ranked.c.k)).all())
+    finally:
+        engine.dispose()
+    expected = {}
+    for k in {k for k, _v in rows}:
+        values = sorted(v for g, v in rows if g == k)
+        expected[k] = values[(9 * len(values) + 9) // 10 - 1]  # ⌈0.9 n⌉, in integers
+    assert ordered == window == expected
