@@ -249,13 +249,16 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
     )
     rows = [*s.execute(callbacks).all(), *s.execute(deadlines).all()]
     rows.sort(key=lambda r: (r[4], r[0]))
-    total = (s.exec(select(func.count()).select_from(Ticket)
-                    .where(col(Ticket.next_due_at).is_not(None))).one()
-             + s.exec(select(func.count()).select_from(SlaClock)
-                      .where(col(SlaClock.target) == "callback",
-                             col(SlaClock.state).in_(OPEN_CLOCK))).one()
-             + s.exec(select(func.count()).select_from(MissedCall)
-                      .where(col(MissedCall.state) == "open")).one())
+    # the three counts in one statement: each statement is a round trip, and a
+    # seat reads the snapshot after every change anyone makes
+    total = s.execute(sa.select(
+        sa.select(func.count()).select_from(Ticket)
+        .where(col(Ticket.next_due_at).is_not(None)).scalar_subquery()
+        + sa.select(func.count()).select_from(SlaClock)
+        .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(OPEN_CLOCK))
+        .scalar_subquery()
+        + sa.select(func.count()).select_from(MissedCall)
+        .where(col(MissedCall.state) == "open").scalar_subquery())).scalar_one()
     out = []
     for (clock_id, target, key, started_at, due_at, warn_at, state, ticket_id, number, kind,
          level, caller, assigned_to, customer) in rows[:WORK_LIMIT]:
@@ -334,35 +337,46 @@ def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
 def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
     start, end = day_bounds(now, tz)
     in_day = sa.and_(col(Call.offered_at) >= start, col(Call.offered_at) < end)
-    offered, answered, abandoned, in_time, undecided = s.execute(
+    day = (
         sa.select(
-            func.count(),
-            func.count(col(Call.answered_at)),
-            func.sum(sa.case((service_level.abandoned(), 1), else_=0)),
-            func.sum(sa.case((service_level.answered_in_time(), 1), else_=0)),
-            func.sum(sa.case((service_level.undecided(now), 1), else_=0)),
-        ).where(in_day)
+            func.count().label("offered"),
+            func.count(col(Call.answered_at)).label("answered"),
+            func.sum(sa.case((service_level.abandoned(), 1), else_=0)).label("abandoned"),
+            func.sum(sa.case((service_level.answered_in_time(), 1), else_=0)).label("in_time"),
+            func.sum(sa.case((service_level.undecided(now), 1), else_=0)).label("undecided"),
+        ).where(in_day).subquery()
+    )
+    callbacks = (
+        sa.select(func.count().label("n"),
+                  func.sum(sa.case((col(SlaClock.due_at) < now, 1), else_=0)).label("over"))
+        .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(OPEN_CLOCK))
+        .subquery()
+    )
+    missed = (
+        sa.select(func.count().label("n"),
+                  func.sum(sa.case((col(MissedCall.due_at) < now, 1), else_=0)).label("over"))
+        .where(col(MissedCall.state) == "open").subquery()
+    )
+    unacked_q = (sa.select(func.count()).select_from(Escalation)
+                 .where(col(Escalation.acknowledged_at).is_(None)).scalar_subquery())
+    # One statement for the figures (each a one-row aggregate): a statement is a round
+    # trip, and every seat reads this after every change anyone makes.
+    (offered, answered, abandoned, in_time, undecided, cb_open, cb_over, missed_open,
+     missed_over, unacked) = s.execute(
+        sa.select(day.c.offered, day.c.answered, day.c.abandoned, day.c.in_time,
+                  day.c.undecided, callbacks.c.n, callbacks.c.over, missed.c.n, missed.c.over,
+                  unacked_q)
+        .select_from(day).join(callbacks, sa.true()).join(missed, sa.true())
     ).one()
-    cb_open, cb_over = s.exec(
-        select(func.count(), func.sum(sa.case((col(SlaClock.due_at) < now, 1), else_=0)))
-        .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(("running", "paused")))
-    ).one()
-    missed_open, missed_over = s.exec(
-        select(func.count(), func.sum(sa.case((col(MissedCall.due_at) < now, 1), else_=0)))
-        .where(col(MissedCall.state) == "open")).one()
-    cb_open += missed_open
-    cb_over = int(cb_over or 0) + int(missed_over or 0)
     levels = s.exec(
         select(Ticket.level, func.count())
         .where(Ticket.kind == "fault", col(Ticket.status).in_(OPEN_STATUSES))
         .group_by(col(Ticket.level))
     ).all()
-    unacked = s.exec(select(func.count()).select_from(Escalation)
-                     .where(col(Escalation.acknowledged_at).is_(None))).one()
     return Kpis(offered=offered, answered=answered, abandoned=int(abandoned or 0),
                 answered_in_time=int(in_time or 0), undecided=int(undecided or 0),
-                callbacks_open=cb_open,
-                callbacks_overdue=int(cb_over or 0),
+                callbacks_open=cb_open + missed_open,
+                callbacks_overdue=int(cb_over or 0) + int(missed_over or 0),
                 faults_by_level={int(lv): n for lv, n in levels if lv is not None},
                 unacknowledged=unacked)
 
@@ -370,11 +384,14 @@ def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
 def next_due(s: Session) -> datetime | None:
     """The soonest check a ticket asked for, or answer limit of a ringing call not yet
     escalated (both read from an index): what :meth:`Desk.evaluate` would act on."""
-    ticket = s.exec(select(func.min(Ticket.next_check_at))).one()
-    call = s.exec(select(func.min(Call.answer_due_at)).where(
-        col(Call.state) == CallState.RINGING, col(Call.escalated_at).is_(None))).one()
-    missed = s.exec(select(func.min(MissedCall.due_at)).where(
-        col(MissedCall.state) == "open", col(MissedCall.escalated_at).is_(None))).one()
+    ticket, call, missed = s.execute(sa.select(
+        sa.select(func.min(Ticket.next_check_at)).scalar_subquery(),
+        sa.select(func.min(Call.answer_due_at)).where(
+            col(Call.state) == CallState.RINGING, col(Call.escalated_at).is_(None))
+        .scalar_subquery(),
+        sa.select(func.min(MissedCall.due_at)).where(
+            col(MissedCall.state) == "open", col(MissedCall.escalated_at).is_(None))
+        .scalar_subquery())).one()
     due = [d for d in (ticket, call, missed) if d is not None]
     return min(due) if due else None
 
