@@ -236,7 +236,7 @@ _WORK_SHOWN = (
     col(SlaClock.due_at), col(SlaClock.warn_at), col(SlaClock.state), col(Ticket.id),
     col(Ticket.number), col(Ticket.kind), col(Ticket.level), col(Ticket.caller_name),
     col(Ticket.assigned_to), col(Customer.name))
-_CALLBACKS: sa.Executable = (
+_CALLBACKS = (
     sa.select(*_WORK_SHOWN)
     .join(Ticket, col(Ticket.id) == col(SlaClock.ticket_id))
     .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
@@ -244,7 +244,7 @@ _CALLBACKS: sa.Executable = (
            col(Ticket.status) != "closed")
     .order_by(col(SlaClock.due_at), col(SlaClock.id)).limit(WORK_LIMIT)
 )
-_DEADLINES: sa.Executable = (
+_DEADLINES = (
     sa.select(*_WORK_SHOWN).select_from(Ticket)
     .join(SlaClock, sa.and_(col(SlaClock.ticket_id) == col(Ticket.id),
                             col(SlaClock.key) == col(Ticket.next_clock)))
@@ -252,6 +252,11 @@ _DEADLINES: sa.Executable = (
     .where(col(Ticket.next_due_at).is_not(None))
     .order_by(col(Ticket.next_due_at), col(Ticket.id)).limit(WORK_LIMIT)
 )
+# Each query keeps its soonest WORK_LIMIT rows by its index; together they are cut to the
+# WORK_LIMIT soonest in SQL, so only the rows shown are fetched (not twice as many).
+_BOTH = sa.union_all(sa.select(_CALLBACKS.subquery()),
+                     sa.select(_DEADLINES.subquery())).subquery()
+_WORK: sa.Executable = (sa.select(_BOTH).order_by(_BOTH.c[4], _BOTH.c[0]).limit(WORK_LIMIT))
 # the three counts in one statement: each statement is a round trip
 _WORK_TOTAL = sa.select(
     sa.select(func.count()).select_from(Ticket)
@@ -272,12 +277,11 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
     """
     # Columns, not ORM objects: 600 tickets and clocks built whole took most of the time.
     conn = s.connection()
-    rows = [*conn.execute(_CALLBACKS).all(), *conn.execute(_DEADLINES).all()]
-    rows.sort(key=lambda r: (r[4], r[0]))
+    rows = conn.execute(_WORK).all()
     total = conn.execute(_WORK_TOTAL).scalar_one()
     out = []
     for (clock_id, target, key, started_at, due_at, warn_at, state, ticket_id, number, kind,
-         level, caller, assigned_to, customer) in rows[:WORK_LIMIT]:
+         level, caller, assigned_to, customer) in rows:
         out.append(WorkRow(clock_id=clock_id, ticket_id=ticket_id, ticket_number=number,
                            target=target, key=key, kind=kind, level=level, customer=customer,
                            caller=caller, started_at=started_at,
