@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func
 
 from hotline.desk.call_states import CallState
 from hotline.i18n import _
@@ -176,33 +176,46 @@ def day_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(now.tzinfo), (start + timedelta(days=1)).astimezone(now.tzinfo)
 
 
+# The statements of the snapshot, built once: a seat reads the snapshot after every
+# change anyone makes, and building these anew each time was a third of a read's CPU.
+# Only bound values change between reads (``now`` and the like, passed by name), so
+# each statement is also compiled once (SQLAlchemy's compiled cache).
+_NOW: sa.BindParameter[datetime] = sa.bindparam("now")
+
+_CALLS: sa.Executable = (
+    sa.select(col(Call.id), col(Call.number_raw), col(Call.number_e164), col(Call.state),
+              col(Call.offered_at), col(Call.answer_due_at), col(Call.answer_warn_at),
+              col(Call.answered_at), col(Call.answered_by), col(Call.source),
+              col(Call.customer_id), col(Contact.name), col(Customer.name),
+              col(Contract.code), col(Contract.grade), col(Call.ended_at))
+    .outerjoin(Contact, col(Contact.id) == col(Call.contact_id))
+    .outerjoin(Customer, col(Customer.id) == col(Call.customer_id))
+    .outerjoin(Contract, col(Contract.id) == col(Call.contract_id))
+    .where(sa.or_(col(Call.state) == CallState.RINGING,
+                  sa.and_(col(Call.state) == CallState.ANSWERED,
+                          col(Call.ticket_id).is_(None))))
+)
+_OPEN_PER_CUSTOMER = (
+    sa.select(col(Ticket.customer_id), func.count())
+    .where(col(Ticket.customer_id).in_(sa.bindparam("customers", expanding=True)),
+           col(Ticket.status).in_(OPEN_STATUSES))
+    .group_by(col(Ticket.customer_id))
+)
+
+
 def load_calls(s: Session) -> list[CallRow]:
     # Columns, not ORM objects (as for the work below): built whole, 200 ringing calls
     # took most of the read.
-    rows = s.execute(
-        sa.select(col(Call.id), col(Call.number_raw), col(Call.number_e164), col(Call.state),
-                  col(Call.offered_at), col(Call.answer_due_at), col(Call.answer_warn_at),
-                  col(Call.answered_at), col(Call.answered_by), col(Call.source),
-                  col(Call.customer_id), col(Contact.name), col(Customer.name),
-                  col(Contract.code), col(Contract.grade), col(Call.ended_at))
-        .outerjoin(Contact, col(Contact.id) == col(Call.contact_id))
-        .outerjoin(Customer, col(Customer.id) == col(Call.customer_id))
-        .outerjoin(Contract, col(Contract.id) == col(Call.contract_id))
-        .where(sa.or_(col(Call.state) == CallState.RINGING,
-                      sa.and_(col(Call.state) == CallState.ANSWERED,
-                              col(Call.ticket_id).is_(None))))
-    ).all()
+    conn = s.connection()
+    rows = conn.execute(_CALLS).all()
     # sorted here: ordering in SQL tempts the planner to walk the whole call history
     # by offer time instead of looking up the few calls that need someone
     rows = sorted(rows, key=lambda r: (r[4], r[0]))
-    customers = {r[10] for r in rows if r[10] is not None}
+    customers = sorted({r[10] for r in rows if r[10] is not None})
     open_counts: dict[int, int] = {}
     if customers:
-        open_counts = {cid: n for cid, n in s.exec(
-            select(Ticket.customer_id, func.count())
-            .where(col(Ticket.customer_id).in_(customers),
-                   col(Ticket.status).in_(OPEN_STATUSES))
-            .group_by(col(Ticket.customer_id))).all() if cid is not None}
+        open_counts = {cid: n for cid, n in conn.execute(
+            _OPEN_PER_CUSTOMER, {"customers": customers}).all() if cid is not None}
     out = []
     for (call_id, raw, e164, state, offered_at, due_at, warn_at, answered_at, answered_by,
          source, customer_id, contact, customer, contract, grade, ended_at) in rows:
@@ -218,6 +231,42 @@ def load_calls(s: Session) -> list[CallRow]:
 
 OPEN_CLOCK = ("running", "paused")
 
+_WORK_SHOWN = (
+    col(SlaClock.id), col(SlaClock.target), col(SlaClock.key), col(SlaClock.started_at),
+    col(SlaClock.due_at), col(SlaClock.warn_at), col(SlaClock.state), col(Ticket.id),
+    col(Ticket.number), col(Ticket.kind), col(Ticket.level), col(Ticket.caller_name),
+    col(Ticket.assigned_to), col(Customer.name))
+_CALLBACKS = (
+    sa.select(*_WORK_SHOWN)
+    .join(Ticket, col(Ticket.id) == col(SlaClock.ticket_id))
+    .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+    .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(OPEN_CLOCK),
+           col(Ticket.status) != "closed")
+    .order_by(col(SlaClock.due_at), col(SlaClock.id)).limit(WORK_LIMIT)
+)
+_DEADLINES = (
+    sa.select(*_WORK_SHOWN).select_from(Ticket)
+    .join(SlaClock, sa.and_(col(SlaClock.ticket_id) == col(Ticket.id),
+                            col(SlaClock.key) == col(Ticket.next_clock)))
+    .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
+    .where(col(Ticket.next_due_at).is_not(None))
+    .order_by(col(Ticket.next_due_at), col(Ticket.id)).limit(WORK_LIMIT)
+)
+# Each query keeps its soonest WORK_LIMIT rows by its index; together they are cut to the
+# WORK_LIMIT soonest in SQL, so only the rows shown are fetched (not twice as many).
+_BOTH = sa.union_all(sa.select(_CALLBACKS.subquery()),
+                     sa.select(_DEADLINES.subquery())).subquery()
+_WORK: sa.Executable = (sa.select(_BOTH).order_by(_BOTH.c[4], _BOTH.c[0]).limit(WORK_LIMIT))
+# the three counts in one statement: each statement is a round trip
+_WORK_TOTAL = sa.select(
+    sa.select(func.count()).select_from(Ticket)
+    .where(col(Ticket.next_due_at).is_not(None)).scalar_subquery()
+    + sa.select(func.count()).select_from(SlaClock)
+    .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(OPEN_CLOCK))
+    .scalar_subquery()
+    + sa.select(func.count()).select_from(MissedCall)
+    .where(col(MissedCall.state) == "open").scalar_subquery())
+
 
 def load_work(s: Session) -> tuple[list[WorkRow], int]:
     """Every open callback, and each open ticket's next deadline; soonest first.
@@ -227,38 +276,12 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
     tickets are open.
     """
     # Columns, not ORM objects: 600 tickets and clocks built whole took most of the time.
-    shown = (col(SlaClock.id), col(SlaClock.target), col(SlaClock.key), col(SlaClock.started_at),
-             col(SlaClock.due_at), col(SlaClock.warn_at), col(SlaClock.state), col(Ticket.id),
-             col(Ticket.number), col(Ticket.kind), col(Ticket.level), col(Ticket.caller_name),
-             col(Ticket.assigned_to), col(Customer.name))
-    callbacks = (
-        sa.select(*shown)
-        .join(Ticket, col(Ticket.id) == col(SlaClock.ticket_id))
-        .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
-        .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(OPEN_CLOCK),
-               col(Ticket.status) != "closed")
-        .order_by(col(SlaClock.due_at), col(SlaClock.id)).limit(WORK_LIMIT)
-    )
-    deadlines = (
-        sa.select(*shown).select_from(Ticket)
-        .join(SlaClock, sa.and_(col(SlaClock.ticket_id) == col(Ticket.id),
-                             col(SlaClock.key) == col(Ticket.next_clock)))
-        .outerjoin(Customer, col(Customer.id) == col(Ticket.customer_id))
-        .where(col(Ticket.next_due_at).is_not(None))
-        .order_by(col(Ticket.next_due_at), col(Ticket.id)).limit(WORK_LIMIT)
-    )
-    rows = [*s.execute(callbacks).all(), *s.execute(deadlines).all()]
-    rows.sort(key=lambda r: (r[4], r[0]))
-    total = (s.exec(select(func.count()).select_from(Ticket)
-                    .where(col(Ticket.next_due_at).is_not(None))).one()
-             + s.exec(select(func.count()).select_from(SlaClock)
-                      .where(col(SlaClock.target) == "callback",
-                             col(SlaClock.state).in_(OPEN_CLOCK))).one()
-             + s.exec(select(func.count()).select_from(MissedCall)
-                      .where(col(MissedCall.state) == "open")).one())
+    conn = s.connection()
+    rows = conn.execute(_WORK).all()
+    total = conn.execute(_WORK_TOTAL).scalar_one()
     out = []
     for (clock_id, target, key, started_at, due_at, warn_at, state, ticket_id, number, kind,
-         level, caller, assigned_to, customer) in rows[:WORK_LIMIT]:
+         level, caller, assigned_to, customer) in rows:
         out.append(WorkRow(clock_id=clock_id, ticket_id=ticket_id, ticket_number=number,
                            target=target, key=key, kind=kind, level=level, customer=customer,
                            caller=caller, started_at=started_at,
@@ -269,18 +292,22 @@ def load_work(s: Session) -> tuple[list[WorkRow], int]:
     return out[:WORK_LIMIT], total
 
 
+_MISSED: sa.Executable = (
+    sa.select(col(MissedCall.id), col(MissedCall.number_raw), col(MissedCall.number_e164),
+              col(MissedCall.started_at), col(MissedCall.due_at), col(MissedCall.warn_at),
+              col(MissedCall.attempts), col(MissedCall.last_outcome),
+              col(MissedCall.calls), col(Contact.name), col(Customer.name),
+              col(MissedCall.clock_from))
+    .outerjoin(Contact, col(Contact.id) == col(MissedCall.contact_id))
+    .outerjoin(Customer, col(Customer.id) == col(MissedCall.customer_id))
+    .where(col(MissedCall.state) == "open")
+    .order_by(col(MissedCall.due_at), col(MissedCall.id)).limit(WORK_LIMIT)
+)
+
+
 def load_missed(s: Session) -> list[WorkRow]:
     """The open missed calls to call back (soonest due first), as rows of the work list."""
-    rows = s.execute(
-        sa.select(col(MissedCall.id), col(MissedCall.number_raw), col(MissedCall.number_e164),
-                  col(MissedCall.started_at), col(MissedCall.due_at), col(MissedCall.warn_at),
-                  col(MissedCall.attempts), col(MissedCall.last_outcome),
-                  col(MissedCall.calls), col(Contact.name), col(Customer.name),
-                  col(MissedCall.clock_from))
-        .outerjoin(Contact, col(Contact.id) == col(MissedCall.contact_id))
-        .outerjoin(Customer, col(Customer.id) == col(MissedCall.customer_id))
-        .where(col(MissedCall.state) == "open")
-        .order_by(col(MissedCall.due_at), col(MissedCall.id)).limit(WORK_LIMIT)).all()
+    rows = s.connection().execute(_MISSED).all()
     out = []
     for (missed_id, raw, e164, started_at, due_at, warn_at, attempts, last_outcome, calls,
          contact, customer, clock_from) in rows:
@@ -294,27 +321,29 @@ def load_missed(s: Session) -> list[WorkRow]:
     return out
 
 
+_ESCALATIONS: sa.Executable = (
+    sa.select(col(Escalation.id), col(Escalation.kind), col(Escalation.tier),
+              col(Escalation.raised_at), col(Escalation.due_at),
+              col(Escalation.acknowledged_at), col(Escalation.acknowledged_by),
+              col(Escalation.reason), col(Escalation.ticket_id), col(Escalation.call_id),
+              col(Escalation.from_level), col(Escalation.to_level), col(Ticket.number),
+              col(Call.id), col(Call.number_raw), col(Call.number_e164), col(Call.state),
+              col(Call.answered_at), col(Customer.name))
+    .outerjoin(Ticket, col(Ticket.id) == col(Escalation.ticket_id))
+    .outerjoin(Call, col(Call.id) == col(Escalation.call_id))
+    .outerjoin(Customer, col(Customer.id) == sa.func.coalesce(col(Ticket.customer_id),
+                                                               col(Call.customer_id)))
+    .where(sa.or_(col(Escalation.acknowledged_at).is_(None),
+                  col(Escalation.acknowledged_at) >= sa.bindparam("recent")))
+    .order_by(col(Escalation.acknowledged_at).is_not(None), col(Escalation.raised_at),
+              col(Escalation.id))
+    .limit(ESCALATION_LIMIT)
+)
+
+
 def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
     """Unacknowledged escalations (oldest first), then those acknowledged in the last 8 h."""
-    recent = now - timedelta(hours=8)
-    rows = s.execute(
-        sa.select(col(Escalation.id), col(Escalation.kind), col(Escalation.tier),
-                  col(Escalation.raised_at), col(Escalation.due_at),
-                  col(Escalation.acknowledged_at), col(Escalation.acknowledged_by),
-                  col(Escalation.reason), col(Escalation.ticket_id), col(Escalation.call_id),
-                  col(Escalation.from_level), col(Escalation.to_level), col(Ticket.number),
-                  col(Call.id), col(Call.number_raw), col(Call.number_e164), col(Call.state),
-                  col(Call.answered_at), col(Customer.name))
-        .outerjoin(Ticket, col(Ticket.id) == col(Escalation.ticket_id))
-        .outerjoin(Call, col(Call.id) == col(Escalation.call_id))
-        .outerjoin(Customer, col(Customer.id) == sa.func.coalesce(col(Ticket.customer_id),
-                                                                   col(Call.customer_id)))
-        .where(sa.or_(col(Escalation.acknowledged_at).is_(None),
-                      col(Escalation.acknowledged_at) >= recent))
-        .order_by(col(Escalation.acknowledged_at).is_not(None), col(Escalation.raised_at),
-                  col(Escalation.id))
-        .limit(ESCALATION_LIMIT)
-    ).all()
+    rows = s.connection().execute(_ESCALATIONS, {"recent": now - timedelta(hours=8)}).all()
     out = []
     for (esc_id, kind, tier, raised_at, due_at, acked_at, acked_by, reason, ticket_id,
          call_id, from_level, to_level, ticket_number, found_call, raw, e164, call_state,
@@ -331,50 +360,76 @@ def load_escalations(s: Session, now: datetime) -> list[EscalationRow]:
     return out
 
 
+def _kpi_statement() -> sa.Executable:
+    in_day = sa.and_(col(Call.offered_at) >= sa.bindparam("day_start"),
+                     col(Call.offered_at) < sa.bindparam("day_end"))
+    day = (
+        sa.select(
+            func.count().label("offered"),
+            func.count(col(Call.answered_at)).label("answered"),
+            func.sum(sa.case((service_level.abandoned(), 1), else_=0)).label("abandoned"),
+            func.sum(sa.case((service_level.answered_in_time(), 1), else_=0)).label("in_time"),
+            func.sum(sa.case((service_level.undecided(_NOW), 1), else_=0)).label("undecided"),
+        ).where(in_day).subquery()
+    )
+    callbacks = (
+        sa.select(func.count().label("n"),
+                  func.sum(sa.case((col(SlaClock.due_at) < _NOW, 1), else_=0)).label("over"))
+        .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(OPEN_CLOCK))
+        .subquery()
+    )
+    missed = (
+        sa.select(func.count().label("n"),
+                  func.sum(sa.case((col(MissedCall.due_at) < _NOW, 1), else_=0)).label("over"))
+        .where(col(MissedCall.state) == "open").subquery()
+    )
+    unacked = (sa.select(func.count()).select_from(Escalation)
+               .where(col(Escalation.acknowledged_at).is_(None)).scalar_subquery())
+    # One statement for the figures (each a one-row aggregate): a statement is a round
+    # trip, and every seat reads this after every change anyone makes.
+    return (sa.select(day.c.offered, day.c.answered, day.c.abandoned, day.c.in_time,
+                      day.c.undecided, callbacks.c.n, callbacks.c.over, missed.c.n,
+                      missed.c.over, unacked)
+            .select_from(day).join(callbacks, sa.true()).join(missed, sa.true()))
+
+
+_KPIS = _kpi_statement()
+_FAULT_LEVELS = (
+    sa.select(col(Ticket.level), func.count())
+    .where(col(Ticket.kind) == "fault", col(Ticket.status).in_(OPEN_STATUSES))
+    .group_by(col(Ticket.level))
+)
+
+
 def load_kpis(s: Session, now: datetime, tz: ZoneInfo) -> Kpis:
     start, end = day_bounds(now, tz)
-    in_day = sa.and_(col(Call.offered_at) >= start, col(Call.offered_at) < end)
-    offered, answered, abandoned, in_time, undecided = s.execute(
-        sa.select(
-            func.count(),
-            func.count(col(Call.answered_at)),
-            func.sum(sa.case((service_level.abandoned(), 1), else_=0)),
-            func.sum(sa.case((service_level.answered_in_time(), 1), else_=0)),
-            func.sum(sa.case((service_level.undecided(now), 1), else_=0)),
-        ).where(in_day)
-    ).one()
-    cb_open, cb_over = s.exec(
-        select(func.count(), func.sum(sa.case((col(SlaClock.due_at) < now, 1), else_=0)))
-        .where(col(SlaClock.target) == "callback", col(SlaClock.state).in_(("running", "paused")))
-    ).one()
-    missed_open, missed_over = s.exec(
-        select(func.count(), func.sum(sa.case((col(MissedCall.due_at) < now, 1), else_=0)))
-        .where(col(MissedCall.state) == "open")).one()
-    cb_open += missed_open
-    cb_over = int(cb_over or 0) + int(missed_over or 0)
-    levels = s.exec(
-        select(Ticket.level, func.count())
-        .where(Ticket.kind == "fault", col(Ticket.status).in_(OPEN_STATUSES))
-        .group_by(col(Ticket.level))
-    ).all()
-    unacked = s.exec(select(func.count()).select_from(Escalation)
-                     .where(col(Escalation.acknowledged_at).is_(None))).one()
+    conn = s.connection()
+    (offered, answered, abandoned, in_time, undecided, cb_open, cb_over, missed_open,
+     missed_over, unacked) = conn.execute(
+        _KPIS, {"now": now, "day_start": start, "day_end": end}).one()
+    levels = conn.execute(_FAULT_LEVELS).all()
     return Kpis(offered=offered, answered=answered, abandoned=int(abandoned or 0),
                 answered_in_time=int(in_time or 0), undecided=int(undecided or 0),
-                callbacks_open=cb_open,
-                callbacks_overdue=int(cb_over or 0),
+                callbacks_open=cb_open + missed_open,
+                callbacks_overdue=int(cb_over or 0) + int(missed_over or 0),
                 faults_by_level={int(lv): n for lv, n in levels if lv is not None},
                 unacknowledged=unacked)
+
+
+_NEXT_DUE = sa.select(
+    sa.select(func.min(col(Ticket.next_check_at))).scalar_subquery(),
+    sa.select(func.min(col(Call.answer_due_at))).where(
+        col(Call.state) == CallState.RINGING, col(Call.escalated_at).is_(None))
+    .scalar_subquery(),
+    sa.select(func.min(col(MissedCall.due_at))).where(
+        col(MissedCall.state) == "open", col(MissedCall.escalated_at).is_(None))
+    .scalar_subquery())
 
 
 def next_due(s: Session) -> datetime | None:
     """The soonest check a ticket asked for, or answer limit of a ringing call not yet
     escalated (both read from an index): what :meth:`Desk.evaluate` would act on."""
-    ticket = s.exec(select(func.min(Ticket.next_check_at))).one()
-    call = s.exec(select(func.min(Call.answer_due_at)).where(
-        col(Call.state) == CallState.RINGING, col(Call.escalated_at).is_(None))).one()
-    missed = s.exec(select(func.min(MissedCall.due_at)).where(
-        col(MissedCall.state) == "open", col(MissedCall.escalated_at).is_(None))).one()
+    ticket, call, missed = s.connection().execute(_NEXT_DUE).one()
     due = [d for d in (ticket, call, missed) if d is not None]
     return min(due) if due else None
 

@@ -27,7 +27,7 @@ def abandoned() -> sa.ColumnElement[bool]:
     return col(Call.state) == CallState.ABANDONED
 
 
-def undecided(now: datetime) -> sa.ColumnElement[bool]:
+def undecided(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     """A call still ringing inside its answer target: not yet in time nor late, so neither
     counted for nor against the service level until it is decided."""
     return sa.and_(col(Call.state) == CallState.RINGING, col(Call.answer_due_at) > now)
