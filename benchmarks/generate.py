@@ -821,6 +821,34 @@ def generate(url: str, *, calls: int, years: float, tickets: int, n_open: int,
     return written
 
 
+#: The secret of every account of a generated desk (benchmarks sign in with it; the
+#: generated desk is a benchmark's, never a real one).
+BENCH_SECRET = "bench-secret"
+
+
+def give_accounts(url: str, now: datetime) -> int:
+    """The generated handlers' accounts: ``mgr`` the first manager, then each supervisor
+    and engineer given :data:`BENCH_SECRET` by that manager, through the accounts core
+    (real scrypt hashes at the desk's cost, an audit event each). Returns how many."""
+    from hotline.accounts.accounts import create_first_manager, needs_first_manager, set_secret
+    from hotline.clock import FixedClock
+    from hotline.config import load_settings
+    from hotline.desk.operations import open_desk
+
+    desk = open_desk(load_settings(db=url, environ={}), FixedClock(now), migrate=False)
+    try:
+        if not needs_first_manager(desk):
+            return 0
+        create_first_manager(desk, "mgr", "经理", BENCH_SECRET)
+        desk.actor, desk.role, desk.signed_in = "mgr", "manager", True
+        others = [f"sup{i}" for i in range(3)] + [f"eng{i:02d}" for i in range(16)]
+        for login in others:
+            set_secret(desk, login, BENCH_SECRET)
+        return 1 + len(others)
+    finally:
+        desk.engine.dispose()
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--db", required=True, help="SQLite file path or database URL")
@@ -835,6 +863,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=max(0, (os.cpu_count() or 1) - 1),
                     help="processes replaying tickets through the SLA engine beside this "
                          "one (0: this one alone; default: one fewer than the CPUs)")
+    ap.add_argument("--accounts", action=argparse.BooleanOptionalAction, default=True,
+                    help=f"give the handlers accounts with the secret {BENCH_SECRET!r} "
+                         "(mgr the manager; default on)")
     args = ap.parse_args(None if argv is None else list(argv))
     now = datetime.fromisoformat(args.now).astimezone(UTC)
     url = args.db if "://" in args.db else f"sqlite:///{Path(args.db).resolve()}"
@@ -845,6 +876,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     generate(url, calls=args.calls, years=args.years, tickets=args.tickets,
              n_open=args.open, contracts=args.contracts, ringing=args.ringing, now=now,
              seed=args.seed, workers=max(0, args.workers))
+    if args.accounts:
+        t0 = time.perf_counter()
+        n = give_accounts(url, now)
+        print(f"accounts: {n} with the secret {BENCH_SECRET!r} "
+              f"({time.perf_counter() - t0:.1f} s)", flush=True)
     return 0
 
 
