@@ -34,15 +34,18 @@ from tmux_probe import Pane, server, tmux  # noqa: E402
 from hotline.store.engine import make_engine  # noqa: E402
 from hotline.views.search import search_tickets  # noqa: E402
 
-#: The secret of the account the benchmarks sign in with (on their copy of the database).
-SECRET = "bench-keys-secret"
+#: The secret of the account the benchmarks sign in with (on their copy of the database):
+#: the generated desk's (benchmarks/generate.py gives it to every handler).
+SECRET = "bench-secret"
 
 
 def give_account(db_path: Path, login: str, now: str) -> None:
     """Make ``login`` the first manager of the copy at ``db_path``, with :data:`SECRET`.
 
-    Every seat signs in (issue #14); a generated database has no account yet, and a
-    desk without one asks for its first manager at the terminal before it opens.
+    Every seat signs in (issue #14); a database generated without accounts
+    (``--no-accounts``, or before they were given) asks for its first manager at the
+    terminal before it opens. One with accounts is left as it is: its handlers'
+    secret is :data:`SECRET` already.
     """
     from datetime import datetime
 

@@ -30,11 +30,15 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import hashlib
 import json
+import multiprocessing
+import os
 import random
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -54,7 +58,7 @@ from hotline.desk.realerts import ack_timeout  # noqa: E402
 from hotline.paths import shipped_data_dir  # noqa: E402
 from hotline.sla import SlaEngine, SlaEvent, TicketFacts  # noqa: E402
 from hotline.sla.results import Evaluation  # noqa: E402
-from hotline.store.audit_chain import GENESIS, event_hash  # noqa: E402
+from hotline.store.audit_chain import GENESIS  # noqa: E402
 from hotline.store.engine import make_engine  # noqa: E402
 from hotline.store.schema import upgrade  # noqa: E402
 
@@ -72,6 +76,10 @@ HOUR_CUM = list(accumulate(HOUR_WEIGHTS))
 #: Rows buffered before they are written; calls between commits.
 BATCH = 50_000
 COMMIT_EVERY = 500_000
+#: SQLite's page cache while generating, in KiB.
+SQLITE_CACHE_KB = 512 * 1024
+#: Tickets sent to the replaying processes at a time.
+CHUNK = 2_000
 #: Alerts older than this were acknowledged (ACK_AFTER after they came); newer ones wait.
 ACK_OLDER_THAN = timedelta(hours=2)
 ACK_AFTER = timedelta(minutes=12)
@@ -79,6 +87,8 @@ SUPERVISOR = "sup0"
 #: The replay's stride: far enough to pass a ticket's deadlines in a few evaluations, near
 #: enough that an alert's chain runs for at most this long before it is acknowledged.
 STRIDE = timedelta(days=1)
+#: The start of an event's canonical form (hotline.store.audit_chain).
+_CHAIN_HEADER = b"hotline-event/1\n"
 
 #: The columns written, per table, in the order the rows are tuples of.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -105,6 +115,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "outbox": ("id", "key", "kind", "tier", "at", "recorded_at", "escalation_id",
                "ticket_id", "call_id", "data", "routed_at", "message_key"),
 }
+#: The columns holding times, by position (the generator's tables' other columns hold
+#: text, whole numbers and NULLs only, which SQLite takes as they are).
+_TIME_COLUMNS = {table: [i for i, c in enumerate(columns) if c == "at" or c.endswith("_at")]
+                 for table, columns in COLUMNS.items()}
 #: Written in this order, so that every foreign key finds its row.
 ORDER = ("ticket", "call", "clock", "escalation", "penalty", "escalation_alert", "event",
          "outbox")
@@ -129,6 +143,11 @@ def _copy_text(value: Any) -> str:
 
 
 def _sqlite_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is datetime and value.tzinfo is UTC:
+        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     if isinstance(value, datetime):  # as SQLAlchemy stores them: naive UTC, microseconds
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(
             sep=" ", timespec="microseconds")
@@ -137,6 +156,43 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
+
+
+def _drop_sqlite_indexes(conn: sa.Connection) -> list[str]:
+    """Drop the indexes of the tables written in bulk; the statements that make them again.
+
+    Unique ones stay: they are constraints, and the event table's trigger that keeps
+    the chain linear looks up ``prev_hash`` through its index.
+
+    An index built once the rows are in is built from sorted rows; kept while they go
+    in, every row's entries go into it one by one, in no order (an event's time, its
+    ``prev_hash``), and that grew to be most of the time writing a hundred thousand
+    tickets. Made again with the very statements they were made with, so the schema
+    is the same as a desk's.
+    """
+    marks = ", ".join("?" for _ in ORDER)
+    raw: Any = conn.connection.dbapi_connection
+    rows = raw.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                       f"sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' "
+                       f"AND tbl_name IN ({marks}) ORDER BY name",
+                       ORDER).fetchall()
+    for name, _sql in rows:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    conn.commit()
+    # the foreign keys are checked at the end, all at once (_check_sqlite_keys): checked
+    # row by row, a row of a table that others refer to looks for the rows referring to
+    # it, through the indexes just dropped
+    raw.execute("PRAGMA foreign_keys = OFF")
+    return [sql for _name, sql in rows]
+
+
+def _check_sqlite_keys(conn: sa.Connection) -> None:
+    """Every foreign key finds its row (SQLite's own check, as the desk's would have)."""
+    raw: Any = conn.connection.dbapi_connection
+    broken = raw.execute("PRAGMA foreign_key_check").fetchmany(5)
+    if broken:
+        raise SystemExit(f"generated rows whose foreign key finds no row: {broken}")
+    raw.execute("PRAGMA foreign_keys = ON")
 
 
 class Sink:
@@ -184,8 +240,40 @@ class Sink:
                 cp.write(text.encode("utf-8"))
         else:
             marks = ", ".join("?" for _ in columns)
+            times = _TIME_COLUMNS.get(table)
+            if times is None:
+                values = [tuple(map(_sqlite_value, row)) for row in rows]
+            else:  # only the times need changing: the rest is text, numbers and NULLs
+                values = []
+                for row in rows:
+                    out = list(row)
+                    for i in times:
+                        if (v := out[i]) is not None:
+                            out[i] = _sqlite_value(v)
+                    values.append(out)
             raw.cursor().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})',
-                                     [tuple(map(_sqlite_value, row)) for row in rows])
+                                     values)
+
+
+def _netstring(value: object) -> bytes:
+    """A field of an event's canonical form (:mod:`hotline.store.audit_chain`)."""
+    if value is None:
+        return b"~"
+    raw = (value if isinstance(value, str) else str(value)).encode("utf-8", "surrogatepass")
+    return b"%d:%b," % (len(raw), raw)
+
+
+def link_hash(prev_hash: str, at: datetime, actor: str, kind: str, call_id: int | None,
+              ticket_id: int | None, escalation_id: int | None, data: str) -> str:
+    """:func:`hotline.store.audit_chain.event_hash` of a generated event (recorded when it
+    happened), without the general path's per-field dispatch: the chain is hashed event by
+    event in one process, so this is a good part of the generator's time."""
+    stamp = at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    when = b"%d:%b," % (len(stamp) + 1, stamp.encode("ascii") + b"Z")
+    return hashlib.sha256(b"".join((
+        _CHAIN_HEADER, _netstring(prev_hash), when, when, _netstring(actor), _netstring(kind),
+        _netstring(call_id), _netstring(ticket_id), _netstring(escalation_id),
+        _netstring(data)))).hexdigest()
 
 
 class Chain:
@@ -199,12 +287,10 @@ class Chain:
     def event(self, kind: str, at: datetime, actor: str, /, *, call_id: int | None = None,
               ticket_id: int | None = None, escalation_id: int | None = None,
               **data: object) -> None:
-        row = {"at": at, "recorded_at": at, "actor": actor, "kind": kind, "call_id": call_id,
-               "ticket_id": ticket_id, "escalation_id": escalation_id,
-               "data": json.dumps(data, ensure_ascii=False, default=str)}
-        digest = event_hash(self.tail, row)
+        text = json.dumps(data, ensure_ascii=False, default=str)
+        digest = link_hash(self.tail, at, actor, kind, call_id, ticket_id, escalation_id, text)
         self.sink.add("event", (self.next_id, at, at, actor, kind, call_id, ticket_id,
-                                escalation_id, row["data"], self.tail, digest))
+                                escalation_id, text, self.tail, digest))
         self.tail = digest
         self.next_id += 1
 
@@ -252,6 +338,113 @@ def settle(sla: SlaEngine, facts: TicketFacts, events: list[SlaEvent], now: date
             return evaluation, acks
         nxt = evaluation.next_change_at
         t = now if nxt is None else min(now, max(nxt + timedelta(seconds=1), t + STRIDE))
+
+
+@dataclass
+class Job:
+    """A ticket drawn and waiting for its replay (:func:`replay`)."""
+
+    ticket_id: int
+    call_id: int
+    opened: datetime
+    customer: int
+    contact: int
+    caller: str
+    policy: str
+    kind: str
+    level: int | None
+    number_text: str
+    history: list[tuple[str, datetime]]
+    facts: TicketFacts
+    engineer: str
+
+
+Replayed = tuple[Plan, list[tuple[str, datetime]]]
+
+
+def replay(sla: SlaEngine, job: Job, now: datetime) -> Replayed:
+    """The ticket's rows as the SLA engine plans them at ``now``, and its acknowledgements."""
+    events = [SlaEvent(name={"ticket_closed": "closed"}.get(w, w), at=at)
+              for w, at in job.history]
+    evaluation, acks = settle(sla, job.facts, events, now)
+    return plan_rows(evaluation), acks
+
+
+#: The SLA engine and ``now`` of a replaying process (set before it is forked).
+_WORKER: tuple[SlaEngine, datetime] | None = None
+
+
+def _replay_in_worker(job: Job) -> Replayed:
+    assert _WORKER is not None
+    return replay(_WORKER[0], job, _WORKER[1])
+
+
+#: A call's row and its ticket's draws (None: a call without a ticket).
+Entry = tuple[tuple[Any, ...], Job | None]
+#: The same, with the ticket's replay.
+Replayed_entry = tuple[tuple[Any, ...], Job | None, Replayed | None]
+
+
+class Replayer:
+    """Calls and their tickets, handed on in order once the tickets are replayed.
+
+    In this process (``workers`` 0), or by ``workers`` forked processes, a chunk of
+    tickets at a time, while this process writes the chunk before: the rows and the
+    audit chain are made here, in call order, either way.
+    """
+
+    def __init__(self, sla: SlaEngine, now: datetime, workers: int,
+                 done: Callable[[list[Replayed_entry]], None]) -> None:
+        global _WORKER
+        self.sla, self.now, self.done = sla, now, done
+        self.entries: list[Entry] = []
+        self.tickets = 0
+        self.waiting: deque[tuple[list[Entry], Any]] = deque()
+        self.pool: Any = None
+        self.workers = workers
+        if workers > 0:
+            _WORKER = (sla, now)
+            self.pool = multiprocessing.get_context("fork").Pool(workers)
+
+    def add(self, call: tuple[Any, ...], job: Job | None) -> None:
+        self.entries.append((call, job))
+        if job is not None:
+            self.tickets += 1
+            if self.tickets >= CHUNK:
+                self.send()
+
+    def send(self) -> None:
+        """Send the calls added so far; hand back the oldest chunk when two more wait."""
+        entries, self.entries, self.tickets = self.entries, [], 0
+        jobs = [job for _, job in entries if job is not None]
+        if self.pool is None:
+            self._done(entries, [replay(self.sla, job, self.now) for job in jobs])
+            return
+        size = max(1, len(jobs) // (4 * self.workers))
+        self.waiting.append((entries, self.pool.map_async(_replay_in_worker, jobs,
+                                                          chunksize=size)))
+        while len(self.waiting) > 2:
+            self._take()
+
+    def drain(self) -> None:
+        """Everything added so far handed on."""
+        self.send()
+        while self.waiting:
+            self._take()
+
+    def _take(self) -> None:
+        entries, result = self.waiting.popleft()
+        self._done(entries, result.get())
+
+    def _done(self, entries: list[Entry], replayed: list[Replayed]) -> None:
+        results = iter(replayed)
+        self.done([(call, job, None if job is None else next(results))
+                   for call, job in entries])
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
 
 
 @dataclass
@@ -315,8 +508,10 @@ class TicketMaker:
     timeouts: dict[str, timedelta] = field(default_factory=dict)
     open_count: int = 0
 
-    def make(self, ticket_id: int, call_id: int, opened: datetime, customer: int,
-             contact: int, number: str, is_open: bool) -> None:
+    def prepare(self, ticket_id: int, call_id: int, opened: datetime, customer: int,
+                contact: int, number: str, is_open: bool) -> Job:
+        """A ticket's draws (every random choice it takes, in the order they were always
+        taken); its replay through the SLA engine comes after, perhaps in another process."""
         rng, now = self.rng, self.now
         contract = self.directory.contracts[customer]
         policy = str(contract["policy"])
@@ -345,33 +540,40 @@ class TicketMaker:
             history.append((what, t))
             history.append(("ticket_closed", t + timedelta(minutes=5)))
         history = [h for h in history if h[1] <= now]
+        closed = any(w == "ticket_closed" for w, _ in history)
+        self.open_count += not closed
+        facts = TicketFacts(policy=policy, grade=str(contract["grade"]), level=level,
+                            kind=kind, region=str(contract["region"]), opened_at=opened)
+        # drawn after the replay until the replay moved out: it takes no random number,
+        # so the sequence (and the database a seed gives) is the same
+        engineer = f"eng{rng.randrange(16):02d}"
+        return Job(ticket_id, call_id, opened, customer, contact, number, policy, kind,
+                   level, f"{day}-{self.per_day[day]:04d}", history, facts, engineer)
+
+    def finish(self, job: Job, plan: Plan, acks: list[tuple[str, datetime]]) -> None:
+        """The ticket's rows and events, once its replay is back (in ticket order)."""
+        contract = self.directory.contracts[job.customer]
+        history, ticket_id, engineer = job.history, job.ticket_id, job.engineer
         kinds = {w for w, _ in history}
         closed = "ticket_closed" in kinds
         status = ("closed" if closed else "resolved" if "resolve" in kinds
                   else "restored" if "restore" in kinds else "open")
-        self.open_count += not closed
-        facts = TicketFacts(policy=policy, grade=str(contract["grade"]), level=level,
-                            kind=kind, region=str(contract["region"]), opened_at=opened)
-        sla_events = [SlaEvent(name={"ticket_closed": "closed"}.get(w, w), at=at)
-                      for w, at in history]
-        evaluation, acks = settle(self.sla, facts, sla_events, now)
-        plan = plan_rows(evaluation)
         nxt = plan.next_deadline()
-        engineer = f"eng{rng.randrange(16):02d}"
         self.sink.add("ticket", (
-            ticket_id, f"{day}-{self.per_day[day]:04d}", kind, plan.level, level, status,
-            policy, contract["grade"], contract["region"], "", customer, contact, customer,
-            number, None, None, None, "生成的工单 generated ticket", opened, engineer, None,
+            ticket_id, job.number_text, job.kind, plan.level, job.level, status,
+            job.policy, contract["grade"], contract["region"], "", job.customer, job.contact,
+            job.customer, job.caller, None, None, None, "生成的工单 generated ticket",
+            job.opened, engineer, None,
             max(at for w, at in history if w == "ticket_closed") if closed else None,
             None if closed else plan.next_check_at,
             None if closed or nxt is None else nxt.due_at,
             None if closed or nxt is None else nxt.key, 1))
         # the ticket's own events, then the escalations' (each with its acknowledgement)
-        self.chain.event("ticket_opened", opened, engineer, call_id=call_id,
-                         ticket_id=ticket_id, kind=kind, level=level)
+        self.chain.event("ticket_opened", job.opened, engineer, call_id=job.call_id,
+                         ticket_id=ticket_id, kind=job.kind, level=job.level)
         for w, at in history:
             self.chain.event(w, at, engineer, ticket_id=ticket_id)
-        self._rows(ticket_id, customer, plan, dict(acks), policy)
+        self._rows(ticket_id, job.customer, plan, dict(acks), job.policy)
 
     def _rows(self, ticket_id: int, contract_id: int, plan: Plan, acks: dict[str, datetime],
               policy: str) -> None:
@@ -475,7 +677,7 @@ def choose_open(rng: random.Random, tickets: int, n_open: int) -> tuple[int, set
 
 
 def generate(url: str, *, calls: int, years: float, tickets: int, n_open: int,
-             contracts: int, ringing: int, now: datetime, seed: int,
+             contracts: int, ringing: int, now: datetime, seed: int, workers: int = 0,
              out: Any = sys.stdout) -> dict[str, int]:
     rng = random.Random(seed)
     engine = make_engine(url)
@@ -486,6 +688,11 @@ def generate(url: str, *, calls: int, years: float, tickets: int, n_open: int,
     with engine.connect() as conn:
         if conn.execute(sa.text("SELECT count(*) FROM call")).scalar():
             raise SystemExit(f"{url}: the database holds calls already; give an empty one")
+        if conn.dialect.name == "sqlite":
+            # the indexes of a few million rows stay in memory as they grow (SQLite's
+            # default cache is 2 MB); this connection only
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+        indexes = _drop_sqlite_indexes(conn) if conn.dialect.name == "sqlite" else []
         sink = Sink(conn)
         directory = write_directory(conn, sink, rng, contracts)
         sink.commit()
@@ -507,51 +714,67 @@ def generate(url: str, *, calls: int, years: float, tickets: int, n_open: int,
         t1 = time.perf_counter()
         made, need = 0, tickets
         call_id = 0
-        for d in range(n_days):
-            base = day0 + d * 86400
-            lo = max(0, start - base)
-            count = (n_hist * (d + 1)) // n_days - (n_hist * d) // n_days
-            offsets = day_offsets(rng, count, min(86400, end - base))
-            if lo:
-                offsets = [max(s, lo) for s in offsets]
-            for s in offsets:
-                call_id += 1
-                offered = datetime.fromtimestamp(base + s, UTC)
-                remaining = n_hist - call_id + 1
-                is_ticket = need > 0 and rng.random() * remaining < need
-                if is_ticket or rng.random() < 0.75:
-                    number, contact, customer = rng.choice(directory.numbers)
-                else:
-                    number, contact, customer = f"+86138{rng.randrange(10**8):08d}", None, None
-                wait = min(rng.expovariate(1 / 11), 600)
-                if not is_ticket and rng.random() < 0.06:
-                    state, answered_at, answered_by = "abandoned", None, None
-                    ended_at = offered + timedelta(seconds=min(rng.expovariate(1 / 25), 300))
-                else:
-                    state = "ended"
-                    answered_at = offered + timedelta(seconds=wait)
-                    answered_by = f"eng{rng.randrange(16):02d}"
-                    ended_at = answered_at + timedelta(seconds=rng.randrange(60, 900))
-                ticket_id = None
-                if is_ticket:
-                    need -= 1
-                    ticket_id = ids.take("ticket")
-                    k = ticket_id - 1
-                    assert answered_at is not None and contact is not None
-                    assert customer is not None
-                    maker.make(ticket_id, call_id, answered_at, customer, contact, number,
-                               k >= first_new or k in stuck)
+
+        def write(entries: list[Replayed_entry]) -> None:
+            nonlocal made
+            for call, job, replayed in entries:
+                if job is not None:
+                    assert replayed is not None
+                    maker.finish(job, *replayed)
                     made += 1
-                sink.add("call", (
-                    call_id, f"gen-{call_id}", "queue_log", "hotline", number, number, "mobile",
-                    contact, customer, customer, state, offered,
-                    offered + timedelta(seconds=30), offered + timedelta(seconds=24),
-                    answered_at, answered_by, ended_at, None, ticket_id, 1))
-                if call_id % COMMIT_EVERY == 0:
+                sink.add("call", call)
+                if call[0] % COMMIT_EVERY == 0:
                     sink.commit()
                 else:
                     sink.flush_if_full()
-                progress.show(call_id, f", {made:,} tickets")
+            progress.show(entries[-1][0][0] if entries else 0, f", {made:,} tickets")
+
+        replayer = Replayer(sla, now, workers, write)
+        try:
+            for d in range(n_days):
+                base = day0 + d * 86400
+                lo = max(0, start - base)
+                count = (n_hist * (d + 1)) // n_days - (n_hist * d) // n_days
+                offsets = day_offsets(rng, count, min(86400, end - base))
+                if lo:
+                    offsets = [max(s, lo) for s in offsets]
+                for s in offsets:
+                    call_id += 1
+                    offered = datetime.fromtimestamp(base + s, UTC)
+                    remaining = n_hist - call_id + 1
+                    is_ticket = need > 0 and rng.random() * remaining < need
+                    if is_ticket or rng.random() < 0.75:
+                        number, contact, customer = rng.choice(directory.numbers)
+                    else:
+                        number, contact, customer = (f"+86138{rng.randrange(10**8):08d}",
+                                                     None, None)
+                    wait = min(rng.expovariate(1 / 11), 600)
+                    if not is_ticket and rng.random() < 0.06:
+                        state, answered_at, answered_by = "abandoned", None, None
+                        ended_at = offered + timedelta(
+                            seconds=min(rng.expovariate(1 / 25), 300))
+                    else:
+                        state = "ended"
+                        answered_at = offered + timedelta(seconds=wait)
+                        answered_by = f"eng{rng.randrange(16):02d}"
+                        ended_at = answered_at + timedelta(seconds=rng.randrange(60, 900))
+                    ticket_id, job = None, None
+                    if is_ticket:
+                        need -= 1
+                        ticket_id = ids.take("ticket")
+                        k = ticket_id - 1
+                        assert answered_at is not None and contact is not None
+                        assert customer is not None
+                        job = maker.prepare(ticket_id, call_id, answered_at, customer, contact,
+                                            number, k >= first_new or k in stuck)
+                    replayer.add((
+                        call_id, f"gen-{call_id}", "queue_log", "hotline", number, number,
+                        "mobile", contact, customer, customer, state, offered,
+                        offered + timedelta(seconds=30), offered + timedelta(seconds=24),
+                        answered_at, answered_by, ended_at, None, ticket_id, 1), job)
+            replayer.drain()
+        finally:
+            replayer.close()
         for i in range(ringing):
             number, contact, customer = rng.choice(directory.numbers)
             offered = now - timedelta(seconds=rng.uniform(0, 25))
@@ -574,6 +797,15 @@ def generate(url: str, *, calls: int, years: float, tickets: int, n_open: int,
               f"events: {written['event']:,}, escalations: {written['escalation']:,} "
               f"({time.perf_counter() - t1:.1f} s)", file=out, flush=True)
         t2 = time.perf_counter()
+        for sql in indexes:
+            conn.exec_driver_sql(sql)
+        if indexes:
+            sink.commit()
+            _check_sqlite_keys(conn)
+            print(f"indexes: {len(indexes)} built, foreign keys checked "
+                  f"({time.perf_counter() - t2:.1f} s)",
+                  file=out, flush=True)
+            t2 = time.perf_counter()
         if conn.dialect.name == "postgresql":
             raw: Any = conn.connection.dbapi_connection
             raw.autocommit = True
@@ -589,6 +821,34 @@ def generate(url: str, *, calls: int, years: float, tickets: int, n_open: int,
     return written
 
 
+#: The secret of every account of a generated desk (benchmarks sign in with it; the
+#: generated desk is a benchmark's, never a real one).
+BENCH_SECRET = "bench-secret"
+
+
+def give_accounts(url: str, now: datetime) -> int:
+    """The generated handlers' accounts: ``mgr`` the first manager, then each supervisor
+    and engineer given :data:`BENCH_SECRET` by that manager, through the accounts core
+    (real scrypt hashes at the desk's cost, an audit event each). Returns how many."""
+    from hotline.accounts.accounts import create_first_manager, needs_first_manager, set_secret
+    from hotline.clock import FixedClock
+    from hotline.config import load_settings
+    from hotline.desk.operations import open_desk
+
+    desk = open_desk(load_settings(db=url, environ={}), FixedClock(now), migrate=False)
+    try:
+        if not needs_first_manager(desk):
+            return 0
+        create_first_manager(desk, "mgr", "经理", BENCH_SECRET)
+        desk.actor, desk.role, desk.signed_in = "mgr", "manager", True
+        others = [f"sup{i}" for i in range(3)] + [f"eng{i:02d}" for i in range(16)]
+        for login in others:
+            set_secret(desk, login, BENCH_SECRET)
+        return 1 + len(others)
+    finally:
+        desk.engine.dispose()
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--db", required=True, help="SQLite file path or database URL")
@@ -600,6 +860,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--ringing", type=int, default=200)
     ap.add_argument("--now", default="2026-11-25T10:00:00+08:00")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=max(0, (os.cpu_count() or 1) - 1),
+                    help="processes replaying tickets through the SLA engine beside this "
+                         "one (0: this one alone; default: one fewer than the CPUs)")
+    ap.add_argument("--accounts", action=argparse.BooleanOptionalAction, default=True,
+                    help=f"give the handlers accounts with the secret {BENCH_SECRET!r} "
+                         "(mgr the manager; default on)")
     args = ap.parse_args(None if argv is None else list(argv))
     now = datetime.fromisoformat(args.now).astimezone(UTC)
     url = args.db if "://" in args.db else f"sqlite:///{Path(args.db).resolve()}"
@@ -609,7 +875,12 @@ def main(argv: Iterable[str] | None = None) -> int:
             Path(str(path) + suffix).unlink(missing_ok=True)
     generate(url, calls=args.calls, years=args.years, tickets=args.tickets,
              n_open=args.open, contracts=args.contracts, ringing=args.ringing, now=now,
-             seed=args.seed)
+             seed=args.seed, workers=max(0, args.workers))
+    if args.accounts:
+        t0 = time.perf_counter()
+        n = give_accounts(url, now)
+        print(f"accounts: {n} with the secret {BENCH_SECRET!r} "
+              f"({time.perf_counter() - t0:.1f} s)", flush=True)
     return 0
 
 
