@@ -60,3 +60,11 @@ def give_role(desk, login: str, role: str) -> None:  # type: ignore[no-untyped-d
 
     with desk.engine.begin() as conn:
         conn.execute(sa.update(Engineer).where(Engineer.login == login).values(role=role))
+
+
+def backend_url(request, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """The database of a fixture parametrised ``["sqlite", "postgresql"]``: a SQLite
+    file in ``tmp_path``, or a fresh PostgreSQL schema (skipped where none is set)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'desk.db'}"
+    return str(request.getfixturevalue("pg_url"))

@@ -17,7 +17,7 @@ from hotline.store.models import Escalation, Event, MissedCall
 from hotline.store.schema import alembic_config, upgrade
 from hotline.telephony.call_events import CallEvent, apply_call_event, apply_call_events
 from hotline.views.dashboard import load_snapshot
-from tests.support import TZ, build_desk, make_settings
+from tests.support import TZ, backend_url, build_desk, make_settings
 
 NUMBER = "13902251234"
 
@@ -25,10 +25,7 @@ NUMBER = "13902251234"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_desk(request: pytest.FixtureRequest, tmp_path,  # type: ignore[no-untyped-def]
              clock: FixedClock) -> Iterator[Desk]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'desk.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
+    url = backend_url(request, tmp_path)
     desk = build_desk(make_settings(url), clock)
     from hotline import demo
 

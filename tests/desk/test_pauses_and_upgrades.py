@@ -19,7 +19,7 @@ from hotline.desk.operations import Desk, Intake
 from hotline.desk.steps import StepInput
 from hotline.errors import InputError
 from hotline.store.models import Escalation, Event, SlaClock, Ticket
-from tests.support import TEST_ROLE, TZ, build_desk, give_role, make_settings
+from tests.support import TEST_ROLE, TZ, backend_url, build_desk, give_role, make_settings
 
 GUANGDONG = "0757-83301234"
 FIRE = "020-87651234"
@@ -34,10 +34,7 @@ def at(text: str) -> datetime:
 def desk(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Desk]:
     from hotline import demo
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'desk.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
+    url = backend_url(request, tmp_path)
     d = build_desk(make_settings(url), clock)
     demo.load_directory(d)
     demo.give_demo_secrets(d)

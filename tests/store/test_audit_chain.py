@@ -25,7 +25,7 @@ from hotline.store.audit_chain import (
 )
 from hotline.store.guards import broken_guards, restore_guards
 from hotline.telephony.call_events import CallEvent, apply_call_events
-from tests.support import START, build_desk, make_settings
+from tests.support import START, backend_url, build_desk, make_settings
 
 ROW = {"at": datetime(2026, 11, 25, 2, 0, 0, 5, tzinfo=UTC),
        "recorded_at": datetime(2026, 11, 25, 2, 0, 1, tzinfo=UTC), "actor": "lina",
@@ -69,10 +69,7 @@ def test_different_contents_never_share_a_canonical_form(a: list[str | None],
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_desk(request: pytest.FixtureRequest, tmp_path, clock: FixedClock  # type: ignore[no-untyped-def]
              ) -> Iterator[Desk]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'desk.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
+    url = backend_url(request, tmp_path)
     desk = build_desk(make_settings(url), clock)
     demo.load_directory(desk)
     try:

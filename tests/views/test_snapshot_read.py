@@ -23,16 +23,13 @@ from hotline.desk.intake import Intake
 from hotline.desk.operations import Desk
 from hotline.store.models import Call, Escalation, MissedCall, SlaClock, Ticket
 from hotline.views.dashboard import OPEN_STATUSES, Kpis, load_snapshot
-from tests.support import TZ, build_desk, make_settings
+from tests.support import TZ, backend_url, build_desk, make_settings
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def rich_desk(request: pytest.FixtureRequest, tmp_path,  # type: ignore[no-untyped-def]
               clock: FixedClock) -> Iterator[Desk]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'desk.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
+    url = backend_url(request, tmp_path)
     desk = build_desk(make_settings(url), clock)
     from hotline import demo
 
