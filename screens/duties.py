@@ -19,9 +19,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Select, Static
 
 from hotline import display_names
 from hotline.duties.kinds import DUTY_KINDS, DUTY_LABELS, PLANNED_KINDS
@@ -31,7 +31,6 @@ from hotline.timefmt import parse_time, short_datetime
 from screens.context import DeskContext, DeskScreen
 from screens.operations import refuse_while_pending
 from screens.saving_form import SavingForm
-from screens.widgets.hints import key_hints
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
 from screens.widgets.save_request import SaveRequested, request_save
@@ -385,14 +384,7 @@ class DutyForm(SavingForm):
             yield Static(_("Inspections, meetings, service reports and number changes take "
                            "their planned time; requests, and an inspection on request, the "
                            "time they were made (empty: now)."), classes="info", markup=False)
-            yield Static("", id="duty-error", classes="error")
-            yield Label(key_hints(("Tab", _("next field")), ("Ctrl+S", _("save")),
-                                  ("Esc", _("cancel"))), classes="keys")
-
-    def _field(self, label: str, widget: Input | Select[str]) -> ComposeResult:
-        with Horizontal(classes="field"):
-            yield Label(label, classes="label")
-            yield widget
+            yield from self.footer()
 
     def on_mount(self) -> None:
         self.query_one("#duty-kind", Select).focus()

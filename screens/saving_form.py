@@ -12,22 +12,39 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Label, Static
 
 from hotline.errors import HotlineError
 from hotline.i18n import _
 from screens.operations import refuse_while_pending, run_operation
 from screens.translated_bindings import TranslatedModalScreen
+from screens.widgets.hints import key_hints
 
 
 class SavingForm(TranslatedModalScreen[bool]):
-    """Subclasses yield a ``Static`` with the id :attr:`error_id` and call :meth:`save_with`."""
+    """Subclasses compose their fields with :meth:`_field`, end with :meth:`footer` (the
+    error line and the keys) and save with :meth:`save_with`."""
 
     def __init__(self, *, key: str, error_id: str) -> None:
         super().__init__()
         self.key = key
         self.error_id = error_id
         self._in_flight = False  # being saved, in a worker
+
+    def _field(self, label: str, widget: Widget) -> ComposeResult:
+        """A labelled field of the form, on one line."""
+        with Horizontal(classes="field"):
+            yield Label(label, classes="label")
+            yield widget
+
+    def footer(self) -> ComposeResult:
+        """The error line and the keys, at the foot of every such form."""
+        yield Static("", id=self.error_id, classes="error")
+        yield Label(key_hints(("Tab", _("next field")), ("Ctrl+S", _("save")),
+                              ("Esc", _("cancel"))), classes="keys")
 
     def show_error(self, message: str) -> None:
         self.query_one(f"#{self.error_id}", Static).update(Text(message, style="bold red"))

@@ -19,7 +19,6 @@ from hotline.i18n import N_, _
 from hotline.timefmt import parse_time
 from screens.saving_form import SavingForm
 from screens.widgets.choice import Choice, Option
-from screens.widgets.hints import key_hints
 from screens.widgets.save_request import SaveRequested, request_save
 
 #: Steps whose free text is required, and what the text field is called for each.
@@ -162,14 +161,7 @@ class StepForm(SavingForm):
                 compact=True, id="text", placeholder="" if required else _("optional")))
             yield from self._field(_("Time"), Input(
                 "now", compact=True, id="time", placeholder=_("now, HH:MM or YYYY-MM-DD HH:MM")))
-            yield Static("", id="step-error", classes="error")
-            yield Label(key_hints(("Tab", _("next field")), ("Ctrl+S", _("save")),
-                                  ("Esc", _("cancel"))), classes="keys")
-
-    def _field(self, label: str, widget: Input | Select[str]) -> ComposeResult:
-        with Horizontal(classes="field"):
-            yield Label(label, classes="label")
-            yield widget
+            yield from self.footer()
 
     def on_mount(self) -> None:
         first = self.query("Input, Choice, TextArea, Checkbox, Select").first()
