@@ -60,6 +60,8 @@ PERMISSIONS: dict[str, Rule] = {
     "manage_accounts": Rule(N_("add accounts, change their roles or disable them"), MANAGERS),
     "manage_policies": Rule(N_("change the contract policies"), MANAGERS),
     "plan_duties": Rule(N_("plan a year's contract duties"), SUPERVISORS),
+    # a new date re-times the duty's clocks and decides whether its notice is late
+    "reschedule_duty": Rule(N_("move a planned duty to another date"), SUPERVISORS),
     "record_exchange": Rule(N_("record technical-exchange days"), SUPERVISORS),
 }
 

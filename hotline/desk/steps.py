@@ -212,7 +212,7 @@ def record_step(seat: Seat, ticket_id: int, what: str, given: StepInput | None =
 
 #: Steps only shift supervisors and managers record (hotline.accounts.permissions).
 GUARDED_STEPS = {"level_set": "change_level", "clock_paused": "pause_clocks",
-                 "clock_resumed": "pause_clocks"}
+                 "clock_resumed": "pause_clocks", "rescheduled": "reschedule_duty"}
 
 
 def step_permission(what: str, *, owner: str | None, actor: str) -> str | None:

@@ -244,6 +244,8 @@ def test_an_engineer_is_refused_every_supervisor_action(demo_seat: Desk, clock: 
                                            solution="fan replaced"))
     desk.record(mine, "resolve", StepInput(fault_category="hardware", cause="fan",
                                            solution="fan replaced"))
+    duty = duties.open_duty(desk, "inspection", "GD-TX-2026-001", "Trunk A",
+                            planned=clock.now() + timedelta(days=40))
     with Session(desk.engine) as s:
         escalation_ids = [e for e in s.exec(select(sa.text("id")).select_from(
             sa.table("escalation"))).all()]
@@ -271,6 +273,8 @@ def test_an_engineer_is_refused_every_supervisor_action(demo_seat: Desk, clock: 
         "plan_duties": lambda: duties.plan_year(desk, 2026),
         "record_exchange": lambda: duties.record_exchange(desk, "GD-TX-2026-001",
                                                           date(2026, 5, 12), 1, "seminar"),
+        "reschedule_duty": lambda: duties.reschedule(desk, duty,
+                                                     clock.now() + timedelta(days=50), "moved"),
     }
     for permission, attempt in attempts.items():
         with pytest.raises(PermissionRefused) as refused:

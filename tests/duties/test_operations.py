@@ -243,6 +243,31 @@ def test_planning_needs_a_supervisor(gd) -> None:  # type: ignore[no-untyped-def
         duties.record_exchange(gd, GD, date(2026, 5, 1), 1, "SDH training")
 
 
+def test_moving_a_duty_needs_a_supervisor_and_the_refusal_is_on_record(  # type: ignore[no-untyped-def]
+        gd, clock) -> None:
+    """A new date re-times the duty's clocks and decides whether its notice is late: a
+    duty engineer may not move it; the refusal changes nothing and is in the trail."""
+    from hotline.accounts.permissions import PermissionRefused
+
+    clock.set(local("2026-09-01T09:00"))
+    tid = duties.open_duty(gd, "inspection", GD, "Trunk A", planned=local("2026-10-16T00:00"))
+    give_role(gd, gd.actor, "engineer")
+    gd.role = "engineer"
+    with pytest.raises(PermissionRefused, match="move a planned duty"):
+        duties.reschedule(gd, tid, local("2026-10-30T00:00"), "customer asked")
+    with Session(gd.engine) as s:
+        ticket = s.get(Ticket, tid)
+        assert ticket is not None and ticket.planned_at == local("2026-10-16T00:00")
+        kinds = [e.kind for e in s.exec(select(Event).where(Event.ticket_id == tid)).all()]
+        denied = s.exec(select(Event).where(Event.kind == "permission_denied")).all()
+    assert "rescheduled" not in kinds
+    assert any("reschedule_duty" in e.data for e in denied)
+    give_role(gd, gd.actor, "supervisor")
+    gd.role = "supervisor"
+    duties.reschedule(gd, tid, local("2026-10-30T00:00"), "customer asked")
+    assert _clocks(gd, tid)["inspection"].due_at == local("2026-10-31T00:00")
+
+
 def test_exchange_days_are_counted_against_the_year(gd) -> None:  # type: ignore[no-untyped-def]
     duties.record_exchange(gd, GD, date(2026, 5, 12), 2, "OTN seminar")
     duties.record_exchange(gd, GD, date(2026, 9, 3), 1.5, "ASON training")
