@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hotline.clock import FixedClock
 from hotline.config import Settings
 from hotline.i18n import set_language
-from tests.support import START, TEST_ROLE, build_desk, give_role, make_settings
+from tests.support import START, TEST_ROLE, backend_url, build_desk, give_role, make_settings
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +53,19 @@ def demo_desk(desk):  # type: ignore[no-untyped-def]
     # do a supervisor's work too (those about permissions give roles of their own)
     give_role(desk, desk.actor, TEST_ROLE)
     return desk
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def directory_desk(request: pytest.FixtureRequest, tmp_path: Path,
+                   clock: FixedClock):  # type: ignore[no-untyped-def]
+    """A desk with the demo directory, once on SQLite and once on PostgreSQL (skipped
+    where no PostgreSQL is set)."""
+    from hotline import demo
+
+    d = build_desk(make_settings(backend_url(request, tmp_path)), clock)
+    demo.load_directory(d)
+    yield d
+    d.engine.dispose()
 
 
 @pytest.fixture

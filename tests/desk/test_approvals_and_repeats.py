@@ -5,7 +5,6 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,17 +27,9 @@ STANDARD = "020-38881234"  # 陈思远, STD-2026-010 (standard, grade A, to 2027
 FIXED = StepInput(fault_category="hardware", cause="board failed", solution="board replaced")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_desk(request: pytest.FixtureRequest, tmp_path: Path,
-             clock: FixedClock) -> Iterator[Desk]:
-    from hotline import demo
-
-    url = (f"sqlite:///{tmp_path / 'desk.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_url"))
-    d = build_desk(make_settings(url), clock)
-    demo.load_directory(d)
-    yield d
-    d.engine.dispose()
+@pytest.fixture
+def any_desk(directory_desk: Desk) -> Desk:
+    return directory_desk
 
 
 def fault(desk: Desk, number: str = GUANGDONG, level: int = 2, **kw: object) -> int:

@@ -3,7 +3,6 @@ closed or retried by the outcome of calling back, escalated when overdue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -17,21 +16,14 @@ from hotline.store.models import Escalation, Event, MissedCall
 from hotline.store.schema import alembic_config, upgrade
 from hotline.telephony.call_events import CallEvent, apply_call_event, apply_call_events
 from hotline.views.dashboard import load_snapshot
-from tests.support import TZ, backend_url, build_desk, make_settings
+from tests.support import TZ
 
 NUMBER = "13902251234"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_desk(request: pytest.FixtureRequest, tmp_path,  # type: ignore[no-untyped-def]
-             clock: FixedClock) -> Iterator[Desk]:
-    url = backend_url(request, tmp_path)
-    desk = build_desk(make_settings(url), clock)
-    from hotline import demo
-
-    demo.load_directory(desk)
-    yield desk
-    desk.engine.dispose()
+@pytest.fixture
+def any_desk(directory_desk: Desk) -> Desk:
+    return directory_desk
 
 
 def items(desk: Desk) -> list[MissedCall]:

@@ -7,9 +7,7 @@ HOTLINE_TEST_PG_URL, on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -20,24 +18,16 @@ from hotline.desk.steps import StepInput
 from hotline.errors import InputError
 from hotline.store.models import Escalation, SlaClock, Ticket
 from hotline.views.ticket import load_ticket, paperwork_text
-from tests.support import TZ, build_desk, make_settings
+from tests.support import TZ
 
 FIXED = StepInput(fault_category="hardware", cause="SL64 board failed",
                   solution="board replaced")
 OPENED = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def gd_desk(request: pytest.FixtureRequest, tmp_path: Path,
-            clock: FixedClock) -> Iterator[Desk]:
-    from hotline import demo
-
-    url = (f"sqlite:///{tmp_path / 'desk.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_url"))
-    d = build_desk(make_settings(url), clock)
-    demo.load_directory(d)
-    yield d
-    d.engine.dispose()
+@pytest.fixture
+def gd_desk(directory_desk: Desk) -> Desk:
+    return directory_desk
 
 
 def fault(desk: Desk, level: int = 1) -> int:
