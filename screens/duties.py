@@ -33,7 +33,6 @@ from screens.operations import refuse_while_pending
 from screens.saving_form import SavingForm
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.live_table import Countdown, LiveTable, RowSpec
-from screens.widgets.save_request import SaveRequested, request_save
 
 if TYPE_CHECKING:
     from hotline.desk.operations import Desk
@@ -392,13 +391,6 @@ class DutyForm(SavingForm):
     def _select(self, selector: str) -> str:
         widget = self.query_one(selector, Select)
         return "" if widget.is_blank() else str(widget.value)
-
-    def action_save(self) -> None:
-        request_save(self)
-
-    def on_save_requested(self, message: SaveRequested) -> None:
-        message.stop()
-        self._save()
 
     def _save(self) -> None:
         try:

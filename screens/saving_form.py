@@ -22,11 +22,28 @@ from hotline.i18n import _
 from screens.operations import refuse_while_pending, run_operation
 from screens.translated_bindings import TranslatedModalScreen
 from screens.widgets.hints import key_hints
+from screens.widgets.save_request import SaveRequested, request_save
 
 
 class SavingForm(TranslatedModalScreen[bool]):
     """Subclasses compose their fields with :meth:`_field`, end with :meth:`footer` (the
     error line and the keys) and save with :meth:`save_with`."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_save" not in cls.__dict__:
+            raise TypeError(f"{cls.__qualname__} is a saving form and must define _save")
+
+    def _save(self) -> None:
+        """Read the fields and hand the core's write to :meth:`save_with`, or say with
+        :meth:`show_error` what is wrong (each form defines it)."""
+
+    def action_save(self) -> None:
+        request_save(self)
+
+    def on_save_requested(self, message: SaveRequested) -> None:
+        message.stop()
+        self._save()
 
     def __init__(self, *, key: str, error_id: str) -> None:
         super().__init__()

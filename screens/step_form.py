@@ -19,7 +19,6 @@ from hotline.i18n import N_, _
 from hotline.timefmt import parse_time
 from screens.saving_form import SavingForm
 from screens.widgets.choice import Choice, Option
-from screens.widgets.save_request import SaveRequested, request_save
 
 #: Steps whose free text is required, and what the text field is called for each.
 TEXT_LABELS = {
@@ -181,13 +180,6 @@ class StepForm(SavingForm):
         if isinstance(widget, Select):
             return "" if widget.is_blank() else str(widget.value)
         return ""
-
-    def action_save(self) -> None:
-        request_save(self)
-
-    def on_save_requested(self, message: SaveRequested) -> None:
-        message.stop()
-        self._save()
 
     def _save(self) -> None:
         try:
