@@ -380,8 +380,8 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
         text = Text()
         if not v.allowed:
             text.append(_("Nothing to do."), style="dim")
-        main = [s for s in v.allowed if s not in ("note", "written_complaint",
-                                                   "unauthorised_operation", "thanks_letter")
+        main = [s for s in self._mine_to_take(v) if s not in (
+            "note", "written_complaint", "unauthorised_operation", "thanks_letter")
                 and self._worth_offering(v, s)]
         main.sort(key=lambda st: STEP_KEYS.get(st) != "D")  # a duty's own step first
         for step in main:
@@ -504,10 +504,13 @@ class TicketScreen(DeskScreen, ReusedScreen[None]):
             elif step:
                 self.action_step(step)
 
-        # only the steps the signed-in person's role may record (the core's table)
-        desk, owner = self.context.desk, self.view.assigned_to
-        self.app.push_screen(StepMenu([s for s in self.view.allowed
-                                       if desk.may_step(s, owner)]), chosen)
+        self.app.push_screen(StepMenu(self._mine_to_take(self.view)), chosen)
+
+    def _mine_to_take(self, v: TicketView) -> list[str]:
+        """The steps allowed now that the signed-in person's role may record (the core's
+        table): what the panel and the menu offer."""
+        desk = self.context.desk
+        return [s for s in v.allowed if desk.may_step(s, v.assigned_to)]
 
     def action_attachments(self) -> None:
         v = self.view

@@ -435,3 +435,37 @@ async def test_the_panel_offers_a_pause_only_where_the_policy_allows_one(
             await settle(pilot)
     assert " z " not in panels[guangdong] and " l " in panels[guangdong]
     assert " z " in panels[standard]
+
+
+async def test_the_panel_offers_only_the_steps_the_role_may_take(demo_desk: Desk) -> None:
+    """Like the menu, the panel of next steps leaves out what the signed-in person's
+    role may not record: no level (l) or pause (z) for a duty engineer."""
+    from textual.widgets import Static
+
+    from screens.ticket import show_ticket
+    from tests.support import give_role
+
+    ticket = demo_desk.log_call(Intake(number="020-38881234", kind="fault", level=2,
+                                       description="core switch down"))
+    app = HotlineApp(demo_desk, live=False)
+
+    async def panel() -> str:
+        show_ticket(app.screen, ticket)  # type: ignore[arg-type]
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        text = str(screen.query_one("#ticket-next", Static).content)
+        await pilot.press("escape")
+        await settle(pilot)
+        return text
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        demo_desk.role = "supervisor"
+        as_supervisor = await panel()
+        give_role(demo_desk, demo_desk.actor, "engineer")
+        demo_desk.role = "engineer"
+        as_engineer = await panel()
+    assert " z " in as_supervisor and " l " in as_supervisor
+    assert " z " not in as_engineer and " l " not in as_engineer
+    assert " R " in as_engineer  # restoring service is everyone's
